@@ -1,0 +1,76 @@
+"""The registry of agencies and outlets, read from `transforms/data/sources.yaml`."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+REGISTRY_FILE = DATA_DIR / "sources.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    domains: tuple[str, ...] = ()
+    datelines: tuple[str, ...] = ()
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: tuple[Source, ...]
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Source]:
+        return {s.name: s for s in self.sources}
+
+    @functools.cached_property
+    def by_domain(self) -> dict[str, Source]:
+        return {d.lower(): s for s in self.sources for d in s.domains}
+
+    def source_for_host(self, host: str) -> Source | None:
+        """The source owning `host` or one of its parent domains (news.cnn.com -> CNN)."""
+        parts = host.lower().rstrip(".").split(".")
+        for i in range(len(parts) - 1):
+            found = self.by_domain.get(".".join(parts[i:]))
+            if found:
+                return found
+        return None
+
+
+def parse_registry(entries: list[dict]) -> Registry:
+    """Build a registry from the parsed data file, checking each entry."""
+    sources = []
+    seen: set[str] = set()
+    for entry in entries:
+        name = entry.get("name")
+        kind = entry.get("kind")
+        if not name or kind not in ("agency", "outlet"):
+            raise ValueError(f"registry entry needs a name and kind agency|outlet: {entry!r}")
+        if name in seen:
+            raise ValueError(f"registry entry {name!r} is listed twice")
+        seen.add(name)
+        aliases = tuple(dict.fromkeys([name, *entry.get("aliases", [])]))
+        sources.append(
+            Source(
+                name=name,
+                kind=kind,
+                aliases=aliases,
+                domains=tuple(entry.get("domains", [])),
+                datelines=tuple(entry.get("datelines", [])),
+                ambiguous=bool(entry.get("ambiguous", False)),
+            )
+        )
+    return Registry(tuple(sources))
+
+
+@functools.cache
+def load_registry(path: Path = REGISTRY_FILE) -> Registry:
+    with open(path, encoding="utf-8") as fh:
+        return parse_registry(yaml.safe_load(fh))
