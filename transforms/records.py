@@ -78,6 +78,7 @@ class TaggedArticle:
     content_hash: str  # sha256 of the raw bytes (the key of the raw store)
     article: Article
     sources: tuple[SourceTag, ...] = field(default=())
+    notes: tuple[str, ...] = ()  # caveats worth recording, e.g. "not UTF-8: read as cp1252"
 
     @property
     def word_count(self) -> int:
@@ -93,3 +94,4 @@ class Failure:
     stage: str  # 'read', 'decode', 'extract', 'fetch', 'parse', ...
     reason: str
     content_hash: str | None = None
+    severity: str = "error"  # 'error': not loaded; 'warning': loaded with a caveat

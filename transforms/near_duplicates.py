@@ -1,0 +1,132 @@
+"""Whole-article near-duplicates: one syndicated article under other boilerplate or URLs.
+
+Each article gets a MinHash signature (datasketch) of its set of word 5-shingles, the
+same normalized shingles as reuse detection. Candidates come from LSH banding: the
+signature is cut into `b` bands of `r` values (datasketch's optimal choice for the
+threshold) and two articles are candidates when any band is identical, so no pair of
+articles is ever compared unless it collides. Candidates are then checked against the
+estimated Jaccard similarity.
+
+Signatures and band keys are plain arrays/ints, so they can be stored (warehouse
+tables `near_duplicate_signatures`, `near_duplicate_bands`) and never recomputed; the
+band lookup is then a SQL join. `NearDuplicateIndex` is the in-memory equivalent built
+on datasketch's `MinHashLSH`, for batch runs and the benchmark.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from transforms.reuse import shingle_hashes, words
+
+NUM_PERM = 128
+SEED = 1  # fixed: stored signatures are only comparable under the same permutations
+SCHEME = "affine32"
+# Same copy under different page furniture: a 500-word article with 150 words of
+# other boilerplate on each side still has a shingle Jaccard of ~0.6. Copies of a few
+# paragraphs (the seeds' 004 -> 000 is ~0.2) are passage reuse, not duplicates.
+THRESHOLD = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    """`article_id` is (nearly) the same article as the earlier `duplicate_of_id`."""
+
+    article_id: str
+    duplicate_of_id: str
+    similarity: float  # estimated Jaccard similarity of the shingle sets
+
+
+@functools.cache
+def lsh_params(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows per band) datasketch picks for `threshold`; stored band keys depend on them."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+def signature(text: str) -> np.ndarray | None:
+    """The MinHash signature (uint32[NUM_PERM]) of `text`, or None when it is too short to shingle."""
+    sh = shingle_hashes(words(text))
+    if len(sh) == 0:
+        return None
+    # the 64-bit shingle hashes are already uniform: their low 32 bits feed the affine32 scheme
+    values = np.unique(sh & np.uint64(0xFFFFFFFF))
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=SCHEME)
+    m.update_batch(values.tolist())
+    return np.asarray(m.hashvalues, dtype=np.uint32)
+
+
+def to_minhash(sig: np.ndarray) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=sig, scheme=SCHEME)
+
+
+def band_keys(sig: np.ndarray, threshold: float = THRESHOLD) -> list[int]:
+    """One signed 64-bit key per LSH band (band number mixed in), storable as BIGINT."""
+    b, r = lsh_params(threshold)
+    keys = []
+    for band in range(b):
+        chunk = sig[band * r : (band + 1) * r].astype("<u4").tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "little")).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity: the fraction of equal MinHash values."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _later_first(a: str, b: str, times: Mapping[str, datetime | None]) -> tuple[str, str]:
+    def key(x: str) -> tuple[int, float, str]:
+        t = times.get(x)
+        return (1, 0.0, x) if t is None else (0, t.timestamp(), x)
+
+    return (a, b) if key(a) > key(b) else (b, a)
+
+
+def find_near_duplicates(
+    pairs: Iterable[tuple[str, str]],
+    signatures: Mapping[str, np.ndarray],
+    times: Mapping[str, datetime | None],
+    threshold: float = THRESHOLD,
+) -> list[NearDuplicate]:
+    """Verify candidate pairs; the later article (published, else first seen) is the duplicate."""
+    out = {}
+    for a, b in pairs:
+        if a == b or a not in signatures or b not in signatures:
+            continue
+        later, earlier = _later_first(a, b, times)
+        if (later, earlier) in out:
+            continue
+        sim = similarity(signatures[a], signatures[b])
+        if sim >= threshold:
+            out[(later, earlier)] = NearDuplicate(later, earlier, round(sim, 4))
+    return sorted(out.values(), key=lambda d: (d.article_id, d.duplicate_of_id))
+
+
+class NearDuplicateIndex:
+    """In-memory LSH over signatures (datasketch `MinHashLSH`): query, then insert, per batch."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+
+    def add_batch(self, sigs: Mapping[str, np.ndarray]) -> list[tuple[str, str]]:
+        """Candidate pairs of the batch with indexed articles and within the batch; indexes the batch."""
+        pairs = []
+        for article_id, sig in sigs.items():
+            m = to_minhash(sig)
+            pairs.extend((article_id, other) for other in self._lsh.query(m))
+            self._lsh.insert(article_id, m)
+        return pairs

@@ -1,0 +1,95 @@
+"""One raw document to one tagged article (or a failure saying why): the whole transform chain.
+
+decode -> extract (HTML) or clean (plain text) -> metadata -> outlet -> language -> tag sources.
+Pure and picklable, so flows can run batches of it in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+
+from transforms.dates import normalize_date
+from transforms.decode import DecodeError, decode_bytes, gunzip, sniff_media_type
+from transforms.html import NoArticleError, extract_html
+from transforms.language import detect_language
+from transforms.outlet import resolve_outlet
+from transforms.plaintext import clean_plaintext
+from transforms.records import Failure, RawDocument, TaggedArticle
+from transforms.registry import Registry, load_registry
+from transforms.tag_sources import tag_sources
+
+DEFAULT_MAX_BYTES = 10_000_000
+_UTF8 = ("utf-8", "utf-8-sig", "ascii")
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_id_for(url: str | None, origin: str, source_ref: str) -> str:
+    """Stable id: the canonical URL when known, else where the input came from."""
+    key = f"url:{url}" if url else f"{origin}:{source_ref}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str, str]:
+    """(text, media type, encoding) of a raw document; DecodeError says why not."""
+    data = raw.data
+    if len(data) > max_bytes:
+        raise DecodeError(f"too large: {len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip(data, max_bytes)
+    media_type = sniff_media_type(raw.source_ref, data, raw.media_type)
+    text, encoding = decode_bytes(data, media_type)
+    return text, media_type, encoding
+
+
+def process(
+    raw: RawDocument, registry: Registry | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> TaggedArticle | Failure:
+    """Clean, describe and tag one document. Never raises for bad input: returns a Failure."""
+    registry = registry or load_registry()
+    digest = content_hash(raw.data)
+
+    def failed(stage: str, reason: str) -> Failure:
+        return Failure(raw.source_ref, raw.origin, stage, reason, digest)
+
+    try:
+        text, media_type, encoding = read_document(raw, max_bytes)
+    except DecodeError as exc:
+        return failed("decode", str(exc))
+    try:
+        article = extract_html(text, raw.url) if media_type == "text/html" else clean_plaintext(text)
+    except NoArticleError as exc:
+        return failed("extract", str(exc))
+    except Exception as exc:  # a library bug on one page must not stop the batch
+        return failed("extract", f"{type(exc).__name__}: {exc}")
+    if not article.text.strip():
+        return failed("extract", "no article text left after cleaning")
+
+    url = raw.url or article.url
+    article = replace(
+        article,
+        url=url,
+        title=article.title or raw.title,
+        published=article.published or normalize_date(raw.published),
+        outlet=resolve_outlet(registry, raw.outlet, url, article.site_name),
+        language=detect_language(article.text, article.language),
+    )
+    notes = () if encoding in _UTF8 else (f"not UTF-8: read as {encoding}",)
+    return TaggedArticle(
+        source_ref=raw.source_ref,
+        origin=raw.origin,
+        content_hash=digest,
+        article=article,
+        sources=tag_sources(article, registry),
+        notes=notes,
+    )
+
+
+def process_batch(raws: Sequence[RawDocument], max_bytes: int = DEFAULT_MAX_BYTES) -> list[TaggedArticle | Failure]:
+    """process() over a batch, in order: the unit of work of one worker process."""
+    registry = load_registry()
+    return [process(raw, registry, max_bytes) for raw in raws]

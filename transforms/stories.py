@@ -1,0 +1,226 @@
+"""Incremental story grouping: each new article joins a recent story or starts one.
+
+Rewrites of one event share few word sequences but many names (WeChat, Tencent,
+Roskomnadzor, LinkedIn, ...) and topic words. An article is therefore reduced to a
+short keyword vector: content words weighted by TF-IDF, names (capitalized inside a
+sentence) counting double, top `TOP_TERMS` kept. A story's vector is the sum of its
+members' vectors; a new article joins the most similar story active within `WINDOW`
+(cosine >= `THRESHOLD`), else it starts a story whose id derives from its own id, so
+reruns give the same ids.
+
+Document frequencies come from the stored keyword vectors of earlier articles (plus
+the batch itself), smoothed by `PRIOR_DOCS` pseudo-documents so that a young
+warehouse with five articles of one story does not call that story's names common.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+WINDOW = timedelta(days=7)
+TOP_TERMS = 40
+# Measured: each seed scores 0.47-0.72 against the other four; the best AEB article scores
+# < 0.12 against any seed. AEB texts that do merge at 0.25 are mostly real shared events
+# (one plague outbreak in four outlets, the Prince Andrew interview), at 0.15 topics merge.
+THRESHOLD = 0.25
+PRIOR_DOCS = 100
+NAME_BOOST = 2.0
+
+_TERM = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{2}")
+_SENTENCE_END = re.compile(r"[.!?:\"”»)\]]\s*$|^\s*$")
+
+# Function words and newsroom verbs: frequent in every story, evidence for none.
+_STOPWORDS_TEXT = """
+a about above after again against all also although am among an and another any are around as at be
+because been before being below between both but by can cannot could did do does doing done down
+during each either else even ever every few for from further get gets got had has have having he her
+here hers herself him himself his how however i if in into is it its itself just last least less
+like made make many may me might more most much must my myself near neither new next no nor not now
+of off often on once one only or other others our ours ourselves out over own per perhaps put quite
+rather really said same say saying says see seen she should since so some still such than that the
+their theirs them themselves then there these they this those though three through thus to told too
+two under until up upon us use used very via was we were what whatever when where whether which
+while who whom whose why will with within without would yes yet you your yours yourself yourselves
+week weeks year years day days time times month months today yesterday monday tuesday wednesday
+thursday friday saturday sunday according added adding reported report reports news people first
+back well way going know think want take told tell asked mr mrs ms dr st
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDoc:
+    """What story grouping needs of one article."""
+
+    article_id: str
+    text: str
+    title: str | None = None
+    time: datetime | None = None  # published, else first seen
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """An article already in a story, as stored: its keyword vector and time."""
+
+    article_id: str
+    story_id: str
+    time: datetime | None
+    vector: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    article_id: str
+    story_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    story_id: str
+    label: str
+    first_seen: datetime | None
+    last_seen: datetime | None
+    articles: tuple[str, ...]
+
+
+def story_id_for(article_id: str) -> str:
+    """The id of a story started by `article_id`: stable across reruns."""
+    return f"story-{article_id}"
+
+
+def term_counts(text: str, title: str | None = None) -> dict[str, tuple[int, bool]]:
+    """term -> (count, looks like a name) for the content words of the title and text."""
+    counts: Counter[str] = Counter()
+    names: set[str] = set()
+    for part in (title or "", text):
+        for m in _TERM.finditer(part):
+            word = m.group()
+            term = word.casefold().replace("’", "'")
+            if term.endswith("'s"):
+                term = term[:-2]
+            if len(term) < 3 or term in STOPWORDS:
+                continue
+            counts[term] += 1
+            # a capital inside a sentence marks a name; at a sentence start it says nothing
+            if word[0].isupper() and not _SENTENCE_END.search(part[max(0, m.start() - 3) : m.start()]):
+                names.add(term)
+    return {t: (c, t in names) for t, c in counts.items()}
+
+
+def idf(df: int, n_docs: int) -> float:
+    return math.log((n_docs + PRIOR_DOCS) / (df + 1))
+
+
+def vectorize(
+    counts: Mapping[str, tuple[int, bool]], df: Mapping[str, int], n_docs: int, top: int = TOP_TERMS
+) -> dict[str, float]:
+    """The unit-length keyword vector of one article (top terms by TF-IDF, names boosted)."""
+    weights = {
+        t: (1.0 + math.log(c)) * idf(df.get(t, 0), n_docs) * (NAME_BOOST if name else 1.0)
+        for t, (c, name) in counts.items()
+    }
+    best = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    norm = math.sqrt(sum(w * w for _, w in best)) or 1.0
+    return {t: round(w / norm, 6) for t, w in best}
+
+
+def _cosine(vec: Mapping[str, float], centroid: Mapping[str, float], centroid_norm: float) -> float:
+    if centroid_norm == 0:
+        return 0.0
+    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / centroid_norm
+
+
+def _time_key(d: StoryDoc) -> tuple[int, float, str]:
+    return (1, 0.0, d.article_id) if d.time is None else (0, d.time.timestamp(), d.article_id)
+
+
+def assign_stories(
+    new: Sequence[StoryDoc],
+    members: Sequence[StoryMember],
+    df: Mapping[str, int],
+    n_docs: int,
+    threshold: float = THRESHOLD,
+    window: timedelta = WINDOW,
+) -> tuple[list[StoryAssignment], dict[str, dict[str, float]]]:
+    """Assign each new article (in time order) to a story; also return their keyword vectors.
+
+    `members` are the stored articles that may matter (those within the window that
+    share a term with the batch, as the warehouse query selects them); `df`/`n_docs`
+    count earlier articles only: the batch's own terms are added here.
+    """
+    counts = {d.article_id: term_counts(d.text, d.title) for d in new}
+    batch_df: Counter[str] = Counter(df)
+    for c in counts.values():
+        batch_df.update(c.keys())
+    total = n_docs + len(new)
+
+    pool: list[StoryMember] = list(members)
+    by_term: dict[str, list[int]] = {}
+    for n, m in enumerate(pool):
+        for t in m.vector:
+            by_term.setdefault(t, []).append(n)
+
+    assignments = []
+    vectors = {}
+    for doc in sorted(new, key=_time_key):
+        vec = vectorize(counts[doc.article_id], batch_df, total)
+        vectors[doc.article_id] = vec
+        stories: dict[str, list[StoryMember]] = {}
+        seen: set[int] = set()
+        for t in vec:
+            for n in by_term.get(t, ()):
+                if n in seen:
+                    continue
+                seen.add(n)
+                m = pool[n]
+                if doc.time and m.time and abs(doc.time - m.time) > window:
+                    continue
+                stories.setdefault(m.story_id, []).append(m)
+        best_id, best_sim = None, threshold
+        for sid, ms in sorted(stories.items()):
+            centroid: Counter[str] = Counter()
+            for m in ms:
+                centroid.update(m.vector)
+            sim = _cosine(vec, centroid, math.sqrt(sum(w * w for w in centroid.values())))
+            if sim >= best_sim:
+                best_id, best_sim = sid, sim
+        sid = best_id or story_id_for(doc.article_id)
+        assignments.append(StoryAssignment(doc.article_id, sid))
+        member = StoryMember(doc.article_id, sid, doc.time, vec)
+        for t in vec:
+            by_term.setdefault(t, []).append(len(pool))
+        pool.append(member)
+    return assignments, vectors
+
+
+def summarize(
+    rows: Sequence[tuple[str, str, datetime | None, str | None, str]],
+) -> list[Story]:
+    """Stories from (article_id, story_id, time, title, text) rows of their members.
+
+    The label is the earliest article's title (its first words when it has none).
+    """
+    grouped: dict[str, list[tuple[str, str, datetime | None, str | None, str]]] = {}
+    for row in rows:
+        grouped.setdefault(row[1], []).append(row)
+    out = []
+    for sid, rs in sorted(grouped.items()):
+        rs.sort(key=lambda r: ((1, 0.0) if r[2] is None else (0, r[2].timestamp()), r[0]))
+        first = rs[0]
+        label = first[3] or " ".join(first[4].split()[:12])
+        times = [r[2] for r in rs if r[2] is not None]
+        out.append(
+            Story(
+                sid,
+                label,
+                min(times) if times else None,
+                max(times) if times else None,
+                tuple(r[0] for r in rs),
+            )
+        )
+    return out

@@ -1,0 +1,303 @@
+"""The one connection helper, schema migrations, and the core loads.
+
+Every SQL statement of wiretrace lives in this package: the schema in numbered
+`sql/*.sql` files, the statements the pipeline runs here and in sibling modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from transforms.dates import parse_iso
+from transforms.records import Failure, TaggedArticle
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class MigrationError(RuntimeError):
+    """An applied migration file was edited: schema changes must be new numbered files."""
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (creating it and applying pending migrations when writable)."""
+    path = Path(path)
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    migrate(con)
+    return con
+
+
+def migration_files() -> list[Path]:
+    return sorted(SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every migration not applied yet, each in its own transaction; return their names."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+               checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+    )
+    applied = {v: (n, c) for v, n, c in con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()}
+    done = []
+    for file in migration_files():
+        version = int(file.name[:3])
+        sql = file.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            if applied[version][1] != checksum:
+                raise MigrationError(f"{file.name} changed after it was applied; add a new migration instead")
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [version, file.name, checksum],
+            )
+        done.append(file.name)
+    return done
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure inside leaves the warehouse as it was before."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datetime) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status) VALUES (?, ?, ?, 'running')",
+        [run_id, flow, now],
+    )
+
+
+def mark_crashed_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Runs still 'running' when a new run starts died without finishing (one run at a time)."""
+    con.execute("UPDATE runs SET status = 'crashed', finished_at = ? WHERE status = 'running'", [now])
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, counts: dict[str, int], status: str = "completed"
+) -> None:
+    con.execute(
+        """UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
+               articles_updated = ?, articles_unchanged = ?, failures = ?
+           WHERE run_id = ?""",
+        [
+            now,
+            status,
+            counts.get("inputs", 0),
+            counts.get("new", 0),
+            counts.get("updated", 0),
+            counts.get("unchanged", 0),
+            counts.get("failed", 0),
+            run_id,
+        ],
+    )
+
+
+# -- articles -----------------------------------------------------------------------------------
+
+
+def loaded_versions(con: duckdb.DuckDBPyConnection, origin: str) -> dict[str, tuple[str, str]]:
+    """source_ref -> (content_hash, pipeline_version) of every article loaded from `origin`."""
+    rows = con.execute(
+        "SELECT source_ref, content_hash, pipeline_version FROM articles WHERE origin = ?", [origin]
+    ).fetchall()
+    return {ref: (h, v) for ref, h, v in rows}
+
+
+_ARTICLE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("url", pa.string()),
+        ("outlet", pa.string()),
+        ("title", pa.string()),
+        ("byline", pa.string()),
+        ("published", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("published_date", pa.date32()),
+        ("language", pa.string()),
+        ("text", pa.string()),
+        ("word_count", pa.int32()),
+        ("content_hash", pa.string()),
+        ("origin", pa.string()),
+        ("source_ref", pa.string()),
+        ("pipeline_version", pa.string()),
+    ]
+)
+_SOURCE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+        ("role", pa.string()),
+        ("evidence", pa.string()),
+        ("char_start", pa.int32()),
+        ("char_end", pa.int32()),
+    ]
+)
+
+
+def _article_rows(items: Sequence[tuple[str, TaggedArticle]], version: str) -> pa.Table:
+    cols: dict[str, list] = {name: [] for name in _ARTICLE_SCHEMA.names}
+    for article_id, item in items:
+        a = item.article
+        moment, day = parse_iso(a.published)
+        values = (
+            article_id, a.url, a.outlet, a.title, a.byline, a.published, moment, day, a.language,
+            a.text, item.word_count, item.content_hash, item.origin, item.source_ref, version,
+        )  # fmt: skip
+        for name, value in zip(_ARTICLE_SCHEMA.names, values, strict=True):
+            cols[name].append(value)
+    return pa.table(cols, schema=_ARTICLE_SCHEMA)
+
+
+def _source_rows(items: Sequence[tuple[str, TaggedArticle]]) -> pa.Table:
+    cols: dict[str, list] = {name: [] for name in _SOURCE_SCHEMA.names}
+    for article_id, item in items:
+        for tag in item.sources:
+            values = (article_id, tag.source, tag.kind, tag.role, tag.evidence, tag.start, tag.end)
+            for name, value in zip(_SOURCE_SCHEMA.names, values, strict=True):
+                cols[name].append(value)
+    return pa.table(cols, schema=_SOURCE_SCHEMA)
+
+
+def load_articles(
+    con: duckdb.DuckDBPyConnection,
+    items: Sequence[tuple[str, TaggedArticle]],
+    raw: dict[str, tuple[bytes, str | None]],
+    version: str,
+    now: datetime,
+) -> dict[str, int]:
+    """Upsert articles with their sources and raw bytes, in bulk; return counts new/updated.
+
+    A re-loaded article keeps its first_seen_at and story; its sources are replaced.
+    The caller wraps this in `transaction()` with the rest of the batch.
+    """
+    if not items:
+        return {"new": 0, "updated": 0}
+    articles = _article_rows(items, version)
+    sources = _source_rows(items)
+    raws = pa.table(
+        {
+            "content_hash": list(raw),
+            "size_bytes": [len(data) for data, _ in raw.values()],
+            "media_type": [media for _, media in raw.values()],
+            "data_gzip": [gzip.compress(data, mtime=0) for data, _ in raw.values()],
+        }
+    )
+    con.register("batch_articles", articles)
+    con.register("batch_sources", sources)
+    con.register("batch_raw", raws)
+    try:
+        existing = con.execute(
+            "SELECT count(*) FROM articles WHERE article_id IN (SELECT article_id FROM batch_articles)"
+        ).fetchone()[0]
+        con.execute(
+            """INSERT INTO raw_documents (content_hash, size_bytes, media_type, data_gzip, first_seen_at)
+               SELECT content_hash, size_bytes, media_type, data_gzip, ? FROM batch_raw
+               WHERE content_hash NOT IN (SELECT content_hash FROM raw_documents)""",
+            [now],
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE kept AS
+               SELECT article_id, first_seen_at, story_id FROM articles
+               WHERE article_id IN (SELECT article_id FROM batch_articles)"""
+        )
+        con.execute("DELETE FROM article_sources WHERE article_id IN (SELECT article_id FROM batch_articles)")
+        con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM batch_articles)")
+        con.execute(
+            """INSERT INTO articles BY NAME
+               SELECT b.*, coalesce(k.first_seen_at, ?) AS first_seen_at, ? AS updated_at,
+                      k.story_id AS story_id
+               FROM batch_articles b LEFT JOIN kept k USING (article_id)""",
+            [now, now],
+        )
+        con.execute("INSERT INTO article_sources BY NAME SELECT * FROM batch_sources")
+        con.execute("DROP TABLE kept")
+    finally:
+        for name in ("batch_articles", "batch_sources", "batch_raw"):
+            con.unregister(name)
+    return {"new": len(items) - existing, "updated": existing}
+
+
+# -- failures -----------------------------------------------------------------------------------
+
+
+def record_failures(
+    con: duckdb.DuckDBPyConnection, failures: Sequence[Failure], run_id: str, now: datetime
+) -> None:
+    """Upsert one row per (origin, source_ref, stage), counting attempts across runs."""
+    if not failures:
+        return
+    unique = {(f.origin, f.source_ref, f.stage): f for f in failures}.values()
+    batch = pa.table(
+        {
+            "origin": [f.origin for f in unique],
+            "source_ref": [f.source_ref for f in unique],
+            "content_hash": [f.content_hash for f in unique],
+            "stage": [f.stage for f in unique],
+            "severity": [f.severity for f in unique],
+            "reason": [f.reason for f in unique],
+        }
+    )
+    con.register("batch_failures", batch)
+    try:
+        con.execute(
+            """INSERT INTO ingest_failures
+                   (origin, source_ref, content_hash, stage, severity, reason, attempts,
+                    first_failed_at, last_failed_at, last_run_id, resolved_at)
+               SELECT origin, source_ref, content_hash, stage, severity, reason, 1, ?, ?, ?, NULL
+               FROM batch_failures
+               ON CONFLICT (origin, source_ref, stage) DO UPDATE SET
+                   content_hash = excluded.content_hash, severity = excluded.severity,
+                   reason = excluded.reason, last_failed_at = excluded.last_failed_at,
+                   last_run_id = excluded.last_run_id, resolved_at = NULL,
+                   attempts = CASE WHEN ingest_failures.last_run_id = excluded.last_run_id
+                                   THEN ingest_failures.attempts ELSE ingest_failures.attempts + 1 END""",
+            [now, now, run_id],
+        )
+    finally:
+        con.unregister("batch_failures")
+
+
+def resolve_failures(
+    con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str], now: datetime
+) -> None:
+    """Mark the errors of inputs that have now loaded as resolved."""
+    if not source_refs:
+        return
+    con.execute(
+        """UPDATE ingest_failures SET resolved_at = ?
+           WHERE origin = ? AND severity = 'error' AND resolved_at IS NULL AND list_contains(?, source_ref)""",
+        [now, origin, list(source_refs)],
+    )
+
+
+def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str]) -> None:
+    """Drop old warnings of inputs re-read in this batch (a re-read records its warnings afresh)."""
+    if source_refs:
+        con.execute(
+            "DELETE FROM ingest_failures WHERE origin = ? AND severity = 'warning' AND list_contains(?, source_ref)",
+            [origin, list(source_refs)],
+        )

@@ -1,0 +1,37 @@
+"""Configuration in one place: defaults, environment overrides, limits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DB = Path("warehouse") / "wiretrace.duckdb"
+DEFAULT_SEEDS = Path("seeds")
+DEFAULT_FEEDS = Path("feeds.yaml")
+MANIFEST_NAME = "manifest.csv"
+
+
+def default_db() -> Path:
+    """WIRETRACE_DB overrides the default warehouse path."""
+    return Path(os.environ.get("WIRETRACE_DB") or DEFAULT_DB)
+
+
+def _workers() -> int:
+    """WIRETRACE_WORKERS, else one per core."""
+    return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Largest input read as an article; a bigger file or page is recorded as a failure.
+    max_document_bytes: int = 10_000_000
+    # Articles per batch: one Prefect task and one warehouse transaction each.
+    batch_size: int = 250
+    # Worker processes for extraction and tagging (the machine has 2 cores).
+    workers: int = field(default_factory=lambda: _workers())
+    # Below this many documents a worker pool costs more than it saves.
+    pool_threshold: int = 24
+
+
+SETTINGS = Settings()
