@@ -79,6 +79,7 @@ class TaggedArticle:
     article: Article
     sources: tuple[SourceTag, ...] = field(default=())
     notes: tuple[str, ...] = ()  # caveats worth recording, e.g. "not UTF-8: read as cp1252"
+    topics: tuple[str, ...] = ()  # names of the tracked topics the article matched (feeds)
 
     @property
     def word_count(self) -> int:

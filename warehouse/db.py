@@ -143,6 +143,7 @@ _ARTICLE_SCHEMA = pa.schema(
         ("origin", pa.string()),
         ("source_ref", pa.string()),
         ("pipeline_version", pa.string()),
+        ("topics", pa.list_(pa.string())),
     ]
 )
 _SOURCE_SCHEMA = pa.schema(
@@ -166,6 +167,7 @@ def _article_rows(items: Sequence[tuple[str, TaggedArticle]], version: str) -> p
         values = (
             article_id, a.url, a.outlet, a.title, a.byline, a.published, moment, day, a.language,
             a.text, item.word_count, item.content_hash, item.origin, item.source_ref, version,
+            list(item.topics) or None,
         )  # fmt: skip
         for name, value in zip(_ARTICLE_SCHEMA.names, values, strict=True):
             cols[name].append(value)

@@ -1,0 +1,86 @@
+"""The provenance stage: text reuse, near-duplicates and stories for a batch of articles.
+
+A plain function (the ingest flow wraps it in a task and a transaction). It reads the
+batch and only the state it needs (fingerprints, signatures, keyword vectors of the
+candidates) through `warehouse.provenance`, runs the pure transforms and writes the
+results back. Every write deletes the rows of the batch's articles first, so running it
+twice for the same ids leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from transforms import near_duplicates as nd
+from transforms import reuse, stories
+from warehouse import provenance as wp
+
+
+def _reuse(
+    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]
+) -> dict[str, int]:
+    fps = {a: reuse.fingerprints(row.text) for a, row in batch.items()}
+    wp.replace_fingerprints(con, fps)
+    pairs = wp.reuse_candidates(con, list(batch), reuse.MIN_HITS, reuse.MAX_POSTINGS)
+    others = sorted({x for p in pairs for x in p} - set(batch))
+    rows = {**batch, **wp.read_articles(con, others)}
+    docs = {a: reuse.ReuseDoc(a, r.text, r.time, r.origins, r.credited, r.outlet) for a, r in rows.items()}
+    pairs = [p for p in pairs if p[0] in docs and p[1] in docs]
+    old_copiers = wp.delete_reuse(con, ids)
+    edges = reuse.detect_reuse(pairs, docs)
+    wp.insert_reuse(con, edges)
+
+    # reuse credits depend on every edge of a copier, old ones included
+    copiers = sorted(old_copiers | {e.article_id for e in edges} | set(ids))
+    all_edges = wp.read_reuse(con, copiers)
+    sources = {e.copied_from_id for e in all_edges} - set(rows)
+    rows.update(wp.read_articles(con, sorted(sources)))
+    tags = reuse.reuse_tags(
+        all_edges,
+        {a: r.origins for a, r in rows.items()},
+        {a: r.outlet for a, r in rows.items()},
+    )
+    wp.replace_reuse_roles(con, copiers, tags)
+    return {"candidate_pairs": len(pairs), "reuse_edges": len(edges), "reuse_tags": len(tags)}
+
+
+def _near_duplicates(
+    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]
+) -> int:
+    sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text)) is not None}
+    wp.replace_signatures(con, sigs, {a: nd.band_keys(s) for a, s in sigs.items()})
+    pairs = wp.near_duplicate_candidates(con, list(sigs))
+    involved = sorted({x for p in pairs for x in p})
+    all_sigs = {**wp.read_signatures(con, [x for x in involved if x not in sigs]), **sigs}
+    found = nd.find_near_duplicates(pairs, all_sigs, wp.read_times(con, involved))
+    wp.replace_near_duplicates(con, ids, found)
+    return len(found)
+
+
+def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]) -> int:
+    old_story_ids = wp.story_ids_of(con, ids)
+    docs = [stories.StoryDoc(a, r.text, r.title, r.time) for a, r in batch.items()]
+    terms = sorted({t for d in docs for t in stories.term_counts(d.text, d.title)})
+    df, n_docs = wp.term_document_frequencies(con, terms, ids)
+    bounds = wp.window_bounds([d.time for d in docs], stories.WINDOW)
+    members = wp.story_members(con, terms, ids, *bounds) if bounds else []
+    assignments, vectors = stories.assign_stories(docs, members, df, n_docs)
+    wp.replace_story_terms(con, vectors)
+    wp.assign_story_ids(con, assignments)
+    wp.refresh_stories(con, sorted(old_story_ids | {a.story_id for a in assignments}))
+    return len({a.story_id for a in assignments})
+
+
+def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, int]:
+    """Find reuse, near-duplicates and stories for these (new or re-loaded) articles; return counts."""
+    ids = sorted(set(article_ids))
+    batch = wp.read_articles(con, ids)
+    # an id no longer in articles (or with no text) keeps no state and no edges
+    wp.delete_state(con, [a for a in ids if a not in batch])
+    counts = {"articles": len(batch)}
+    counts.update(_reuse(con, batch, ids))
+    counts["near_duplicates"] = _near_duplicates(con, batch, ids)
+    counts["stories"] = _stories(con, batch, ids)
+    return counts

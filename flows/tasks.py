@@ -1,0 +1,150 @@
+"""The coarse Prefect tasks the flows are made of: each one a batch of work, never one article."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+import transforms
+from flows.provenance import update_provenance
+from flows.seeds import read_seed_dir
+from transforms.pipeline import article_id_for, content_hash, process_batch
+from transforms.records import Failure, RawDocument, TaggedArticle
+from warehouse import db, summary
+from wiretrace.config import Settings
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    loaded: list[str]  # article ids
+    new: int
+    updated: int
+    failed: int
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pipeline_version() -> str:
+    """A digest of the transforms' code and data: when it changes, every input is processed again."""
+    digest = hashlib.sha256()
+    root = Path(transforms.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".tsv", ".csv", ".json", ".txt"):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@task(name="read-seeds", cache_policy=NONE)
+def read_seeds(seeds_dir: Path, settings: Settings) -> tuple[list[RawDocument], list[Failure]]:
+    docs, failures = read_seed_dir(seeds_dir, settings.max_document_bytes)
+    get_run_logger().info("read %d seed files from %s (%d unreadable)", len(docs), seeds_dir, len(failures))
+    return docs, failures
+
+
+@task(name="select-changed-inputs", cache_policy=NONE)
+def select_changed(
+    con: duckdb.DuckDBPyConnection, docs: list[RawDocument], version: str, force: bool
+) -> tuple[list[RawDocument], int]:
+    """Inputs not loaded yet, changed since, or loaded by another version of the transforms."""
+    if force:
+        return docs, 0
+    loaded = db.loaded_versions(con, "seed")
+    todo = [d for d in docs if loaded.get(d.source_ref) != (content_hash(d.data), version)]
+    get_run_logger().info("%d inputs to process, %d unchanged since the last run", len(todo), len(docs) - len(todo))
+    return todo, len(docs) - len(todo)
+
+
+@task(name="extract-and-tag", cache_policy=NONE)
+def extract_and_tag(
+    batch: Sequence[RawDocument], pool: ProcessPoolExecutor | None, settings: Settings
+) -> list[TaggedArticle | Failure]:
+    """Clean, describe and tag one batch, split across the worker processes."""
+    if pool is None or len(batch) < settings.pool_threshold:
+        results = process_batch(batch, settings.max_document_bytes)
+    else:
+        # A few parts per worker, so one slow page does not leave a core idle.
+        size = -(-len(batch) // (settings.workers * 4))
+        parts = [batch[i : i + size] for i in range(0, len(batch), size)]
+        outputs = pool.map(process_batch, parts, [settings.max_document_bytes] * len(parts))
+        results = [result for part in outputs for result in part]
+    failed = sum(isinstance(r, Failure) for r in results)
+    get_run_logger().info("extracted and tagged %d articles, %d failed", len(results) - failed, failed)
+    return results
+
+
+@task(name="load-batch", cache_policy=NONE)
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    results: Sequence[TaggedArticle | Failure],
+    raws: Sequence[RawDocument],
+    run_id: str,
+    version: str,
+) -> BatchResult:
+    """One transaction: articles, sources, raw bytes, failures and their resolution.
+
+    `results` are the articles to keep (e.g. feed pages that matched a topic) and the failures;
+    `raws` are all inputs of the batch, whose old warnings are replaced.
+    """
+    ok = [r for r in results if isinstance(r, TaggedArticle)]
+    failures = [r for r in results if isinstance(r, Failure)]
+    warnings = [
+        Failure(r.source_ref, r.origin, "decode", note, r.content_hash, severity="warning")
+        for r in ok
+        for note in r.notes
+    ]
+    items = [(article_id_for(r.article.url, r.origin, r.source_ref), r) for r in ok]
+    raw_by_hash = {content_hash(r.data): (r.data, r.media_type) for r in raws}
+    raw_kept = {r.content_hash: raw_by_hash[r.content_hash] for r in ok if r.content_hash in raw_by_hash}
+    stamp = now()
+    with db.transaction(con):
+        counts = db.load_articles(con, items, raw_kept, version, stamp)
+        for origin in {r.origin for r in raws}:
+            db.clear_warnings(con, origin, [r.source_ref for r in raws if r.origin == origin])
+            db.resolve_failures(con, origin, [r.source_ref for r in ok if r.origin == origin], stamp)
+        db.record_failures(con, failures + warnings, run_id, stamp)
+    logger = get_run_logger()
+    logger.info("loaded %d new and %d updated articles", counts["new"], counts["updated"])
+    for f in failures:
+        logger.warning("failed: %s (%s): %s", f.source_ref, f.stage, f.reason)
+    return BatchResult([i for i, _ in items], counts["new"], counts["updated"], len(failures))
+
+
+@task(name="record-failures", cache_policy=NONE)
+def record_failures(con: duckdb.DuckDBPyConnection, failures: list[Failure], run_id: str) -> None:
+    with db.transaction(con):
+        db.record_failures(con, failures, run_id, now())
+    for f in failures:
+        get_run_logger().warning("failed: %s (%s): %s", f.source_ref, f.stage, f.reason)
+
+
+@task(name="find-reuse-and-stories", cache_policy=NONE)
+def find_reuse_and_stories(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, int]:
+    with db.transaction(con):
+        counts = update_provenance(con, article_ids)
+    get_run_logger().info("provenance of %d articles: %s", len(article_ids), counts)
+    return counts
+
+
+@task(name="publish-summary", cache_policy=NONE)
+def publish_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+    report = summary.run_summary(con, run_id)
+    create_table_artifact(key="run-summary", table=report["table"], description="Articles per source and role")
+    create_markdown_artifact(key="run-summary-text", markdown=report["markdown"], description="wiretrace run")
+    return report

@@ -1,0 +1,448 @@
+"""Every SQL statement of the provenance stage: reuse, near-duplicates, stories.
+
+Reads return plain Python values; writes take whole batches as Arrow tables (one
+INSERT ... SELECT per table, never row by row) after deleting the rows of the same
+articles, so re-processing an article replaces its rows. The caller owns the
+transaction (flows wrap a whole batch in `warehouse.db.transaction`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from transforms.near_duplicates import NearDuplicate
+from transforms.records import SourceTag
+from transforms.reuse import Fingerprints, ReuseEdge
+from transforms.stories import StoryAssignment, StoryMember
+
+# The time an article counts at: published instant, else its date, else when first loaded.
+ARTICLE_TIME = "coalesce(a.published_at, CAST(a.published_date AS TIMESTAMPTZ), a.first_seen_at)"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    article_id: str
+    text: str
+    title: str | None
+    outlet: str | None
+    time: datetime | None
+    origins: frozenset[str]  # agencies with an origin credit
+    credited: frozenset[str]  # sources with an origin, cited or via credit
+
+
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _ids_table(ids: Sequence[str]) -> pa.Table:
+    return pa.table({"article_id": pa.array(list(dict.fromkeys(ids)), pa.string())})
+
+
+def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, ArticleRow]:
+    """The articles `ids` with what reuse and stories need of them (missing ids are left out)."""
+    if not ids:
+        return {}
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            f"""SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t,
+                   coalesce(list(DISTINCT s.source)
+                            FILTER (WHERE s.role = 'origin' AND s.kind = 'agency'), []),
+                   coalesce(list(DISTINCT s.source)
+                            FILTER (WHERE s.role IN ('origin', 'cited', 'via')), [])
+                FROM articles a
+                LEFT JOIN article_sources s USING (article_id)
+                WHERE a.article_id IN (SELECT article_id FROM prov_ids)
+                GROUP BY ALL"""
+        ).fetchall()
+    return {r[0]: ArticleRow(r[0], r[1], r[2], r[3], r[4], frozenset(r[5]), frozenset(r[6])) for r in rows}
+
+
+# -- reuse --------------------------------------------------------------------------------------
+
+
+def replace_fingerprints(con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints]) -> None:
+    """Store the fingerprints of these articles (replacing any they had)."""
+    table = pa.table(
+        {
+            "article_id": pa.array(
+                np.repeat(np.array(list(fps), dtype=object), [len(f.hashes) for f in fps.values()]),
+                pa.string(),
+            ),
+            "fingerprint": pa.array(
+                np.concatenate([f.hashes for f in fps.values()] or [np.zeros(0, np.int64)]), pa.int64()
+            ),
+            "position": pa.array(
+                np.concatenate([f.positions for f in fps.values()] or [np.zeros(0, np.int32)]), pa.int32()
+            ),
+        }
+    )
+    with _registered(con, "prov_ids", _ids_table(list(fps))), _registered(con, "prov_fps", table):
+        con.execute("DELETE FROM reuse_fingerprints WHERE article_id IN (SELECT article_id FROM prov_ids)")
+        con.execute("INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position FROM prov_fps")
+
+
+def reuse_candidates(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], min_hits: int, max_postings: int
+) -> list[tuple[str, str]]:
+    """Pairs (id, other) sharing >= min_hits fingerprints, one row per unordered pair.
+
+    Fingerprints held by more than max_postings articles are boilerplate and ignored.
+    """
+    if not ids:
+        return []
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """WITH mine AS (
+                   SELECT DISTINCT article_id, fingerprint FROM reuse_fingerprints
+                   WHERE article_id IN (SELECT article_id FROM prov_ids)
+               ),
+               postings AS (
+                   SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
+                   WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
+               ),
+               common AS (
+                   SELECT fingerprint FROM postings GROUP BY fingerprint HAVING count(*) <= ?
+               )
+               SELECT least(m.article_id, p.article_id) AS a, greatest(m.article_id, p.article_id) AS b
+               FROM mine m
+               JOIN postings p ON p.fingerprint = m.fingerprint AND p.article_id <> m.article_id
+               WHERE m.fingerprint IN (SELECT fingerprint FROM common)
+               GROUP BY m.article_id, p.article_id
+               HAVING count(*) >= ?""",
+            [max_postings, min_hits],
+        ).fetchall()
+    return sorted(set(rows))
+
+
+def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Delete the reuse edges touching `ids` (either side); return the copiers they had."""
+    if not ids:
+        return set()
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        where = """article_id IN (SELECT article_id FROM prov_ids)
+                   OR copied_from_id IN (SELECT article_id FROM prov_ids)"""
+        copiers = {
+            r[0]
+            for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
+        }
+        con.execute(f"DELETE FROM article_reuse WHERE {where}")
+    return copiers
+
+
+_PASSAGE = pa.struct(
+    [
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("src_start", pa.int32()),
+        ("src_end", pa.int32()),
+        ("text", pa.string()),
+    ]
+)
+
+
+def insert_reuse(con: duckdb.DuckDBPyConnection, edges: Sequence[ReuseEdge]) -> None:
+    if not edges:
+        return
+    table = pa.table(
+        {
+            "article_id": pa.array([e.article_id for e in edges], pa.string()),
+            "copied_from_id": pa.array([e.copied_from_id for e in edges], pa.string()),
+            "shared_chars": pa.array([e.shared_chars for e in edges], pa.int32()),
+            "share": pa.array([e.share for e in edges], pa.float64()),
+            "passages": pa.array(
+                [
+                    [
+                        {"start": p.start, "end": p.end, "src_start": p.src_start, "src_end": p.src_end,
+                         "text": p.text}
+                        for p in e.passages
+                    ]
+                    for e in edges
+                ],
+                pa.list_(_PASSAGE),
+            ),
+        }
+    )  # fmt: skip
+    with _registered(con, "prov_edges", table):
+        con.execute("INSERT INTO article_reuse BY NAME SELECT * FROM prov_edges")
+
+
+def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> list[ReuseEdge]:
+    """Every stored edge whose copying article is in `copier_ids`."""
+    from transforms.reuse import Passage
+
+    if not copier_ids:
+        return []
+    with _registered(con, "prov_ids", _ids_table(copier_ids)):
+        rows = con.execute(
+            """SELECT article_id, copied_from_id, shared_chars, share, passages FROM article_reuse
+               WHERE article_id IN (SELECT article_id FROM prov_ids)
+               ORDER BY article_id, copied_from_id"""
+        ).fetchall()
+    return [
+        ReuseEdge(
+            a, b, c, s,
+            tuple(Passage(p["start"], p["end"], p["src_start"], p["src_end"], p["text"]) for p in ps),
+        )
+        for a, b, c, s, ps in rows
+    ]  # fmt: skip
+
+
+def replace_reuse_roles(
+    con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str], tags: Sequence[tuple[str, SourceTag]]
+) -> None:
+    """Replace the `reuse` rows of article_sources for these articles (other roles are untouched)."""
+    table = pa.table(
+        {
+            "article_id": pa.array([a for a, _ in tags], pa.string()),
+            "source": pa.array([t.source for _, t in tags], pa.string()),
+            "kind": pa.array([t.kind for _, t in tags], pa.string()),
+            "role": pa.array([t.role for _, t in tags], pa.string()),
+            "evidence": pa.array([t.evidence for _, t in tags], pa.string()),
+            "char_start": pa.array([t.start for _, t in tags], pa.int32()),
+            "char_end": pa.array([t.end for _, t in tags], pa.int32()),
+        }
+    )
+    with _registered(con, "prov_ids", _ids_table(copier_ids)), _registered(con, "prov_tags", table):
+        con.execute(
+            """DELETE FROM article_sources
+               WHERE role = 'reuse' AND article_id IN (SELECT article_id FROM prov_ids)"""
+        )
+        con.execute("INSERT INTO article_sources BY NAME SELECT * FROM prov_tags")
+
+
+# -- near-duplicates ----------------------------------------------------------------------------
+
+
+def replace_signatures(
+    con: duckdb.DuckDBPyConnection, sigs: Mapping[str, np.ndarray], bands: Mapping[str, Sequence[int]]
+) -> None:
+    """Store MinHash signatures and LSH band keys of these articles (replacing any they had)."""
+    sig_table = pa.table(
+        {
+            "article_id": pa.array(list(sigs), pa.string()),
+            "signature": pa.array([s.astype("<u4").tobytes() for s in sigs.values()], pa.binary()),
+        }
+    )
+    band_table = pa.table(
+        {
+            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
+            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
+        }
+    )
+    ids = list(dict.fromkeys([*sigs, *bands]))
+    with (
+        _registered(con, "prov_ids", _ids_table(ids)),
+        _registered(con, "prov_sigs", sig_table),
+        _registered(con, "prov_bands", band_table),
+    ):
+        con.execute(
+            "DELETE FROM near_duplicate_signatures WHERE article_id IN (SELECT article_id FROM prov_ids)"
+        )
+        con.execute("DELETE FROM near_duplicate_bands WHERE article_id IN (SELECT article_id FROM prov_ids)")
+        con.execute("INSERT INTO near_duplicate_signatures SELECT article_id, signature FROM prov_sigs")
+        con.execute("INSERT INTO near_duplicate_bands SELECT article_id, band_key FROM prov_bands")
+
+
+def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Drop the index state of articles (e.g. ones whose text is now empty)."""
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        for table in (
+            "reuse_fingerprints",
+            "near_duplicate_signatures",
+            "near_duplicate_bands",
+            "story_terms",
+        ):
+            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM prov_ids)")
+
+
+def near_duplicate_candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple[str, str]]:
+    """Unordered pairs (id, other) that share an LSH band key."""
+    if not ids:
+        return []
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """SELECT DISTINCT least(m.article_id, o.article_id), greatest(m.article_id, o.article_id)
+               FROM near_duplicate_bands m
+               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id
+               WHERE m.article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return sorted(rows)
+
+
+def read_signatures(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    if not ids:
+        return {}
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """SELECT article_id, signature FROM near_duplicate_signatures
+               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return {a: np.frombuffer(s, dtype="<u4").astype(np.uint32) for a, s in rows}
+
+
+def read_times(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, datetime | None]:
+    if not ids:
+        return {}
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            f"""SELECT a.article_id, {ARTICLE_TIME} FROM articles a
+                WHERE a.article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return dict(rows)
+
+
+def replace_near_duplicates(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], found: Sequence[NearDuplicate]
+) -> None:
+    """Replace the near-duplicate rows touching `ids` (on either side)."""
+    table = pa.table(
+        {
+            "article_id": pa.array([d.article_id for d in found], pa.string()),
+            "duplicate_of_id": pa.array([d.duplicate_of_id for d in found], pa.string()),
+            "similarity": pa.array([d.similarity for d in found], pa.float64()),
+        }
+    )
+    with _registered(con, "prov_ids", _ids_table(ids)), _registered(con, "prov_dups", table):
+        con.execute(
+            """DELETE FROM near_duplicates WHERE article_id IN (SELECT article_id FROM prov_ids)
+               OR duplicate_of_id IN (SELECT article_id FROM prov_ids)"""
+        )
+        con.execute("INSERT INTO near_duplicates BY NAME SELECT * FROM prov_dups")
+
+
+# -- stories ------------------------------------------------------------------------------------
+
+
+def story_ids_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """SELECT DISTINCT story_id FROM articles
+               WHERE story_id IS NOT NULL AND article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def term_document_frequencies(
+    con: duckdb.DuckDBPyConnection, terms: Sequence[str], exclude: Sequence[str]
+) -> tuple[dict[str, int], int]:
+    """Stored document frequency of `terms` and the number of articles with terms, `exclude` left out."""
+    terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
+    with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
+        df = con.execute(
+            """SELECT term, count(*) FROM story_terms
+               WHERE term IN (SELECT term FROM prov_terms)
+                 AND article_id NOT IN (SELECT article_id FROM prov_ids)
+               GROUP BY term"""
+        ).fetchall()
+        n = con.execute(
+            """SELECT count(DISTINCT article_id) FROM story_terms
+               WHERE article_id NOT IN (SELECT article_id FROM prov_ids)"""
+        ).fetchone()[0]
+    return dict(df), n
+
+
+def story_members(
+    con: duckdb.DuckDBPyConnection,
+    terms: Sequence[str],
+    exclude: Sequence[str],
+    since: datetime,
+    until: datetime,
+    max_term_articles: int = 2000,
+) -> list[StoryMember]:
+    """Grouped articles within [since, until] sharing one of `terms`, with their keyword vectors.
+
+    A term held by more than max_term_articles articles in the window (a word like
+    'government') is not used to find members: it would drag in the whole window.
+    """
+    terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
+    with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
+        rows = con.execute(
+            f"""WITH recent AS (
+                    SELECT a.article_id, a.story_id, {ARTICLE_TIME} AS t FROM articles a
+                    WHERE a.story_id IS NOT NULL
+                      AND a.article_id NOT IN (SELECT article_id FROM prov_ids)
+                      AND {ARTICLE_TIME} BETWEEN ? AND ?
+                ),
+                hits AS (
+                    SELECT st.article_id, st.term FROM story_terms st
+                    JOIN recent USING (article_id)
+                    WHERE st.term IN (SELECT term FROM prov_terms)
+                ),
+                useful AS (SELECT term FROM hits GROUP BY term HAVING count(*) <= ?),
+                chosen AS (
+                    SELECT DISTINCT article_id FROM hits WHERE term IN (SELECT term FROM useful)
+                )
+                SELECT r.article_id, r.story_id, r.t, map_from_entries(list((st.term, st.weight)))
+                FROM recent r
+                JOIN chosen USING (article_id)
+                JOIN story_terms st USING (article_id)
+                GROUP BY ALL
+                ORDER BY r.article_id""",
+            [since, until, max_term_articles],
+        ).fetchall()
+    return [StoryMember(a, s, t, dict(v)) for a, s, t, v in rows]
+
+
+def replace_story_terms(con: duckdb.DuckDBPyConnection, vectors: Mapping[str, Mapping[str, float]]) -> None:
+    table = pa.table(
+        {
+            "article_id": pa.array([a for a, v in vectors.items() for _ in v], pa.string()),
+            "term": pa.array([t for v in vectors.values() for t in v], pa.string()),
+            "weight": pa.array([w for v in vectors.values() for w in v.values()], pa.float64()),
+        }
+    )
+    with _registered(con, "prov_ids", _ids_table(list(vectors))), _registered(con, "prov_vec", table):
+        con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
+
+
+def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment]) -> None:
+    table = pa.table(
+        {
+            "article_id": pa.array([a.article_id for a in assignments], pa.string()),
+            "story_id": pa.array([a.story_id for a in assignments], pa.string()),
+        }
+    )
+    with _registered(con, "prov_assign", table):
+        con.execute(
+            """UPDATE articles SET story_id = p.story_id FROM prov_assign p
+               WHERE articles.article_id = p.article_id"""
+        )
+
+
+def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> None:
+    """Recompute the rows of these stories from their member articles (a story left empty goes)."""
+    if not story_ids:
+        return
+    table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
+    with _registered(con, "prov_stories", table):
+        con.execute("DELETE FROM stories WHERE story_id IN (SELECT story_id FROM prov_stories)")
+        con.execute(
+            f"""INSERT INTO stories (story_id, label, first_seen, last_seen, articles)
+                SELECT a.story_id,
+                       arg_min(coalesce(a.title, left(a.text, 80)), ({ARTICLE_TIME}, a.article_id)),
+                       min({ARTICLE_TIME}), max({ARTICLE_TIME}),
+                       list(a.article_id ORDER BY {ARTICLE_TIME}, a.article_id)
+                FROM articles a
+                WHERE a.story_id IN (SELECT story_id FROM prov_stories)
+                GROUP BY a.story_id"""
+        )
+
+
+def window_bounds(times: Sequence[datetime | None], window: timedelta) -> tuple[datetime, datetime] | None:
+    known = [t for t in times if t is not None]
+    if not known:
+        return None
+    return min(known) - window, max(known) + window
