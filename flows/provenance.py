@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 
 from transforms import near_duplicates as nd
 from transforms import reuse, stories
@@ -19,9 +20,12 @@ from warehouse import provenance as wp
 
 
 def _reuse(
-    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    batch: dict[str, wp.ArticleRow],
+    ids: Sequence[str],
+    shingles: dict[str, np.ndarray],
 ) -> dict[str, int]:
-    fps = {a: reuse.fingerprints(row.text) for a, row in batch.items()}
+    fps = {a: reuse.fingerprints(row.text, shingles[a]) for a, row in batch.items()}
     wp.replace_fingerprints(con, fps)
     pairs = wp.reuse_candidates(con, list(batch), reuse.MIN_HITS, reuse.MAX_POSTINGS)
     others = sorted({x for p in pairs for x in p} - set(batch))
@@ -47,9 +51,12 @@ def _reuse(
 
 
 def _near_duplicates(
-    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    batch: dict[str, wp.ArticleRow],
+    ids: Sequence[str],
+    shingles: dict[str, np.ndarray],
 ) -> int:
-    sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text)) is not None}
+    sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text, shingles[a])) is not None}
     wp.replace_signatures(con, sigs, {a: nd.band_keys(s) for a, s in sigs.items()})
     pairs = wp.near_duplicate_candidates(con, list(sigs))
     involved = sorted({x for p in pairs for x in p})
@@ -61,13 +68,19 @@ def _near_duplicates(
 
 def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]) -> int:
     old_story_ids = wp.story_ids_of(con, ids)
-    docs = [stories.StoryDoc(a, r.text, r.title, r.time) for a, r in batch.items()]
-    terms = sorted({t for d in docs for t in stories.term_counts(d.text, d.title)})
+    docs = [stories.StoryDoc(a, r.text, r.title, r.time, r.dated) for a, r in batch.items()]
+    counts = {d.article_id: stories.term_counts(d.text, d.title) for d in docs}
+    terms = sorted({t for c in counts.values() for t in c})
     df, n_docs = wp.term_document_frequencies(con, terms, ids)
-    bounds = wp.window_bounds([d.time for d in docs], stories.WINDOW)
+    bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)
     members = wp.story_members(con, terms, ids, *bounds) if bounds else []
     assignments, vectors = stories.assign_stories(docs, members, df, n_docs)
-    wp.replace_story_terms(con, vectors)
+    # every term is stored (weight 0 outside the vector) so that document frequencies
+    # count all words of all articles, the same whichever batch an article came in
+    wp.replace_story_terms(
+        con,
+        {d.article_id: {t: vectors[d.article_id].get(t, 0.0) for t in counts[d.article_id]} for d in docs},
+    )
     wp.assign_story_ids(con, assignments)
     wp.refresh_stories(con, sorted(old_story_ids | {a.story_id for a in assignments}))
     return len({a.story_id for a in assignments})
@@ -80,7 +93,9 @@ def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
     # an id no longer in articles (or with no text) keeps no state and no edges
     wp.delete_state(con, [a for a in ids if a not in batch])
     counts = {"articles": len(batch)}
-    counts.update(_reuse(con, batch, ids))
-    counts["near_duplicates"] = _near_duplicates(con, batch, ids)
+    # word shingles feed both the reuse fingerprints and the MinHash signatures
+    shingles = {a: reuse.text_shingles(row.text) for a, row in batch.items()}
+    counts.update(_reuse(con, batch, ids, shingles))
+    counts["near_duplicates"] = _near_duplicates(con, batch, ids, shingles)
     counts["stories"] = _stories(con, batch, ids)
     return counts

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Prefect's telemetry writes to its database from a second thread and logs "database is locked".
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -23,3 +27,71 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing at {CORPUS}: clone wiretrace next to shared/")
     return CORPUS
+
+
+def resolve_gold(gold: dict, seeds: Path) -> dict[str, dict]:
+    """Gold entries keyed by the seed file they describe.
+
+    The gold is keyed by file name, but its entries for 001_… and 004_… describe each
+    other's file (gold "001" lists "Humans are social animals.", which is in 004_…).
+    Each entry is matched to the one file whose raw text holds all its body_must_contain
+    phrases; a mismatch with its own key is reported, never hidden.
+    """
+    texts = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
+    resolved: dict[str, dict] = {}
+    for key, entry in gold.items():
+        if key.startswith("_"):
+            continue
+        owners = [name for name, text in texts.items() if all(s in text for s in entry["body_must_contain"])]
+        assert len(owners) == 1, f"gold entry {key} matches {owners}"
+        if owners[0] != key:
+            print(f"gold entry {key!r} describes the file {owners[0]!r}")
+        resolved[owners[0]] = {**entry, "_gold_key": key}
+    return resolved
+
+
+@pytest.fixture(scope="session")
+def seed_gold() -> dict[str, dict]:
+    """File name -> its gold entry (see resolve_gold), plus '_reuse'/'_not_reuse' with file names."""
+    import json
+
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    by_file = resolve_gold(gold, SEEDS)
+    file_of = {entry["_gold_key"]: name for name, entry in by_file.items()}
+    by_file["_reuse"] = [(file_of[e["article"]], file_of[e["copied_from"]]) for e in gold["_reuse"]]
+    by_file["_not_reuse"] = [(file_of[e["a"]], file_of[e["b"]]) for e in gold["_not_reuse"]]
+    return by_file
+
+
+TEXT_ROLES = {"origin", "cited", "via", "reuse"}
+
+
+def source_problems(tags: list[tuple[str, str]], expected: dict[str, list[str]], with_reuse: bool) -> list[str]:
+    """What is wrong with (source, role) tags against a gold `sources` map.
+
+    Each listed source needs one of its roles; a text role (origin, cited, via, reuse) is
+    only right for a listed source and one of its listed roles. Without reuse (no warehouse),
+    reuse-only expectations are skipped.
+    """
+    problems = []
+    found: dict[str, set[str]] = {}
+    for source, role in tags:
+        found.setdefault(source, set()).add(role)
+    for source, roles in expected.items():
+        wanted = set(roles) if with_reuse else set(roles) - {"reuse"}
+        if wanted and not wanted & found.get(source, set()):
+            problems.append(f"{source}: expected one of {sorted(wanted)}, found {sorted(found.get(source, []))}")
+    for source, roles in found.items():
+        wrong = (roles & TEXT_ROLES) - set(expected.get(source, []))
+        if wrong:
+            problems.append(f"{source}: tagged {sorted(wrong)} but gold allows {expected.get(source, [])}")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (it takes seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield

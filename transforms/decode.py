@@ -22,6 +22,14 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
 
 
+# Single-byte code pages for Latin-script text, which guessers confuse with each other.
+_LATIN_CODE_PAGES = {
+    "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "cp850", "cp437", "latin_1", "iso8859_1",
+    "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14",
+    "iso8859_15", "iso8859_16", "mac_latin2", "mac_roman",
+}  # fmt: skip
+
+
 class DecodeError(ValueError):
     """The bytes are not a text document we can read; the message says why."""
 
@@ -88,7 +96,7 @@ def decode_bytes(data: bytes, media_type: str) -> tuple[str, str]:
     encoding = best.encoding
     # Guessers cannot tell single-byte Latin code pages apart on short texts; windows-1252
     # is what the web means by them (WHATWG maps latin-1 to it), so prefer it when it fits.
-    if encoding.startswith(("cp125", "iso8859", "latin", "windows-125", "mac_")):
+    if encoding in _LATIN_CODE_PAGES:
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:

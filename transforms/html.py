@@ -2,37 +2,68 @@
 
 The extraction settings were chosen by measurement on the Article Extraction Benchmark
 (benchmarks/extraction_quality.py): trafilatura in precision mode, a balanced re-run when
-precision mode keeps almost nothing, then two general clean-ups of the text (the headline
-repeated as the first line, and one-line "read more" / "follow us" / newsletter prompts).
+precision mode keeps almost nothing, the rest of an article body split into sibling
+containers of the same class, then two general clean-ups of the text (the headline repeated
+as the first line, and one-line "read more" / "follow us" / newsletter prompts).
+Metadata comes from trafilatura's metadata functions and the page's own date fields.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
 from urllib.parse import urljoin
 
 import lxml.html
+from htmldate import find_date
 from trafilatura import bare_extraction, load_html
-from trafilatura.settings import Document
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document, set_date_params
 
 from transforms.dates import normalize_date
 from transforms.language import detect_language
 from transforms.page_credits import harvest_credits
-from transforms.records import Article
+from transforms.records import Article, Credit
 
 # Limits against pathological input. The AEB news pages have at most ~1,700 elements and
 # 1.5 MB of markup; trafilatura needs ~4 s for 25,000 paragraphs and grows faster than
 # linearly, so a page far beyond any real article is refused instead of tying up a worker.
-MAX_HTML_CHARS = 60_000_000
+# Bulk is usually inline scripts and styles (libxml2 also truncates text nodes over 10 MB,
+# losing the rest of the page): above _STRIP_ABOVE they are cut out before parsing, and
+# the size limit (trafilatura's own MAX_FILE_SIZE) applies to what is left.
+_STRIP_ABOVE = 2_000_000
+_BULKY_OPEN = re.compile(r"<(script|style)\b[^>]{0,10000}>", re.IGNORECASE)
+_BULKY_CLOSE = {tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
+MAX_HTML_CHARS = 20_000_000
 MAX_ELEMENTS = 30_000
 # Fewer words than this is an error page, a teaser or a shell, not an article (the
 # shortest AEB article has 18 words).
 MIN_WORDS = 10
 
-# Precision mode drops the whole article on some pages (a paywall notice is all it keeps);
-# below this length the balanced mode is tried and kept when it finds clearly more text.
+# An index or section page yields a list of headlines, each the text of a link; articles on
+# the AEB have at most 18% of their text in lines that are whole link texts.
+MAX_LINK_SHARE = 0.5
+_LINK_TITLE_MIN = 15
+# A short text titled or opening like an HTTP error is the error page, not an article.
+_ERROR_PAGE_WORDS = 60
+_ERROR_PAGE = re.compile(
+    r"\b404\b|\bpage\b.{0,30}\b(?:not|cannot|can't|could not|couldn't)\s+(?:be\s+)?found"
+    r"|\bno longer (?:available|exists)\b|\binternal server error\b"
+    r"|seite nicht gefunden|página no encontrada|page introuvable",
+    re.IGNORECASE,
+)
+
+# Precision mode can drop the whole article (on one AEB page it keeps only a reprint
+# notice); below this length the balanced mode is tried and kept when it finds clearly more text.
 _SHORT_TEXT = 500
 _RETRY_GAIN = 2.0
 
@@ -63,6 +94,7 @@ _PROMPT = re.compile(
 )
 _PROMPT_MAX_CHARS = 300
 _WORDS = re.compile(r"\w+")
+_BYLINE_SOURCES = frozenset({"author_meta", "jsonld", "byline"})
 
 # Where pages state their publication instant, most specific first.
 _DATE_META = (
@@ -80,6 +112,10 @@ _DATE_META = (
     "dc.date",
     "date",
 )
+# Split-body recovery: paragraphs shorter than this are too common ("Advertisement")
+# to prove a container holds article text; _CHROME marks containers that never do.
+_CHUNK_MIN_CHARS = 40
+_CHROME = re.compile(r"comment|related|share|social|newsletter|promo|sidebar|footer|recirc|teaser", re.I)
 _BLOCKS = frozenset({"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "figcaption"})
 
 
@@ -93,39 +129,114 @@ def extract_html(html: str, url: str | None = None) -> Article:
     Raises NoArticleError when the page is not HTML, too large to process, or has no
     article text.
     """
+    if not html.strip():
+        raise NoArticleError("empty page")
+    if len(html) > _STRIP_ABOVE:
+        html = _strip_bulky(html)
     if len(html) > MAX_HTML_CHARS:
-        raise NoArticleError(f"page too large: {len(html):,} characters (limit {MAX_HTML_CHARS:,})")
+        raise NoArticleError(
+            f"page too large: {len(html):,} characters without scripts and styles (limit {MAX_HTML_CHARS:,})"
+        )
     tree = load_html(html)
     if tree is None:
         raise NoArticleError("not parseable as HTML")
-    size = sum(1 for _ in tree.iter())
+    size = int(tree.xpath("count(//*)"))
     if size > MAX_ELEMENTS:
         raise NoArticleError(f"page too large: {size:,} HTML elements (limit {MAX_ELEMENTS:,})")
 
-    doc = _extract(tree, url)
+    meta = _metadata(tree, url)
+    page_url = meta.url or url
+    doc = _extract(tree, page_url)
     if doc is None:
         raise NoArticleError("no main text found in the page")
-    text = clean_text(doc.text or "", doc.title)
+    words_of: dict[lxml.html.HtmlElement, str] = {}  # paragraph texts, shared by the two walks
+    text = clean_text(_add_split_chunks(tree, doc.text or "", words_of), meta.title)
     words = len(text.split())
     if words < MIN_WORDS:
         raise NoArticleError(f"no article: main text has {words} words (minimum {MIN_WORDS})")
+    first_line = text.partition("\n")[0]
+    if words < _ERROR_PAGE_WORDS and _ERROR_PAGE.search(f"{meta.title or ''}\n{first_line}"):
+        raise NoArticleError(f"error page: {(meta.title or text[:80]).strip()!r}")
+    share = _link_share(tree, text)
+    if share > MAX_LINK_SHARE:
+        raise NoArticleError(f"index page: {share:.0%} of the main text is link titles")
 
-    page_url = doc.url or url
+    credits = harvest_credits(tree)
     return Article(
         text=text,
-        title=doc.title or None,
-        byline=doc.author or None,
-        published=_published(tree, doc.date),
+        title=(meta.title or "").strip() or None,
+        byline=_as_on_page(meta.author, credits),
+        published=_published(tree, page_url),
         language=detect_language(text, _declared_language(tree)),
         url=page_url,
-        site_name=doc.sitename or None,
-        credits=harvest_credits(tree),
-        links=_text_links(tree, text, page_url),
+        site_name=(meta.sitename or "").strip() or None,
+        credits=credits,
+        links=_text_links(tree, text, page_url, words_of),
     )
 
 
+def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:
+    """trafilatura's author with each name spelled as the page spells it.
+
+    trafilatura normalises names ("Sarah E. Needleman" -> "Sarah E Needleman", "AP" -> "Ap");
+    the same words are looked up in the page's author fields and bylines and taken from there.
+    """
+    if not author:
+        return None
+    sources = [c.text for c in credits if c.where in _BYLINE_SOURCES]
+    names = []
+    for name in author.split("; "):
+        words = _WORDS.findall(name)
+        # Words must be apart on the page too: "meg-james" or "carlos.nadalim" are slugs.
+        gap = r"[.,:;]?\s+"
+        pattern = re.compile(r"(?<![\w.-])" + gap.join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
+        found = next((m.group(0) for source in sources if words and (m := pattern.search(source))), None)
+        names.append(found or name)
+    return "; ".join(names)
+
+
+def _strip_bulky(html: str) -> str:
+    """The page without its <script> and <style> elements, JSON-LD kept (dates and authors).
+
+    Each element is found with two forward searches (no pattern spans the element's body),
+    so tens of megabytes take linear time.
+    """
+    parts: list[str] = []
+    pos = 0
+    while opening := _BULKY_OPEN.search(html, pos):
+        closing = _BULKY_CLOSE[opening.group(1).lower()].search(html, opening.end())
+        if closing is None:
+            break  # unclosed: the parser gets the rest as it is
+        keep = "ld+json" in opening.group(0).lower()
+        parts.append(html[pos : closing.end()] if keep else html[pos : opening.start()])
+        pos = closing.end()
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def _metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
+    """Title, author, canonical URL and site name, the way trafilatura's metadata step finds them.
+
+    trafilatura's own with_metadata also collects categories, tags and a licence and runs
+    htmldate: ~45% on top of the text extraction. Only the fields used here are computed,
+    with the same functions and in the same order of precedence (meta tags, then JSON-LD,
+    then the page's markup).
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None  # a lone word in an author meta is a handle or a site name
+    # trafilatura's JSON-LD reader can trip on odd blocks; the meta tags still stand then.
+    with contextlib.suppress(Exception):
+        meta = extract_meta_json(tree, meta)
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or extract_author(tree)
+    meta.url = meta.url or extract_url(tree, url)
+    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
+    return meta
+
+
 def _extract(tree: lxml.html.HtmlElement, url: str | None) -> Document | None:
-    options = {"url": url, "include_comments": False, "with_metadata": True}
+    options = {"include_comments": False}
     # Precision mode scores best (it drops teasers and link lists trafilatura's default
     # keeps); bare_extraction copies the tree, so ours stays intact for the re-run.
     doc = bare_extraction(tree, favor_precision=True, **options)
@@ -135,6 +246,81 @@ def _extract(tree: lxml.html.HtmlElement, url: str | None) -> Document | None:
         if balanced is not None and len(balanced.text or "") > _RETRY_GAIN * kept:
             return balanced
     return doc
+
+
+def _add_split_chunks(
+    tree: lxml.html.HtmlElement, text: str, words_of: dict[lxml.html.HtmlElement, str]
+) -> str:
+    """The paragraphs of body containers cloned from the one trafilatura chose, in page order.
+
+    Some CMSs cut the article body into several sibling containers of the same class (ads or
+    embeds between them); trafilatura keeps the first and loses the rest of the article.
+    Only containers with exactly the same tag and class under the same grandparent count, and
+    none inside another <article> or in page chrome (comments, related links, footer).
+    """
+    body = " ".join(text.split())
+    paras: list[tuple[lxml.html.HtmlElement, str, bool]] = []
+    owners: dict[lxml.html.HtmlElement, None] = {}
+    for para in tree.iter("p"):
+        words = words_of[para] = _words(para)
+        if len(words) < _CHUNK_MIN_CHARS:
+            continue
+        kept = words in body
+        paras.append((para, words, kept))
+        parent = para.getparent()
+        if kept and parent is not None and parent.get("class"):
+            owners[parent] = None
+    twins: set[lxml.html.HtmlElement] = set()
+    for owner in owners:
+        parent = owner.getparent()
+        scope = parent.getparent() if parent is not None else None
+        if scope is None:
+            continue
+        article = next(owner.iterancestors("article"), None)
+        for twin in scope.iter(owner.tag):
+            if (
+                twin not in owners
+                and twin.get("class") == owner.get("class")
+                and next(twin.iterancestors("article"), None) is article
+                and not _in_chrome(twin)
+            ):
+                twins.add(twin)
+    if not twins:
+        return text
+    # Each recovered paragraph goes after the last paragraph before it that is in the text.
+    extra: dict[str | None, list[str]] = {}
+    anchor = None
+    for para, words, kept in paras:
+        if kept:
+            anchor = words
+        elif any(node in twins for node in para.iterancestors()):
+            extra.setdefault(anchor, []).append(words)
+    if not extra:
+        return text
+    lines = text.splitlines()
+    for anchor_words, added in reversed(extra.items()):
+        at = _line_of(lines, anchor_words)
+        lines[at + 1 : at + 1] = added
+    return "\n".join(lines)
+
+
+def _in_chrome(element: lxml.html.HtmlElement) -> bool:
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("aside", "nav", "footer", "form"):
+            return True
+        if _CHROME.search(" ".join(filter(None, (node.get("class"), node.get("id"))))):
+            return True
+    return False
+
+
+def _line_of(lines: list[str], words: str | None) -> int:
+    """Index of the text line holding a paragraph: -1 before the first, the last if not found."""
+    if words is None:
+        return -1
+    for i, line in enumerate(lines):
+        if words in " ".join(line.split()):
+            return i
+    return len(lines) - 1
 
 
 def clean_text(text: str, title: str | None = None) -> str:
@@ -160,10 +346,9 @@ def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
-def _published(tree: lxml.html.HtmlElement, found: str | None) -> str | None:
-    # htmldate (trafilatura's date) often returns the day only; the page's own
-    # published-time fields usually carry the instant with its offset.
-    day = normalize_date(found) if found else None
+def _published(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
+    # The page's own published-time fields usually carry the instant with its offset;
+    # htmldate (trafilatura's date finder) returns the day only, so it is the fallback.
     first_day = None
     for candidate in _date_candidates(tree):
         value = normalize_date(candidate)
@@ -172,7 +357,10 @@ def _published(tree: lxml.html.HtmlElement, found: str | None) -> str | None:
         if "T" in value:
             return value
         first_day = first_day or value
-    return day or first_day
+    if first_day:
+        return first_day
+    found = find_date(tree, **{**set_date_params(True), "url": url})
+    return normalize_date(found) if found else None
 
 
 def _date_candidates(tree: lxml.html.HtmlElement) -> Iterator[str]:
@@ -218,21 +406,37 @@ def _declared_language(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _text_links(tree: lxml.html.HtmlElement, text: str, base: str | None) -> tuple[str, ...]:
+def _link_share(tree: lxml.html.HtmlElement, text: str) -> float:
+    """Share of the text's characters in lines that are, whole, the text of a link on the page."""
+    titles = {_words(anchor) for anchor in tree.iter("a")}
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    total = sum(len(line) for line in lines)
+    linked = sum(len(line) for line in lines if len(line) >= _LINK_TITLE_MIN and line.lstrip("- ") in titles)
+    return linked / total if total else 0.0
+
+
+def _words(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _text_links(
+    tree: lxml.html.HtmlElement, text: str, base: str | None, words_of: dict[lxml.html.HtmlElement, str]
+) -> tuple[str, ...]:
     """Targets of the links whose paragraph made it into the main text, in page order."""
     body = " ".join(text.split())
     links: dict[str, None] = {}
+    in_text: dict[lxml.html.HtmlElement, bool] = {}  # a paragraph with many links is read once
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        block = anchor
-        while block is not None and block.tag not in _BLOCKS:
-            block = block.getparent()
+        block = next((a for a in anchor.iterancestors(*_BLOCKS)), None)
         if block is None:
             continue
-        words = " ".join(block.text_content().split())
-        # A short block (a bare "Home" item) could match by chance anywhere in the text.
-        if len(words) >= 20 and words in body:
+        if block not in in_text:
+            words = words_of.get(block) or _words(block)
+            # A short block (a bare "Home" item) could match by chance anywhere in the text.
+            in_text[block] = len(words) >= 20 and words in body
+        if in_text[block]:
             links[urljoin(base, href) if base else href] = None
     return tuple(links)

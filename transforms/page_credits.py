@@ -1,26 +1,77 @@
 """Credit-like strings from the whole HTML page, not only its main text.
 
-Bylines, author meta tags and JSON-LD authors sit outside the text that
-trafilatura extracts, yet they are often the only sign of agency copy.
+Bylines, author meta tags, JSON-LD authors, photo captions, copyright lines and "(dpa)"
+signatures often sit outside the text that trafilatura extracts, yet they are often the only
+sign of agency copy. Each string is labelled with `where` it was found, and material from the
+site's footer or from other articles (sidebars, teasers, related links) is labelled
+'site_footer' / 'related' so that the tagger does not take it for the article's own credit.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import lxml.html
 
 from transforms.records import Credit
 
-_AUTHOR_META = (
-    "author",
-    "article:author",
-    "dc.creator",
-    "dc.source",
-    "sailthru.author",
-    "parsely-author",
-    "byl",
+_AUTHOR_META = frozenset(
+    {
+        "author",
+        "article:author",
+        "og:article:author",
+        "dc.creator",
+        "dc.source",
+        "dc.rights",
+        "dcterms.creator",
+        "sailthru.author",
+        "parsely-author",
+        "byl",
+        "copyright",
+        "twitter:data1",
+        "cxenseparse:author",
+        "news_keywords:source",
+        "article:source",
+        "source",
+    }
 )
+_DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
+
+# class / id / itemprop words of the elements that hold credits, and what they hold.
+_CAPTION_HINT = re.compile(
+    r"caption|credit|copyright|bildquelle|bildnachweis|fotocredit|photo-?by|img-?author|image-?source"
+    r"|media-?credit|foto|photo|bild|pic-?source|legend",
+    re.I,
+)
+_BYLINE_HINT = re.compile(
+    r"byline|author|autor|verfasser|firma|creator|writer|agency|agentur|m-source|article-?source"
+    r"|source|quelle|fuente|signature|dateline|credits|kicker-?source",
+    re.I,
+)
+_COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
+# Containers of material that is not the article: the site's chrome and other articles.
+_FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
+_RELATED_HINT = re.compile(
+    r"sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
+    r"|widget|promo|card-timeline|listof|o-related|hp_section|aside|newsletter|outbrain|taboola|nav|menu"
+    r"|breadcrumb|carousel-related|latest|also-?read|read-?more|weitere|mehr-?zum|empfehlung|ticker",
+    re.I,
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"})
+
+# Text shapes that are credits wherever they are: a dateline opening a paragraph, a copyright
+# line, a "Quelle:" line, a signature alone on a line. They need no registry: the tagger decides
+# whether the name in them is a source.
+_DATELINE_START = re.compile(r"^[A-ZÀ-ÞĀ-Ž][^()\n]{0,70}\(\s*[\w/ .-]{2,25}\)\s*(?:[-–—:.]|\.-)")
+_CREDIT_LINE = re.compile(
+    r"^(?:©|\(c\)|copyright\b|quelle\s*:|source\s*:|fuente\s*:|fonte\s*:|foto\s*:|photo\s*:|bild\s*:"
+    r"|credit\s*:|\([\w/ .]{2,25}\)\s*$)",
+    re.I,
+)
+
+_MAX_CREDIT = 300
+_MAX_CAPTION = 600
 
 
 def _jsonld_people(node: object) -> list[str]:
@@ -29,31 +80,126 @@ def _jsonld_people(node: object) -> list[str]:
         for item in node:
             names.extend(_jsonld_people(item))
     elif isinstance(node, dict):
-        for key in ("author", "creator", "sourceOrganization", "copyrightHolder"):
+        for key in ("author", "creator", "sourceOrganization", "copyrightHolder", "contributor"):
             value = node.get(key)
             if isinstance(value, str):
                 names.append(value)
             elif isinstance(value, (dict, list)):
                 names.extend(
-                    v.get("name") for v in (value if isinstance(value, list) else [value])
-                    if isinstance(v, dict) and isinstance(v.get("name"), str)
+                    v.get("name") if isinstance(v, dict) else v
+                    for v in (value if isinstance(value, list) else [value])
+                    if (isinstance(v, dict) and isinstance(v.get("name"), str)) or isinstance(v, str)
                 )
-        if "@graph" in node:
-            names.extend(_jsonld_people(node["@graph"]))
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in node:
+                names.extend(_jsonld_people(node[key]))
     return names
 
 
+def _jsonld_captions(node: object) -> list[str]:
+    """Photo credits of JSON-LD images: `image.creditText`, `image.copyrightHolder`."""
+    found: list[str] = []
+    if isinstance(node, list):
+        for item in node:
+            found.extend(_jsonld_captions(item))
+    elif isinstance(node, dict):
+        for key in ("creditText", "copyrightNotice"):
+            if isinstance(node.get(key), str):
+                found.append(node[key])
+        for key in ("image", "associatedMedia", "@graph", "thumbnail"):
+            if key in node:
+                found.extend(_jsonld_captions(node[key]))
+    return found
+
+
+def _attrs(el: lxml.html.HtmlElement) -> str:
+    return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"))))
+
+
+def _context(el: lxml.html.HtmlElement) -> str | None:
+    """'site_footer' or 'related' when the element sits in the site's chrome or another article."""
+    in_article = False
+    context: str | None = None
+    for anc in el.iterancestors():
+        tag = anc.tag if isinstance(anc.tag, str) else ""
+        attrs = _attrs(anc)
+        if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
+            in_article = True
+        if context is None:
+            if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
+                context = "related"
+            elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
+                context = "site_footer"
+    if context == "site_footer" and in_article:
+        # A footer inside the article is the article's own (author box, source line).
+        return None
+    return context
+
+
+def _text(el: lxml.html.HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def _kind(el: lxml.html.HtmlElement) -> str | None:
+    """What a credit-holding element holds, judged by its tag and attributes."""
+    tag = el.tag
+    attrs = _attrs(el)
+    if tag == "figcaption" or (attrs and _CAPTION_HINT.search(attrs)):
+        if attrs and _COPYRIGHT_HINT.search(attrs) and not any(
+            a.tag in ("figure", "figcaption") for a in el.iterancestors()
+        ):
+            return "copyright"
+        return "caption"
+    if tag == "address" or el.get("rel") == "author" or (attrs and _BYLINE_HINT.search(attrs)):
+        return "byline"
+    return None
+
+
 def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
-    """Every byline, author meta and JSON-LD author of the page, in page order."""
+    """Every credit-like string of the page, in page order, labelled with where it was found."""
     credits: list[Credit] = []
     for meta in tree.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").lower()
-        if key in _AUTHOR_META and meta.get("content", "").strip():
-            credits.append(Credit(meta.get("content").strip(), "author_meta"))
+        content = " ".join((meta.get("content") or "").split())
+        if not content:
+            continue
+        if key in _AUTHOR_META:
+            credits.append(Credit(content, "author_meta"))
+        elif key in _DESCRIPTION_META and _DATELINE_START.match(content):
+            credits.append(Credit(content[:_MAX_CREDIT], "description"))
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
         except ValueError:
             continue
-        credits.extend(Credit(name.strip(), "jsonld") for name in _jsonld_people(data) if name.strip())
+        credits.extend(Credit(n.strip(), "jsonld") for n in _jsonld_people(data) if n.strip())
+        credits.extend(Credit(n.strip(), "caption") for n in _jsonld_captions(data) if n.strip())
+
+    # Elements inside an already harvested one; holding the proxies keeps their identity stable.
+    claimed: set[lxml.html.HtmlElement] = set()
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or el in claimed:
+            continue
+        kind = _kind(el)
+        text = None
+        if kind is not None:
+            text = _text(el)
+            limit = _MAX_CAPTION if kind == "caption" else _MAX_CREDIT
+            if not text or len(text) > limit:
+                continue
+        elif el.tag in ("p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"):
+            own = " ".join((el.text or "").split())
+            if not own or len(own) > _MAX_CREDIT:
+                continue
+            if _DATELINE_START.match(own):
+                kind, text = "dateline", _text(el)[:_MAX_CREDIT]
+            elif _CREDIT_LINE.match(own) and len(_text(el)) <= 160:
+                kind, text = "credit_line", _text(el)
+            else:
+                continue
+        else:
+            continue
+        context = _context(el)
+        credits.append(Credit(text, context or kind))
+        claimed.update(el.iterdescendants())
     return tuple(dict.fromkeys(credits))

@@ -23,6 +23,7 @@ the warehouse:
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +36,11 @@ from transforms.registry import Registry, load_registry
 
 SHINGLE = 5
 WINDOW = 6
-# Two independent reports quoting the same official share runs of 10-15 words; the
-# longest shared run between the two independent seed reports (002/003) is 6 words, a
-# shared comment-form footer is 14, while the shortest copied seed passage is ~150.
-# Sentences of news copy are ~20-25 words: 25 words is about one pasted sentence.
+# Measured on the seeds: the longest shared run between the independent reports
+# (002/003) is under 5 words, between the rewrite and its source (001/000) 6 words, a
+# shared comment-form footer 14, while the copied passages are 152 and 205 words.
+# Two reports quoting one official verbatim share 10-30 words, mostly inside quotation
+# marks (see MAX_QUOTED). News sentences are ~20-25 words: 25 is about one pasted sentence.
 MIN_PASSAGE_WORDS = 25
 MIN_HITS = 2
 # Gap (in shingle positions) a chain may jump: one changed word removes SHINGLE
@@ -52,10 +54,7 @@ MAX_QUOTED = 0.8
 MAX_POSTINGS = 200
 
 _WORD = re.compile(r"\w+")
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _PRIME = np.uint64(0x100000001B3)  # FNV prime: odd, so the rolling combination mixes well
-_OPEN_QUOTES = "“«„"
-_CLOSE_QUOTES = "”»"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +110,29 @@ class _Tokens:
 _word_hash_cache: dict[str, int] = {}
 
 
-def _word_hash(word: str) -> int:
+def _word_hashes(ws: Sequence[str]) -> np.ndarray:
     # Python's hash() is salted per process; fingerprints are stored, so they must not be.
-    h = _word_hash_cache.get(word)
-    if h is None:
-        h = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-        if len(_word_hash_cache) > 2_000_000:  # bounded: real-world vocabularies are long-tailed
-            _word_hash_cache.clear()
-        _word_hash_cache[word] = h
-    return h
+    cache = _word_hash_cache
+    missing = [w for w in set(ws) if w not in cache]
+    if len(cache) + len(missing) > 2_000_000:  # bounded: real-world vocabularies are long-tailed
+        cache.clear()
+        missing = list(set(ws))
+    for w in missing:
+        cache[w] = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little")
+    if len(ws) == 1:
+        return np.array([cache[ws[0]]], dtype=np.uint64)
+    # itemgetter does the per-word lookups in C
+    return np.array(operator.itemgetter(*ws)(cache), dtype=np.uint64)
 
 
 def words(text: str) -> list[str]:
     """The normalized words of `text` (casefolded `\\w+` runs)."""
     return [w.casefold() for w in _WORD.findall(text)]
+
+
+def text_shingles(text: str) -> np.ndarray:
+    """The shingle hashes of `text`: shared by fingerprints and MinHash signatures."""
+    return shingle_hashes(words(text))
 
 
 def tokenize(text: str) -> _Tokens:
@@ -141,7 +149,7 @@ def shingle_hashes(ws: Sequence[str], k: int = SHINGLE) -> np.ndarray:
     n = len(ws) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
-    wh = np.fromiter((_word_hash(w) for w in ws), dtype=np.uint64, count=len(ws))
+    wh = _word_hashes(ws)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):  # polynomial rolling combination, wrapping mod 2**64
@@ -160,9 +168,9 @@ def winnow(hashes: np.ndarray, w: int = WINDOW) -> np.ndarray:
     return np.unique(picks)
 
 
-def fingerprints(text: str) -> Fingerprints:
-    """The winnowed fingerprints of `text`, ready for the index or a warehouse table."""
-    sh = shingle_hashes(words(text))
+def fingerprints(text: str, shingles: np.ndarray | None = None) -> Fingerprints:
+    """The winnowed fingerprints of `text` (or of its `text_shingles`), for the index or a table."""
+    sh = text_shingles(text) if shingles is None else shingles
     pos = winnow(sh)
     return Fingerprints(sh[pos].view(np.int64), pos.astype(np.int32))
 
@@ -270,21 +278,17 @@ def batch_candidates(
     return pairs
 
 
-def _quote_mask(text: str) -> np.ndarray:
-    """1 for each character inside quotation marks (reset at line ends, so a stray mark cannot run on)."""
-    mask = np.zeros(len(text), dtype=np.bool_)
-    inside = False
-    start = 0
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            inside = False
-        elif ch in _OPEN_QUOTES or (ch == '"' and not inside):
-            if not inside:
-                inside, start = True, i
-        elif (ch in _CLOSE_QUOTES or ch == '"') and inside:
-            mask[start : i + 1] = True
-            inside = False
-    return mask
+_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]")
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Spans inside quotation marks; a quote never runs past a line end, so a stray mark cannot run on."""
+    return [m.span() for m in _QUOTED.finditer(text)]
+
+
+def _quoted_fraction(spans: list[tuple[int, int]], start: int, end: int) -> float:
+    inside = sum(max(0, min(end, b) - max(start, a)) for a, b in spans)
+    return inside / max(1, end - start)
 
 
 def _seeds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -363,14 +367,14 @@ def _align(ct: _Tokens, st: _Tokens, copy_text: str, src_text: str, min_words: i
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
     taken: list[tuple[int, int]] = []
     passages = []
-    qmask = None
+    quoted = None
     for i0, e_i, j0, e_j in spans:
         if any(i0 <= b and a <= e_i for a, b in taken):
             continue
         start, end = _widen(copy_text, int(ct.starts[i0]), int(ct.ends[e_i]))
-        if qmask is None:
-            qmask = _quote_mask(copy_text)
-        if qmask[start:end].mean() > MAX_QUOTED:
+        if quoted is None:
+            quoted = _quoted_spans(copy_text)
+        if _quoted_fraction(quoted, start, end) > MAX_QUOTED:
             continue
         taken.append((i0, e_i))
         passages.append(
@@ -394,11 +398,15 @@ def orient(a: ReuseDoc, b: ReuseDoc) -> tuple[ReuseDoc, ReuseDoc] | None:
 
     Agency evidence wins over dates: an article carrying an agency's origin credit is
     the source when the other has none. Two articles both crediting the same agency as
-    origin both ran the wire: neither copied the other. Next, an article that credits
+    origin both ran the wire: neither copied the other; nor did two articles of one outlet
+    (their shared text is the site's boilerplate). Next, an article that credits
     the other's outlet (a via link, "X reported") is the copy. Last, the later one
     (published, else first seen) is the copy.
     """
     if a.origins & b.origins:
+        return None
+    # within one site shared text is its furniture ("About us", a series blurb), not a copy
+    if a.outlet is not None and a.outlet == b.outlet:
         return None
     if a.origins and not b.origins:
         return b, a
@@ -472,9 +480,10 @@ def reuse_tags(
 ) -> list[tuple[str, SourceTag]]:
     """`reuse` credits of the copying articles, one per copied passage.
 
-    A copier gets each agency that has `origin` evidence in the copied article, and the
-    copied article's outlet when the registry knows it (pasting Droid Report's text is
-    reusing Droid Report). The evidence is the passage, with its offsets in the copier.
+    A copier gets each agency that has `origin` evidence in the copied article; when the
+    copied article is no agency copy, it gets the copied article's outlet instead, if
+    the registry knows it (pasting Droid Report's own text is reusing Droid Report).
+    The evidence is the passage, with its offsets in the copier.
     """
     registry = registry or load_registry()
     tags: dict[tuple[str, str, int, int], tuple[str, SourceTag]] = {}
@@ -482,7 +491,8 @@ def reuse_tags(
         credits = [(a, "agency") for a in sorted(set(origins_by_article.get(edge.copied_from_id, ())))]
         outlet = outlet_by_article.get(edge.copied_from_id)
         known = registry.by_name.get(outlet) if outlet else None
-        if known is not None and outlet != outlet_by_article.get(edge.article_id):
+        # text of an agency-origin article is the agency's, not the republishing outlet's
+        if not credits and known is not None and outlet != outlet_by_article.get(edge.article_id):
             credits.append((known.name, known.kind))
         for source, kind in credits:
             for p in edge.passages:

@@ -61,6 +61,7 @@ class StoryDoc:
     text: str
     title: str | None = None
     time: datetime | None = None  # published, else first seen
+    dated: bool = True  # False: `time` is only when it was first seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class StoryMember:
     story_id: str
     time: datetime | None
     vector: Mapping[str, float]
+    dated: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,22 @@ def _cosine(vec: Mapping[str, float], centroid: Mapping[str, float], centroid_no
     return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / centroid_norm
 
 
+def within_window(
+    t1: datetime | None, dated1: bool, t2: datetime | None, dated2: bool, window: timedelta = WINDOW
+) -> bool:
+    """Whether two articles are close enough in time to be one story.
+
+    An undated article was published when first seen or at any time before, so it
+    may join an older story; it only rules out stories that start well after it was seen.
+    """
+    if t1 is None or t2 is None:
+        return True
+    if dated1 == dated2:
+        return abs(t1 - t2) <= window
+    undated, dated = (t1, t2) if dated2 else (t2, t1)
+    return dated <= undated + window
+
+
 def _time_key(d: StoryDoc) -> tuple[int, float, str]:
     return (1, 0.0, d.article_id) if d.time is None else (0, d.time.timestamp(), d.article_id)
 
@@ -178,7 +196,7 @@ def assign_stories(
                     continue
                 seen.add(n)
                 m = pool[n]
-                if doc.time and m.time and abs(doc.time - m.time) > window:
+                if not within_window(doc.time, doc.dated, m.time, m.dated, window):
                     continue
                 stories.setdefault(m.story_id, []).append(m)
         best_id, best_sim = None, threshold
@@ -191,7 +209,7 @@ def assign_stories(
                 best_id, best_sim = sid, sim
         sid = best_id or story_id_for(doc.article_id)
         assignments.append(StoryAssignment(doc.article_id, sid))
-        member = StoryMember(doc.article_id, sid, doc.time, vec)
+        member = StoryMember(doc.article_id, sid, doc.time, vec, doc.dated)
         for t in vec:
             by_term.setdefault(t, []).append(len(pool))
         pool.append(member)

@@ -24,6 +24,7 @@ from transforms.stories import StoryAssignment, StoryMember
 
 # The time an article counts at: published instant, else its date, else when first loaded.
 ARTICLE_TIME = "coalesce(a.published_at, CAST(a.published_date AS TIMESTAMPTZ), a.first_seen_at)"
+DATED = "(a.published_at IS NOT NULL OR a.published_date IS NOT NULL)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class ArticleRow:
     title: str | None
     outlet: str | None
     time: datetime | None
+    dated: bool  # has a published date; else `time` is when it was first seen
     origins: frozenset[str]  # agencies with an origin credit
     credited: frozenset[str]  # sources with an origin, cited or via credit
 
@@ -56,7 +58,7 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
         return {}
     with _registered(con, "prov_ids", _ids_table(ids)):
         rows = con.execute(
-            f"""SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t,
+            f"""SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t, {DATED},
                    coalesce(list(DISTINCT s.source)
                             FILTER (WHERE s.role = 'origin' AND s.kind = 'agency'), []),
                    coalesce(list(DISTINCT s.source)
@@ -66,7 +68,7 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
                 WHERE a.article_id IN (SELECT article_id FROM prov_ids)
                 GROUP BY ALL"""
         ).fetchall()
-    return {r[0]: ArticleRow(r[0], r[1], r[2], r[3], r[4], frozenset(r[5]), frozenset(r[6])) for r in rows}
+    return {r[0]: ArticleRow(*r[:6], frozenset(r[6]), frozenset(r[7])) for r in rows}
 
 
 # -- reuse --------------------------------------------------------------------------------------
@@ -357,11 +359,15 @@ def story_members(
     con: duckdb.DuckDBPyConnection,
     terms: Sequence[str],
     exclude: Sequence[str],
-    since: datetime,
+    dated_since: datetime | None,
     until: datetime,
+    undated_since: datetime,
     max_term_articles: int = 2000,
 ) -> list[StoryMember]:
-    """Grouped articles within [since, until] sharing one of `terms`, with their keyword vectors.
+    """Grouped articles that may be in the batch's window sharing one of `terms`, with their vectors.
+
+    Dated articles count from `dated_since` (None: no bound) to `until`, undated ones
+    (first seen only) from `undated_since`; `stories.within_window` decides exactly.
 
     A term held by more than max_term_articles articles in the window (a word like
     'government') is not used to find members: it would drag in the whole window.
@@ -370,29 +376,32 @@ def story_members(
     with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
         rows = con.execute(
             f"""WITH recent AS (
-                    SELECT a.article_id, a.story_id, {ARTICLE_TIME} AS t FROM articles a
+                    SELECT a.article_id, a.story_id, {ARTICLE_TIME} AS t, {DATED} AS dated FROM articles a
                     WHERE a.story_id IS NOT NULL
                       AND a.article_id NOT IN (SELECT article_id FROM prov_ids)
-                      AND {ARTICLE_TIME} BETWEEN ? AND ?
+                      AND CASE WHEN {DATED}
+                               THEN {ARTICLE_TIME} BETWEEN coalesce(?, '-infinity'::TIMESTAMPTZ) AND ?
+                               ELSE {ARTICLE_TIME} >= ? END
                 ),
                 hits AS (
                     SELECT st.article_id, st.term FROM story_terms st
                     JOIN recent USING (article_id)
-                    WHERE st.term IN (SELECT term FROM prov_terms)
+                    WHERE st.weight > 0 AND st.term IN (SELECT term FROM prov_terms)
                 ),
                 useful AS (SELECT term FROM hits GROUP BY term HAVING count(*) <= ?),
                 chosen AS (
                     SELECT DISTINCT article_id FROM hits WHERE term IN (SELECT term FROM useful)
                 )
-                SELECT r.article_id, r.story_id, r.t, map_from_entries(list((st.term, st.weight)))
+                SELECT r.article_id, r.story_id, r.t, r.dated, map_from_entries(list((st.term, st.weight)))
                 FROM recent r
                 JOIN chosen USING (article_id)
                 JOIN story_terms st USING (article_id)
+                WHERE st.weight > 0
                 GROUP BY ALL
                 ORDER BY r.article_id""",
-            [since, until, max_term_articles],
+            [dated_since, until, undated_since, max_term_articles],
         ).fetchall()
-    return [StoryMember(a, s, t, dict(v)) for a, s, t, v in rows]
+    return [StoryMember(a, s, t, dict(v), d) for a, s, t, d, v in rows]
 
 
 def replace_story_terms(con: duckdb.DuckDBPyConnection, vectors: Mapping[str, Mapping[str, float]]) -> None:
@@ -441,8 +450,13 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) ->
         )
 
 
-def window_bounds(times: Sequence[datetime | None], window: timedelta) -> tuple[datetime, datetime] | None:
-    known = [t for t in times if t is not None]
+def window_bounds(
+    times: Sequence[tuple[datetime | None, bool]], window: timedelta
+) -> tuple[datetime | None, datetime, datetime] | None:
+    """(dated_since, until, undated_since) for `story_members`, from the batch's (time, dated)."""
+    known = [t for t, _ in times if t is not None]
     if not known:
         return None
-    return min(known) - window, max(known) + window
+    # an undated article of the batch may belong to a story of any earlier date
+    all_dated = all(d for t, d in times if t is not None)
+    return (min(known) - window if all_dated else None), max(known) + window, min(known) - window

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
+
+if TYPE_CHECKING:
+    from warehouse.report_queries import ReportData
+
+TOP_STORIES = 5  # stories listed in the run summary; `wiretrace report` lists them all
+
+
+def _md(value: object) -> str:
+    """A value safe inside a markdown table cell."""
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _top_stories(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # story_summary is a view of migration 005; a warehouse is always migrated before a run summarises it
+    rows = con.execute(
+        f"""SELECT label, articles, outlets, first_outlet, agencies FROM story_summary
+            ORDER BY articles DESC, first_seen, story_id LIMIT {TOP_STORIES}"""
+    ).fetchall()
+    if not rows:
+        return []
+    out = ["| story | articles | outlets | first outlet | agency copy |", "|---|---|---|---|---|"]
+    out += [f"| {_md(lbl)} | {n} | {o} | {_md(first)} | {_md(', '.join(ag))} |" for lbl, n, o, first, ag in rows]
+    return out
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
@@ -37,8 +62,11 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
             f"This run: {run['inputs']} inputs, {run['new']} new, {run['updated']} updated, "
             f"{run['unchanged']} unchanged, {run['failed']} failed."
         )
-    lines += ["", "| source | kind | articles | roles |", "|---|---|---|---|"]
-    lines += [f"| {r['source']} | {r['kind']} | {r['articles']} | {r['roles']} |" for r in table]
+    lines += ["", "## Sources credited", "", "| source | kind | articles | roles |", "|---|---|---|---|"]
+    lines += [f"| {_md(r['source'])} | {r['kind']} | {r['articles']} | {r['roles']} |" for r in table]
+    stories_md = _top_stories(con)
+    if stories_md:
+        lines += ["", "## Biggest stories", "", *stories_md]
     return {
         "articles": articles,
         "outlets": outlets,
@@ -48,3 +76,36 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
         "table": table,
         "markdown": "\n".join(lines),
     }
+
+
+def report_markdown(data: ReportData) -> str:
+    """The daily report's artifact: the report's headline numbers and tables, in markdown."""
+    t = data.totals
+    lines = [
+        "# wiretrace daily report",
+        "",
+        f"**{t['articles']}** articles from **{t['outlets']}** outlets in **{t['stories']}** stories, "
+        f"**{t['agencies']}** agencies credited, **{len(data.uncredited)}** uncredited agency copies, "
+        f"**{t['open_failures']}** inputs failing.",
+        "",
+        "## Stories",
+        "",
+        "| story | articles | outlets | first outlet | agency copy |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_md(s['label'])} | {s['articles']} | {s['outlets']} | {_md(s['first_outlet'])} | "
+        f"{_md(', '.join(s['agencies']))} |"
+        for s in data.stories[:20]
+    ]
+    lines += ["", "## Wire share per outlet", "", "| outlet | articles | agency share |", "|---|---|---|"]
+    lines += [
+        f"| {_md(r['outlet'])} | {r['articles']} | {(r['agency_share'] or 0) * 100:.1f}% |" for r in data.wire_share[:20]
+    ]
+    if data.uncredited:
+        lines += ["", "## Agency copy without credit", "", "| outlet | title | agency | characters |", "|---|---|---|---|"]
+        lines += [
+            f"| {_md(u['outlet'])} | {_md(u['title'])} | {u['agency']} | {u['copied_chars']} |"
+            for u in data.uncredited[:20]
+        ]
+    return "\n".join(lines)

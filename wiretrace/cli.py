@@ -111,6 +111,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Terminal tables and the self-contained HTML report, from the published warehouse (read-only)."""
+    import duckdb
+
+    from warehouse.report_queries import UnknownStory, report_data
+    from wiretrace.html_report import write_report
+    from wiretrace.report import print_report
+
+    db_path = Path(args.db)
+    if not db_path.is_file():
+        print(f"wiretrace report: no warehouse at {db_path}: run `wiretrace run` first", file=sys.stderr)
+        return 2
+    # Read-only, like any analyst: it never waits for a run, and a run never waits for it.
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        data = report_data(con, str(db_path), args.story)
+    except UnknownStory:
+        print(f"wiretrace report: no story {args.story!r} in {db_path} (see the Stories table)", file=sys.stderr)
+        return 2
+    except duckdb.CatalogException as exc:
+        print(f"wiretrace report: {db_path} predates the report's views ({exc}); run `wiretrace run` once "
+              "to migrate it", file=sys.stderr)  # fmt: skip
+        return 2
+    finally:
+        con.close()
+    print_report(data)
+    name = f"wiretrace-report-{args.story}.html" if args.story else "wiretrace-report.html"
+    path = write_report(data, args.out, name)
+    print(f"HTML report: {path.resolve()}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """A local Prefect server, the work pool, the deployments of prefect.yaml and a worker, until Ctrl-C."""
+    from wiretrace.serve import serve
+
+    return serve(port=args.port, home=args.home, worker=not args.no_worker, run_seeds=args.run_seeds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wiretrace", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,10 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--url", help="the URL the files were fetched from")
     tag.add_argument("--manifest", help="manifest.csv giving url/outlet/published per file")
     tag.set_defaults(func=cmd_tag)
+
+    report = sub.add_parser("report", help="coverage tables in the terminal and a self-contained HTML report")
+    report.add_argument("--db", type=Path, default=None, help="published warehouse to read (default: $WIRETRACE_DB "
+                        "or warehouse/wiretrace.duckdb)")  # fmt: skip
+    report.add_argument("--out", type=Path, default=Path("reports"), help="folder of the HTML report "
+                        "(default: reports/)")  # fmt: skip
+    report.add_argument("--story", help="report on one story (a story_id of the Stories table)")
+    report.set_defaults(func=cmd_report)
+
+    serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
+    serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default: 4200)")
+    serve.add_argument("--home", type=Path, default=Path(".prefect"), help="PREFECT_HOME of the server: its "
+                       "database and logs (default: .prefect/)")  # fmt: skip
+    serve.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
+    serve.add_argument("--run-seeds", action="store_true", help="trigger the seed-ingest deployment once, now")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Prefect's telemetry writes to its database from a second thread and logs "database is locked".
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
     if getattr(args, "db", "unset") is None:
         args.db = default_db()

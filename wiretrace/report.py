@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from warehouse.report_queries import ReportData
+
+TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them all
+
 
 def print_summary(result: dict, db_path: str | Path, console: Console | None = None) -> None:
     """The short coverage summary `wiretrace run` prints: articles, outlets, sources with roles."""
     console = console or Console()
+    if result.get("skipped"):
+        # A run that found another run holding the warehouse: say so, and that nothing changed.
+        console.print(f"[bold yellow]wiretrace run skipped[/]: {result['skipped']}")
+        return
     summary = result["summary"]
     console.print(
         f"[bold]wiretrace run[/] {result['run_id']}: {result['inputs']} inputs, {result['new']} new, "
@@ -24,3 +33,82 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
     for row in summary["table"]:
         table.add_row(row["source"], row["kind"], str(row["articles"]), row["roles"])
     console.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _table(title: str, rows: list[dict], columns: list[tuple[str, str]], console: Console) -> None:
+    table = Table(*(label for _, label in columns), title=title, title_justify="left", title_style="bold")
+    for row in rows[:TERMINAL_ROWS]:
+        table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+    if not rows:
+        console.print(f"[bold]{title}[/]: none")
+        return
+    if len(rows) > TERMINAL_ROWS:
+        table.caption = f"{len(rows) - TERMINAL_ROWS} more in the HTML report"
+    console.print(table)
+
+
+def print_report(data: ReportData, console: Console | None = None) -> None:
+    """The report as terminal tables: totals, stories, agency coverage, wire share, uncredited copies."""
+    console = console or Console()
+    t = data.totals
+    scope = f"story [bold]{data.story['label']}[/] ({data.story['story_id']})" if data.story else "all articles"
+    console.print(f"[bold]wiretrace report[/] of {data.db_path}: {scope}")
+    console.print(
+        f"[bold]{t['articles']}[/] articles, [bold]{t['outlets']}[/] outlets, [bold]{t['stories']}[/] stories, "
+        f"[bold]{t['agencies']}[/] agencies credited, [bold]{len(data.uncredited)}[/] uncredited copies, "
+        f"[bold]{t['open_failures']}[/] inputs failing"
+        + (f"; {t['first_day']} to {t['last_day']}" if t.get("first_day") else "")
+    )
+    _table(
+        "Stories",
+        data.stories,
+        [("label", "story"), ("articles", "articles"), ("outlets", "outlets"), ("first_outlet", "first outlet"),
+         ("first_seen", "first seen"), ("agencies", "agency copy"), ("story_id", "id")],  # fmt: skip
+        console,
+    )
+    per_agency: dict[str, dict] = {}
+    for r in data.agency_daily:
+        a = per_agency.setdefault(r["agency"], {"agency": r["agency"], "carried": 0, "cited": 0, "days": 0})
+        a["carried"] += r["carried"]
+        a["cited"] += r["cited"]
+        a["days"] += 1
+    _table(
+        "Agencies",
+        sorted(per_agency.values(), key=lambda a: (-a["carried"] - a["cited"], a["agency"])),
+        [("agency", "agency"), ("carried", "articles with its copy"), ("cited", "articles citing it"),
+         ("days", "days")],  # fmt: skip
+        console,
+    )
+    _table(
+        "Wire share per outlet",
+        [{**r, "pct": f"{(r['agency_share'] or 0) * 100:.1f}%"} for r in data.wire_share],
+        [("outlet", "outlet"), ("articles", "articles"), ("origin_articles", "agency-origin"),
+         ("reusing_articles", "pasting"), ("pct", "agency share")],  # fmt: skip
+        console,
+    )
+    _table(
+        "Agency copy without credit",
+        data.uncredited,
+        [("outlet", "outlet"), ("title", "title"), ("agency", "agency"), ("copied_chars", "characters")],
+        console,
+    )
+    if data.timeline_story:
+        _table(
+            f"Timeline of {data.timeline_story['label'] or data.timeline_story['story_id']}",
+            data.timeline,
+            [("position", "#"), ("seen_at", "time (UTC)"), ("outlet", "outlet"), ("title", "title"),
+             ("sources", "credits")],  # fmt: skip
+            console,
+        )

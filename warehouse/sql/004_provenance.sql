@@ -45,11 +45,12 @@ CREATE TABLE near_duplicates (
     similarity      DOUBLE NOT NULL   -- estimated Jaccard similarity of their word 5-shingle sets (0.6..1)
 );
 
--- Index state for story grouping: each article's keyword vector (top 40 terms, unit length).
+-- Index state for story grouping: every content word of each article (document frequencies are
+-- counted here) with its weight in the article's keyword vector (top 40 terms, unit length).
 CREATE TABLE story_terms (
     article_id  VARCHAR NOT NULL,    -- articles.article_id
     term        VARCHAR NOT NULL,    -- casefolded content word or name
-    weight      DOUBLE NOT NULL      -- TF-IDF weight at the time the article was grouped
+    weight      DOUBLE NOT NULL      -- TF-IDF weight in the keyword vector when grouped; 0: not among its top terms
 );
 
 -- Stories: articles reporting one event within 7 days of each other (articles.story_id points here).
@@ -90,10 +91,12 @@ SELECT
     count(*) AS articles,                                            -- its articles in the warehouse
     count(*) FILTER (WHERE is_origin) AS origin_articles,            -- articles with an agency origin credit
     count(*) FILTER (WHERE NOT is_origin AND agency_chars > 0) AS reusing_articles, -- articles pasting agency passages
-    sum(chars) AS total_chars,                                       -- characters of all its article texts
-    sum(agency_chars) FILTER (WHERE is_origin) AS origin_chars,      -- characters of its agency-origin articles (whole text)
-    sum(agency_chars) FILTER (WHERE NOT is_origin) AS reused_chars,  -- characters of agency passages pasted into its other articles
-    sum(agency_chars) AS agency_chars,                               -- origin_chars + reused_chars
+    CAST(sum(chars) AS BIGINT) AS total_chars,                                       -- characters of all its article texts
+    CAST(coalesce(sum(agency_chars) FILTER (WHERE is_origin), 0) AS BIGINT) AS origin_chars,
+                                                   -- characters of its agency-origin articles (whole text)
+    CAST(coalesce(sum(agency_chars) FILTER (WHERE NOT is_origin), 0) AS BIGINT) AS reused_chars,
+                                                   -- characters of agency passages pasted into its other articles
+    CAST(sum(agency_chars) AS BIGINT) AS agency_chars,               -- origin_chars + reused_chars
     round(sum(agency_chars) / nullif(sum(chars), 0), 4) AS agency_share -- agency_chars / total_chars (0..1)
 FROM per_article
 GROUP BY outlet;
@@ -139,7 +142,7 @@ LEFT JOIN copies c ON c.article_id = t.article_id;
 --   SELECT outlet, agency, count(*) FROM uncredited_copies GROUP BY ALL
 CREATE VIEW uncredited_copies AS
 WITH reuse AS (
-    SELECT article_id, source, count(*) AS passages, sum(char_end - char_start) AS copied_chars
+    SELECT article_id, source, count(*) AS passages, CAST(sum(char_end - char_start) AS BIGINT) AS copied_chars
     FROM article_sources
     WHERE role = 'reuse' AND kind = 'agency'
     GROUP BY article_id, source

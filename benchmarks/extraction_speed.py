@@ -1,0 +1,64 @@
+"""Main job vs bare trafilatura on the 181 AEB pages: pages/s of both and their ratio.
+
+    .venv/bin/python benchmarks/extraction_speed.py
+
+The main job is `wiretrace_run` (read, decode, extract, clean, tag, load into DuckDB,
+find reuse and stories) with its worker pool; the baseline is trafilatura's
+`bare_extraction` alone, default settings, one process, on the same bytes. Prefect's
+temporary API is started before the clock starts (it takes 8-10 s once per process,
+not per run) and its start-up is printed separately.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+AEB = REPO.parent / "shared" / "corpus" / "aeb" / "html"
+
+
+def bare_trafilatura(pages: list[bytes]) -> float:
+    from trafilatura import bare_extraction
+
+    start = time.perf_counter()
+    for data in pages:
+        bare_extraction(gzip.decompress(data).decode("utf-8", "replace"), with_metadata=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.ingest import wiretrace_run
+    from wiretrace.config import SETTINGS
+
+    files = sorted(AEB.glob("*.html.gz"))
+    pages = [f.read_bytes() for f in files]
+    bare_trafilatura(pages[:5])  # imports and warm caches, as the main job's workers have
+    baseline = bare_trafilatura(pages)
+
+    started = time.perf_counter()
+    with prefect_test_harness(server_startup_timeout=60):
+        server = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            result = wiretrace_run(seeds_dir=str(AEB), db_path=str(Path(tmp) / "bench.duckdb"))
+            job = time.perf_counter() - start
+    n = len(pages)
+    print(f"pages: {n} ({result['new']} loaded, {result['failed']} failed); workers: {SETTINGS.workers}")
+    print(f"trafilatura alone, 1 process : {baseline:6.2f} s  {n / baseline:6.1f} pages/s")
+    print(f"wiretrace main job (flow)    : {job:6.2f} s  {n / job:6.1f} pages/s")
+    print(f"ratio main job / trafilatura : {baseline / job:6.2f}x  (>= 1.0 is the target)")
+    print(f"(Prefect temporary API start-up, once per process: {server:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,430 @@
+"""The feed path end to end, against feeds and pages served on 127.0.0.1 (nothing leaves the machine)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+import yaml
+from prefect import flow
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from flows.feeds import ingest_feeds, load_feed_config
+from transforms.feeds import FeedConfigError
+from warehouse import db
+from wiretrace.config import Settings
+
+# Four AEB pages: the topic words are in the page text, never in the feed entry's title or summary.
+DREAMLINER = "374ac9a59a85196c"  # CNBC, Emirates orders Boeing 787s: text says "Dreamliner"
+WEWORK = "06e5123e4ef7cfb4"  # VentureBeat, WeWork investigated: text says "Neumann"
+EUROPA = "14cc2a0ca59c62a8"  # ScienceAlert, water plumes on Europa: matches no topic
+DAVIS_CUP = "0d46122928b6f468"  # Sportsnet, Davis Cup: matches no topic
+TOPICS = [
+    {"name": "aviation", "query": "Dreamliner OR (Boeing AND airline*)"},
+    {"name": "wework", "query": "Neumann"},
+]
+FAST = {"min_delay": 0, "retry_base": 0.01, "timeout": 0.5, "attempts": 2, "max_runs": 3}
+SETTINGS = Settings(workers=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness() -> Iterator[None]:
+    # Flow and task runs need a Prefect API: a temporary one for the whole session.
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    httpserver.start()
+    yield httpserver
+    httpserver.clear()
+    if httpserver.is_running():
+        httpserver.stop()
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = db.connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def aeb_page(corpus_dir: Path, prefix: str) -> bytes:
+    [path] = (corpus_dir / "aeb" / "html").glob(f"{prefix}*.html.gz")
+    return gzip.decompress(path.read_bytes())
+
+
+def rss(items: list[dict]) -> str:
+    body = "".join(
+        f"<item><title>{escape(i['title'])}</title><link>{escape(i['link'])}</link>"
+        f"<guid isPermaLink='false'>{escape(i.get('guid', i['link']))}</guid>"
+        f"<description>{escape(i.get('summary', 'Read the full story on our site.'))}</description>"
+        f"<pubDate>Tue, 19 Nov 2019 10:00:00 GMT</pubDate></item>"
+        for i in items
+    )
+    head = "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+    return f"{head}{body}</channel></rss>"
+
+
+def write_config(tmp_path: Path, feeds: list[dict], topics: list[dict] | None = None, **fetch: object) -> str:
+    path = tmp_path / "feeds.yaml"
+    data = {"feeds": feeds, "topics": TOPICS if topics is None else topics, "fetch": {**FAST, **fetch}}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def serve_page(server: HTTPServer, path: str, data: bytes) -> None:
+    server.expect_request(path).respond_with_data(data, content_type="text/html; charset=utf-8")
+
+
+def page_requests(server: HTTPServer) -> list[str]:
+    return [req.path for req, _ in server.log if req.path.startswith("/p/")]
+
+
+def run(con, feeds_file: str, run_id: str = "r1", force: bool = False, settings: Settings = SETTINGS) -> dict:
+    """ingest_feeds inside a flow run, as the main flow calls it."""
+
+    @flow(name="feeds-test")
+    def feeds_test() -> dict:
+        return ingest_feeds(con, feeds_file, run_id, "v1", force, None, settings)
+
+    return feeds_test()
+
+
+def entry_status(con) -> dict[str, tuple]:
+    rows = con.execute("SELECT link, status, attempts, last_error, article_id FROM feed_entries").fetchall()
+    return {link: (status, attempts, error, article_id) for link, status, attempts, error, article_id in rows}
+
+
+# -- polling ------------------------------------------------------------------------------------
+
+
+def test_conditional_get_is_answered_304_and_nothing_is_parsed(server, con, tmp_path, corpus_dir):
+    etag = '"v1"'
+    feed = rss([{"title": "Emirates order", "link": server.url_for(f"/p/{DREAMLINER}")}]).encode()
+    seen_headers: list[dict] = []
+
+    def handler(request: Request) -> Response:
+        seen_headers.append(dict(request.headers))
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(feed, headers={"ETag": etag, "Last-Modified": "Tue, 19 Nov 2019 10:00:00 GMT"},
+                        content_type="application/rss+xml")  # fmt: skip
+
+    server.expect_request("/feed.xml").respond_with_handler(handler)
+    serve_page(server, f"/p/{DREAMLINER}", aeb_page(corpus_dir, DREAMLINER))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml"), "outlet": "CNBC"}])
+
+    first = run(con, config, "r1")
+    assert (first["polled"], first["entries_new"], first["matched"], first["new"]) == (1, 1, 1, 1)
+    second = run(con, config, "r2", force=True)
+    assert seen_headers[1]["If-None-Match"] == etag
+    assert seen_headers[1]["If-Modified-Since"] == "Tue, 19 Nov 2019 10:00:00 GMT"
+    assert (second["polled"], second["not_modified"], second["entries_new"], second["inputs"]) == (1, 1, 0, 0)
+    status, http, etag_kept = con.execute(
+        "SELECT last_status, last_http_status, etag FROM feed_state"
+    ).fetchone()
+    assert (status, http, etag_kept) == ("not_modified", 304, etag)
+    # The outlet of the feed's config wins over the registry and the page.
+    assert con.execute("SELECT outlet, origin, source_ref FROM articles").fetchone() == (
+        "CNBC", "feed", server.url_for("/feed.xml"))  # fmt: skip
+
+
+def test_an_unchanged_body_with_a_new_etag_is_not_parsed_again(server, con, tmp_path):
+    feed = rss([{"title": "x", "link": "http://127.0.0.1:1/p/none"}]).encode()
+    counter = iter(range(100))
+    server.expect_request("/feed.xml").respond_with_handler(
+        lambda request: Response(
+            feed, headers={"ETag": f'"{next(counter)}"'}, content_type="application/rss+xml"
+        )
+    )
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], max_pages=0)
+    run(con, config, "r1")
+    second = run(con, config, "r2", force=True)
+    assert second["not_modified"] == 1
+    assert con.execute("SELECT last_status FROM feed_state").fetchone()[0] == "unchanged"
+
+
+def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con, tmp_path):
+    server.expect_request("/ok.xml").respond_with_data(rss([]), content_type="application/rss+xml")
+    server.expect_request("/down.xml").respond_with_data("busy", status=503, headers={"Retry-After": "7200"})
+    server.expect_request("/broken.xml").respond_with_data("oops", status=500)
+    feeds = [{"url": server.url_for(p), "interval": "30m"} for p in ("/ok.xml", "/down.xml", "/broken.xml")]
+    config = write_config(tmp_path, feeds)
+    before = datetime.now(UTC)
+    first = run(con, config, "r1")
+    assert (first["polled"], first["failed"]) == (3, 2)
+    state = {
+        url.rsplit("/", 1)[1]: (status, failures, next_at)
+        for url, status, failures, next_at in con.execute(
+            "SELECT feed_url, last_status, consecutive_failures, next_poll_at FROM feed_state"
+        ).fetchall()
+    }
+    assert state["ok.xml"][:2] == ("parsed", 0)
+    assert timedelta(minutes=29) < state["ok.xml"][2] - before < timedelta(minutes=31)
+    assert state["down.xml"][:2] == ("failed", 1)
+    assert state["down.xml"][2] - before >= timedelta(hours=2)  # Retry-After, longer than the backoff
+    assert timedelta(minutes=59) < state["broken.xml"][2] - before < timedelta(minutes=61)  # 30 min doubled
+    assert run(con, config, "r2")["polled"] == 0  # nothing is due yet
+    third = run(con, config, "r3", force=True)
+    assert third["polled"] == 3
+    failures = con.execute(
+        "SELECT consecutive_failures FROM feed_state WHERE feed_url LIKE '%broken%'"
+    ).fetchone()
+    assert failures == (2,)
+    open_failures = con.execute(
+        "SELECT source_ref, stage, reason, attempts FROM ingest_failures WHERE resolved_at IS NULL ORDER BY 1"
+    ).fetchall()
+    assert [(r[1], r[2], r[3]) for r in open_failures] == [("poll", "HTTP 500", 2), ("poll", "HTTP 503", 2)]
+
+
+def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
+    # Port 1 on 127.0.0.1: connection refused, as on a machine with no network.
+    config = write_config(
+        tmp_path, [{"url": "http://127.0.0.1:1/a.xml"}, {"url": "http://127.0.0.1:1/b.xml"}]
+    )
+    counts = run(con, config)
+    assert (counts["polled"], counts["failed"]) == (2, 2)
+    errors = con.execute("SELECT last_error FROM feed_state").fetchall()
+    assert all(e[0].startswith("poll: ConnectError") for e in errors)
+
+
+# -- entries and pages --------------------------------------------------------------------------
+
+
+def test_one_article_through_two_feeds_and_tracking_links_is_fetched_and_loaded_once(
+    server, con, tmp_path, corpus_dir
+):
+    page = f"/p/{DREAMLINER}"
+    feed_a = rss([{"title": "Emirates", "link": server.url_for(page) + "?utm_source=rss&utm_medium=a"}])
+    feed_b = rss(
+        [{"title": "Emirates", "link": server.url_for(page) + "?fbclid=XYZ#comments", "guid": "b-1"}]
+    )
+    server.expect_request("/a.xml").respond_with_data(feed_a, content_type="application/rss+xml")
+    server.expect_request("/b.xml").respond_with_data(feed_b, content_type="application/rss+xml")
+    serve_page(server, page, aeb_page(corpus_dir, DREAMLINER))
+    config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
+
+    counts = run(con, config)
+    assert counts["entries_new"] == 2
+    assert page_requests(server) == [page]
+    assert con.execute("SELECT count(*), any_value(url) FROM articles").fetchone() == (
+        1,
+        server.url_for(page),
+    )
+    statuses = sorted(s for s, *_ in entry_status(con).values())
+    assert statuses == ["duplicate", "matched"]
+
+
+def test_a_redirect_to_an_already_loaded_page_is_not_loaded_again(server, con, tmp_path, corpus_dir):
+    page = f"/p/{WEWORK}"
+    server.expect_request("/a.xml").respond_with_data(
+        rss([{"title": "WeWork", "link": server.url_for(page)}]), content_type="application/rss+xml"
+    )
+    serve_page(server, page, aeb_page(corpus_dir, WEWORK))
+    server.expect_request("/short/1").respond_with_data(
+        "", status=301, headers={"Location": server.url_for(page)}
+    )
+    config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}])
+    run(con, config, "r1")
+    server.expect_request("/b.xml").respond_with_data(
+        rss([{"title": "WeWork", "link": server.url_for("/short/1")}]), content_type="application/rss+xml"
+    )
+    config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
+    counts = run(con, config, "r2")
+    assert (counts["entries_new"], counts["new"], counts["updated"]) == (1, 0, 0)
+    assert entry_status(con)[server.url_for("/short/1")][0] == "duplicate"
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_topics_match_on_the_full_text_and_every_entry_is_remembered(server, con, tmp_path, corpus_dir):
+    ids = [DREAMLINER, WEWORK, EUROPA, DAVIS_CUP]
+    items = [{"title": f"Story {i}", "link": server.url_for(f"/p/{p}"), "summary": "Read more."} for i, p in
+             enumerate(ids)]  # fmt: skip
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    for p in ids:
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+
+    counts = run(con, config)
+    assert (counts["entries_new"], counts["matched"], counts["new"]) == (4, 2, 2)
+    rows = con.execute("SELECT url, topics FROM articles ORDER BY url").fetchall()
+    assert rows == sorted([(server.url_for(f"/p/{DREAMLINER}"), ["aviation"]),
+                           (server.url_for(f"/p/{WEWORK}"), ["wework"])])  # fmt: skip
+    # Queryable in SQL: articles of a topic.
+    assert con.execute("SELECT count(*) FROM articles WHERE list_contains(topics, 'wework')").fetchone() == (
+        1,
+    )
+    status = {link.rsplit("/", 1)[1]: s for link, (s, *_) in entry_status(con).items()}
+    assert status == {DREAMLINER: "matched", WEWORK: "matched", EUROPA: "unmatched", DAVIS_CUP: "unmatched"}
+    assert sorted(counts["loaded_ids"]) == sorted(
+        a for (a,) in con.execute("SELECT article_id FROM articles").fetchall()
+    )
+
+
+def test_without_topics_every_article_is_kept(server, con, tmp_path, corpus_dir):
+    server.expect_request("/feed.xml").respond_with_data(
+        rss([{"title": "Europa", "link": server.url_for(f"/p/{EUROPA}")}]), content_type="application/rss+xml"
+    )
+    serve_page(server, f"/p/{EUROPA}", aeb_page(corpus_dir, EUROPA))
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], topics=[]))
+    assert (counts["matched"], counts["new"]) == (1, 1)
+
+
+def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
+    server, con, tmp_path, corpus_dir
+):
+    def slow(request: Request) -> Response:
+        time.sleep(1.2)
+        return Response("<html><body>late</body></html>", content_type="text/html")
+
+    server.expect_request("/p/500").respond_with_data("error", status=500)
+    server.expect_request("/p/404").respond_with_data("missing", status=404)
+    server.expect_request("/p/slow").respond_with_handler(slow)
+    server.expect_request("/p/garbage").respond_with_data(bytes(range(256)) * 40, content_type="text/html")
+    server.expect_request("/p/big").respond_with_data(
+        b"<html><body>" + b"x " * 400_000, content_type="text/html"
+    )
+    server.expect_request("/p/pdf").respond_with_data(b"%PDF-1.4", content_type="application/pdf")
+    server.expect_request("/p/ok").respond_with_data(aeb_page(corpus_dir, WEWORK), content_type="text/html")
+    names = ["500", "404", "slow", "garbage", "big", "pdf", "ok"]
+    items = [{"title": n, "link": server.url_for(f"/p/{n}")} for n in names]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], timeout=0.4)
+    settings = replace(SETTINGS, max_document_bytes=500_000)
+
+    counts = run(con, config, "r1", settings=settings)
+    assert counts["matched"] == 1 and counts["failed"] == 6
+    status = {link.rsplit("/", 1)[1]: (s, a, e) for link, (s, a, e, _) in entry_status(con).items()}
+    assert status["ok"][0] == "matched"
+    assert all(status[n][0] == "failed" and status[n][1] == 1 for n in names if n != "ok")
+    assert "HTTP 500 (after 2 attempts)" in status["500"][2]
+    assert status["404"][2] == "fetch: HTTP 404"
+    assert "timed out" in status["slow"][2]
+    assert "too large" in status["big"][2]
+    assert "content type application/pdf" in status["pdf"][2]
+    assert status["garbage"][2].startswith(("decode:", "extract:"))
+    hits = [p for p in page_requests(server)]
+    assert hits.count("/p/500") == 2 and hits.count("/p/404") == 1  # retry on 5xx only
+    failures = dict(
+        con.execute(
+            "SELECT source_ref, stage FROM ingest_failures WHERE origin = 'feed' AND severity = 'error'"
+        ).fetchall()
+    )
+    assert failures[server.url_for("/p/404")] == "fetch"
+    assert failures[server.url_for("/p/garbage")] in ("decode", "extract")  # keyed by page, not by feed
+
+    # Later runs retry the failed pages (not the loaded one), up to max_runs runs in all.
+    server.log.clear()
+    run(con, config, "r2", settings=settings)
+    assert sorted(set(page_requests(server))) == sorted(f"/p/{n}" for n in names if n != "ok")
+    run(con, config, "r3", settings=settings)
+    server.log.clear()
+    run(con, config, "r4", settings=settings)
+    assert page_requests(server) == []
+    assert con.execute("SELECT max(attempts) FROM feed_entries").fetchone() == (3,)
+
+
+def test_a_second_run_fetches_no_page_and_a_new_item_is_the_only_page_fetched(
+    server, con, tmp_path, corpus_dir
+):
+    items = [
+        {"title": "a", "link": server.url_for(f"/p/{EUROPA}")},
+        {"title": "b", "link": server.url_for(f"/p/{WEWORK}")},
+    ]
+    feed = {"body": rss(items)}
+    server.expect_request("/feed.xml").respond_with_handler(
+        lambda request: Response(feed["body"], content_type="application/rss+xml")
+    )
+    for p in (EUROPA, WEWORK, DREAMLINER):
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+    run(con, config, "r1")
+    assert len(page_requests(server)) == 2
+
+    server.log.clear()
+    second = run(con, config, "r2", force=True)
+    assert page_requests(server) == [] and second["inputs"] == 0
+
+    feed["body"] = rss([{"title": "c", "link": server.url_for(f"/p/{DREAMLINER}")}, *items])
+    server.log.clear()
+    third = run(con, config, "r3", force=True)
+    assert page_requests(server) == [f"/p/{DREAMLINER}"]
+    assert (third["entries_new"], third["matched"], third["new"]) == (1, 1, 1)
+
+
+def test_every_corpus_feed_parses_or_is_recorded_as_failed(server, con, tmp_path, corpus_dir):
+    files = sorted(p for p in (corpus_dir / "feeds").rglob("*") if p.is_file() and p.name != "LICENSE")
+    assert len(files) == 54
+    feeds = []
+    for i, path in enumerate(files):
+        data = path.read_bytes()
+        # feedparser's http_* cases give their headers in a comment: serve them as real headers.
+        headers = dict(re.findall(rb"^Header:\s*([\w-]+):\s*(.+?)\s*$", data, re.MULTILINE))
+        headers = {k.decode(): v.decode() for k, v in headers.items()}
+        headers.setdefault("Content-Type", "application/xml")
+        server.expect_request(f"/corpus/{i}").respond_with_data(data, headers=headers)
+        feeds.append({"url": server.url_for(f"/corpus/{i}")})
+    # max_pages 0: the corpus links point to real sites, which a test must never reach.
+    counts = run(con, write_config(tmp_path, feeds, max_pages=0))
+    assert counts["polled"] == 54
+    rows = con.execute("SELECT last_status, last_error, entries_in_feed FROM feed_state").fetchall()
+    assert len(rows) == 54
+    assert all(status == "parsed" or (status == "failed" and error) for status, error, _ in rows)
+    parsed = [r for r in rows if r[0] == "parsed"]
+    assert len(parsed) >= 50
+    entries = con.execute("SELECT count(*) FROM feed_entries").fetchone()[0]
+    assert entries == sum(r[2] for r in parsed) and entries > 300
+    base = con.execute(
+        "SELECT link FROM feed_entries WHERE link = 'http://example.com/relative/uri'"
+    ).fetchall()
+    assert base, "a relative link resolves against the Content-Location header"
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def test_a_bad_config_is_a_clear_error(tmp_path, con):
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("feeds: [\n", encoding="utf-8")
+    with pytest.raises(FeedConfigError, match="not valid YAML"):
+        run(con, str(bad_yaml))
+    bad_query = tmp_path / "q.yaml"
+    bad_query.write_text(yaml.safe_dump({"topics": [{"name": "x", "query": "(wechat"}]}), encoding="utf-8")
+    with pytest.raises(FeedConfigError, match=r"topics\[0\] \(x\): bad query"):
+        run(con, str(bad_query))
+    with pytest.raises(FeedConfigError, match="not found"):
+        run(con, str(tmp_path / "missing.yaml"))
+
+
+def test_the_shipped_feeds_yaml_is_valid():
+    config = load_feed_config(Path(__file__).resolve().parents[2] / "feeds.yaml")
+    assert len(config.feeds) >= 8
+    [topic] = [t for t in config.topics if "wechat" in t.name.lower()]
+    seed = (Path(__file__).resolve().parents[2] / "seeds" / "003_c203a4481660e9bf.txt").read_text(
+        encoding="utf-8"
+    )
+    assert topic.query.matches(None, seed)
+    assert not topic.query.matches("Russia bans LinkedIn", "Roskomnadzor blocked LinkedIn in Russia.")
+
+
+def test_http_dates_in_the_past_are_ok_for_retry_after():
+    from transforms.feeds import parse_retry_after
+
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_retry_after(format_datetime(moment - timedelta(hours=1), usegmt=True), moment) == timedelta(
+        0
+    )

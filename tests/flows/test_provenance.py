@@ -1,0 +1,157 @@
+"""The provenance stage against a real (in-memory) warehouse with the seeds loaded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.provenance import update_provenance
+from warehouse import db
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+BLOG, REWRITE, INDEPENDENT, AFP, DROID = "seed:004", "seed:001", "seed:002", "seed:003", "seed:000"
+STATE = (
+    "article_reuse",
+    "reuse_fingerprints",
+    "near_duplicates",
+    "near_duplicate_signatures",
+    "near_duplicate_bands",
+    "story_terms",
+    "stories",
+    "article_sources",
+)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, article_id: str, text: str, **extra: object) -> None:
+    row = {
+        "article_id": article_id,
+        "text": text,
+        "title": text.strip().split("\n")[0][:100],
+        "word_count": len(text.split()),
+        "content_hash": "h",
+        "origin": "seed",
+        "source_ref": article_id,
+        "first_seen_at": NOW,
+        "updated_at": NOW,
+        "pipeline_version": "test",
+        **extra,
+    }
+    cols = ", ".join(row)
+    con.execute(f"INSERT INTO articles ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    db.migrate(con)
+    texts = {f"seed:{p.name[:3]}": p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    # as the ingest stage leaves them: gold dates and outlets, the tagger's credits
+    _insert(
+        con,
+        DROID,
+        texts[DROID],
+        outlet="Droid Report",
+        published_at=datetime(2017, 5, 10, 17, 41, tzinfo=UTC),
+    )
+    _insert(con, INDEPENDENT, texts[INDEPENDENT], published_date=datetime(2017, 5, 6).date())
+    _insert(con, AFP, texts[AFP], outlet="Inquirer")
+    _insert(con, BLOG, texts[BLOG])
+    _insert(con, REWRITE, texts[REWRITE])
+    con.execute(
+        """INSERT INTO article_sources VALUES
+           (?, 'AFP', 'agency', 'origin', 'BEIJING, China (AFP)', NULL, NULL),
+           (?, 'Droid Report', 'outlet', 'via', 'droidreport.com', NULL, NULL),
+           (?, 'CNN', 'outlet', 'via', 'money.cnn.com', NULL, NULL)""",
+        [AFP, BLOG, BLOG],
+    )
+    return con
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    snap = {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in STATE}
+    snap["story_ids"] = con.execute("SELECT article_id, story_id FROM articles ORDER BY 1").fetchall()
+    return snap
+
+
+def test_seeds_give_the_gold_edges_roles_and_one_story(con: duckdb.DuckDBPyConnection) -> None:
+    counts = update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
+    assert counts["articles"] == 5 and counts["reuse_edges"] == 2 and counts["stories"] == 1
+
+    edges = con.execute(
+        "SELECT article_id, copied_from_id, share, passages FROM article_reuse ORDER BY 2"
+    ).fetchall()
+    assert [(a, b) for a, b, _, _ in edges] == [(BLOG, DROID), (BLOG, AFP)]
+    blog_text = con.execute("SELECT text FROM articles WHERE article_id = ?", [BLOG]).fetchone()[0]
+    for _, _, share, passages in edges:
+        assert 0.1 < share < 0.3
+        for p in passages:
+            assert blog_text[p["start"] : p["end"]] == p["text"]
+
+    roles = con.execute(
+        "SELECT source, kind FROM article_sources WHERE role = 'reuse' AND article_id = ? ORDER BY 1", [BLOG]
+    ).fetchall()
+    # gold: AFP reuse, Droid Report via|reuse; never Inquirer (it only republished AFP's text)
+    assert roles == [("AFP", "agency"), ("Droid Report", "outlet")]
+
+    assert con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0] == 0
+    story = con.execute("SELECT story_id, label, articles FROM stories").fetchall()
+    assert len(story) == 1
+    assert story[0][0] == f"story-{INDEPENDENT}"  # the earliest article started it
+    assert story[0][1] == "Russia bans Chinese instant messaging app WeChat"
+    assert story[0][2][:2] == [INDEPENDENT, DROID]
+    assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
+
+
+def test_running_twice_and_in_batches_gives_the_same_rows(con: duckdb.DuckDBPyConnection) -> None:
+    ids = [DROID, INDEPENDENT, AFP, BLOG, REWRITE]
+    update_provenance(con, ids)
+    first = _snapshot(con)
+    update_provenance(con, ids)
+    assert _snapshot(con) == first
+    update_provenance(con, [BLOG])  # one article re-processed alone
+    assert _snapshot(con) == first
+    update_provenance(con, [AFP])  # a source re-processed: its copier's edge and roles are rebuilt
+    assert _snapshot(con) == first
+
+
+def test_incremental_batches_find_copies_of_earlier_runs(con: duckdb.DuckDBPyConnection) -> None:
+    update_provenance(con, [DROID, INDEPENDENT, AFP])
+    assert con.execute("SELECT count(*) FROM article_reuse").fetchone()[0] == 0
+    update_provenance(con, [BLOG, REWRITE])
+    assert con.execute("SELECT count(*) FROM article_reuse").fetchone()[0] == 2
+    assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
+
+
+def test_views_answer_the_analysts_questions(con: duckdb.DuckDBPyConnection) -> None:
+    update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
+    uncredited = con.execute("SELECT article_id, agency, copied_from FROM uncredited_copies").fetchall()
+    assert uncredited == [(BLOG, "AFP", [AFP])]
+
+    share = dict(con.execute("SELECT outlet, agency_share FROM wire_share").fetchall())
+    assert share["Inquirer"] == 1.0  # its one article is AFP copy
+    assert 0.05 < share["(unknown)"] < 0.15  # the blog's AFP passages among the unknown outlets' text
+    assert share["Droid Report"] == 0.0
+
+    timeline = con.execute(
+        "SELECT position, article_id, sources, copied_from FROM story_timeline ORDER BY position"
+    ).fetchall()
+    assert [r[1] for r in timeline][:2] == [INDEPENDENT, DROID]
+    blog = next(r for r in timeline if r[1] == BLOG)
+    assert "AFP:reuse" in blog[2] and "Droid Report:via" in blog[2]
+    assert blog[3] == [DROID, AFP]
+
+
+def test_a_deleted_article_leaves_no_state(con: duckdb.DuckDBPyConnection) -> None:
+    update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
+    con.execute("DELETE FROM article_sources WHERE article_id = ?", [AFP])
+    con.execute("DELETE FROM articles WHERE article_id = ?", [AFP])
+    update_provenance(con, [AFP])
+    for table in ("reuse_fingerprints", "near_duplicate_signatures", "story_terms"):
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", [AFP]).fetchone()[0] == 0
+    assert con.execute("SELECT copied_from_id FROM article_reuse").fetchall() == [(DROID,)]
+    roles = con.execute("SELECT source FROM article_sources WHERE role = 'reuse'").fetchall()
+    assert roles == [("Droid Report",)]

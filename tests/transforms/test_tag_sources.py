@@ -1,0 +1,339 @@
+"""The source tagger: every credit form it must find and every trap it must leave alone."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
+from transforms.registry import parse_registry
+from transforms.tag_sources import tag_sources
+
+
+def _tags(text: str, **fields: object) -> tuple[SourceTag, ...]:
+    return tag_sources(Article(text=text, **fields))  # type: ignore[arg-type]
+
+
+def _roles(tags: tuple[SourceTag, ...], source: str) -> set[str]:
+    return {t.role for t in tags if t.source == source}
+
+
+def _check_offsets(text: str, tags: tuple[SourceTag, ...]) -> None:
+    for t in tags:
+        if t.start is not None:
+            assert text[t.start : t.end] == t.evidence
+
+
+# (text, source, role, words the evidence must hold)
+ORIGIN_FORMS = [
+    ("WASHINGTON (AP) — The Senate voted on Tuesday to end the shutdown.", "AP", "WASHINGTON (AP) —"),
+    ("BEIJING, March 3 (Xinhua) -- China will keep its growth target.", "Xinhua", "BEIJING, March 3 (Xinhua) --"),
+    ("BERLIN (dpa) - Die Bundesregierung will die Steuern senken.", "dpa", "BERLIN (dpa) -"),
+    ("Hamburg (dpa/lno) – Trotz eines Gespräches bleiben die Fronten verhärtet.", "dpa", "Hamburg (dpa/lno) –"),
+    ("(EFE).- Nicaragua cerró 2021 con una deuda externa récord.", "EFE", "(EFE).-"),
+    ("NEW DELHI, June 6 (PTI) The government on Monday announced new rules.", "PTI", "NEW DELHI, June 6 (PTI)"),
+    ("(CNN) — A powerful storm hit the coast on Sunday.", "CNN", "(CNN) —"),
+    ("BEIJING, China (AFP) — Chinese internet giant Tencent said Saturday.", "AFP", "BEIJING, China (AFP) —"),
+    ("Montpellier (SID) – Tennis-Olympiasieger Alexander Zverev steht im Viertelfinale.", "SID", "(SID)"),
+    ("TORONTO (CP) - Ontario will lift its mask rules next week.", "The Canadian Press", "TORONTO (CP) -"),
+    ("KVELLER via JTA — The state of Washington swore in a new justice.", "JTA", "via JTA —"),
+    ("The agency said the talks would resume.\n© AFP", "AFP", "© AFP"),
+    ("The talks will resume in March.\n© Agence France-Presse", "AFP", "© Agence France-Presse"),
+    ("The plant will close.\nCopyright 2019 The Associated Press. All rights reserved.", "AP", "Copyright 2019"),
+    ("Bernal wird operiert.\n© dpa-infocom, dpa:220124-99-835563/5", "dpa", "© dpa-infocom"),
+    ("Microsoft said it would be carbon negative.\n© Thomson Reuters 2020", "Reuters", "© Thomson Reuters"),
+    ("By Reuters\nShares fell on Monday.", "Reuters", "By Reuters"),
+    ("Tom Krisher, AP Auto Writer\nDETROIT — Sales fell.", "AP", "AP Auto Writer"),
+    ("Von David Hutzler, dpa\nImmer mehr junge Menschen legen Geld an.", "dpa", "Von David Hutzler, dpa"),
+    ("Por Agencia EFE\nEl presidente inicia una gira.", "EFE", "Por Agencia EFE"),
+    ("Quelle: dpa-AFX\nDie Börse legte zu.", "dpa", "Quelle: dpa-AFX"),
+    ("The rebels withdrew from the town overnight. -- AFP", "AFP", "-- AFP"),
+    ("The court will hear the case in July.\nPTI", "PTI", "PTI"),
+    ("Der Film läuft vor der 20-Uhr-„Tagesschau“). (dpa)", "dpa", "(dpa)"),
+    ("Später kündigte der Manager sein Erscheinen an. (dpa/gem)", "dpa", "(dpa/gem)"),
+    ("Die Bischöfe beraten im Frühjahr weiter. (KNA 19.11.21)", "KNA", "(KNA 19.11.21)"),
+    ("Umowa wejdzie w życie w maju.\naja/PAP", "PAP", "aja/PAP"),
+    ("The talks ended without a deal.\nAdditional reporting by Reuters", "Reuters", "Additional reporting by"),
+    ("Kim zeigte sich mit seiner Tochter.\n(FR mit dpa)", "dpa", "(FR mit dpa)"),
+    ("Die Kommission prüft den Fall.\nmit dpa", "dpa", "mit dpa"),
+    ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "Reuters", "Con información de AFP, EFE y Reuters"),
+    ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "EFE", "Con información de AFP, EFE"),
+    ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "AFP", "Con información de AFP"),
+    ("The strike is expected to last a week. AFP contributed to this report.", "AFP", "AFP contributed to this report"),
+    ("AFP/The Local\nA Swede tattooed the epidemiologist's face on his arm.", "AFP", "AFP/The Local"),
+    ("AFP\nEl entrenador argentino dio a conocer la lista.", "AFP", "AFP"),
+    ("Die Daten stammen von der Regierung.\nFMW/Bloomberg", "Bloomberg", "FMW/Bloomberg"),
+]
+
+CITED_FORMS = [
+    ("The minister told Reuters on Monday that talks would go on.", "Reuters", "told Reuters"),
+    ("Vadim Ampelonsky told state-run RIA Novosti Friday.", "RIA Novosti", "told state-run RIA Novosti"),
+    ("The spokesman told RIA Novosti that the app was blocked.", "RIA Novosti", "told RIA Novosti"),
+    ("At least 12 people died, according to AFP.", "AFP", "according to AFP"),
+    ("Quartz reports that the real reason is a 2014 law.", "Quartz", "Quartz reports"),
+    ("Roskomnadzor also blocked Line, CTV News reported.", "CTV News", "CTV News reported"),
+    ("CNN notes that China is the model of Russia.", "CNN", "CNN notes"),
+    ("Line was blocked, according to Russian news outlet RT.", "RT", "according to Russian news outlet RT"),
+    ('"It did not register," Xinhua news agency quoted him as saying.', "Xinhua", "Xinhua news agency quoted"),
+    ("Bloomberg News reported the deal on Friday.", "Bloomberg", "Bloomberg News reported"),
+    ("Das Treffen sei abgesagt, wie die Nachrichtenagentur Reuters berichtete.", "Reuters", "Reuters"),
+    ("Laut der Nachrichtenagentur Reuters wurde der Plan gestoppt.", "Reuters", "Laut der Nachrichtenagentur Reuters"),
+    ("El balance es de cinco muertos, según EFE.", "EFE", "según EFE"),
+    ("Le bilan s'élève à cinq morts, selon l'AFP.", "AFP", "selon l'AFP"),
+    ("Le parquet a ouvert une enquête, via l’AFP.", "AFP", "via l’AFP"),
+    ("Man sei im Zeitplan, sagte eine HZB-Sprecherin der dpa.", "dpa", "sagte eine HZB-Sprecherin der dpa"),
+    ("Diese dpa-Meldung wurde vielfach geteilt.", "dpa", "dpa-Meldung"),
+    ("Einem Reuters-Bericht zufolge plant Apple eigene Akkus.", "Reuters", "Reuters-Bericht"),
+    ("Der Kurs fiel, so Bloomberg aktuell.", "Bloomberg", ", so Bloomberg"),
+    ("Die Zahl stieg, sagte ein Sprecher der Deutschen Presse-Agentur (dpa) am Mittwoch.", "dpa", "Presse-Agentur"),
+    ("« C'était une erreur », a-t-il réagi pour l'agence de presse tchèque ČTK.", "ČTK", "agence de presse tchèque ČTK"),
+    ("La política es clara, aseguraba a AFP el investigador.", "AFP", "aseguraba a AFP"),
+    ("The traffickers were arrested, Reuters News Agency reported.", "Reuters", "Reuters News Agency reported"),
+    ("Earlier this week the regulator blocked Line, RIA reported.", "RIA Novosti", "RIA reported"),
+]
+
+PHOTO_FORMS = [
+    ("AFP PHOTO / PETER PARKS\nTencent said Saturday its app was blocked.", "AFP", "AFP PHOTO"),
+    ("Justice Raquel Montoya-Lewis is sworn in. (AP Photo/Ted S. Warren)", "AP", "AP Photo/Ted S. Warren"),
+    ("Photograph: Reuters\nThe summit opened on Monday.", "Reuters", "Photograph: Reuters"),
+    ("Foto: dpa\nDie Musiker fordern ein neues Modell.", "dpa", "Foto: dpa"),
+    ("Bild: dpa\nDie Musiker fordern ein neues Modell.", "dpa", "Bild: dpa"),
+    ("Fans cheer in Paris. (Photo by Anne-Christine Poujoulat / AFP)", "AFP", "AFP"),
+    ("The dish in Guizhou. Credit: Ou Dongqu/Xinhua/ZUMA", "Xinhua", "Xinhua"),
+    ("Xi Jinping in Beijing. picture alliance / Xinhua News Agency", "Xinhua", "Xinhua News Agency"),
+    ("© AFP / JEFF PACHOUD\nMikaela Shiffrin ist die Favoritin.", "AFP", "AFP / JEFF PACHOUD"),
+    ("Image copyright Reuters\nThe ship docked in Oakland.", "Reuters", "Image copyright Reuters"),
+    ("Das Kraftwerk. Foto: Soeren Stache/dpa", "dpa", "Soeren Stache/dpa"),
+    ("Fans at the stadium.\nPhoto: AP", "AP", "Photo: AP"),
+]
+
+# Mentions that are not credits: nothing may be tagged with a text role.
+TRAPS = [
+    ("This is not the welcome billionaire Michael R. Bloomberg expected. Bloomberg said he would run.", "Bloomberg"),
+    ("Thomson Reuters reported quarterly revenue of $1.6 billion on Tuesday.", "Reuters"),
+    ("She teaches AP Biology at a public high school in Ohio.", "AP"),
+    ("A$AP Rocky was arrested in Stockholm after a fight.", "AP"),
+    ("El Retiro AFP 2022 permitirá sacar fondos de las AFP hasta abril.", "AFP"),
+    ("Los gremios rechazan los cobros a AFP y a las aseguradoras.", "AFP"),
+    ("The crystal was made of quartz and feldspar. Quartz is common in granite.", "Quartz"),
+    ("The new bakery opened on Xinhua Road last week.", "Xinhua"),
+    ("CNN laid off 100 employees on Thursday.", "CNN"),
+    ("China has blocked some news outlets like The New York Times.", "The New York Times"),
+    ("Das interaktive Schmetterlingsspielzeug von AFP* fördert den Jagdinstinkt.", "AFP"),
+    ("Los congresistas de AP votaron en contra.", "AP"),
+    ("O senador (Rede-AP) apresentou o projeto.", "AP"),
+    ("El vicepresidente de la ANP renunció ayer.", "ANP"),
+    ("He worked for Bloomberg Businessweek Polska for five years.", "Bloomberg"),
+    ("La Agencia Española de Protección de Datos abrió un expediente.", "EFE"),
+    ("Reuters is a news agency owned by Thomson Reuters.", "Reuters"),
+]
+
+
+@pytest.mark.parametrize(("text", "source", "words"), ORIGIN_FORMS)
+def test_origin_forms(text: str, source: str, words: str) -> None:
+    tags = _tags(text)
+    _check_offsets(text, tags)
+    origin = [t for t in tags if t.source == source and t.role == "origin"]
+    assert origin, f"no origin tag for {source}: {tags}"
+    assert any(words in t.evidence for t in origin), origin
+
+
+@pytest.mark.parametrize(("text", "source", "words"), CITED_FORMS)
+def test_cited_forms(text: str, source: str, words: str) -> None:
+    tags = _tags(text)
+    _check_offsets(text, tags)
+    cited = [t for t in tags if t.source == source and t.role == "cited"]
+    assert cited, f"no cited tag for {source}: {tags}"
+    assert any(words in t.evidence for t in cited), cited
+    assert "origin" not in _roles(tags, source)
+
+
+@pytest.mark.parametrize(("text", "source", "words"), PHOTO_FORMS)
+def test_photo_forms_are_never_origin_or_cited(text: str, source: str, words: str) -> None:
+    tags = _tags(text)
+    _check_offsets(text, tags)
+    assert _roles(tags, source) == {"photo"}, tags
+    assert any(words in t.evidence for t in tags if t.source == source)
+
+
+@pytest.mark.parametrize(("text", "source"), TRAPS)
+def test_traps_are_not_tagged(text: str, source: str) -> None:
+    tags = _tags(text)
+    assert not [t for t in tags if t.role in TEXT_ROLES], tags
+
+
+def test_via_link_in_text_names_the_outlet() -> None:
+    text = "Last week Line was blocked.\n\n(Via: http://money.cnn.com/2017/05/08/technology/wechat/)\n\nMore."
+    tags = _tags(text)
+    _check_offsets(text, tags)
+    assert [(t.source, t.role) for t in tags] == [("CNN", "via")]
+    assert tags[0].evidence.startswith("Via: http://money.cnn.com/")
+
+
+def test_links_in_a_via_context_are_via_and_self_links_are_not() -> None:
+    article = Article(
+        text="The phone was banned last week, via Quartz. Read more on our site.",
+        url="https://www.aljazeera.com/news/1",
+        links=("https://qz.com/123/the-ban/", "https://www.aljazeera.com/news/2"),
+    )
+    tags = tag_sources(article)
+    assert ("Quartz", "via", "https://qz.com/123/the-ban/") in {(t.source, t.role, t.evidence) for t in tags}
+    assert "Al Jazeera" not in {t.source for t in tags}
+
+
+def test_credits_outside_the_text_have_no_offsets() -> None:
+    article = Article(
+        text="Shares fell on Monday after the report.",
+        byline="Associated Press",
+        credits=(
+            Credit("Reuters", "jsonld"),
+            Credit("Mike Blake/Reuters files", "caption"),
+            Credit("Associated Press articles: Copyright © 2016 The Associated Press", "site_footer"),
+            Credit("By AP and TOI staff", "related"),
+        ),
+    )
+    tags = tag_sources(article)
+    assert {(t.source, t.role) for t in tags} == {("AP", "origin"), ("Reuters", "origin"), ("Reuters", "photo")}
+    assert all(t.start is None and t.end is None for t in tags)
+    ap = next(t for t in tags if t.source == "AP")
+    assert ap.evidence == "Associated Press"  # the byline, not the site footer
+
+
+def test_site_footer_counts_only_for_the_site_owner() -> None:
+    footer = Credit("© 2020 Reuters. All Rights Reserved.", "site_footer")
+    on_reuters = tag_sources(Article(text="Text.", url="https://www.reuters.com/article/x", credits=(footer,)))
+    elsewhere = tag_sources(Article(text="Text.", url="https://www.salon.com/2020/x", credits=(footer,)))
+    assert {(t.source, t.role) for t in on_reuters} == {("Reuters", "origin")}
+    assert elsewhere == ()
+
+
+def test_caption_names_a_person_not_a_credit() -> None:
+    tags = tag_sources(Article(text="Text.", credits=(Credit("Michael Bloomberg", "caption"),)))
+    assert tags == ()
+
+
+def test_person_named_in_byline_is_not_the_agency() -> None:
+    tags = tag_sources(Article(text="Text.", byline="Michael Bloomberg"))
+    assert tags == ()
+
+
+def test_exact_duplicates_are_dropped_but_each_occurrence_kept() -> None:
+    text = "He told Reuters on Monday.\nShe told Reuters on Tuesday."
+    tags = _tags(text, credits=(Credit("By Reuters", "byline"), Credit("By Reuters", "byline")))
+    cited = [t for t in tags if t.role == "cited"]
+    assert len(cited) == 2 and cited[0].start != cited[1].start
+    assert len([t for t in tags if t.role == "origin"]) == 1
+
+
+def test_name_in_capitals_matches_other_cases_do_not() -> None:
+    assert _roles(_tags("FRANKFURT (DPA) - Die Börse schloss fester."), "dpa") == {"origin"}
+    assert _tags("FRANKFURT (Dpa) - Die Börse schloss fester.") == ()
+
+
+def test_a_custom_registry_is_used() -> None:
+    registry = parse_registry([{"name": "Wire One", "kind": "agency", "aliases": ["W1"], "datelines": ["W1"]}])
+    tags = tag_sources(Article(text="PARIS (W1) - Talks resumed. (AFP)"), registry)
+    assert [(t.source, t.kind, t.role) for t in tags] == [("Wire One", "agency", "origin")]
+
+
+def test_empty_article_has_no_tags() -> None:
+    assert tag_sources(Article(text="")) == ()
+
+
+# --- the seeds -------------------------------------------------------------------------------
+
+
+def _seed_by_phrases(seeds_dir: Path, phrases: list[str]) -> str:
+    found = [p for p in sorted(seeds_dir.glob("*.txt")) if all(x in p.read_text(encoding="utf-8") for x in phrases)]
+    assert len(found) == 1, phrases
+    return found[0].read_text(encoding="utf-8")
+
+
+def test_seeds_match_the_gold(seeds_dir: Path) -> None:
+    gold = json.loads((seeds_dir.parent.parent / "shared" / "gold" / "seeds.json").read_text(encoding="utf-8"))
+    for key, entry in gold.items():
+        if key.startswith("_"):
+            continue
+        text = _seed_by_phrases(seeds_dir, entry["body_must_contain"])
+        tags = _tags(text)
+        _check_offsets(text, tags)
+        for source, roles in entry["sources"].items():
+            mine = [r for r in roles if r != "reuse"]
+            if mine:
+                assert any(t.source == source and t.role in mine for t in tags), (key, source, tags)
+        for t in tags:
+            if t.role in TEXT_ROLES:
+                assert t.role in entry["sources"].get(t.source, []), (key, t)
+
+
+def test_seed_003_holds_each_form(seeds_dir: Path) -> None:
+    text = _seed_by_phrases(seeds_dir, ["BEIJING, China (AFP)"])
+    got = {(t.source, t.role, t.evidence) for t in _tags(text)}
+    assert ("AFP", "origin", "BEIJING, China (AFP) —") in got
+    assert ("RIA Novosti", "cited", "told state-run RIA Novosti") in got
+    assert ("RIA Novosti", "cited", "RIA reported") in got
+    assert ("AFP", "photo", "AFP PHOTO") in got
+    assert ("AFP", "origin", "© Agence France-Presse") in got
+
+
+def test_seed_with_via_links_tags_cnn_only_as_via(seeds_dir: Path) -> None:
+    text = _seed_by_phrases(seeds_dir, ["(Via: http://money.cnn.com/"])
+    tags = _tags(text)
+    assert _roles(tags, "CNN") == {"via"}
+    assert _roles(tags, "Inquirer") == {"via"}
+    assert _roles(tags, "Droid Report") == {"via"}
+    assert _roles(tags, "RT") == {"cited"}
+
+
+# --- real pages ------------------------------------------------------------------------------
+
+
+def _page(corpus_dir: Path, name: str, url: str | None) -> Article:
+    from transforms.html import extract_html
+
+    raw = gzip.decompress((corpus_dir / "attribution-dev" / "pages" / name).read_bytes())
+    return extract_html(raw.decode("utf-8", "replace"), url)
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "expected", "forbidden"),
+    [
+        (
+            "reuters.com.parasite.html.gz",
+            "https://www.reuters.com/article/us-awards-sag/parasite-idUSKBN1ZI0EH",
+            {("Reuters", "origin")},
+            set(),
+        ),
+        (
+            "infobae.com-ucrania.html.gz",
+            "https://www.infobae.com/america/mundo/2022/05/03/el-nobel-de-la-paz-ruso/",
+            {("AFP", "origin"), ("EFE", "origin"), ("Reuters", "origin")},
+            set(),
+        ),
+        ("sportnews.bz-peking.html.gz", None, {("dpa", "origin"), ("AFP", "photo")}, {("AFP", "origin")}),
+        ("latimes.com.bloomberg.html.gz", None, set(), {("Bloomberg", "origin"), ("Bloomberg", "cited")}),
+        ("salon.com.emissions.html.gz", "https://www.salon.com/2020/01/10/x/", set(), {("AP", "origin")}),
+        (
+            "timesofisrael.com.washington.html.gz",
+            "https://www.timesofisrael.com/state-of-washington/",
+            {("JTA", "origin")},
+            {("AP", "origin"), ("AFP", "origin")},
+        ),
+        ("nature.com.telescope.html.gz", None, {("Xinhua", "photo")}, {("Xinhua", "origin"), ("Xinhua", "cited")}),
+        ("finanztreff.de-Influencer.html.gz", None, {("dpa", "origin")}, set()),
+        ("spektrum.de.coronavirus.html.gz", None, {("dpa", "origin"), ("dpa", "cited")}, set()),
+        ("barbadostoday.bb-contest.html.gz", None, set(), {("AP", "origin"), ("AP", "cited")}),
+    ],
+)
+def test_real_pages(
+    corpus_dir: Path, name: str, url: str | None, expected: set[tuple[str, str]], forbidden: set[tuple[str, str]]
+) -> None:
+    article = _page(corpus_dir, name, url)
+    tags = tag_sources(article)
+    _check_offsets(article.text, tags)
+    got = {(t.source, t.role) for t in tags}
+    assert expected <= got, tags
+    assert not (forbidden & got), tags

@@ -1,0 +1,136 @@
+"""Every analyst question of warehouse/questions.sql, run against the warehouse built from the seeds.
+
+The seeds are one story about WeChat being blocked in Russia: an AFP article (dateline and
+copyright line), a Xinhua-citing article from 6 May 2017 (the earliest), and an article that
+pastes a passage of the AFP copy without crediting AFP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.report_queries import QUESTIONS_FILE, Question, load_questions
+
+QUESTIONS = {q.name: q for q in load_questions()}
+AFP_TITLE = "China’s WeChat blocked in Russia"
+COPY_TITLE = "Russians Say No To WeChat"
+EARLIEST_TITLE = "Russia bans Chinese instant messaging app WeChat"
+
+
+@pytest.fixture(scope="session")
+def seed_warehouse(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.ingest import wiretrace_run
+
+    path = tmp_path_factory.mktemp("questions") / "wiretrace.duckdb"
+    with prefect_test_harness(server_startup_timeout=60):
+        wiretrace_run(seeds_dir=str(seeds_dir), feeds_file=None, db_path=str(path))
+    return path
+
+
+@pytest.fixture
+def con(seed_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    # Read-only, as analysts connect to the published file.
+    con = duckdb.connect(str(seed_warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict]:
+    cur = con.execute(q.sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def test_the_file_has_at_least_ten_questions_each_asked_in_words() -> None:
+    assert len(QUESTIONS) >= 10
+    for q in QUESTIONS.values():
+        assert q.question.endswith("?"), q.name
+        assert q.sql.rstrip().endswith(";") and q.sql.count(";") == 1, q.name
+    headers = [ln for ln in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines() if ln.startswith("-- name:")]
+    assert len(headers) == len(QUESTIONS)
+
+
+@pytest.mark.parametrize("name", list(QUESTIONS))
+def test_every_question_runs(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    rows = _rows(con, QUESTIONS[name])
+    # these two are empty on the seeds: nothing failed, and no seed repeats another whole
+    if name not in ("open_failures", "near_duplicates"):
+        assert rows, f"{name} returned nothing on the seed warehouse"
+
+
+def test_agency_copy_finds_the_afp_article(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, QUESTIONS["agency_copy"])
+    assert [r["title"] for r in rows] == [AFP_TITLE]
+    assert "AFP" in rows[0]["first_evidence"] or "Agence France-Presse" in rows[0]["first_evidence"]
+
+
+def test_uncredited_copies_name_the_pasting_article(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, QUESTIONS["uncredited_copies"])
+    afp = [r for r in rows if r["agency"] == "AFP"]
+    assert afp and COPY_TITLE in afp[0]["titles"]
+    assert afp[0]["copied_chars"] > 200
+
+
+def test_copied_passages_come_from_the_afp_article(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, QUESTIONS["copied_passages"])
+    from_afp = [r for r in rows if r["copied_from"] == AFP_TITLE]
+    assert from_afp and from_afp[0]["copying_article"] == COPY_TITLE
+    assert "Tencent" in from_afp[0]["passage"] and from_afp[0]["chars"] > 200
+
+
+def test_story_first_outlet_is_the_earliest_article(con: duckdb.DuckDBPyConnection) -> None:
+    biggest = _rows(con, QUESTIONS["stories"])[0]
+    first = _rows(con, QUESTIONS["story_first_outlet"])
+    assert len(first) == 1 and first[0]["story_id"] == biggest["story_id"]
+    timeline = _rows(con, QUESTIONS["story_timeline"])
+    assert timeline[0]["title"] == first[0]["title"]
+    assert [r["position"] for r in timeline] == list(range(1, len(timeline) + 1))
+    seen = [r["seen_at"] for r in timeline]
+    assert seen == sorted(seen)
+    # the story with the AFP article and its copy: its earliest article is the one of 6 May 2017
+    titles = {r["title"] for r in timeline}
+    if {AFP_TITLE, COPY_TITLE} <= titles and EARLIEST_TITLE in titles:
+        assert first[0]["title"] == EARLIEST_TITLE
+
+
+def test_story_agencies_per_day_show_afp_copy(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, QUESTIONS["story_agencies_per_day"])
+    roles = {(r["agency"], r["role"]) for r in rows}
+    assert ("AFP", "origin") in roles
+    assert all(r["articles"] >= 1 for r in rows)
+
+
+def test_wire_share_counts_the_afp_copy(con: duckdb.DuckDBPyConnection) -> None:
+    rows = _rows(con, QUESTIONS["wire_share"])
+    assert sum(r["origin_articles"] for r in rows) == 1
+    assert sum(r["reusing_articles"] for r in rows) >= 1
+    assert all(0 < r["agency_share"] < 1 for r in rows if r["agency_chars"])
+
+
+def test_agency_daily_and_sources_by_outlet(con: duckdb.DuckDBPyConnection) -> None:
+    daily = _rows(con, QUESTIONS["agency_daily"])
+    assert sum(r["carried"] for r in daily if r["agency"] == "AFP") == 2  # the origin and the copy
+    assert any(r["agency"] == "Xinhua" and r["cited"] == 1 for r in daily)
+    credits = {(r["source"], r["role"]) for r in _rows(con, QUESTIONS["sources_by_outlet"])}
+    assert {("AFP", "origin"), ("AFP", "reuse"), ("Xinhua", "cited")} <= credits
+
+
+def test_topic_this_week_and_coverage_by_outlet(con: duckdb.DuckDBPyConnection) -> None:
+    # seed articles without a date count on the day they were loaded: this week
+    week = _rows(con, QUESTIONS["topic_this_week"])
+    assert AFP_TITLE in {r["title"] for r in week}
+    outlets = _rows(con, QUESTIONS["coverage_by_outlet"])
+    assert sum(r["articles"] for r in outlets) == 5
+    assert any("AFP" in r["agencies_origin"] for r in outlets)
+    assert any(r["uncredited_articles"] >= 1 for r in outlets)
+
+
+def test_recent_runs_shows_the_seed_run(con: duckdb.DuckDBPyConnection) -> None:
+    runs = _rows(con, QUESTIONS["recent_runs"])
+    assert runs[0]["status"] == "completed" and runs[0]["articles_new"] == 5

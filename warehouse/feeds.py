@@ -1,0 +1,210 @@
+"""Statements for feed polling: feed_state and feed_entries (schema in sql/003_feeds.sql).
+
+Writes are bulk: rows become a pyarrow table registered with DuckDB, then one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStateRow:
+    feed_url: str
+    outlet: str | None = None
+    last_polled_at: datetime | None = None
+    last_status: str | None = None
+    last_http_status: int | None = None
+    last_error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    bozo_reason: str | None = None
+    entries_in_feed: int | None = None
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    feed_url: str
+    entry_key: str
+    link: str | None
+    canonical_link: str | None
+    canonical_url: str | None
+    title: str | None
+    published: str | None
+    status: str
+    article_id: str | None
+    topics: tuple[str, ...] | None
+    attempts: int
+    last_error: str | None
+    first_seen_at: datetime
+    updated_at: datetime
+    last_run_id: str | None
+
+
+_STATE_SCHEMA = pa.schema(
+    [
+        ("feed_url", pa.string()),
+        ("outlet", pa.string()),
+        ("last_polled_at", _TS),
+        ("last_status", pa.string()),
+        ("last_http_status", pa.int32()),
+        ("last_error", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("body_hash", pa.string()),
+        ("bozo_reason", pa.string()),
+        ("entries_in_feed", pa.int32()),
+        ("consecutive_failures", pa.int32()),
+        ("next_poll_at", _TS),
+        ("last_success_at", _TS),
+    ]
+)
+_ENTRY_SCHEMA = pa.schema(
+    [
+        ("feed_url", pa.string()),
+        ("entry_key", pa.string()),
+        ("link", pa.string()),
+        ("canonical_link", pa.string()),
+        ("canonical_url", pa.string()),
+        ("title", pa.string()),
+        ("published", pa.string()),
+        ("status", pa.string()),
+        ("article_id", pa.string()),
+        ("topics", pa.list_(pa.string())),
+        ("attempts", pa.int32()),
+        ("last_error", pa.string()),
+        ("first_seen_at", _TS),
+        ("updated_at", _TS),
+        ("last_run_id", pa.string()),
+    ]
+)
+_STATE_COLUMNS = ", ".join(f.name for f in fields(FeedStateRow))
+_ENTRY_COLUMNS = ", ".join(f.name for f in fields(EntryRow))
+
+
+def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) or [[] for _ in schema.names]
+    return pa.table({name: list(col) for name, col in zip(schema.names, columns, strict=True)}, schema=schema)
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str) -> None:
+    name = f"batch_{table}"
+    con.register(name, batch)
+    try:
+        con.execute(f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {columns} FROM {name}")
+    finally:
+        con.unregister(name)
+
+
+# -- feed_state ---------------------------------------------------------------------------------
+
+
+def read_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedStateRow]:
+    rows = con.execute(f"SELECT {_STATE_COLUMNS} FROM feed_state").fetchall()
+    return {row[0]: FeedStateRow(*row) for row in rows}
+
+
+def save_feed_states(con: duckdb.DuckDBPyConnection, rows: Sequence[FeedStateRow]) -> None:
+    """Insert or replace the state of each feed polled."""
+    if rows:
+        _upsert(con, "feed_state", _table((astuple(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS)
+
+
+# -- feed_entries -------------------------------------------------------------------------------
+
+
+def _entry_rows(rows: Sequence[EntryRow]) -> pa.Table:
+    values = []
+    for r in rows:
+        row = list(astuple(r))
+        row[9] = list(r.topics) if r.topics is not None else None
+        values.append(tuple(row))
+    return _table(values, _ENTRY_SCHEMA)
+
+
+def known_entry_keys(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (feed_url, entry_key) pairs are already in feed_entries."""
+    if not keys:
+        return set()
+    batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
+    con.register("batch_keys", batch)
+    try:
+        rows = con.execute(
+            "SELECT feed_url, entry_key FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
+        ).fetchall()
+    finally:
+        con.unregister("batch_keys")
+    return {(a, b) for a, b in rows}
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:
+    """Canonical URLs already seen (as an entry's canonical link or a page's canonical URL) ->
+    the article id they were loaded as (None when not loaded: pending, unmatched or failed)."""
+    if not urls:
+        return {}
+    con.register("batch_urls", pa.table({"url": list(dict.fromkeys(urls))}))
+    try:
+        rows = con.execute(
+            """SELECT u.url, max(e.article_id)
+               FROM batch_urls u
+               JOIN feed_entries e ON u.url = e.canonical_link OR u.url = e.canonical_url
+               GROUP BY u.url"""
+        ).fetchall()
+    finally:
+        con.unregister("batch_urls")
+    return dict(rows)
+
+
+def upsert_entries(con: duckdb.DuckDBPyConnection, rows: Sequence[EntryRow]) -> None:
+    """Insert new entries and replace the rows of entries whose status changed."""
+    if rows:
+        unique = list({(r.feed_url, r.entry_key): r for r in rows}.values())
+        _upsert(con, "feed_entries", _entry_rows(unique), _ENTRY_COLUMNS)
+
+
+def entries_to_fetch(con: duckdb.DuckDBPyConnection, max_attempts: int, limit: int) -> list[EntryRow]:
+    """Entries whose page is still to load: new ones, then failed ones tried fewer than max_attempts runs."""
+    rows = con.execute(
+        f"""SELECT {_ENTRY_COLUMNS} FROM feed_entries
+            WHERE status = 'pending' OR (status = 'failed' AND attempts < ?)
+            ORDER BY status DESC, first_seen_at, feed_url, entry_key
+            LIMIT ?""",
+        [max_attempts, limit],
+    ).fetchall()
+    return [EntryRow(*row[:9], tuple(row[9]) if row[9] is not None else None, *row[10:]) for row in rows]
+
+
+def entry_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Entries per status, for logs and the summary."""
+    return dict(con.execute("SELECT status, count(*) FROM feed_entries GROUP BY status").fetchall())
+
+
+def known_settled_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:
+    """Page URLs already processed for another entry (matched or unmatched) -> the article id, if loaded.
+
+    A page reached through a redirect or a rel=canonical is known only once fetched: this finds it.
+    """
+    if not urls:
+        return {}
+    con.register("batch_urls", pa.table({"url": list(dict.fromkeys(urls))}))
+    try:
+        rows = con.execute(
+            """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
+               SEMI JOIN batch_urls u ON e.canonical_url = u.url
+               WHERE e.status IN ('matched', 'unmatched')
+               GROUP BY e.canonical_url"""
+        ).fetchall()
+    finally:
+        con.unregister("batch_urls")
+    return dict(rows)

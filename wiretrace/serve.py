@@ -1,0 +1,291 @@
+"""Scheduled mode: a local Prefect server, the work pool, the deployments of prefect.yaml and a worker.
+
+Every process is started in its own process group and stopped as a group (worker first, then the
+server), so Ctrl-C or SIGTERM leaves no stray server, worker or flow-run process behind. The
+helpers are public because tests/flows/test_deployment.py drives the same sequence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import yaml
+
+POOL = "wiretrace-local"
+SEED_DEPLOYMENT = "wiretrace-run/seed-ingest"
+STOP_GRACE = 15.0  # seconds a process group gets to exit after SIGTERM before SIGKILL
+
+
+def prefect_bin() -> str:
+    """The `prefect` of this interpreter's environment (the venv), not whatever is on PATH."""
+    candidate = Path(sys.executable).with_name("prefect")
+    return str(candidate) if candidate.exists() else "prefect"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prefect_env(home: Path, port: int, repo: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for the server, deploy, worker and flow runs: one PREFECT_HOME, one API URL."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PREFECT_HOME": str(home.resolve()),
+            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "true",
+            # prefect.yaml's pull step is set_working_directory("{{ $PWD }}"), resolved at deploy time
+            "PWD": str(repo.resolve()),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def start(args: Sequence[str], env: dict[str, str], cwd: Path, log: Path | None = None) -> subprocess.Popen:
+    """A background process in its own process group (so stopping it stops its children too)."""
+    out = open(log, "ab") if log else None  # noqa: SIM115 - the child owns it for its lifetime
+    try:
+        return subprocess.Popen(
+            list(args),
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+    finally:
+        if out:
+            out.close()  # the child has its own copy of the descriptor
+
+
+def stop(proc: subprocess.Popen | None, grace: float = STOP_GRACE) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after `grace` seconds; reap the leader."""
+    if proc is None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(proc.pid):
+            proc.poll()
+            time.sleep(0.2)
+        if not _group_alive(proc.pid):
+            break
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_server(env: dict[str, str], repo: Path, log: Path) -> subprocess.Popen:
+    port = env["PREFECT_SERVER_API_PORT"]
+    return start([prefect_bin(), "server", "start", "--host", "127.0.0.1", "--port", port], env, repo, log)
+
+
+def wait_healthy(api_url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    """Until the API answers /health; fails early if the server process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with code {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"the Prefect server did not answer at {api_url} within {timeout:.0f} s")
+
+
+def prefect(args: Sequence[str], env: dict[str, str], repo: Path, timeout: float = 180) -> str:
+    """Run one prefect CLI command to completion; its output, or an error that includes it."""
+    done = subprocess.run(
+        [prefect_bin(), *args], env=env, cwd=repo, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"prefect {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return done.stdout
+
+
+def create_pool(env: dict[str, str], repo: Path) -> None:
+    # --overwrite makes a second `make serve` a no-op instead of an error
+    prefect(["work-pool", "create", POOL, "--type", "process", "--overwrite"], env, repo)
+
+
+def deployment_names(repo: Path) -> list[str]:
+    """The deployments of prefect.yaml, in file order."""
+    config = yaml.safe_load((repo / "prefect.yaml").read_text(encoding="utf-8"))
+    return [d["name"] for d in config.get("deployments") or []]
+
+
+def deploy(env: dict[str, str], repo: Path, names: Sequence[str] = ()) -> list[str]:
+    """`prefect deploy` of prefect.yaml's deployments (or only `names`), one at a time; their ids.
+
+    prefect 3.8.8's deploy command, after saving a deployment, asks the server for the pool's online
+    workers with `"limit": null`, which the server (on the pinned fastapi) rejects with a 422, so the
+    command exits 1 and `--all` stops after the first deployment. Deploying each by name and then
+    checking through the API that the deployment was saved gets past it without touching Prefect.
+    """
+    api = env["PREFECT_API_URL"]
+    # In parallel: each deploy imports its flow's module, which takes seconds.
+    running = {
+        name: subprocess.Popen(
+            [prefect_bin(), "--no-prompt", "deploy", "--name", name],
+            env=env,
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in names or deployment_names(repo)
+    }
+    ids = []
+    for name, proc in running.items():
+        output, _ = proc.communicate(timeout=300)
+        found = re.search(r"/deployments/deployment/([0-9a-f-]{36})", output)
+        saved = found and httpx.get(f"{api}/deployments/{found.group(1)}", timeout=10)
+        if not saved or saved.status_code != 200 or saved.json()["name"] != name:
+            raise RuntimeError(f"prefect deploy --name {name} failed ({proc.returncode}):\n{output[-3000:]}")
+        if proc.returncode != 0 and "workers/filter" not in output:
+            raise RuntimeError(f"prefect deploy --name {name} failed ({proc.returncode}):\n{output[-3000:]}")
+        ids.append(saved.json()["id"])
+    return ids
+
+
+def start_worker(env: dict[str, str], repo: Path, log: Path | None = None) -> subprocess.Popen:
+    return start(
+        [prefect_bin(), "worker", "start", "--pool", POOL, "--type", "process", "--name", "wiretrace-worker"],
+        env,
+        repo,
+        log,
+    )
+
+
+def run_deployment(env: dict[str, str], repo: Path, name: str, params: dict | None = None) -> str:
+    """Trigger a deployment now; the flow run's id."""
+    args = ["deployment", "run", name]
+    for key, value in (params or {}).items():
+        args += ["--param", f"{key}={json.dumps(value)}"]
+    out = prefect(args, env, repo)
+    found = re.search(r"UUID:\s*([0-9a-f-]{36})", out)
+    if not found:
+        raise RuntimeError(f"no flow run id in the output of prefect deployment run:\n{out}")
+    return found.group(1)
+
+
+def wait_flow_run(api_url: str, flow_run_id: str, timeout: float) -> dict:
+    """Poll the flow run until it reaches a final state; the flow run as the API returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = httpx.get(f"{api_url}/flow_runs/{flow_run_id}", timeout=10).json()
+        if (run.get("state") or {}).get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"flow run {flow_run_id} still {run.get('state_name')} after {timeout:.0f} s")
+        time.sleep(1)
+
+
+@contextlib.contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    # SIGTERM (systemd, docker stop, kill PID) must run the same clean-up as Ctrl-C.
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+def serve(
+    port: int = 4200,
+    home: Path = Path(".prefect"),
+    worker: bool = True,
+    run_seeds: bool = False,
+    repo: Path | None = None,
+) -> int:
+    """Start everything, print where to look, and run until Ctrl-C or SIGTERM; then stop everything."""
+    repo = (repo or Path.cwd()).resolve()
+    if not (repo / "prefect.yaml").is_file():
+        print(f"wiretrace serve: no prefect.yaml in {repo}: run it from the repository root", file=sys.stderr)
+        return 2
+    home = home if home.is_absolute() else repo / home
+    home.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            print(f"wiretrace serve: port {port} is taken (another server?); use --port", file=sys.stderr)
+            return 2
+    env = prefect_env(home, port, repo)
+    api_url = env["PREFECT_API_URL"]
+    ui_url = f"http://127.0.0.1:{port}"
+    server = worker_proc = None
+    with _signals_as_interrupt():
+        try:
+            print(f"starting the Prefect server on {ui_url} (log: {home / 'server.log'}) ...", flush=True)
+            server = start_server(env, repo, home / "server.log")
+            wait_healthy(api_url, server)
+            create_pool(env, repo)
+            print(f"work pool {POOL!r} ready; deploying prefect.yaml ...", flush=True)
+            deploy(env, repo)
+            if worker:
+                worker_proc = start_worker(env, repo)
+            if run_seeds:
+                run_id = run_deployment(env, repo, SEED_DEPLOYMENT)
+                print(f"triggered {SEED_DEPLOYMENT}: {ui_url}/runs/flow-run/{run_id}", flush=True)
+            print(
+                f"\nwiretrace is serving. Prefect UI: {ui_url}\n"
+                f"  Deployments: {ui_url}/deployments (seed-ingest, feed-poll every 15 min, daily-report)\n"
+                f"  Runs:        {ui_url}/runs  (flow runs, their task runs and logs)\n"
+                f"  Artifacts:   {ui_url}/artifacts  (run-summary, run-progress, daily-report)\n"
+                f"  Run one now: PREFECT_API_URL={api_url} {prefect_bin()} deployment run {SEED_DEPLOYMENT}\n"
+                "Ctrl-C stops the worker and the server.\n",
+                flush=True,
+            )
+            while True:
+                if server.poll() is not None:
+                    print(
+                        f"wiretrace serve: the Prefect server exited ({server.returncode})", file=sys.stderr
+                    )
+                    return 1
+                if worker_proc is not None and worker_proc.poll() is not None:
+                    print(f"wiretrace serve: the worker exited ({worker_proc.returncode})", file=sys.stderr)
+                    return 1
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print("\nstopping the worker and the server ...", flush=True)
+            return 0
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"wiretrace serve: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            stop(worker_proc)
+            stop(server)
