@@ -197,7 +197,9 @@ def seed_gold() -> tuple[int, int, list[str]]:
         if key.startswith("_"):
             continue
         # Gold keys and file names disagree for two seeds: the body phrases say which file it is.
-        files = [n for n, raw in raws.items() if all(p in raw.decode("utf-8") for p in entry["body_must_contain"])]
+        files = [
+            n for n, raw in raws.items() if all(p in raw.decode("utf-8") for p in entry["body_must_contain"])
+        ]
         if len(files) != 1:
             checks += 1
             failures.append(f"{key}: no single seed file holds its body phrases ({files})")
@@ -240,7 +242,8 @@ def main() -> None:
     print("=" * 72)
     print(f"{'measure':44} {'value':>14} {'target':>12}")
     print("-" * 72)
-    print(f"{'(a) recall origin/cited (attribution-dev)':44} {f'{got}/{total} = {got / total:.3f}':>14} {'>= 0.90':>12}")
+    recall = f"{got}/{total} = {got / total:.3f}"
+    print(f"{'(a) recall origin/cited (attribution-dev)':44} {recall:>14} {'>= 0.90':>12}")
     print(f"{'(b) wrong text tags (attribution-dev)':44} {len(dev['wrong']):>14} {'0':>12}")
     for label, data in (("attribution-dev", dev), ("aeb", aeb)):
         share = data["t_tag"] / data["t_extract"] if data["t_extract"] else 0.0
@@ -248,7 +251,9 @@ def main() -> None:
         name = f"(c) tagging / extraction, {label} ({data['pages']} p.)"
         print(f"{name:44} {value:>14} {'':>12}")
         print(f"{'    tagging overhead':44} {f'+{share:.1%}':>14} {'<= 10%':>12}")
-    print(f"{'(d) seed gold checks passed':44} {f'{passed}/{checks} = {passed / checks:.0%}':>14} {'100%':>12}")
+    print(
+        f"{'(d) seed gold checks passed':44} {f'{passed}/{checks} = {passed / checks:.0%}':>14} {'100%':>12}"
+    )
     print("-" * 72)
     print(f"AEB tags by role: {dict(sorted(aeb['by_role'].items()))}; extraction failures: {aeb['failed']}")
     for title, items in (

@@ -19,6 +19,7 @@ from flows.tasks import (
     pipeline_version,
     publish_summary,
     read_seeds,
+    read_stale,
     record_failures,
     select_changed,
 )
@@ -49,6 +50,7 @@ def wiretrace_run(
             docs, read_failures = read_seeds(Path(seeds_dir), settings) if seeds_dir else ([], [])
             record_failures(con, read_failures, run_id)
             todo, totals["unchanged"] = select_changed(con, docs, version, force)
+            todo += read_stale(con, version, [d.source_ref for d in docs])
             totals["inputs"] = len(docs) + len(read_failures)
             totals["failed"] = len(read_failures)
             if len(todo) >= settings.pool_threshold and settings.workers > 1:

@@ -71,6 +71,15 @@ def select_changed(
     return todo, len(docs) - len(todo)
 
 
+@task(name="read-stale-articles", cache_policy=NONE)
+def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]) -> list[RawDocument]:
+    """Stored articles to re-tag from their raw bytes because the transforms changed."""
+    docs = [RawDocument(**row) for row in db.stale_articles(con, version, seed_refs)]
+    if docs:
+        get_run_logger().info("%d stored articles to re-tag with transforms version %s", len(docs), version)
+    return docs
+
+
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
     batch: Sequence[RawDocument], pool: ProcessPoolExecutor | None, settings: Settings

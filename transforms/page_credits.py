@@ -58,7 +58,9 @@ _RELATED_HINT = re.compile(
     r"|breadcrumb|carousel-related|latest|also-?read|read-?more|weitere|mehr-?zum|empfehlung|ticker",
     re.I,
 )
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"})
+_SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"}
+)
 
 # Text shapes that are credits wherever they are: a dateline opening a paragraph, a copyright
 # line, a "Quelle:" line, a signature alone on a line. They need no registry: the tagger decides
@@ -125,7 +127,8 @@ def _context(el: lxml.html.HtmlElement) -> str | None:
         attrs = _attrs(anc)
         if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
             in_article = True
-        if context is None:
+        # Class words of the article element itself describe the layout ("sticky-sidebar-parent").
+        if context is None and tag not in ("article", "main", "body", "html"):
             if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
@@ -145,8 +148,10 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     tag = el.tag
     attrs = _attrs(el)
     if tag == "figcaption" or (attrs and _CAPTION_HINT.search(attrs)):
-        if attrs and _COPYRIGHT_HINT.search(attrs) and not any(
-            a.tag in ("figure", "figcaption") for a in el.iterancestors()
+        if (
+            attrs
+            and _COPYRIGHT_HINT.search(attrs)
+            and not any(a.tag in ("figure", "figcaption") for a in el.iterancestors())
         ):
             return "copyright"
         return "caption"

@@ -86,6 +86,7 @@ def process(
         article=article,
         sources=tag_sources(article, registry),
         notes=notes,
+        topics=raw.topics,
     )
 
 

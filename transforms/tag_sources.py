@@ -37,7 +37,8 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"  # capitals, including the Latin Extended-A range 
 _NAME_WORD = rf"[{_UPPER}][\w'’.-]+"
 _STOP_FILLER = (
     r"(?:that|which|who|whom|whose|and|or|but|if|when|while|dass|daß|und|oder|aber|wenn|que|y|o|pero"
-    r"|qui|et|mais|ou|che|e|ma|not|nicht|no|never|nie|jamais)"
+    r"|qui|et|mais|ou|che|e|ma|not|nicht|no|never|nie|jamais|by|of|von|from|for|in|on|at|with|to|about"
+    r"|über|im|am|para|por|en|sur|dans|is|was|are|ist|war|es|est)"
 )
 _ARTICLES = frozenset({"The", "Der", "Die", "Das", "La", "Le", "Les", "El", "Il", "Los", "Las", "Lo", "De"})
 _TITLES = frozenset({"Mr.", "Mrs.", "Ms.", "Dr.", "Sen.", "Rep.", "Gov.", "Prof.", "St."})
@@ -85,6 +86,11 @@ class _Cues:
             rf"\s*,?\s*(?P<cue>{_alt(_flat(data['cited_after']))})(?!\w)",
             re.I,
         )
+        self.cited_after_unambiguous = re.compile(
+            r"^(?:\s+(?:news\s+agency|news\s+service|agency))?"
+            rf"\s*,?\s*(?P<cue>{_alt(data['cited_after_unambiguous'])})(?!\w)",
+            re.I,
+        )
         self.cited_compound = re.compile(rf"^-{_alt(data['cited_compound'])}(?!\w)")
         photo_lead = (
             rf"(?:{_alt(data['photo_before'])}\s*{_alt(data['photo_marks'])}"
@@ -95,7 +101,8 @@ class _Cues:
         byline = _alt(re.escape(w) for w in data["byline_words"])
         self.byline_before = re.compile(
             rf"^\s*[-–—•|]?\s*(?P<cue>{byline})\s*:?\s+"
-            r"(?:[^\n]{1,60}?(?:,|/|\||\s(?:and|und|y|et|e|&)\s)\s*)?"
+            r"(?:[^\n]{1,60}?(?:,|/|\||\s(?:and|und|y|et|e|&)\s)\s*"
+            r"|(?:[A-Z][A-Z.'’-]+\s+(?:(?:and|und|&)\s+)?){1,6})?"
             r"(?:(?:the|der|die|la|l['’])\s*|Agencia\s+|Agence\s+|Agência\s+)?$"
         )
         self.byline_after = re.compile(
@@ -107,7 +114,8 @@ class _Cues:
             r"^\s+(?:[A-Z][a-z]+\s+){0,2}(?:Writer|Correspondent|Reporter|Editor|Staff)\b"
         )
         self.cocredit_before = re.compile(
-            rf"(?<!\w){_alt(data['cocredit_before'])}\s*(?:the\s+|las?\s+agencias?\s+|der\s+|l['’]\s*)?$", re.I
+            rf"(?<!\w){_alt(data['cocredit_before'])}\s*(?:the\s+|las?\s+agencias?\s+|der\s+|l['’]\s*)?$",
+            re.I,
         )
         self.cocredit_after = re.compile(rf"^\s+{_alt(data['cocredit_after'])}(?!\w)", re.I)
         cosign = _alt(data["cosign_words"])
@@ -119,9 +127,20 @@ class _Cues:
             re.I,
         )
         self.site_notice = re.compile(_alt(data["site_notice"]), re.I)
+        # Single cue words that may open a credit in capitals ("By", "Foto", "Laut").
+        self.lead_words = frozenset(
+            w.lower()
+            for key in ("cited_before", "byline_words", "photo_before", "photo_credit_words", "cosign_words")
+            for w in _flat(data[key])
+            if re.fullmatch(r"[^\W\d_]+", w)
+        )
         self.descriptors = frozenset(data["descriptors"])
-        self.not_followed_by = re.compile(rf"^\s+{_alt(re.escape(w) for w in data['not_followed_by'])}(?![\w])")
-        self.business_after = re.compile(rf"^[^.;\n]{{0,40}}?(?<!\w){_alt(data['business_after'])}(?!\w)", re.I)
+        self.not_followed_by = re.compile(
+            rf"^\s+{_alt(re.escape(w) for w in data['not_followed_by'])}(?![\w])"
+        )
+        self.business_after = re.compile(
+            rf"^[^.;\n]{{0,40}}?(?<!\w){_alt(data['business_after'])}(?!\w)", re.I
+        )
         self.via_link = re.compile(
             rf"(?<!\w){_alt(data['via_words'])}\s*:?\s*(?P<url>https?://[^\s)\]>\"'“”]+)", re.I
         )
@@ -181,7 +200,11 @@ def _bounded(text: str, start: int, end: int) -> bool:
             return False
     if end < len(text):
         after = text[end]
-        if after.isalnum() or after in "$_@&" or (after == "." and end + 1 < len(text) and text[end + 1].isalnum()):
+        if (
+            after.isalnum()
+            or after in "$_@&"
+            or (after == "." and end + 1 < len(text) and text[end + 1].isalnum())
+        ):
             return False
     return True
 
@@ -214,6 +237,7 @@ _DATELINE_CLOSE = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)")
 _DATELINE_REST_BARE = re.compile(r"^\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)")
 _DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.,]|$|[{_UPPER}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
+_SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
 _VIA_DATELINE = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\bvia\s+$")
 _SIGNATURE_AFTER = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)?\s*[.*]?\s*$")
 _SLASH_SIGNATURE = re.compile(r"^\s*(?:[\w.]{1,12}\s*:\s*)?(?:[\w.]{1,12}\s*/\s*)+$")
@@ -221,25 +245,36 @@ _SLASH_SIGNATURE = re.compile(r"^\s*(?:[\w.]{1,12}\s*:\s*)?(?:[\w.]{1,12}\s*/\s*
 _STANDALONE_AFTER = re.compile(r"^[\s\d,|/.:–—\-a-záéíóúñäöüßàèìòùç]*(?:[AP]M)?[\s.]*$")
 _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{1,3}}\s*/\s*$")
 _SLASH_NAME_AFTER = re.compile(rf"^\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
-_PHOTO_AGENCY_AFTER = re.compile(r"^[^.;\n]{0,40}?\b(?:via\s+Getty|Getty\s+Images|ZUMA|picture[ -]alliance|Imago)\b", re.I)
-_LIST_JOIN = re.compile(r"^\s*(?:,|/|&|\+|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bor\b|\boder\b|\bo\b)\s*(?:the\s+)?$")
+_PHOTO_AGENCY_AFTER = re.compile(
+    r"^[^.;\n]{0,40}?\b(?:via\s+Getty|Getty\s+Images|ZUMA|picture[ -]alliance|Imago)\b", re.I
+)
+_LIST_JOIN = re.compile(
+    r"^\s*(?:,|/|&|\+|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bor\b|\boder\b|\bo\b)\s*(?:the\s+)?$"
+)
 _PREV_WORD = re.compile(r"(\S+)\s+$")
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 
 
-def _capitalised_name_before(before: str, cues: _Cues) -> bool:
-    """True when the name is the end of a longer proper name: "Michael R. Bloomberg"."""
+def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> bool:
+    """True when the name is the end of a longer proper name: "Michael R. Bloomberg".
+
+    In running text a capitalised word opening the sentence ("Yesterday Reuters reported") is
+    not taken for a first name; in a short credit (`strict`) only cue words ("By", "Foto") are
+    let through.
+    """
     found = _PREV_WORD.search(before)
     if not found:
         return False
     word = found.group(1)
     if not word[0].isupper() or word in cues.descriptors:
         return False
+    if strict:
+        return word.lower().rstrip(":") not in cues.lead_words
     if word.endswith(".") and len(word) > 2 and word not in _TITLES:
         return False  # the end of the previous sentence
-    if word[-1] in ",;:)\"”»–—-":
+    if word[-1] in ',;:)"”»–—-':
         return False
-    return before[: found.start()].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", "\"", "“", "(")
+    return before[: found.start()].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", '"', "“", "(")
 
 
 def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form | None:
@@ -260,9 +295,11 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     blocked = bool(cues.not_followed_by.match(after))
 
     # Image credits first: a photo credit is never origin or cited.
-    if cues.photo_after.match(after) and not cues.cited_before.search(before[-120:]):
-        m = cues.photo_after.match(after)
-        return form("photo", s, e + m.end())
+    m = cues.photo_after.match(after)
+    if m and not cues.cited_before.search(before[-120:]):
+        # The photographer's name after "AP Photo/" belongs to the credit.
+        name = re.match(r"\s*/\s*[^)/\n]{1,40}\)?", after[m.end() :])
+        return form("photo", s, e + m.end() + (name.end() if name else 0))
     m = _SLASH_NAME_AFTER.match(after)
     if m and m.group("first") not in _ARTICLES:
         return form("photo", s, e + m.end())
@@ -282,13 +319,14 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     if m and c:
         place = m.group("place") or ""
         rest = after[c.end() :]
-        ok_place = not place or (
-            len(place.split()) <= 8 and sum(w[:1].islower() for w in place.split()) <= 3
-        )
+        ok_place = not place or (len(place.split()) <= 8 and sum(w[:1].islower() for w in place.split()) <= 3)
         if ok_place and (_DATELINE_REST.match(rest) if place else _DATELINE_REST_BARE.match(rest)):
             d = _DASH.match(rest)
             stop = e + c.end() + (d.end() if d else 0)
             return form("origin", len(before) - len(before.lstrip()), stop)
+    m = _SLASH_DATELINE.match(before)
+    if m and after.startswith("/"):  # "MOSCOW, November 18. /TASS/."
+        return form("origin", len(before) - len(before.lstrip()), e + 1)
     if _VIA_DATELINE.match(before) and _DASH.match(after):
         return form("origin", len(before) - len(before.lstrip()), e + _DASH.match(after).end())
 
@@ -305,12 +343,24 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
         if len(line.strip()) <= 40 and cues.cosign_before.search(before) and ")" not in after:
             return form("origin", len(before) - len(before.lstrip()), e + len(tail))
     if not before.strip() and not hit.dateline_only:
-        if len(line.strip()) <= 60 and _STANDALONE_AFTER.match(after):
+        rest = after.split()
+        if (
+            len(line.strip()) <= 60
+            and _STANDALONE_AFTER.match(after)
+            and not re.search(r"[^\W\d_]{3,}\.\s*$", after)  # a sentence, not a date line
+        ) and (not any(w[0].isalpha() for w in rest) or (len(rest) <= 7 and any(c.isdigit() for c in after))):
             return form("origin", len(before), len(line.rstrip()))
         if re.match(r"^\s*/\s*[\w .'’-]{1,30}$", after):  # "AFP/The Local"
             return form("origin", len(before), len(line.rstrip()))
     if hit.dateline_only:
         return None
+
+    # Photo credits introduced by a photo word: "Foto: dpa", "Image copyright Reuters".
+    m = cues.photo_before.search(before[-80:])
+    if m:
+        sentence = _SENTENCE_END.split(before[-80:][m.start() :])
+        if len(sentence) == 1:
+            return form("photo", len(before) - len(before[-80:]) + m.start(), e)
 
     # Copyright lines: "© AFP", "Copyright 2019 The Associated Press", "© 2012 APA/AP".
     m = cues.copyright_before.search(before[-60:])
@@ -326,19 +376,14 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
         name_like = filler and filler[-1][:1].isupper() and filler[-1] not in cues.descriptors
         if not name_like and not _capitalised_name_before(before, cues):
             return form("cited", offset + m.start("cue"), e, True)
-    m = cues.cited_after.match(after)
+    m = cues.cited_after.match(after) or (
+        None if hit.source.ambiguous else cues.cited_after_unambiguous.match(after)
+    )
     if m and not cues.business_after.match(after[m.end() :]) and not _capitalised_name_before(before, cues):
         return form("cited", s, e + m.end(), True)
     m = cues.cited_compound.match(after)
     if m:
         return form("cited", s, e + m.end())
-
-    # Photo credits introduced by a photo word: "Foto: dpa", "Image copyright Reuters".
-    m = cues.photo_before.search(before[-80:])
-    if m:
-        sentence = _SENTENCE_END.split(before[-80:][m.start() :])
-        if len(sentence) == 1:
-            return form("photo", len(before) - len(before[-80:]) + m.start(), e)
 
     # Bylines and co-credits: "By Reuters", "Von David Hutzler, dpa", "Tom Krisher, AP Auto Writer",
     # "Additional reporting by Reuters", "Con información de AFP, EFE y Reuters", "AFP contributed".
@@ -397,7 +442,7 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                 credit_like
                 and not hit.dateline_only
                 and not cues.not_followed_by.match(text[hit.end :])
-                and not _capitalised_name_before(text[: hit.start], cues)  # "Michael Bloomberg speaks"
+                and not _capitalised_name_before(text[: hit.start], cues, strict=True)  # "Michael Bloomberg"
             ):
                 start = found.start if found else hit.start
                 end = found.end if found else hit.end
@@ -415,7 +460,7 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
 def _byline_name(text: str, hit: _Hit, cues: _Cues) -> bool:
     """True when a byline names the source as one of its authors, not inside another name."""
     before, after = text[: hit.start], text[hit.end :]
-    if cues.not_followed_by.match(after) or _capitalised_name_before(before, cues):
+    if cues.not_followed_by.match(after) or _capitalised_name_before(before, cues, strict=True):
         return False
     if before.strip() and not re.search(
         r"(?:[,;/|&:(–—-]|\s(?:and|und|y|et|e|by|von|por|par)|^\s*(?:by|von|por|par|from))\s*$",
@@ -442,7 +487,9 @@ def _link_tags(text: str, registry: Registry) -> Iterator[SourceTag]:
             yield _tag(source, "via", url)
 
 
-def _tag(source: Source, role: str, evidence: str, start: int | None = None, end: int | None = None) -> SourceTag:
+def _tag(
+    source: Source, role: str, evidence: str, start: int | None = None, end: int | None = None
+) -> SourceTag:
     return SourceTag(source=source.name, kind=source.kind, role=role, evidence=evidence, start=start, end=end)
 
 

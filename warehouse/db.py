@@ -126,6 +126,27 @@ def loaded_versions(con: duckdb.DuckDBPyConnection, origin: str) -> dict[str, tu
     return {ref: (h, v) for ref, h, v in rows}
 
 
+def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequence[str]) -> list[dict]:
+    """Articles made by another version of the transforms that this run does not re-read.
+
+    Seeds still in the seeds folder are re-read from disk; everything else (feed pages,
+    seeds no longer on disk) is re-tagged from its stored raw bytes.
+    """
+    rows = con.execute(
+        """SELECT a.origin, a.source_ref, a.url, a.outlet, a.published, a.title, a.topics,
+                  r.media_type, r.data_gzip
+           FROM articles a JOIN raw_documents r USING (content_hash)
+           WHERE a.pipeline_version <> ? AND NOT (a.origin = 'seed' AND list_contains(?, a.source_ref))
+           ORDER BY a.article_id""",
+        [version, list(seed_refs)],
+    ).fetchall()
+    names = ("origin", "source_ref", "url", "outlet", "published", "title", "topics", "media_type", "data")
+    return [
+        {**dict(zip(names, row, strict=True)), "data": gzip.decompress(row[-1]), "topics": tuple(row[6] or ())}
+        for row in rows
+    ]
+
+
 _ARTICLE_SCHEMA = pa.schema(
     [
         ("article_id", pa.string()),

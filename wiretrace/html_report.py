@@ -101,9 +101,9 @@ def _nice_max(value: float) -> float:
 
 
 def _ticks(top: float, count: int = 4, counts: bool = True) -> list[float]:
-    # small counts get one tick per unit: half an article is not a thing
-    if counts and top == int(top) and 1 <= top <= 5:
-        count = int(top)
+    # counts get whole-number ticks: half an article is not a thing
+    if counts and top == int(top) and top >= 1:
+        count = int(top) if top <= 5 else next((c for c in (4, 5, 2) if int(top) % c == 0), 1)
     return [top * i / count for i in range(count + 1)]
 
 

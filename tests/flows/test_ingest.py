@@ -188,3 +188,20 @@ def test_manifest_gives_url_outlet_and_date(tmp_path):
     assert row[2] == "2017-05-06T09:00:00+08:00"
     assert str(row[3]) == "2017-05-06"
     assert row[4] == "afp.txt"
+
+
+def test_new_transforms_retag_stored_articles_from_their_raw_bytes(tmp_path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    path = tmp_path / "w.duckdb"
+    wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    before = snapshot(path, {"articles": "article_id, text, title", "article_sources": "*"})
+    for name in ("000_81fad63d1977c299.txt", "001_88a8be11f5cd4cc1.txt"):
+        (seeds / name).unlink()  # gone from disk: only the raw store has them now
+    monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["new"], result["updated"]) == (0, 5)
+    with duckdb.connect(str(path), read_only=True) as con:
+        versions = con.execute("SELECT DISTINCT pipeline_version FROM articles").fetchall()
+    assert versions == [("next-version",)]
+    assert snapshot(path, {"articles": "article_id, text, title", "article_sources": "*"}) == before

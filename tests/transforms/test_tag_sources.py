@@ -30,11 +30,23 @@ def _check_offsets(text: str, tags: tuple[SourceTag, ...]) -> None:
 # (text, source, role, words the evidence must hold)
 ORIGIN_FORMS = [
     ("WASHINGTON (AP) — The Senate voted on Tuesday to end the shutdown.", "AP", "WASHINGTON (AP) —"),
-    ("BEIJING, March 3 (Xinhua) -- China will keep its growth target.", "Xinhua", "BEIJING, March 3 (Xinhua) --"),
+    (
+        "BEIJING, March 3 (Xinhua) -- China will keep its growth target.",
+        "Xinhua",
+        "BEIJING, March 3 (Xinhua) --",
+    ),
     ("BERLIN (dpa) - Die Bundesregierung will die Steuern senken.", "dpa", "BERLIN (dpa) -"),
-    ("Hamburg (dpa/lno) – Trotz eines Gespräches bleiben die Fronten verhärtet.", "dpa", "Hamburg (dpa/lno) –"),
+    (
+        "Hamburg (dpa/lno) – Trotz eines Gespräches bleiben die Fronten verhärtet.",
+        "dpa",
+        "Hamburg (dpa/lno) –",
+    ),
     ("(EFE).- Nicaragua cerró 2021 con una deuda externa récord.", "EFE", "(EFE).-"),
-    ("NEW DELHI, June 6 (PTI) The government on Monday announced new rules.", "PTI", "NEW DELHI, June 6 (PTI)"),
+    (
+        "NEW DELHI, June 6 (PTI) The government on Monday announced new rules.",
+        "PTI",
+        "NEW DELHI, June 6 (PTI)",
+    ),
     ("(CNN) — A powerful storm hit the coast on Sunday.", "CNN", "(CNN) —"),
     ("BEIJING, China (AFP) — Chinese internet giant Tencent said Saturday.", "AFP", "BEIJING, China (AFP) —"),
     ("Montpellier (SID) – Tennis-Olympiasieger Alexander Zverev steht im Viertelfinale.", "SID", "(SID)"),
@@ -42,7 +54,11 @@ ORIGIN_FORMS = [
     ("KVELLER via JTA — The state of Washington swore in a new justice.", "JTA", "via JTA —"),
     ("The agency said the talks would resume.\n© AFP", "AFP", "© AFP"),
     ("The talks will resume in March.\n© Agence France-Presse", "AFP", "© Agence France-Presse"),
-    ("The plant will close.\nCopyright 2019 The Associated Press. All rights reserved.", "AP", "Copyright 2019"),
+    (
+        "The plant will close.\nCopyright 2019 The Associated Press. All rights reserved.",
+        "AP",
+        "Copyright 2019",
+    ),
     ("Bernal wird operiert.\n© dpa-infocom, dpa:220124-99-835563/5", "dpa", "© dpa-infocom"),
     ("Microsoft said it would be carbon negative.\n© Thomson Reuters 2020", "Reuters", "© Thomson Reuters"),
     ("By Reuters\nShares fell on Monday.", "Reuters", "By Reuters"),
@@ -56,13 +72,25 @@ ORIGIN_FORMS = [
     ("Später kündigte der Manager sein Erscheinen an. (dpa/gem)", "dpa", "(dpa/gem)"),
     ("Die Bischöfe beraten im Frühjahr weiter. (KNA 19.11.21)", "KNA", "(KNA 19.11.21)"),
     ("Umowa wejdzie w życie w maju.\naja/PAP", "PAP", "aja/PAP"),
-    ("The talks ended without a deal.\nAdditional reporting by Reuters", "Reuters", "Additional reporting by"),
+    (
+        "The talks ended without a deal.\nAdditional reporting by Reuters",
+        "Reuters",
+        "Additional reporting by",
+    ),
     ("Kim zeigte sich mit seiner Tochter.\n(FR mit dpa)", "dpa", "(FR mit dpa)"),
     ("Die Kommission prüft den Fall.\nmit dpa", "dpa", "mit dpa"),
-    ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "Reuters", "Con información de AFP, EFE y Reuters"),
+    (
+        "Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)",
+        "Reuters",
+        "Con información de AFP, EFE y Reuters",
+    ),
     ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "EFE", "Con información de AFP, EFE"),
     ("Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "AFP", "Con información de AFP"),
-    ("The strike is expected to last a week. AFP contributed to this report.", "AFP", "AFP contributed to this report"),
+    (
+        "The strike is expected to last a week. AFP contributed to this report.",
+        "AFP",
+        "AFP contributed to this report",
+    ),
     ("AFP/The Local\nA Swede tattooed the epidemiologist's face on his arm.", "AFP", "AFP/The Local"),
     ("AFP\nEl entrenador argentino dio a conocer la lista.", "AFP", "AFP"),
     ("Die Daten stammen von der Regierung.\nFMW/Bloomberg", "Bloomberg", "FMW/Bloomberg"),
@@ -77,10 +105,18 @@ CITED_FORMS = [
     ("Roskomnadzor also blocked Line, CTV News reported.", "CTV News", "CTV News reported"),
     ("CNN notes that China is the model of Russia.", "CNN", "CNN notes"),
     ("Line was blocked, according to Russian news outlet RT.", "RT", "according to Russian news outlet RT"),
-    ('"It did not register," Xinhua news agency quoted him as saying.', "Xinhua", "Xinhua news agency quoted"),
+    (
+        '"It did not register," Xinhua news agency quoted him as saying.',
+        "Xinhua",
+        "Xinhua news agency quoted",
+    ),
     ("Bloomberg News reported the deal on Friday.", "Bloomberg", "Bloomberg News reported"),
     ("Das Treffen sei abgesagt, wie die Nachrichtenagentur Reuters berichtete.", "Reuters", "Reuters"),
-    ("Laut der Nachrichtenagentur Reuters wurde der Plan gestoppt.", "Reuters", "Laut der Nachrichtenagentur Reuters"),
+    (
+        "Laut der Nachrichtenagentur Reuters wurde der Plan gestoppt.",
+        "Reuters",
+        "Laut der Nachrichtenagentur Reuters",
+    ),
     ("El balance es de cinco muertos, según EFE.", "EFE", "según EFE"),
     ("Le bilan s'élève à cinq morts, selon l'AFP.", "AFP", "selon l'AFP"),
     ("Le parquet a ouvert une enquête, via l’AFP.", "AFP", "via l’AFP"),
@@ -88,10 +124,22 @@ CITED_FORMS = [
     ("Diese dpa-Meldung wurde vielfach geteilt.", "dpa", "dpa-Meldung"),
     ("Einem Reuters-Bericht zufolge plant Apple eigene Akkus.", "Reuters", "Reuters-Bericht"),
     ("Der Kurs fiel, so Bloomberg aktuell.", "Bloomberg", ", so Bloomberg"),
-    ("Die Zahl stieg, sagte ein Sprecher der Deutschen Presse-Agentur (dpa) am Mittwoch.", "dpa", "Presse-Agentur"),
-    ("« C'était une erreur », a-t-il réagi pour l'agence de presse tchèque ČTK.", "ČTK", "agence de presse tchèque ČTK"),
+    (
+        "Die Zahl stieg, sagte ein Sprecher der Deutschen Presse-Agentur (dpa) am Mittwoch.",
+        "dpa",
+        "Presse-Agentur",
+    ),
+    (
+        "« C'était une erreur », a-t-il réagi pour l'agence de presse tchèque ČTK.",
+        "ČTK",
+        "agence de presse tchèque ČTK",
+    ),
     ("La política es clara, aseguraba a AFP el investigador.", "AFP", "aseguraba a AFP"),
-    ("The traffickers were arrested, Reuters News Agency reported.", "Reuters", "Reuters News Agency reported"),
+    (
+        "The traffickers were arrested, Reuters News Agency reported.",
+        "Reuters",
+        "Reuters News Agency reported",
+    ),
     ("Earlier this week the regulator blocked Line, RIA reported.", "RIA Novosti", "RIA reported"),
 ]
 
@@ -112,7 +160,10 @@ PHOTO_FORMS = [
 
 # Mentions that are not credits: nothing may be tagged with a text role.
 TRAPS = [
-    ("This is not the welcome billionaire Michael R. Bloomberg expected. Bloomberg said he would run.", "Bloomberg"),
+    (
+        "This is not the welcome billionaire Michael R. Bloomberg expected. Bloomberg said he would run.",
+        "Bloomberg",
+    ),
     ("Thomson Reuters reported quarterly revenue of $1.6 billion on Tuesday.", "Reuters"),
     ("She teaches AP Biology at a public high school in Ohio.", "AP"),
     ("A$AP Rocky was arrested in Stockholm after a fight.", "AP"),
@@ -196,7 +247,11 @@ def test_credits_outside_the_text_have_no_offsets() -> None:
         ),
     )
     tags = tag_sources(article)
-    assert {(t.source, t.role) for t in tags} == {("AP", "origin"), ("Reuters", "origin"), ("Reuters", "photo")}
+    assert {(t.source, t.role) for t in tags} == {
+        ("AP", "origin"),
+        ("Reuters", "origin"),
+        ("Reuters", "photo"),
+    }
     assert all(t.start is None and t.end is None for t in tags)
     ap = next(t for t in tags if t.source == "AP")
     assert ap.evidence == "Associated Press"  # the byline, not the site footer
@@ -204,7 +259,9 @@ def test_credits_outside_the_text_have_no_offsets() -> None:
 
 def test_site_footer_counts_only_for_the_site_owner() -> None:
     footer = Credit("© 2020 Reuters. All Rights Reserved.", "site_footer")
-    on_reuters = tag_sources(Article(text="Text.", url="https://www.reuters.com/article/x", credits=(footer,)))
+    on_reuters = tag_sources(
+        Article(text="Text.", url="https://www.reuters.com/article/x", credits=(footer,))
+    )
     elsewhere = tag_sources(Article(text="Text.", url="https://www.salon.com/2020/x", credits=(footer,)))
     assert {(t.source, t.role) for t in on_reuters} == {("Reuters", "origin")}
     assert elsewhere == ()
@@ -234,7 +291,9 @@ def test_name_in_capitals_matches_other_cases_do_not() -> None:
 
 
 def test_a_custom_registry_is_used() -> None:
-    registry = parse_registry([{"name": "Wire One", "kind": "agency", "aliases": ["W1"], "datelines": ["W1"]}])
+    registry = parse_registry(
+        [{"name": "Wire One", "kind": "agency", "aliases": ["W1"], "datelines": ["W1"]}]
+    )
     tags = tag_sources(Article(text="PARIS (W1) - Talks resumed. (AFP)"), registry)
     assert [(t.source, t.kind, t.role) for t in tags] == [("Wire One", "agency", "origin")]
 
@@ -247,13 +306,17 @@ def test_empty_article_has_no_tags() -> None:
 
 
 def _seed_by_phrases(seeds_dir: Path, phrases: list[str]) -> str:
-    found = [p for p in sorted(seeds_dir.glob("*.txt")) if all(x in p.read_text(encoding="utf-8") for x in phrases)]
+    found = [
+        p for p in sorted(seeds_dir.glob("*.txt")) if all(x in p.read_text(encoding="utf-8") for x in phrases)
+    ]
     assert len(found) == 1, phrases
     return found[0].read_text(encoding="utf-8")
 
 
 def test_seeds_match_the_gold(seeds_dir: Path) -> None:
-    gold = json.loads((seeds_dir.parent.parent / "shared" / "gold" / "seeds.json").read_text(encoding="utf-8"))
+    gold = json.loads(
+        (seeds_dir.parent.parent / "shared" / "gold" / "seeds.json").read_text(encoding="utf-8")
+    )
     for key, entry in gold.items():
         if key.startswith("_"):
             continue
@@ -322,14 +385,23 @@ def _page(corpus_dir: Path, name: str, url: str | None) -> Article:
             {("JTA", "origin")},
             {("AP", "origin"), ("AFP", "origin")},
         ),
-        ("nature.com.telescope.html.gz", None, {("Xinhua", "photo")}, {("Xinhua", "origin"), ("Xinhua", "cited")}),
+        (
+            "nature.com.telescope.html.gz",
+            None,
+            {("Xinhua", "photo")},
+            {("Xinhua", "origin"), ("Xinhua", "cited")},
+        ),
         ("finanztreff.de-Influencer.html.gz", None, {("dpa", "origin")}, set()),
         ("spektrum.de.coronavirus.html.gz", None, {("dpa", "origin"), ("dpa", "cited")}, set()),
         ("barbadostoday.bb-contest.html.gz", None, set(), {("AP", "origin"), ("AP", "cited")}),
     ],
 )
 def test_real_pages(
-    corpus_dir: Path, name: str, url: str | None, expected: set[tuple[str, str]], forbidden: set[tuple[str, str]]
+    corpus_dir: Path,
+    name: str,
+    url: str | None,
+    expected: set[tuple[str, str]],
+    forbidden: set[tuple[str, str]],
 ) -> None:
     article = _page(corpus_dir, name, url)
     tags = tag_sources(article)

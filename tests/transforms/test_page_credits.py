@@ -1,0 +1,109 @@
+"""Credit strings harvested from the whole page, labelled with where they were found."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from transforms.page_credits import harvest_credits
+from transforms.records import Credit
+
+PAGE = """<html><head>
+<meta name="author" content="Tom Krisher, AP Auto Writer">
+<meta name="description" content="BERLIN (dpa) - Die Regierung will sparen.">
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle",
+ "author": [{"@type": "Organization", "name": "Reuters"}, "Jane Doe"],
+ "image": {"@type": "ImageObject", "creditText": "Mike Blake/Reuters"}}
+</script>
+<script type="application/ld+json">{not json</script>
+</head><body>
+<header class="site-header"><nav class="menu"><a>By AP</a></nav></header>
+<article>
+  <h1>Title</h1>
+  <div class="byline">Von David Hutzler, dpa</div>
+  <figure><img src="a.jpg"><figcaption>The plant. <span class="credit">Foto: Soeren Stache/dpa</span></figcaption></figure>
+  <p>Berlin/Frankfurt (dpa) - Immer mehr junge Menschen legen Geld an.</p>
+  <p>Text of the article.</p>
+  <p>(dpa)</p>
+  <footer class="article-footer"><span class="author">dpa</span></footer>
+</article>
+<aside class="sidebar"><div class="teaser"><div class="byline">By AFP and TOI staff</div>
+  <p>Mallorca (dpa) - Ein anderer Artikel.</p></div></aside>
+<footer class="site-footer"><p>Associated Press articles: Copyright © 2016 The Associated Press</p>
+  <p>© 2024 Example Media</p></footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def credits() -> tuple[Credit, ...]:
+    return harvest_credits(lxml.html.document_fromstring(PAGE))
+
+
+def test_meta_and_jsonld_authors(credits: tuple[Credit, ...]) -> None:
+    assert Credit("Tom Krisher, AP Auto Writer", "author_meta") in credits
+    assert Credit("Reuters", "jsonld") in credits
+    assert Credit("Jane Doe", "jsonld") in credits
+    assert Credit("Mike Blake/Reuters", "caption") in credits
+
+
+def test_description_only_when_it_opens_with_a_dateline(credits: tuple[Credit, ...]) -> None:
+    assert Credit("BERLIN (dpa) - Die Regierung will sparen.", "description") in credits
+
+
+def test_byline_caption_dateline_and_signature_elements(credits: tuple[Credit, ...]) -> None:
+    assert Credit("Von David Hutzler, dpa", "byline") in credits
+    assert any(c.where == "caption" and "Soeren Stache/dpa" in c.text for c in credits)
+    assert Credit("Berlin/Frankfurt (dpa) - Immer mehr junge Menschen legen Geld an.", "dateline") in credits
+    assert Credit("(dpa)", "credit_line") in credits
+    # An article's own footer is the article's: its author box is a byline.
+    assert Credit("dpa", "byline") in credits
+
+
+def test_sidebars_menus_and_site_footers_are_marked(credits: tuple[Credit, ...]) -> None:
+    assert Credit("By AFP and TOI staff", "related") in credits
+    assert Credit("Mallorca (dpa) - Ein anderer Artikel.", "related") in credits
+    notice = "Associated Press articles: Copyright © 2016 The Associated Press"
+    assert Credit(notice, "site_footer") in credits
+    assert not any(c.text == notice and c.where != "site_footer" for c in credits)
+    assert not any(c.text == "By AP" and c.where not in ("related", "site_footer") for c in credits)
+
+
+def test_each_credit_once_and_nested_elements_not_repeated(credits: tuple[Credit, ...]) -> None:
+    assert len(credits) == len(set(credits))
+    assert not any(c.text == "Foto: Soeren Stache/dpa" for c in credits)  # inside the harvested figcaption
+
+
+def test_page_without_credits() -> None:
+    tree = lxml.html.document_fromstring("<html><body><p>Just a paragraph of text.</p></body></html>")
+    assert harvest_credits(tree) == ()
+
+
+def _tree(corpus_dir: Path, name: str) -> lxml.html.HtmlElement:
+    raw = gzip.decompress((corpus_dir / "attribution-dev" / "pages" / name).read_bytes())
+    return lxml.html.document_fromstring(raw)
+
+
+def test_real_page_sidebar_bylines_are_related(corpus_dir: Path) -> None:
+    credits = harvest_credits(_tree(corpus_dir, "timesofisrael.com.washington.html.gz"))
+    assert Credit("By AP and TOI staff", "related") in credits
+    # The article's own photo caption is not taken for a sidebar, despite "sticky-sidebar-parent".
+    assert any(c.where == "caption" and "Montoya-Lewis is sworn in" in c.text for c in credits)
+
+
+def test_real_page_footer_and_lead(corpus_dir: Path) -> None:
+    reuters = harvest_credits(_tree(corpus_dir, "reuters.com.parasite.html.gz"))
+    assert Credit("© 0 Reuters. All Rights Reserved.", "site_footer") in reuters
+    tour = harvest_credits(_tree(corpus_dir, "tour-magazin.de-unfall.html.gz"))
+    assert any(c.where == "dateline" and c.text.startswith("Bogotá (dpa) -") for c in tour)
+    assert any(c.where == "related" and c.text.startswith("Mallorca (dpa) -") for c in tour)
+
+
+def test_real_page_byline_outside_main_text(corpus_dir: Path) -> None:
+    credits = harvest_credits(_tree(corpus_dir, "finanztreff.de-Influencer.html.gz"))
+    assert any(c.where == "byline" and c.text == "Von David Hutzler, dpa" for c in credits)
+    thelocal = harvest_credits(_tree(corpus_dir, "thelocal.se.tattooed.html.gz"))
+    assert Credit("AFP/The Local", "author_meta") in thelocal
