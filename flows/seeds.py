@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from transforms.decode import too_large
 from transforms.manifest import ManifestEntry, ManifestError, parse_manifest
 from transforms.records import Failure, RawDocument
 from wiretrace.config import MANIFEST_NAME
@@ -24,7 +25,7 @@ def read_file(path: Path, ref: str, entry: ManifestEntry | None, max_bytes: int)
     try:
         size = path.stat().st_size
         if size > max_bytes:  # refuse before reading 50 MB into memory
-            return Failure(ref, "seed", "read", f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
+            return Failure(ref, "seed", "read", too_large(size, max_bytes))
         data = path.read_bytes()
     except OSError as exc:
         return Failure(ref, "seed", "read", f"cannot read file: {exc.strerror or exc}")

@@ -35,7 +35,12 @@ class DecodeError(ValueError):
 
 
 def _human(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size} bytes"
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
+
+
+def too_large(size: int, limit: int) -> str:
+    """The reason recorded for an input over the size limit."""
+    return f"too large: {_human(size)} ({size:,} bytes), the limit is {_human(limit)}"
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:

@@ -67,8 +67,8 @@ _SKIP_TAGS = frozenset(
 # whether the name in them is a source.
 _DATELINE_START = re.compile(r"^[A-ZÀ-ÞĀ-Ž][^()\n]{0,70}\(\s*[\w/ .-]{2,25}\)\s*(?:[-–—:.]|\.-)")
 _CREDIT_LINE = re.compile(
-    r"^(?:©|\(c\)|copyright\b|quelle\s*:|source\s*:|fuente\s*:|fonte\s*:|foto\s*:|photo\s*:|bild\s*:"
-    r"|credit\s*:|\([\w/ .]{2,25}\)\s*$)",
+    r"^(?:quelle\s*:|source\s*:|fuente\s*:|fonte\s*:|foto\s*:|photo\s*:|bild\s*:|credit\s*:"
+    r"|\([\w/ .]{2,25}\)\s*$)|©|\(c\)|\bcopyright\b",
     re.I,
 )
 
@@ -155,7 +155,9 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
         ):
             return "copyright"
         return "caption"
-    if tag == "address" or el.get("rel") == "author" or (attrs and _BYLINE_HINT.search(attrs)):
+    if tag in ("address", "byline", "author", "dateline") or el.get("rel") == "author":
+        return "byline"
+    if attrs and _BYLINE_HINT.search(attrs):
         return "byline"
     return None
 
@@ -198,7 +200,7 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
                 continue
             if _DATELINE_START.match(own):
                 kind, text = "dateline", _text(el)[:_MAX_CREDIT]
-            elif _CREDIT_LINE.match(own) and len(_text(el)) <= 160:
+            elif _CREDIT_LINE.search(own) and len(_text(el)) <= 160:
                 kind, text = "credit_line", _text(el)
             else:
                 continue

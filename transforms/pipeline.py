@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from transforms.dates import normalize_date
-from transforms.decode import DecodeError, decode_bytes, gunzip, sniff_media_type
+from transforms.decode import DecodeError, decode_bytes, gunzip, sniff_media_type, too_large
 from transforms.html import NoArticleError, extract_html
 from transforms.language import detect_language
 from transforms.outlet import resolve_outlet
@@ -38,7 +38,7 @@ def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple
     """(text, media type, encoding) of a raw document; DecodeError says why not."""
     data = raw.data
     if len(data) > max_bytes:
-        raise DecodeError(f"too large: {len(data) / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
+        raise DecodeError(too_large(len(data), max_bytes))
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_bytes)
     media_type = sniff_media_type(raw.source_ref, data, raw.media_type)

@@ -120,7 +120,7 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(tmp_path):
     assert loaded == {"good.txt", "windows.txt"}
     assert failures["empty.txt"] == ("decode", "error", "empty file")
     assert failures["photo.txt"] == ("decode", "error", "binary file: looks like a PNG image")
-    assert failures["huge.txt"][:2] == ("read", "error") and "too large: 50.0 MB" in failures["huge.txt"][2]
+    assert failures["huge.txt"][:2] == ("read", "error") and failures["huge.txt"][2] == "too large: 50.0 MB (50,000,000 bytes), the limit is 10.0 MB"
     assert failures["nav.html"][:2] == ("extract", "error")
     assert failures["windows.txt"] == ("decode", "warning", "not UTF-8: read as cp1252")
     assert status == ("completed", 4)

@@ -25,7 +25,8 @@ PAGE = """<html><head>
 <article>
   <h1>Title</h1>
   <div class="byline">Von David Hutzler, dpa</div>
-  <figure><img src="a.jpg"><figcaption>The plant. <span class="credit">Foto: Soeren Stache/dpa</span></figcaption></figure>
+  <figure><img src="a.jpg">
+    <figcaption>The plant. <span class="credit">Foto: Soeren Stache/dpa</span></figcaption></figure>
   <p>Berlin/Frankfurt (dpa) - Immer mehr junge Menschen legen Geld an.</p>
   <p>Text of the article.</p>
   <p>(dpa)</p>

@@ -41,7 +41,7 @@ def test_bad_inputs_are_failures_with_reasons():
         "empty.txt": (b"", "decode", "empty file"),
         "img.txt": (b"\xff\xd8\xff\xe0" + bytes(50), "decode", "binary file: looks like a JPEG image"),
         "nav.html": (b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "extract", None),
-        "big.txt": (b"x" * 2000, "decode", "too large: 0.0 MB, the limit is 0.0 MB"),
+        "big.txt": (b"x" * 2000, "decode", "too large: 2,000 bytes (2,000 bytes), the limit is 1,000 bytes"),
     }
     for name, (data, stage, reason) in cases.items():
         result = process(raw(name, data), max_bytes=1000 if name == "big.txt" else 10_000_000)
