@@ -30,7 +30,15 @@ from wiretrace.config import SETTINGS
 FLOW_NAME = "wiretrace-run"
 
 
-@flow(name=FLOW_NAME, flow_run_name="wiretrace-run-{seeds_dir}", log_prints=True)
+def run_name() -> str:
+    """'seeds-seeds+feeds-feeds.yaml': what the run reads, as the Prefect UI lists it."""
+    params = flow_run.parameters
+    parts = [f"{kind}-{Path(params[key]).name}" for kind, key in (("seeds", "seeds_dir"), ("feeds", "feeds_file"))
+             if params.get(key)]  # fmt: skip
+    return "+".join(parts) or "nothing-to-read"
+
+
+@flow(name=FLOW_NAME, flow_run_name=run_name, log_prints=True)
 def wiretrace_run(
     seeds_dir: str | None = "seeds",
     feeds_file: str | None = None,

@@ -51,7 +51,7 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-@task(name="read-seeds", cache_policy=NONE)
+@task(name="read-seeds", cache_policy=NONE, retries=2, retry_delay_seconds=2)
 def read_seeds(seeds_dir: Path, settings: Settings) -> tuple[list[RawDocument], list[Failure]]:
     docs, failures = read_seed_dir(seeds_dir, settings.max_document_bytes)
     get_run_logger().info("read %d seed files from %s (%d unreadable)", len(docs), seeds_dir, len(failures))

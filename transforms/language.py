@@ -1,4 +1,4 @@
-"""The language of an article: the page's own declaration when it has one, else py3langid."""
+"""The language of an article: what the page declares, unless its text clearly says otherwise."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import functools
 import re
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
+# Templates often declare the site's default language on every page (lang="en" on a German
+# article): a confident reading of enough text overrules the declaration.
+_OVERRULE_WORDS = 40
+_OVERRULE_PROBABILITY = 0.99
 
 
 @functools.cache
@@ -15,14 +19,23 @@ def _identifier():  # the model takes ~0.3 s to load: only when first needed
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def _declared_code(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    code = declared.strip().lower().replace("_", "-").split("-")[0]
+    return code if _CODE.match(code) else None
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """An ISO 639-1 code: 'en', 'de', ... or None for text too short to tell."""
-    if declared:
-        code = declared.strip().lower().replace("_", "-").split("-")[0]
-        if _CODE.match(code):
-            return code
+    code = _declared_code(declared)
     sample = text[:5000]
-    if len(sample.split()) < 5:
-        return None
+    words = len(sample.split())
+    if words < 5:
+        return code
     lang, prob = _identifier().classify(sample)
-    return lang if prob >= 0.5 else None
+    if code is None:
+        return lang if prob >= 0.5 else None
+    if lang != code and words >= _OVERRULE_WORDS and prob >= _OVERRULE_PROBABILITY:
+        return lang
+    return code

@@ -428,3 +428,49 @@ def test_http_dates_in_the_past_are_ok_for_retry_after():
     assert parse_retry_after(format_datetime(moment - timedelta(hours=1), usegmt=True), moment) == timedelta(
         0
     )
+
+
+def test_a_429_with_a_short_retry_after_is_retried_in_the_same_run(server, con, tmp_path, corpus_dir):
+    calls = {"n": 0}
+
+    def limited(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Response("slow down", status=429, headers={"Retry-After": "0"})
+        return Response(aeb_page(corpus_dir, WEWORK), content_type="text/html")
+
+    server.expect_request("/p/limited").respond_with_handler(limited)
+    server.expect_request("/feed.xml").respond_with_data(
+        rss([{"title": "x", "link": server.url_for("/p/limited")}]), content_type="application/rss+xml"
+    )
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    assert calls["n"] == 2 and counts["matched"] == 1
+
+
+def test_host_gate_limits_concurrency_and_spaces_requests_per_host():
+    import asyncio
+    import itertools
+
+    from flows.feeds import HostGate
+
+    async def main() -> tuple[list[float], list[float], int]:
+        gate = HostGate(per_host=1, min_delay=0.1)
+        starts: dict[str, list[float]] = {"a": [], "b": []}
+        running = {"a": 0, "peak": 0}
+        loop = asyncio.get_running_loop()
+
+        async def call(host: str) -> None:
+            starts[host].append(loop.time())
+            if host == "a":
+                running["a"] += 1
+                running["peak"] = max(running["peak"], running["a"])
+                await asyncio.sleep(0.01)
+                running["a"] -= 1
+
+        await asyncio.gather(*(gate.run(h, lambda h=h: call(h)) for h in ["a", "a", "a", "b"]))
+        return starts["a"], starts["b"], running["peak"]
+
+    a, b, peak = asyncio.run(main())
+    assert peak == 1
+    assert all(later - earlier >= 0.095 for earlier, later in itertools.pairwise(a))
+    assert b[0] - a[0] < 0.05  # another host does not wait
