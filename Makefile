@@ -31,5 +31,10 @@ format: setup
 bench: setup
 	$(BIN)/python benchmarks/extraction_speed.py
 
+# Scheduled mode: local Prefect server (UI on http://127.0.0.1:4200), work pool, the deployments of
+# prefect.yaml and a worker, until Ctrl-C (which stops them all). Options: `wiretrace serve --help`.
+serve: setup
+	$(BIN)/wiretrace serve $(SERVE_ARGS)
+
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.duckdb.wal

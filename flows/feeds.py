@@ -55,6 +55,8 @@ from wiretrace.config import Settings
 
 T = TypeVar("T")
 PAGE_TYPES = {"text/html": "text/html", "application/xhtml+xml": "text/html", "text/plain": "text/plain"}
+# Pages fetched, processed and saved together: bounds memory (pages are up to 10 MB each).
+PAGES_PER_CHUNK = 100
 # Longest Retry-After waited for inside a run; a longer one leaves the page to a later run.
 MAX_WAIT_IN_RUN = 30.0
 
@@ -103,12 +105,11 @@ def select_due(
 class FetchError(Exception):
     """A request that gave no usable body; `retry` says whether trying again may help."""
 
-    def __init__(self, reason: str, retry: bool, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, reason: str, retry: bool, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry = retry
         self.status = status
-        self.retry_after = retry_after
 
 
 class HostGate:
@@ -730,41 +731,47 @@ def ingest_feeds(
     outcomes = poll_feeds_task(con, config, force, max_bytes)
     fresh = record_polls_task(con, outcomes, run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
-    pages = fetch_pages_task(todo, config.fetch, max_bytes) if todo else []
+    outlets = {f.url: f.outlet for f in config.feeds}
 
-    moment = now()
-    pages_sorted = sort_pages(con, pages, {f.url: f.outlet for f in config.feeds}, moment, run_id)
-    processed, counts = process_and_load(
-        con, pages_sorted.work, config.topics, run_id, version, pool, settings, moment
-    )
-    with db.transaction(con):
-        wf.upsert_entries(con, [*pages_sorted.settled, *processed])
-        db.record_failures(con, pages_sorted.fetch_failures, run_id, moment)
-        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
-        done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
-        db.resolve_failures(con, "feed", [*filter(None, pages_sorted.fetched_links), *done], moment)
-    failed = sum(o.status == "failed" for o in outcomes) + len(pages_sorted.fetch_failures) + counts["failed"]
+    totals = {"pages": 0, "new": 0, "updated": 0, "matched": 0, "unmatched": 0, "duplicate": 0, "failed": 0}
+    loaded: list[str] = []
+    # A chunk at a time: pages in memory stay bounded, and each chunk's outcome is saved before the next.
+    for chunk in chunks(todo, PAGES_PER_CHUNK):
+        moment = now()
+        pages = fetch_pages_task(list(chunk), config.fetch, max_bytes)
+        fetched = sort_pages(con, pages, outlets, moment, run_id)
+        processed, counts = process_and_load(
+            con, fetched.work, config.topics, run_id, version, pool, settings, moment
+        )
+        with db.transaction(con):
+            wf.upsert_entries(con, [*fetched.settled, *processed])
+            db.record_failures(con, fetched.fetch_failures, run_id, moment)
+            # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
+            done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
+            db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
+        loaded += counts["loaded"]
+        totals["pages"] += len(pages)
+        totals["duplicate"] += sum(e.status == "duplicate" for e in fetched.settled)
+        totals["failed"] += len(fetched.fetch_failures) + counts["failed"]
+        for key in ("new", "updated", "matched", "unmatched"):
+            totals[key] += counts[key]
+
+    failed = sum(o.status == "failed" for o in outcomes) + totals["failed"]
     result = {
-        "inputs": len(pages),
-        "new": counts["new"],
-        "updated": counts["updated"],
+        "inputs": totals["pages"],
+        "new": totals["new"],
+        "updated": totals["updated"],
         "failed": failed,
         "polled": len(outcomes),
         "not_modified": sum(o.status in ("not_modified", "unchanged") for o in outcomes),
         "entries_new": len(fresh),
-        "matched": counts["matched"],
-        "loaded_ids": counts["loaded"],
+        "matched": totals["matched"],
+        "loaded_ids": loaded,
     }
     _logger().info(
         "feeds: %d polled (%d not modified), %d new entries, %d pages fetched, %d matched a topic, "
         "%d did not, %d duplicates, %d failed",
-        result["polled"],
-        result["not_modified"],
-        result["entries_new"],
-        len(pages),
-        counts["matched"],
-        counts["unmatched"],
-        sum(e.status == "duplicate" for e in pages_sorted.settled),
-        failed,
-    )
+        result["polled"], result["not_modified"], result["entries_new"], totals["pages"], totals["matched"],
+        totals["unmatched"], totals["duplicate"], failed,
+    )  # fmt: skip
     return result

@@ -1,33 +1,26 @@
-"""The main job: seeds (and feeds) in; tagged articles, reuse and stories out, into DuckDB."""
+"""The main job: seeds and feeds in; tagged articles, reuse and stories out, into DuckDB."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from prefect import flow
 from prefect.runtime import flow_run
 
-from flows.tasks import (
-    chunks,
-    extract_and_tag,
-    find_reuse_and_stories,
-    load_batch,
-    now,
-    pipeline_version,
-    publish_summary,
-    read_seeds,
-    read_stale,
-    record_failures,
-    select_changed,
-)
+from flows.feeds import ingest_feeds
+from flows.seeds import ingest_seeds
+from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
 from warehouse import db
 from warehouse.session import run_session
-from wiretrace.config import SETTINGS
+from wiretrace.config import SETTINGS, Settings
 
 FLOW_NAME = "wiretrace-run"
+COUNTS = ("inputs", "new", "updated", "unchanged", "failed")
 
 
 def run_name() -> str:
@@ -38,6 +31,19 @@ def run_name() -> str:
     return "+".join(parts) or "nothing-to-read"
 
 
+@contextlib.contextmanager
+def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
+    """Processes for extraction and tagging; they start only when a batch is big enough to use them."""
+    if settings.workers < 2:
+        yield None
+        return
+    pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 @flow(name=FLOW_NAME, flow_run_name=run_name, log_prints=True)
 def wiretrace_run(
     seeds_dir: str | None = "seeds",
@@ -45,31 +51,23 @@ def wiretrace_run(
     db_path: str = "warehouse/wiretrace.duckdb",
     force: bool = False,
 ) -> dict:
-    """Ingest seeds (and poll feeds), extract and tag, load, find reuse and stories, summarise."""
+    """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise."""
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
-    with run_session(db_path) as con:
+    totals = dict.fromkeys(COUNTS, 0)
+    loaded: list[str] = []
+    with run_session(db_path) as con, worker_pool(settings) as pool:
         db.mark_crashed_runs(con, now())
         db.start_run(con, run_id, FLOW_NAME, now())
-        totals = {"inputs": 0, "new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        pool = None
         try:
-            docs, read_failures = read_seeds(Path(seeds_dir), settings) if seeds_dir else ([], [])
-            record_failures(con, read_failures, run_id)
-            todo, totals["unchanged"] = select_changed(con, docs, version, force)
-            todo += read_stale(con, version, [d.source_ref for d in docs])
-            totals["inputs"] = len(docs) + len(read_failures)
-            totals["failed"] = len(read_failures)
-            if len(todo) >= settings.pool_threshold and settings.workers > 1:
-                pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"))
-            loaded: list[str] = []
-            for batch in chunks(todo, settings.batch_size):
-                outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version)
-                loaded += outcome.loaded
-                totals["new"] += outcome.new
-                totals["updated"] += outcome.updated
-                totals["failed"] += outcome.failed
+            seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
+            stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
+            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
+            for part in (seeds, stored, feeds):
+                loaded += part.get("loaded_ids", [])
+                for key in COUNTS:
+                    totals[key] += part.get(key, 0)
             if loaded:
                 find_reuse_and_stories(con, loaded)
             db.finish_run(con, run_id, now(), totals)
@@ -77,7 +75,4 @@ def wiretrace_run(
         except BaseException:
             db.finish_run(con, run_id, now(), totals, status="crashed")
             raise
-        finally:
-            if pool is not None:
-                pool.shutdown()
     return {"run_id": run_id, **totals, "summary": report}

@@ -68,19 +68,17 @@ def _near_duplicates(
 
 def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]) -> int:
     old_story_ids = wp.story_ids_of(con, ids)
+    # out of the index first, so that a re-processed article is not its own neighbour
+    # and the document frequencies are those of the other articles
+    wp.remove_story_terms(con, ids)
     docs = [stories.StoryDoc(a, r.text, r.title, r.time, r.dated) for a, r in batch.items()]
     counts = {d.article_id: stories.term_counts(d.text, d.title) for d in docs}
     terms = sorted({t for c in counts.values() for t in c})
-    df, n_docs = wp.term_document_frequencies(con, terms, ids)
+    df, n_docs = wp.term_document_frequencies(con, terms)
     bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)
     members = wp.story_members(con, terms, ids, *bounds) if bounds else []
     assignments, vectors = stories.assign_stories(docs, members, df, n_docs)
-    # every term is stored (weight 0 outside the vector) so that document frequencies
-    # count all words of all articles, the same whichever batch an article came in
-    wp.replace_story_terms(
-        con,
-        {d.article_id: {t: vectors[d.article_id].get(t, 0.0) for t in counts[d.article_id]} for d in docs},
-    )
+    wp.insert_story_terms(con, vectors, {a: list(c) for a, c in counts.items()})
     wp.assign_story_ids(con, assignments)
     wp.refresh_stories(con, sorted(old_story_ids | {a.story_id for a in assignments}))
     return len({a.story_id for a in assignments})

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import duckdb
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from flows.tasks import process_and_load, record_failures
 from transforms.decode import too_large
 from transforms.manifest import ManifestEntry, ManifestError, parse_manifest
+from transforms.pipeline import content_hash
 from transforms.records import Failure, RawDocument
-from wiretrace.config import MANIFEST_NAME
+from warehouse import db
+from wiretrace.config import MANIFEST_NAME, Settings
 
 
 def read_manifest(path: Path) -> dict[str, ManifestEntry]:
@@ -58,3 +66,46 @@ def read_seed_dir(seeds_dir: Path, max_bytes: int) -> tuple[list[RawDocument], l
         result = read_file(path, ref, manifest.get(ref), max_bytes)
         (failures if isinstance(result, Failure) else docs).append(result)
     return docs, failures
+
+
+@task(name="read-seeds", cache_policy=NONE, retries=2, retry_delay_seconds=2)
+def read_seeds(seeds_dir: Path, settings: Settings) -> tuple[list[RawDocument], list[Failure]]:
+    docs, failures = read_seed_dir(seeds_dir, settings.max_document_bytes)
+    get_run_logger().info("read %d seed files from %s (%d unreadable)", len(docs), seeds_dir, len(failures))
+    return docs, failures
+
+
+@task(name="select-changed-inputs", cache_policy=NONE)
+def select_changed(
+    con: duckdb.DuckDBPyConnection, docs: list[RawDocument], version: str, force: bool
+) -> tuple[list[RawDocument], int]:
+    """Inputs not loaded yet, changed since, or loaded by another version of the transforms."""
+    if force:
+        return docs, 0
+    loaded = db.loaded_versions(con, "seed")
+    todo = [d for d in docs if loaded.get(d.source_ref) != (content_hash(d.data), version)]
+    get_run_logger().info("%d inputs to process, %d unchanged since the last run", len(todo), len(docs) - len(todo))
+    return todo, len(docs) - len(todo)
+
+
+def ingest_seeds(
+    con: duckdb.DuckDBPyConnection,
+    seeds_dir: str,
+    run_id: str,
+    version: str,
+    force: bool,
+    pool: ProcessPoolExecutor | None,
+    settings: Settings,
+) -> dict:
+    """Read the seeds folder, then extract, tag and load what is new or changed."""
+    docs, read_failures = read_seeds(Path(seeds_dir), settings)
+    record_failures(con, read_failures, run_id)
+    todo, unchanged = select_changed(con, docs, version, force)
+    counts = process_and_load(con, todo, run_id, version, pool, settings)
+    counts["failed"] += len(read_failures)
+    return {
+        **counts,
+        "inputs": len(docs) + len(read_failures),
+        "unchanged": unchanged,
+        "seed_refs": [d.source_ref for d in docs],
+    }

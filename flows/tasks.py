@@ -16,7 +16,6 @@ from prefect.cache_policies import NONE
 
 import transforms
 from flows.provenance import update_provenance
-from flows.seeds import read_seed_dir
 from transforms.pipeline import article_id_for, content_hash, process_batch
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
@@ -51,26 +50,6 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-@task(name="read-seeds", cache_policy=NONE, retries=2, retry_delay_seconds=2)
-def read_seeds(seeds_dir: Path, settings: Settings) -> tuple[list[RawDocument], list[Failure]]:
-    docs, failures = read_seed_dir(seeds_dir, settings.max_document_bytes)
-    get_run_logger().info("read %d seed files from %s (%d unreadable)", len(docs), seeds_dir, len(failures))
-    return docs, failures
-
-
-@task(name="select-changed-inputs", cache_policy=NONE)
-def select_changed(
-    con: duckdb.DuckDBPyConnection, docs: list[RawDocument], version: str, force: bool
-) -> tuple[list[RawDocument], int]:
-    """Inputs not loaded yet, changed since, or loaded by another version of the transforms."""
-    if force:
-        return docs, 0
-    loaded = db.loaded_versions(con, "seed")
-    todo = [d for d in docs if loaded.get(d.source_ref) != (content_hash(d.data), version)]
-    get_run_logger().info("%d inputs to process, %d unchanged since the last run", len(todo), len(docs) - len(todo))
-    return todo, len(docs) - len(todo)
-
-
 @task(name="read-stale-articles", cache_policy=NONE)
 def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]) -> list[RawDocument]:
     """Stored articles to re-tag from their raw bytes because the transforms changed."""
@@ -78,6 +57,38 @@ def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str
     if docs:
         get_run_logger().info("%d stored articles to re-tag with transforms version %s", len(docs), version)
     return docs
+
+
+def process_and_load(
+    con: duckdb.DuckDBPyConnection,
+    docs: Sequence[RawDocument],
+    run_id: str,
+    version: str,
+    pool: ProcessPoolExecutor | None,
+    settings: Settings,
+) -> dict:
+    """Extract, tag and load documents batch by batch; counts and the ids loaded."""
+    counts: dict = {"new": 0, "updated": 0, "failed": 0, "loaded_ids": []}
+    for batch in chunks(docs, settings.batch_size):
+        outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version)
+        counts["loaded_ids"] += outcome.loaded
+        counts["new"] += outcome.new
+        counts["updated"] += outcome.updated
+        counts["failed"] += outcome.failed
+    return counts
+
+
+def retag_stored(
+    con: duckdb.DuckDBPyConnection,
+    seed_refs: list[str],
+    run_id: str,
+    version: str,
+    pool: ProcessPoolExecutor | None,
+    settings: Settings,
+) -> dict:
+    """Re-tag, from their raw bytes, stored articles that other transforms made and no input re-read."""
+    stale = read_stale(con, version, seed_refs)
+    return {"inputs": 0, **process_and_load(con, stale, run_id, version, pool, settings)}
 
 
 @task(name="extract-and-tag", cache_policy=NONE)

@@ -92,7 +92,8 @@ def _jsonld_people(node: object) -> list[str]:
                     for v in (value if isinstance(value, list) else [value])
                     if (isinstance(v, dict) and isinstance(v.get("name"), str)) or isinstance(v, str)
                 )
-        for key in ("@graph", "mainEntity", "itemListElement"):
+        # Not itemListElement: item lists hold other articles, with their own authors.
+        for key in ("@graph", "mainEntity"):
             if key in node:
                 names.extend(_jsonld_people(node[key]))
     return names
@@ -118,8 +119,9 @@ def _attrs(el: lxml.html.HtmlElement) -> str:
     return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"))))
 
 
-def _context(el: lxml.html.HtmlElement) -> str | None:
-    """'site_footer' or 'related' when the element sits in the site's chrome or another article."""
+def _context(el: lxml.html.HtmlElement) -> tuple[str | None, bool]:
+    """'site_footer' / 'related' when the element sits in the site's chrome or another article,
+    and whether it is inside the page's article element."""
     in_article = False
     context: str | None = None
     for anc in el.iterancestors():
@@ -135,8 +137,8 @@ def _context(el: lxml.html.HtmlElement) -> str | None:
                 context = "site_footer"
     if context == "site_footer" and in_article:
         # A footer inside the article is the article's own (author box, source line).
-        return None
-    return context
+        return None, in_article
+    return context, in_article
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
@@ -184,6 +186,7 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
 
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()
+    has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or el in claimed:
             continue
@@ -206,7 +209,11 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
                 continue
         else:
             continue
-        context = _context(el)
+        context, in_article = _context(el)
+        if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
+            # A dateline or "©" line outside the article and outside any marked sidebar is most
+            # likely another story's teaser or a picture credit of the page's chrome: skip it.
+            continue
         credits.append(Credit(text, context or kind))
         claimed.update(el.iterdescendants())
     return tuple(dict.fromkeys(credits))

@@ -20,6 +20,9 @@ class Source:
     domains: tuple[str, ...] = ()
     datelines: tuple[str, ...] = ()
     ambiguous: bool = False
+    # Languages whose texts may cite the source by name; empty: any. An acronym such as APA is
+    # the Austrian agency in German text and a psychologists' association in English text.
+    cite_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def parse_registry(entries: list[dict]) -> Registry:
                 domains=tuple(entry.get("domains", [])),
                 datelines=tuple(entry.get("datelines", [])),
                 ambiguous=bool(entry.get("ambiguous", False)),
+                cite_languages=tuple(entry.get("cite_languages", [])),
             )
         )
     return Registry(tuple(sources))

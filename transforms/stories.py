@@ -30,6 +30,7 @@ TOP_TERMS = 40
 THRESHOLD = 0.25
 PRIOR_DOCS = 100
 NAME_BOOST = 2.0
+MAX_TERM_STORIES = 500
 
 _TERM = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{2}")
 _SENTENCE_END = re.compile(r"[.!?:\"”»)\]]\s*$|^\s*$")
@@ -131,12 +132,6 @@ def vectorize(
     return {t: round(w / norm, 6) for t, w in best}
 
 
-def _cosine(vec: Mapping[str, float], centroid: Mapping[str, float], centroid_norm: float) -> float:
-    if centroid_norm == 0:
-        return 0.0
-    return sum(w * centroid.get(t, 0.0) for t, w in vec.items()) / centroid_norm
-
-
 def within_window(
     t1: datetime | None, dated1: bool, t2: datetime | None, dated2: bool, window: timedelta = WINDOW
 ) -> bool:
@@ -177,42 +172,55 @@ def assign_stories(
         batch_df.update(c.keys())
     total = n_docs + len(new)
 
-    pool: list[StoryMember] = list(members)
-    by_term: dict[str, list[int]] = {}
-    for n, m in enumerate(pool):
-        for t in m.vector:
-            by_term.setdefault(t, []).append(n)
+    # story centroids (sum of member vectors) with an inverted index term -> {story: weight},
+    # so that scoring an article costs its terms' postings, not the window's size
+    centroid: dict[str, dict[str, float]] = {}
+    norm2: dict[str, float] = {}
+    postings: dict[str, dict[str, float]] = {}
+    times: dict[str, list[tuple[datetime | None, bool]]] = {}
+
+    def add(story_id: str, vec: Mapping[str, float], when: datetime | None, dated: bool) -> None:
+        c = centroid.setdefault(story_id, {})
+        n2 = norm2.get(story_id, 0.0)
+        for t, w in vec.items():
+            old = c.get(t, 0.0)
+            c[t] = old + w
+            n2 += (old + w) ** 2 - old**2
+            postings.setdefault(t, {})[story_id] = old + w
+        norm2[story_id] = n2
+        times.setdefault(story_id, []).append((when, dated))
+
+    for m in members:
+        add(m.story_id, m.vector, m.time, m.dated)
 
     assignments = []
     vectors = {}
     for doc in sorted(new, key=_time_key):
         vec = vectorize(counts[doc.article_id], batch_df, total)
         vectors[doc.article_id] = vec
-        stories: dict[str, list[StoryMember]] = {}
-        seen: set[int] = set()
-        for t in vec:
-            for n in by_term.get(t, ()):
-                if n in seen:
-                    continue
-                seen.add(n)
-                m = pool[n]
-                if not within_window(doc.time, doc.dated, m.time, m.dated, window):
-                    continue
-                stories.setdefault(m.story_id, []).append(m)
-        best_id, best_sim = None, threshold
-        for sid, ms in sorted(stories.items()):
-            centroid: Counter[str] = Counter()
-            for m in ms:
-                centroid.update(m.vector)
-            sim = _cosine(vec, centroid, math.sqrt(sum(w * w for w in centroid.values())))
-            if sim >= best_sim:
-                best_id, best_sim = sid, sim
-        sid = best_id or story_id_for(doc.article_id)
+        scores: dict[str, float] = {}
+        for t, w in vec.items():
+            post = postings.get(t)
+            # a term in very many stories is weak evidence, and scanning it would make the
+            # cost grow with the window: skip it
+            if post is None or len(post) > MAX_TERM_STORIES:
+                continue
+            for sid, c in post.items():
+                scores[sid] = scores.get(sid, 0.0) + w * c
+        ranked = sorted(
+            ((dot / math.sqrt(norm2[sid]), sid) for sid, dot in scores.items() if norm2[sid] > 0),
+            key=lambda x: (-x[0], x[1]),
+        )
+        chosen = None
+        for sim, sid in ranked:
+            if sim < threshold:
+                break
+            if any(within_window(doc.time, doc.dated, t, d, window) for t, d in times[sid]):
+                chosen = sid
+                break
+        sid = chosen or story_id_for(doc.article_id)
         assignments.append(StoryAssignment(doc.article_id, sid))
-        member = StoryMember(doc.article_id, sid, doc.time, vec, doc.dated)
-        for t in vec:
-            by_term.setdefault(t, []).append(len(pool))
-        pool.append(member)
+        add(sid, vec, doc.time, doc.dated)
     return assignments, vectors
 
 

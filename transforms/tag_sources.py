@@ -135,6 +135,7 @@ class _Cues:
             if re.fullmatch(r"[^\W\d_]+", w)
         )
         self.descriptors = frozenset(data["descriptors"])
+        self.plural_before = re.compile(rf"(?<!\w){_alt(data['plural_articles'])}\s+$", re.I)
         self.not_followed_by = re.compile(
             rf"^\s+{_alt(re.escape(w) for w in data['not_followed_by'])}(?![\w])"
         )
@@ -233,9 +234,13 @@ def _matcher(registry: Registry) -> _Matcher:
 # --- the forms ---------------------------------------------------------------------------------
 
 _DATELINE_PLACE = re.compile(rf"^\s*(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
-_DATELINE_CLOSE = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)")
-_DATELINE_REST_BARE = re.compile(r"^\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)")
-_DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.,]|$|[{_UPPER}0-9\"“„])")
+_DATELINE_CLOSE = re.compile(
+    rf"^(?:\s*[/,]\s*[\w.]{{1,15}}|\s+[\d.]{{4,10}})*(?:\s+[{_UPPER}][a-z]+){{0,2}}\s*\)"
+)
+# After a bare "(CNN)" the text may follow at once: "(CNN)President Donald Trump".
+_DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)|[{_UPPER}])")
+# Not a comma: "Randolfe Rodrigues (AP), líder da oposição" is a party and state, not a dateline.
+_DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{_UPPER}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
 _SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
 _VIA_DATELINE = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\bvia\s+$")
@@ -292,7 +297,7 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     def form(role: str, a: int, b: int, listable: bool = False) -> _Form:
         return _Form(role, ls + a, ls + b, listable)
 
-    blocked = bool(cues.not_followed_by.match(after))
+    blocked = bool(cues.not_followed_by.match(after)) or bool(cues.plural_before.search(before[-20:]))
 
     # Image credits first: a photo credit is never origin or cited.
     m = cues.photo_after.match(after)
@@ -323,7 +328,7 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
         if ok_place and (_DATELINE_REST.match(rest) if place else _DATELINE_REST_BARE.match(rest)):
             d = _DASH.match(rest)
             stop = e + c.end() + (d.end() if d else 0)
-            return form("origin", len(before) - len(before.lstrip()), stop)
+            return form("origin", len(before) - len(before.lstrip()), stop, True)  # "(AFP/dpa)"
     m = _SLASH_DATELINE.match(before)
     if m and after.startswith("/"):  # "MOSCOW, November 18. /TASS/."
         return form("origin", len(before) - len(before.lstrip()), e + 1)
@@ -335,7 +340,9 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     if _SIGNATURE_AFTER.match(after):
         tail = after.rstrip()
         if ")" in after and (before.rstrip().endswith("(") or cues.paren_cosign_before.search(before)):
-            return form("origin", before.rfind("("), e + len(tail))
+            return form("origin", before.rfind("("), e + len(tail), True)
+        if not after.strip() and re.search(r"\w[.!?\"”]\s+$", before):  # "... into the US. PTI"
+            return form("origin", s, e)
         if re.search(r"\S\s*[-–—]{1,2}\s*$", before):
             return form("origin", re.search(r"[-–—]{1,2}\s*$", before).start(), e + len(tail.rstrip(".")))
         if len(line.strip()) <= 40 and _SLASH_SIGNATURE.match(before):
@@ -390,6 +397,10 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     m = cues.byline_before.match(before)
     if m and cues.byline_after.match(after):
         return form("origin", m.start("cue"), e, True)
+    if before.rstrip().endswith(",") and re.match(
+        r"^\s+(?:[a-z]+\s+){0,2}(?:writer|correspondent|reporter|editor)\b", after
+    ):  # "Caroline Hawley, BBC diplomatic correspondent"
+        return form("origin", s, e + len(after.split(",")[0].rstrip()))
     if cues.writer_after.match(after) and not _capitalised_name_before(before, cues):
         return form("origin", s, e + cues.writer_after.match(after).end())
     m = cues.cocredit_before.search(before[-80:])
@@ -401,11 +412,16 @@ def _classify(seg: str, start: int, end: int, hit: _Hit, cues: _Cues) -> _Form |
     return None
 
 
-def _classify_all(seg: str, hits: list[_Hit], cues: _Cues) -> Iterator[tuple[_Hit, _Form]]:
+def _classify_all(
+    seg: str, hits: list[_Hit], cues: _Cues, language: str | None = None
+) -> Iterator[tuple[_Hit, _Form]]:
     """Each hit with its form; a name listed after a credited one shares its role."""
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
         found = _classify(seg, hit.start, hit.end, hit, cues)
+        langs = hit.source.cite_languages
+        if found is not None and found.role == "cited" and langs and language and language not in langs:
+            found = None
         if found is None and previous is not None and previous[1].listable and not hit.dateline_only:
             between = seg[previous[0].end : hit.start]
             if _LIST_JOIN.match(between) and not cues.not_followed_by.match(seg[hit.end :]):
@@ -448,7 +464,7 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                 end = found.end if found else hit.end
                 yield _tag(hit.source, "photo", text[start:end])
         return
-    classified = dict(((h.start, h.end), f) for h, f in _classify_all(text, hits, cues))
+    classified = {(h.start, h.end): f for h, f in _classify_all(text, hits, cues, article.language)}
     for hit in hits:
         found = classified.get((hit.start, hit.end))
         if found is not None:
@@ -509,7 +525,7 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     tags: dict[SourceTag, None] = {}
 
     hits = matcher.hits(text)
-    for hit, found in _classify_all(text, hits, cues):
+    for hit, found in _classify_all(text, hits, cues, article.language):
         start, end = found.start, found.end
         while start < end and text[start].isspace():  # evidence is the words, not the spaces
             start += 1

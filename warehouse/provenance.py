@@ -336,23 +336,67 @@ def story_ids_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]
     return {r[0] for r in rows}
 
 
+def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Take these articles out of the story index: their keyword vectors and their document counts."""
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        con.execute(
+            """WITH gone AS (
+                   -- '' stands for the article itself: the row counting grouped articles
+                   SELECT term, count(*) AS n
+                   FROM (SELECT unnest(list_append(terms, '')) AS term FROM story_term_sets
+                         WHERE article_id IN (SELECT article_id FROM prov_ids))
+                   GROUP BY term
+               )
+               UPDATE story_term_df SET df = story_term_df.df - gone.n FROM gone
+               WHERE story_term_df.term = gone.term"""
+        )
+        con.execute("DELETE FROM story_term_df WHERE df <= 0")
+        con.execute("DELETE FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)")
+        con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
+
+
 def term_document_frequencies(
-    con: duckdb.DuckDBPyConnection, terms: Sequence[str], exclude: Sequence[str]
+    con: duckdb.DuckDBPyConnection, terms: Sequence[str]
 ) -> tuple[dict[str, int], int]:
-    """Stored document frequency of `terms` and the number of articles with terms, `exclude` left out."""
-    terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
-    with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
-        df = con.execute(
-            """SELECT term, count(*) FROM story_terms
-               WHERE term IN (SELECT term FROM prov_terms)
-                 AND article_id NOT IN (SELECT article_id FROM prov_ids)
-               GROUP BY term"""
+    """Document frequency of `terms` among grouped articles, and the number of grouped articles."""
+    terms_table = pa.table({"term": pa.array([*dict.fromkeys(terms), ""], pa.string())})
+    with _registered(con, "prov_terms", terms_table):
+        rows = con.execute(
+            "SELECT term, df FROM story_term_df WHERE term IN (SELECT term FROM prov_terms)"
         ).fetchall()
-        n = con.execute(
-            """SELECT count(DISTINCT article_id) FROM story_terms
-               WHERE article_id NOT IN (SELECT article_id FROM prov_ids)"""
-        ).fetchone()[0]
-    return dict(df), n
+    df = dict(rows)
+    return df, df.pop("", 0)
+
+
+def insert_story_terms(
+    con: duckdb.DuckDBPyConnection,
+    vectors: Mapping[str, Mapping[str, float]],
+    term_sets: Mapping[str, Sequence[str]],
+) -> None:
+    """Add articles to the story index (after `remove_story_terms` for the same ids)."""
+    vec_table = pa.table(
+        {
+            "article_id": pa.array([a for a, v in vectors.items() for _ in v], pa.string()),
+            "term": pa.array([t for v in vectors.values() for t in v], pa.string()),
+            "weight": pa.array([w for v in vectors.values() for w in v.values()], pa.float64()),
+        }
+    )
+    sets_table = pa.table(
+        {
+            "article_id": pa.array(list(term_sets), pa.string()),
+            "terms": pa.array([sorted(set(ts)) for ts in term_sets.values()], pa.list_(pa.string())),
+        }
+    )
+    with _registered(con, "prov_vec", vec_table), _registered(con, "prov_sets", sets_table):
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
+        con.execute("INSERT INTO story_term_sets BY NAME SELECT * FROM prov_sets")
+        con.execute(
+            """INSERT INTO story_term_df
+               SELECT term, count(*) AS df
+               FROM (SELECT unnest(list_append(terms, '')) AS term FROM prov_sets)
+               GROUP BY term
+               ON CONFLICT (term) DO UPDATE SET df = story_term_df.df + excluded.df"""
+        )
 
 
 def story_members(
@@ -386,7 +430,7 @@ def story_members(
                 hits AS (
                     SELECT st.article_id, st.term FROM story_terms st
                     JOIN recent USING (article_id)
-                    WHERE st.weight > 0 AND st.term IN (SELECT term FROM prov_terms)
+                    WHERE st.term IN (SELECT term FROM prov_terms)
                 ),
                 useful AS (SELECT term FROM hits GROUP BY term HAVING count(*) <= ?),
                 chosen AS (
@@ -396,25 +440,11 @@ def story_members(
                 FROM recent r
                 JOIN chosen USING (article_id)
                 JOIN story_terms st USING (article_id)
-                WHERE st.weight > 0
                 GROUP BY ALL
                 ORDER BY r.article_id""",
             [dated_since, until, undated_since, max_term_articles],
         ).fetchall()
     return [StoryMember(a, s, t, dict(v), d) for a, s, t, d, v in rows]
-
-
-def replace_story_terms(con: duckdb.DuckDBPyConnection, vectors: Mapping[str, Mapping[str, float]]) -> None:
-    table = pa.table(
-        {
-            "article_id": pa.array([a for a, v in vectors.items() for _ in v], pa.string()),
-            "term": pa.array([t for v in vectors.values() for t in v], pa.string()),
-            "weight": pa.array([w for v in vectors.values() for w in v.values()], pa.float64()),
-        }
-    )
-    with _registered(con, "prov_ids", _ids_table(list(vectors))), _registered(con, "prov_vec", table):
-        con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
-        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
 
 
 def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment]) -> None:

@@ -92,7 +92,8 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
 
     totals = _dicts(
         con,
-        f"""SELECT count(*) AS articles, count(DISTINCT a.outlet) AS outlets,
+        f"""SELECT count(*) AS articles,
+                   count(DISTINCT a.outlet) FILTER (WHERE a.outlet <> '(unknown)') AS outlets,
                    count(DISTINCT a.story_id) AS stories, min(a.day) AS first_day, max(a.day) AS last_day,
                    (SELECT count(DISTINCT source) FROM article_sources s JOIN articles a USING (article_id)
                      WHERE s.kind = 'agency' AND {in_scope}) AS agencies,
@@ -116,7 +117,8 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
     timeline = (
         _dicts(
             con,
-            """SELECT position, coalesce(outlet, '(unknown)') AS outlet, title, url, seen_at, sources, copied_from
+            """SELECT position, coalesce(outlet, '(unknown)') AS outlet, title, url, seen_at, sources,
+                      copied_from
                FROM story_timeline WHERE story_id = ? ORDER BY position""",
             [timeline_story["story_id"]],
         )

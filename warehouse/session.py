@@ -227,4 +227,6 @@ def run_session(db_path: str | Path, wait: float | None = None) -> Iterator[duck
         finally:
             con.close()
         publish(files)
-        log.info("published the warehouse to %s (analysts: duckdb -readonly %s)", files.published, files.published)
+        log.info(
+            "published the warehouse to %s (analysts: duckdb -readonly %s)", files.published, files.published
+        )

@@ -26,7 +26,9 @@ def _top_stories(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not rows:
         return []
     out = ["| story | articles | outlets | first outlet | agency copy |", "|---|---|---|---|---|"]
-    out += [f"| {_md(lbl)} | {n} | {o} | {_md(first)} | {_md(', '.join(ag))} |" for lbl, n, o, first, ag in rows]
+    out += [
+        f"| {_md(lbl)} | {n} | {o} | {_md(first)} | {_md(', '.join(ag))} |" for lbl, n, o, first, ag in rows
+    ]
     return out
 
 
@@ -84,9 +86,9 @@ def report_markdown(data: ReportData) -> str:
     lines = [
         "# wiretrace daily report",
         "",
-        f"**{t['articles']}** articles from **{t['outlets']}** outlets in **{t['stories']}** stories, "
-        f"**{t['agencies']}** agencies credited, **{len(data.uncredited)}** uncredited agency copies, "
-        f"**{t['open_failures']}** inputs failing.",
+        f"**{t['articles']}** articles from **{t['outlets']}** known outlets in **{t['stories']}** stories; "
+        f"agencies credited: **{t['agencies']}**; uncredited agency copies: **{len(data.uncredited)}**; "
+        f"inputs failing: **{t['open_failures']}**.",
         "",
         "## Stories",
         "",
@@ -100,10 +102,17 @@ def report_markdown(data: ReportData) -> str:
     ]
     lines += ["", "## Wire share per outlet", "", "| outlet | articles | agency share |", "|---|---|---|"]
     lines += [
-        f"| {_md(r['outlet'])} | {r['articles']} | {(r['agency_share'] or 0) * 100:.1f}% |" for r in data.wire_share[:20]
+        f"| {_md(r['outlet'])} | {r['articles']} | {(r['agency_share'] or 0) * 100:.1f}% |"
+        for r in data.wire_share[:20]
     ]
     if data.uncredited:
-        lines += ["", "## Agency copy without credit", "", "| outlet | title | agency | characters |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Agency copy without credit",
+            "",
+            "| outlet | title | agency | characters |",
+            "|---|---|---|---|",
+        ]
         lines += [
             f"| {_md(u['outlet'])} | {_md(u['title'])} | {u['agency']} | {u['copied_chars']} |"
             for u in data.uncredited[:20]

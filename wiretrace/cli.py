@@ -128,7 +128,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         data = report_data(con, str(db_path), args.story)
     except UnknownStory:
-        print(f"wiretrace report: no story {args.story!r} in {db_path} (see the Stories table)", file=sys.stderr)
+        print(f"wiretrace report: no story {args.story!r} in {db_path}", file=sys.stderr)
         return 2
     except duckdb.CatalogException as exc:
         print(f"wiretrace report: {db_path} predates the report's views ({exc}); run `wiretrace run` once "
@@ -170,19 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(func=cmd_tag)
 
     report = sub.add_parser("report", help="coverage tables in the terminal and a self-contained HTML report")
-    report.add_argument("--db", type=Path, default=None, help="published warehouse to read (default: $WIRETRACE_DB "
-                        "or warehouse/wiretrace.duckdb)")  # fmt: skip
+    report.add_argument("--db", type=Path, default=None, help="published warehouse to read (default: "
+                        "$WIRETRACE_DB or warehouse/wiretrace.duckdb)")  # fmt: skip
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder of the HTML report "
                         "(default: reports/)")  # fmt: skip
     report.add_argument("--story", help="report on one story (a story_id of the Stories table)")
     report.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
-    serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default: 4200)")
+    serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default 4200)")
     serve.add_argument("--home", type=Path, default=Path(".prefect"), help="PREFECT_HOME of the server: its "
                        "database and logs (default: .prefect/)")  # fmt: skip
     serve.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
-    serve.add_argument("--run-seeds", action="store_true", help="trigger the seed-ingest deployment once, now")
+    serve.add_argument("--run-seeds", action="store_true", help="trigger the seed-ingest deployment now")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -30,7 +30,8 @@ header { background:#12202e; color:#fff; padding:20px 32px; }
 header h1 { margin:0 0 4px; font-size:22px; font-weight:600; }
 header p { margin:0; color:#b8c4d0; font-size:13px; }
 main { max-width:1200px; margin:0 auto; padding:24px 32px 48px; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px; margin-bottom:24px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(150px,1fr)); gap:12px;
+         margin-bottom:24px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 16px; }
 .card b { display:block; font-size:24px; font-weight:600; }
 .card span { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
@@ -136,8 +137,12 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str
     for tick in _ticks(y_max):
         y = y_at(tick)
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>')
-    out.append(f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>')
+        out.append(
+            f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>'
+        )
+    out.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
+    )
     every = max(1, -(-n // 12))  # at most about 12 day labels
     for i, label in enumerate(x_labels):
         if i % every == 0 or i == n - 1:
@@ -189,8 +194,12 @@ def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: s
     for tick in _ticks(y_max):
         y = y_at(tick)
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>')
-    out.append(f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>')
+        out.append(
+            f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>'
+        )
+    out.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
+    )
     out.append(
         f'<text class="muted" transform="translate(14 {top + plot_h / 2:.0f}) rotate(-90)" '
         f'text-anchor="middle">{esc(y_title)}</text>'
@@ -267,7 +276,8 @@ def bar_chart(
     out.append("</svg>")
     if len(parts) > 1:
         legend = "".join(
-            f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{esc(p)}</span>' for k, p in enumerate(parts)
+            f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{esc(p)}</span>'
+            for k, p in enumerate(parts)
         )
         out.append(f'<div class="legend">{legend}</div>')
     return "".join(out)
@@ -279,7 +289,9 @@ def bar_chart(
 def _table(rows: list[dict], columns: list[tuple[str, str]], numeric: set[str] = frozenset()) -> str:
     if not rows:
         return '<p class="empty">None.</p>'
-    head = "".join(f'<th class="{"num" if key in numeric else ""}">{esc(title)}</th>' for key, title in columns)
+    head = "".join(
+        f'<th class="{"num" if key in numeric else ""}">{esc(title)}</th>' for key, title in columns
+    )
     body = []
     for row in rows:
         cells = []
@@ -342,8 +354,14 @@ def coverage_section(data: ReportData) -> str:
     ]
     table = _table(
         per_agency,
-        [("agency", "agency"), ("carried", "carried (origin + pasted)"), ("origin", "origin"),
-         ("reuse", "pasted"), ("cited", "cited"), ("days", "days")],  # fmt: skip
+        [
+            ("agency", "agency"),
+            ("carried", "carried (origin + pasted)"),
+            ("origin", "origin"),
+            ("reuse", "pasted"),
+            ("cited", "cited"),
+            ("days", "days"),
+        ],
         {"carried", "origin", "reuse", "cited", "days"},
     )
     text = (
@@ -356,15 +374,29 @@ def coverage_section(data: ReportData) -> str:
 def stories_section(data: ReportData) -> str:
     shown = data.stories[:MAX_BARS]
     chart = bar_chart(
-        [(s["label"] or s["story_id"], [s["outlets"]], _plural(s["outlets"], "outlet") + " · " + _plural(s["articles"], "article")) for s in shown],
+        [
+            (
+                s["label"] or s["story_id"],
+                [s["outlets"]],
+                _plural(s["outlets"], "outlet") + " · " + _plural(s["articles"], "article"),
+            )
+            for s in shown
+        ],
         ["outlets"],
         "outlets carrying the story",
     )
     table = _table(
         data.stories,
-        [("label", "story"), ("articles", "articles"), ("outlets", "outlets"), ("first_outlet", "first outlet"),
-         ("first_seen", "first seen (UTC)"), ("last_seen", "last seen (UTC)"), ("agencies", "agency copy"),
-         ("story_id", "id")],  # fmt: skip
+        [
+            ("label", "story"),
+            ("articles", "articles"),
+            ("outlets", "outlets"),
+            ("first_outlet", "first outlet"),
+            ("first_seen", "first seen (UTC)"),
+            ("last_seen", "last seen (UTC)"),
+            ("agencies", "agency copy"),
+            ("story_id", "id"),
+        ],
         {"articles", "outlets"},
     )
     more = f" The {MAX_BARS} biggest are drawn." if len(data.stories) > MAX_BARS else ""
@@ -380,22 +412,41 @@ def wire_section(data: ReportData) -> str:
     rows = data.wire_share[:MAX_BARS]
     if data.story:
         bars = [(r["outlet"], [r["agency_share"] or 0.0], f"{r['agency_share'] * 100:.0f}%") for r in rows]
-        chart = bar_chart(bars, ["agency copy"], "share of the outlet's text in this story that is agency copy", True)
-        columns = [("outlet", "outlet"), ("articles", "articles"), ("origin_articles", "agency-origin"),
-                   ("reusing_articles", "pasting"), ("agency_share", "agency share")]  # fmt: skip
+        chart = bar_chart(
+            bars, ["agency copy"], "share of the outlet's text in this story that is agency copy", True
+        )
+        columns = [
+            ("outlet", "outlet"),
+            ("articles", "articles"),
+            ("origin_articles", "agency-origin"),
+            ("reusing_articles", "pasting"),
+            ("agency_share", "agency share"),
+        ]
     else:
         bars = []
         for r in rows:
             total = r["total_chars"] or 1
             bars.append(
-                (r["outlet"], [r["origin_chars"] / total, r["reused_chars"] / total], f"{r['agency_share'] * 100:.0f}%")
+                (
+                    r["outlet"],
+                    [r["origin_chars"] / total, r["reused_chars"] / total],
+                    f"{r['agency_share'] * 100:.0f}%",
+                )
             )
         chart = bar_chart(
             bars, ["agency-origin articles", "pasted agency passages"], "share of the outlet's text", True
         )
-        columns = [("outlet", "outlet"), ("articles", "articles"), ("origin_articles", "agency-origin"),
-                   ("reusing_articles", "pasting"), ("total_chars", "characters"), ("agency_share", "agency share")]  # fmt: skip
-    table = _table(data.wire_share, columns, {"articles", "origin_articles", "reusing_articles", "total_chars"})
+        columns = [
+            ("outlet", "outlet"),
+            ("articles", "articles"),
+            ("origin_articles", "agency-origin"),
+            ("reusing_articles", "pasting"),
+            ("total_chars", "characters"),
+            ("agency_share", "agency share"),
+        ]
+    table = _table(
+        data.wire_share, columns, {"articles", "origin_articles", "reusing_articles", "total_chars"}
+    )
     return _section(
         "Wire share per outlet",
         "How much of what each outlet publishes is news-agency copy: its articles credited to an agency as "
@@ -410,7 +461,13 @@ def timeline_section(data: ReportData) -> str:
         return ""
     table = _table(
         data.timeline,
-        [("position", "#"), ("seen_at", "time (UTC)"), ("outlet", "outlet"), ("title", "title"), ("sources", "credits")],
+        [
+            ("position", "#"),
+            ("seen_at", "time (UTC)"),
+            ("outlet", "outlet"),
+            ("title", "title"),
+            ("sources", "credits"),
+        ],
         {"position"},
     )
     which = "" if data.story else " (the biggest story; pick another with --story)"
@@ -435,7 +492,7 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
         f'<div class="card"><b>{esc(value)}</b><span>{esc(label)}</span></div>'
         for value, label in (
             (t["articles"], "articles"),
-            (t["outlets"], "outlets"),
+            (t["outlets"], "known outlets"),
             (t["stories"], "stories"),
             (t["agencies"], "agencies credited"),
             (len(data.uncredited), "uncredited copies"),
@@ -458,20 +515,31 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
             "Articles that paste an agency's text without crediting the agency.",
             _table(
                 data.uncredited,
-                [("outlet", "outlet"), ("title", "title"), ("agency", "agency"), ("passages", "passages"),
-                 ("copied_chars", "characters"), ("share", "share of text")],  # fmt: skip
+                [
+                    ("outlet", "outlet"),
+                    ("title", "title"),
+                    ("agency", "agency"),
+                    ("passages", "passages"),
+                    ("copied_chars", "characters"),
+                    ("share", "share of text"),
+                ],
                 {"passages", "copied_chars"},
             ),
         ),
         timeline_section(data),
         _section(
             "Sources credited by each outlet",
-            "Every agency or outlet credited, by role: origin (their copy), reuse (pasted), cited, via (linked "
-            "as source), photo.",
+            "Every agency or outlet credited, by role: origin (their copy), reuse (pasted), cited, "
+            "via (linked as source), photo.",
             _table(
                 data.sources_by_outlet,
-                [("outlet", "outlet"), ("source", "source"), ("kind", "kind"), ("role", "role"),
-                 ("articles", "articles")],  # fmt: skip
+                [
+                    ("outlet", "outlet"),
+                    ("source", "source"),
+                    ("kind", "kind"),
+                    ("role", "role"),
+                    ("articles", "articles"),
+                ],
                 {"articles"},
             ),
         ),
@@ -480,8 +548,13 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
             "Inputs that could not be loaded; every run retries them.",
             _table(
                 data.open_failures,
-                [("origin", "origin"), ("source_ref", "input"), ("stage", "stage"), ("reason", "reason"),
-                 ("attempts", "attempts")],  # fmt: skip
+                [
+                    ("origin", "origin"),
+                    ("source_ref", "input"),
+                    ("stage", "stage"),
+                    ("reason", "reason"),
+                    ("attempts", "attempts"),
+                ],
                 {"attempts"},
             ),
         ),
@@ -490,9 +563,16 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
             "",
             _table(
                 data.runs,
-                [("started_at", "started (UTC)"), ("status", "status"), ("inputs_seen", "inputs"),
-                 ("articles_new", "new"), ("articles_updated", "updated"), ("articles_unchanged", "unchanged"),
-                 ("failures", "failed"), ("run_id", "run")],  # fmt: skip
+                [
+                    ("started_at", "started (UTC)"),
+                    ("status", "status"),
+                    ("inputs_seen", "inputs"),
+                    ("articles_new", "new"),
+                    ("articles_updated", "updated"),
+                    ("articles_unchanged", "unchanged"),
+                    ("failures", "failed"),
+                    ("run_id", "run"),
+                ],
                 {"inputs_seen", "articles_new", "articles_updated", "articles_unchanged", "failures"},
             ),
         ),

@@ -26,8 +26,9 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
         f"{result['updated']} updated, {result['unchanged']} unchanged, {result['failed']} failed"
     )
     console.print(
-        f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, [bold]{summary['outlets']}[/] outlets, "
-        f"[bold]{summary['stories']}[/] stories, [bold]{summary['open_failures']}[/] inputs failing"
+        f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, "
+        f"[bold]{summary['outlets']}[/] outlets, [bold]{summary['stories']}[/] stories, "
+        f"[bold]{summary['open_failures']}[/] inputs failing"
     )
     table = Table("source", "kind", "articles", "roles", title="Sources credited", title_justify="left")
     for row in summary["table"]:
@@ -63,10 +64,13 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
     """The report as terminal tables: totals, stories, agency coverage, wire share, uncredited copies."""
     console = console or Console()
     t = data.totals
-    scope = f"story [bold]{data.story['label']}[/] ({data.story['story_id']})" if data.story else "all articles"
+    scope = (
+        f"story [bold]{data.story['label']}[/] ({data.story['story_id']})" if data.story else "all articles"
+    )
     console.print(f"[bold]wiretrace report[/] of {data.db_path}: {scope}")
     console.print(
-        f"[bold]{t['articles']}[/] articles, [bold]{t['outlets']}[/] outlets, [bold]{t['stories']}[/] stories, "
+        f"[bold]{t['articles']}[/] articles, [bold]{t['outlets']}[/] known outlets, "
+        f"[bold]{t['stories']}[/] stories, "
         f"[bold]{t['agencies']}[/] agencies credited, [bold]{len(data.uncredited)}[/] uncredited copies, "
         f"[bold]{t['open_failures']}[/] inputs failing"
         + (f"; {t['first_day']} to {t['last_day']}" if t.get("first_day") else "")
@@ -74,8 +78,15 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
     _table(
         "Stories",
         data.stories,
-        [("label", "story"), ("articles", "articles"), ("outlets", "outlets"), ("first_outlet", "first outlet"),
-         ("first_seen", "first seen"), ("agencies", "agency copy"), ("story_id", "id")],  # fmt: skip
+        [
+            ("label", "story"),
+            ("articles", "articles"),
+            ("outlets", "outlets"),
+            ("first_outlet", "first outlet"),
+            ("first_seen", "first seen"),
+            ("agencies", "agency copy"),
+            ("story_id", "id"),
+        ],
         console,
     )
     per_agency: dict[str, dict] = {}
@@ -87,15 +98,24 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
     _table(
         "Agencies",
         sorted(per_agency.values(), key=lambda a: (-a["carried"] - a["cited"], a["agency"])),
-        [("agency", "agency"), ("carried", "articles with its copy"), ("cited", "articles citing it"),
-         ("days", "days")],  # fmt: skip
+        [
+            ("agency", "agency"),
+            ("carried", "articles with its copy"),
+            ("cited", "articles citing it"),
+            ("days", "days"),
+        ],
         console,
     )
     _table(
         "Wire share per outlet",
         [{**r, "pct": f"{(r['agency_share'] or 0) * 100:.1f}%"} for r in data.wire_share],
-        [("outlet", "outlet"), ("articles", "articles"), ("origin_articles", "agency-origin"),
-         ("reusing_articles", "pasting"), ("pct", "agency share")],  # fmt: skip
+        [
+            ("outlet", "outlet"),
+            ("articles", "articles"),
+            ("origin_articles", "agency-origin"),
+            ("reusing_articles", "pasting"),
+            ("pct", "agency share"),
+        ],
         console,
     )
     _table(
@@ -108,7 +128,12 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
         _table(
             f"Timeline of {data.timeline_story['label'] or data.timeline_story['story_id']}",
             data.timeline,
-            [("position", "#"), ("seen_at", "time (UTC)"), ("outlet", "outlet"), ("title", "title"),
-             ("sources", "credits")],  # fmt: skip
+            [
+                ("position", "#"),
+                ("seen_at", "time (UTC)"),
+                ("outlet", "outlet"),
+                ("title", "title"),
+                ("sources", "credits"),
+            ],
             console,
         )

@@ -214,11 +214,12 @@ def wait_flow_run(api_url: str, flow_run_id: str, timeout: float) -> dict:
 
 @contextlib.contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
-    # SIGTERM (systemd, docker stop, kill PID) must run the same clean-up as Ctrl-C.
+    # SIGTERM (systemd, docker stop, kill PID) must run the same clean-up as Ctrl-C; SIGINT too when a
+    # shell started us in the background, which makes Python inherit SIGINT as ignored.
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:

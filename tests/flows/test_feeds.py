@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -419,15 +418,6 @@ def test_the_shipped_feeds_yaml_is_valid():
     )
     assert topic.query.matches(None, seed)
     assert not topic.query.matches("Russia bans LinkedIn", "Roskomnadzor blocked LinkedIn in Russia.")
-
-
-def test_http_dates_in_the_past_are_ok_for_retry_after():
-    from transforms.feeds import parse_retry_after
-
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
-    assert parse_retry_after(format_datetime(moment - timedelta(hours=1), usegmt=True), moment) == timedelta(
-        0
-    )
 
 
 def test_a_429_with_a_short_retry_after_is_retried_in_the_same_run(server, con, tmp_path, corpus_dir):

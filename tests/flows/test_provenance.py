@@ -21,6 +21,8 @@ STATE = (
     "near_duplicate_signatures",
     "near_duplicate_bands",
     "story_terms",
+    "story_term_sets",
+    "story_term_df",
     "stories",
     "article_sources",
 )

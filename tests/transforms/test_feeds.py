@@ -194,6 +194,7 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert parse_retry_after("soon", NOW) is None
     assert parse_retry_after(None, NOW) is None
     assert parse_retry_after("99999999", NOW) == timedelta(days=7)
+    assert parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", NOW) == timedelta(0)  # a date in the past
 
 
 def test_next_poll_honours_retry_after_over_a_shorter_backoff():

@@ -108,3 +108,17 @@ def test_real_page_byline_outside_main_text(corpus_dir: Path) -> None:
     assert any(c.where == "byline" and c.text == "Von David Hutzler, dpa" for c in credits)
     thelocal = harvest_credits(_tree(corpus_dir, "thelocal.se.tattooed.html.gz"))
     assert Credit("AFP/The Local", "author_meta") in thelocal
+
+
+def test_datelines_outside_the_article_are_other_stories() -> None:
+    html = """<html><body><article><p>PARIS (AFP) - Le gouvernement a annoncé un plan.</p></article>
+    <div class="x"><p>WASHINGTON (AP) - Another story in an unmarked list.</p><p>© AP</p></div>
+    </body></html>"""
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert credits == (Credit("PARIS (AFP) - Le gouvernement a annoncé un plan.", "dateline"),)
+
+
+def test_pages_without_an_article_element_keep_their_datelines() -> None:
+    html = "<html><body><div><p>BERLIN (dpa) - Die Regierung will sparen.</p></div></body></html>"
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert credits == (Credit("BERLIN (dpa) - Die Regierung will sparen.", "dateline"),)

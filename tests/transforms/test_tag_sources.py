@@ -94,6 +94,13 @@ ORIGIN_FORMS = [
     ("AFP/The Local\nA Swede tattooed the epidemiologist's face on his arm.", "AFP", "AFP/The Local"),
     ("AFP\nEl entrenador argentino dio a conocer la lista.", "AFP", "AFP"),
     ("Die Daten stammen von der Regierung.\nFMW/Bloomberg", "Bloomberg", "FMW/Bloomberg"),
+    ("MOSCOW, November 18. /TASS/. Russia will respond in kind.", "TASS", "/TASS/"),
+    ("(CNN)President Donald Trump underwent a checkup on Saturday.", "CNN", "(CNN)"),
+    ("Hong Kong (CNN Business)A muddled view of the talks weighed on stocks.", "CNN", "(CNN Business)"),
+    ("ANKARA (AA) - Türkiye will host the talks next week.", "Anadolu", "ANKARA (AA) -"),
+    ("They were flown back to Amritsar on Wednesday. PTI", "PTI", "PTI"),
+    ("By ZEKE MILLER and JONATHAN LEMIRE Associated Press", "AP", "By ZEKE MILLER"),
+    ("Associated Press writers Alan Fram and Zeke Miller contributed to this report.", "AP", "writers"),
 ]
 
 CITED_FORMS = [
@@ -141,6 +148,13 @@ CITED_FORMS = [
         "Reuters News Agency reported",
     ),
     ("Earlier this week the regulator blocked Line, RIA reported.", "RIA Novosti", "RIA reported"),
+    ("Xinhua said 12 people died in the blast.", "Xinhua", "Xinhua said"),
+    ("The company did not respond when contacted by Reuters.", "Reuters", "contacted by Reuters"),
+    ("There were 26 cases between 2009 and 2018, reports Reuters.", "Reuters", "reports Reuters"),
+    ("« Nous restons », a déclaré à l'AFP un habitant.", "AFP", "déclaré à l'AFP"),
+    ("Nach Angaben der dpa wurden drei Menschen verletzt.", "dpa", "Nach Angaben der dpa"),
+    ("La cifra fue confirmada, informó la agencia EFE.", "EFE", "informó la agencia EFE"),
+    ("At least 12 people died, according to the Associated Press and Reuters.", "Reuters", "Reuters"),
 ]
 
 PHOTO_FORMS = [
@@ -180,6 +194,10 @@ TRAPS = [
     ("He worked for Bloomberg Businessweek Polska for five years.", "Bloomberg"),
     ("La Agencia Española de Protección de Datos abrió un expediente.", "EFE"),
     ("Reuters is a news agency owned by Thomson Reuters.", "Reuters"),
+    ("Bloomberg said he would not run again.", "Bloomberg"),
+    ("The Reuters/Ipsos poll showed a narrow lead.", "Reuters"),
+    ("The company, Thomson Reuters Corp, said profits rose.", "Reuters"),
+    ("From The New York Times to the CNN, all major outlets covered the bar.", "CNN"),
 ]
 
 
@@ -296,6 +314,34 @@ def test_a_custom_registry_is_used() -> None:
     )
     tags = tag_sources(Article(text="PARIS (W1) - Talks resumed. (AFP)"), registry)
     assert [(t.source, t.kind, t.role) for t in tags] == [("Wire One", "agency", "origin")]
+
+
+def test_two_agencies_in_one_dateline() -> None:
+    tags = _tags("Berlin (AFP/dpa) - Die Regierung will sparen.")
+    assert {(t.source, t.role) for t in tags} == {("AFP", "origin"), ("dpa", "origin")}
+
+
+def test_plural_article_makes_pension_funds() -> None:
+    tags = _tags("Según las AFP, los retiros afectan las pensiones.")
+    assert tags == ()
+
+
+def test_party_and_state_in_parentheses_is_not_a_dateline() -> None:
+    assert _tags("Randolfe Rodrigues (AP), líder da oposição, criticou o projeto.") == ()
+
+
+def test_cite_languages_keep_apa_to_german_texts() -> None:
+    english = tag_sources(Article(text="The effect is small, according to APA guidelines.", language="en"))
+    german = tag_sources(Article(text="Die Zahl stieg, wie die APA berichtete.", language="de"))
+    dateline = tag_sources(Article(text="VIENNA (APA) - The government resigned.", language="en"))
+    assert english == ()
+    assert _roles(german, "APA") == {"cited"}
+    assert _roles(dateline, "APA") == {"origin"}
+
+
+def test_agency_byline_in_a_city() -> None:
+    tags = tag_sources(Article(text="Text.", byline="Reuters in New York"))
+    assert [(t.source, t.role, t.evidence) for t in tags] == [("Reuters", "origin", "Reuters in New York")]
 
 
 def test_empty_article_has_no_tags() -> None:

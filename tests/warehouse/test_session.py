@@ -91,7 +91,7 @@ def test_a_full_wiretrace_run_lands_under_an_analyst_session(tmp_path: Path, see
         assert analyst.stdout.readline().strip() == "1"
         run = subprocess.run(
             [sys.executable, "-m", "wiretrace.cli", "run", "--seeds", str(seeds_dir), "--db", str(path)],
-            cwd=REPO,
+            cwd=tmp_path,  # not the checkout: its feeds.yaml would make the run poll real feeds
             env=env,
             capture_output=True,
             text=True,
@@ -116,8 +116,8 @@ HOLDER = """
     from datetime import UTC, datetime
     from warehouse.session import run_session
     with run_session(sys.argv[1]) as con:
-        con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('first', 'test', ?, 'completed')",
-                    [datetime.now(UTC)])
+        con.execute("INSERT INTO runs (run_id, flow, started_at, status) "
+                    "VALUES ('first', 'test', ?, 'completed')", [datetime.now(UTC)])
         print("holding", flush=True)
         sys.stdin.readline()
     print("published", flush=True)

@@ -45,12 +45,23 @@ CREATE TABLE near_duplicates (
     similarity      DOUBLE NOT NULL   -- estimated Jaccard similarity of their word 5-shingle sets (0.6..1)
 );
 
--- Index state for story grouping: every content word of each article (document frequencies are
--- counted here) with its weight in the article's keyword vector (top 40 terms, unit length).
+-- Index state for story grouping: each article's keyword vector (top 40 terms, unit length).
 CREATE TABLE story_terms (
     article_id  VARCHAR NOT NULL,    -- articles.article_id
     term        VARCHAR NOT NULL,    -- casefolded content word or name
-    weight      DOUBLE NOT NULL      -- TF-IDF weight in the keyword vector when grouped; 0: not among its top terms
+    weight      DOUBLE NOT NULL      -- its TF-IDF weight in the vector, as computed when the article was grouped
+);
+
+-- Index state for story grouping: every distinct content word of each article (to undo its counts).
+CREATE TABLE story_term_sets (
+    article_id  VARCHAR NOT NULL,    -- articles.article_id
+    terms       VARCHAR[] NOT NULL   -- its distinct casefolded content words and names
+);
+
+-- Index state for story grouping: document frequencies, kept up to date per batch (IDF weights).
+CREATE TABLE story_term_df (
+    term        VARCHAR PRIMARY KEY, -- a content word; the row with term '' counts the grouped articles
+    df          INTEGER NOT NULL     -- number of grouped articles containing it
 );
 
 -- Stories: articles reporting one event within 7 days of each other (articles.story_id points here).

@@ -1,0 +1,152 @@
+"""`wiretrace report`: terminal tables and a self-contained HTML report of a small known warehouse."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.report_queries import report_data
+from warehouse.session import run_session
+from wiretrace import cli
+from wiretrace.html_report import render
+
+DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# (article_id, outlet, title, hours after DAY, story)
+ARTICLES = [
+    ("a1", "Agence France-Presse", "Quake hits the coast", 0, "story-a1"),
+    ("a2", "Daily Planet", "Coast quake: what we know", 5, "story-a1"),
+    ("a3", "Morning Post", "Quake aftermath", 30, "story-a1"),
+    ("b1", "Daily Planet", "Rates rise <again> & again", 72, "story-b1"),
+]
+SOURCES = [
+    ("a1", "AFP", "agency", "origin", "PARIS (AFP) -"),
+    ("a2", "AFP", "agency", "reuse", "The quake struck at dawn"),
+    ("a3", "AFP", "agency", "cited", "AFP reported"),
+    ("b1", "Reuters", "agency", "cited", "Reuters said"),
+]
+
+
+def _build(path: Path) -> None:
+    with run_session(path) as con:
+        for article_id, outlet, title, hours, story in ARTICLES:
+            at = DAY + timedelta(hours=hours)
+            text = f"{title}. " + "The quake struck at dawn and people ran outside. " * 20
+            con.execute(
+                """INSERT INTO articles (article_id, outlet, title, published, published_at, published_date,
+                       language, text, word_count, content_hash, origin, source_ref, first_seen_at, updated_at,
+                       pipeline_version, story_id)
+                   VALUES (?, ?, ?, ?, ?, ?, 'en', ?, ?, ?, 'seed', ?, ?, ?, 'test', ?)""",
+                [
+                    article_id,
+                    outlet,
+                    title,
+                    at.isoformat(),
+                    at,
+                    at.date(),
+                    text,
+                    len(text.split()),
+                    f"hash-{article_id}",
+                    f"{article_id}.txt",
+                    at,
+                    at,
+                    story,
+                ],  # fmt: skip
+            )
+        for row in SOURCES:
+            con.execute("INSERT INTO article_sources VALUES (?, ?, ?, ?, ?, 0, 10)", list(row))
+        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [])")
+        con.execute(
+            """INSERT INTO stories VALUES
+               ('story-a1', 'Quake hits the coast', ?, ?, ['a1', 'a2', 'a3']),
+               ('story-b1', 'Rates rise', ?, ?, ['b1'])""",
+            [DAY, DAY + timedelta(hours=30), DAY + timedelta(hours=72), DAY + timedelta(hours=72)],
+        )
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, finished_at, status, articles_new, articles_updated) "
+            "VALUES ('run-1', 'wiretrace-run', ?, ?, 'completed', 4, 0)",
+            [DAY, DAY],
+        )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "wiretrace.duckdb"
+    _build(path)
+    return path
+
+
+def test_report_data_answers_the_report_questions(warehouse: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        data = report_data(con, str(warehouse))
+    finally:
+        con.close()
+    assert data.totals["articles"] == 4 and data.totals["outlets"] == 3 and data.totals["stories"] == 2
+    assert [s["story_id"] for s in data.stories] == ["story-a1", "story-b1"]
+    assert data.stories[0]["outlets"] == 3 and data.stories[0]["first_outlet"] == "Agence France-Presse"
+    assert [r["outlet"] for r in data.timeline] == ["Agence France-Presse", "Daily Planet", "Morning Post"]
+    assert [(u["outlet"], u["agency"]) for u in data.uncredited] == [("Daily Planet", "AFP")]
+    shares = {r["outlet"]: r["agency_share"] for r in data.wire_share}
+    assert (
+        shares["Agence France-Presse"] == 1.0
+        and 0 < shares["Daily Planet"] < 1
+        and shares["Morning Post"] == 0
+    )
+    afp = [r for r in data.agency_daily if r["agency"] == "AFP"]
+    assert sum(r["carried"] for r in afp) == 2 and sum(r["cited"] for r in afp) == 1
+
+
+def test_cli_report_writes_a_self_contained_html_report(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Quake hits the coast" in out and "Wire share per outlet" in out
+    page = (tmp_path / "wiretrace-report.html").read_text(encoding="utf-8")
+    # three charts, drawn inline
+    assert page.count("<svg") >= 3
+    for heading in ("Coverage over time per agency", "Outlets per story", "Wire share per outlet"):
+        assert heading in page
+    # nothing fetched from anywhere: no scripts, no external stylesheets, images or fonts
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "url(" not in page
+
+
+def test_cli_report_of_one_story(warehouse: Path, tmp_path: Path) -> None:
+    assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path), "--story", "story-b1"]) == 0
+    page = (tmp_path / "wiretrace-report-story-b1.html").read_text(encoding="utf-8")
+    assert "Rates rise" in page and "Coast quake" not in page
+    # text from the warehouse is escaped, not markup
+    assert "Rates rise &lt;again&gt; &amp; again" in page
+
+
+def test_cli_report_says_what_is_wrong(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["report", "--db", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path)]) == 2
+    assert "run `wiretrace run` first" in capsys.readouterr().err
+    assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path), "--story", "story-x"]) == 2
+    assert "no story 'story-x'" in capsys.readouterr().err
+
+
+def test_report_reads_while_a_run_holds_the_warehouse(warehouse: Path, tmp_path: Path) -> None:
+    with run_session(warehouse, wait=1):
+        # the run works on its private copy: the published file stays readable
+        assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path)]) == 0
+
+
+def test_empty_warehouse_renders(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    with run_session(path):
+        pass
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        page = render(report_data(con, str(path)))
+    finally:
+        con.close()
+    assert "Nothing to plot yet" in page or "No article credits an agency yet" in page
