@@ -45,6 +45,7 @@ from transforms.feeds import (
     parse_feed_config,
     parse_retry_after,
 )
+from transforms.decode import charset_of
 from transforms.pipeline import article_id_for
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.topics import matching_topics
@@ -465,11 +466,13 @@ class PageOutcome:
 
 def _media_type(headers: dict[str, str]) -> tuple[str | None, str | None]:
     """(media type for RawDocument, error) from the Content-Type of a page."""
-    declared = headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = headers.get("content-type", "")
+    declared = content_type.split(";")[0].strip().lower()
     if not declared:
         return None, None  # the pipeline sniffs it from the bytes
     if declared in PAGE_TYPES:
-        return PAGE_TYPES[declared], None
+        charset = charset_of(content_type)  # decoding tries the server's charset before guessing
+        return PAGE_TYPES[declared] + (f"; charset={charset}" if charset else ""), None
     return None, f"not an article page: content type {declared}"
 
 

@@ -71,8 +71,18 @@ def sniff_media_type(name: str, data: bytes, declared: str | None = None) -> str
     return "text/html" if _HTML_START.match(data[:2048].lstrip(b"\xef\xbb\xbf")) else "text/plain"
 
 
-def decode_bytes(data: bytes, media_type: str) -> tuple[str, str]:
-    """The text and the encoding it was read with; DecodeError for binary or unreadable data."""
+def charset_of(content_type: str | None) -> str | None:
+    """'text/html; charset=ISO-8859-1' -> 'iso-8859-1'."""
+    found = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type or "", re.I)
+    return found.group(1).lower() if found else None
+
+
+def decode_bytes(data: bytes, media_type: str, charset: str | None = None) -> tuple[str, str]:
+    """The text and the encoding it was read with; DecodeError for binary or unreadable data.
+
+    Order: byte-order mark, UTF-8, the charset the server declared, the page's meta charset,
+    then detection.
+    """
     if not data.strip():
         raise DecodeError("empty file" if not data else "empty file (whitespace only)")
     for magic, what in _MAGIC.items():
@@ -89,12 +99,14 @@ def decode_bytes(data: bytes, media_type: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if media_type == "text/html" and (declared := _META_CHARSET.search(head)):
-        name = declared.group(1).decode("ascii", "replace").lower()
+    declared = [charset] if charset else []
+    if media_type == "text/html" and (meta := _META_CHARSET.search(head)):
+        declared.append(meta.group(1).decode("ascii", "replace").lower())
+    for name in declared:
         try:
             return data.decode(name), name
         except (LookupError, UnicodeDecodeError):
-            pass
+            continue
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise DecodeError("not text in any known encoding")

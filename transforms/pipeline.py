@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from transforms.dates import normalize_date
-from transforms.decode import DecodeError, decode_bytes, gunzip, sniff_media_type, too_large
+from transforms.decode import DecodeError, charset_of, decode_bytes, gunzip, sniff_media_type, too_large
 from transforms.html import NoArticleError, extract_html
 from transforms.language import detect_language
 from transforms.outlet import resolve_outlet
@@ -42,7 +42,7 @@ def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_bytes)
     media_type = sniff_media_type(raw.source_ref, data, raw.media_type)
-    text, encoding = decode_bytes(data, media_type)
+    text, encoding = decode_bytes(data, media_type, charset_of(raw.media_type))
     return text, media_type, encoding
 
 

@@ -24,7 +24,7 @@ class RawDocument:
     url: str | None = None
     outlet: str | None = None  # from a manifest or the feed's config
     published: str | None = None  # as given by a manifest or feed entry
-    media_type: str | None = None  # 'text/html' / 'text/plain'; None: decide from name and bytes
+    media_type: str | None = None  # 'text/html' / 'text/plain' (+ '; charset=...'); None: from name and bytes
     title: str | None = None  # a feed entry's title, used when the page has none
     topics: tuple[str, ...] = ()  # topics it is already known to match (when re-tagging a stored article)
 

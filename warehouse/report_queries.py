@@ -138,13 +138,13 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
         scope,
     )
     if story_id:
-        # wire_share is per outlet over all articles; for one story, the same measure over its articles.
+        # wire_share is per outlet over all articles; for one story, its articles' shares weighted by length.
         wire = _dicts(
             con,
             """SELECT outlet, count(*) AS articles,
                       count(*) FILTER (WHERE len(origin_agencies) > 0) AS origin_articles,
                       count(*) FILTER (WHERE len(origin_agencies) = 0 AND wire_share > 0) AS reusing_articles,
-                      round(avg(wire_share), 4) AS agency_share
+                      round(sum(wire_share * word_count) / nullif(sum(word_count), 0), 4) AS agency_share
                FROM article_summary WHERE story_id = ? GROUP BY outlet
                ORDER BY agency_share DESC, outlet""",
             [story_id],

@@ -187,9 +187,10 @@ def _adopt_published(files: WarehouseFiles) -> str:
 
 def publish(files: WarehouseFiles) -> None:
     """Copy the (closed, checkpointed) working copy over the published file, atomically."""
-    if _wal(files.work).exists():
+    wal = _wal(files.work)
+    if wal.exists() and wal.stat().st_size > 0:
         # Rows would be missing from the copy; better not to publish at all.
-        raise RuntimeError(f"{_wal(files.work)} still exists after the checkpoint; not publishing")
+        raise RuntimeError(f"{wal} still holds changes after the checkpoint; not publishing")
     tmp = files.published.parent / f".{files.published.name}.publish-{os.getpid()}.tmp"
     try:
         shutil.copyfile(files.work, tmp)

@@ -2,7 +2,7 @@ import gzip
 
 import pytest
 
-from transforms.decode import DecodeError, decode_bytes, gunzip, sniff_media_type
+from transforms.decode import DecodeError, charset_of, decode_bytes, gunzip, sniff_media_type
 
 
 def test_windows_1252_text_is_read_not_mangled():
@@ -57,3 +57,12 @@ def test_media_type_from_declaration_name_then_bytes():
     assert sniff_media_type("notes.txt", b"<html>") == "text/plain"
     assert sniff_media_type("noext", b"\xef\xbb\xbf<!DOCTYPE html><html>") == "text/html"
     assert sniff_media_type("noext", b"Just words.") == "text/plain"
+
+
+def test_the_servers_declared_charset_comes_before_detection():
+    original = "Zürich: Müller grüßt"
+    assert charset_of('text/html; charset="ISO-8859-1"') == "iso-8859-1"
+    assert charset_of("text/html") is None
+    assert decode_bytes(original.encode("latin-1"), "text/plain", "iso-8859-1") == (original, "iso-8859-1")
+    # A wrong declaration does not win over bytes that are valid UTF-8.
+    assert decode_bytes(original.encode("utf-8"), "text/plain", "iso-8859-1") == (original, "utf-8")
