@@ -36,9 +36,9 @@ def _build(path: Path) -> None:
             at = DAY + timedelta(hours=hours)
             text = f"{title}. " + "The quake struck at dawn and people ran outside. " * 20
             con.execute(
-                """INSERT INTO articles (article_id, outlet, title, published, published_at, published_date,
-                       language, text, word_count, content_hash, origin, source_ref, first_seen_at, updated_at,
-                       pipeline_version, story_id)
+                """INSERT INTO articles (article_id, outlet, title, published, published_at,
+                       published_date, language, text, word_count, content_hash, origin, source_ref,
+                       first_seen_at, updated_at, pipeline_version, story_id)
                    VALUES (?, ?, ?, ?, ?, ?, 'en', ?, ?, ?, 'seed', ?, ?, ?, 'test', ?)""",
                 [
                     article_id,
@@ -54,7 +54,7 @@ def _build(path: Path) -> None:
                     at,
                     at,
                     story,
-                ],  # fmt: skip
+                ],
             )
         for row in SOURCES:
             con.execute("INSERT INTO article_sources VALUES (?, ?, ?, ?, ?, 0, 10)", list(row))
@@ -66,8 +66,8 @@ def _build(path: Path) -> None:
             [DAY, DAY + timedelta(hours=30), DAY + timedelta(hours=72), DAY + timedelta(hours=72)],
         )
         con.execute(
-            "INSERT INTO runs (run_id, flow, started_at, finished_at, status, articles_new, articles_updated) "
-            "VALUES ('run-1', 'wiretrace-run', ?, ?, 'completed', 4, 0)",
+            "INSERT INTO runs (run_id, flow, started_at, finished_at, status, articles_new, "
+            "articles_updated) VALUES ('run-1', 'wiretrace-run', ?, ?, 'completed', 4, 0)",
             [DAY, DAY],
         )
 
