@@ -18,6 +18,8 @@ run: setup
 	$(BIN)/wiretrace run
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: setup
@@ -37,4 +39,4 @@ serve: setup
 	$(BIN)/wiretrace serve $(SERVE_ARGS)
 
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.duckdb.wal
+	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*

@@ -216,13 +216,18 @@ def main() -> None:
         # the language model load once per worker process in production, not once per page.
         _run_chunk(fn, pages[:WARM_UP_PAGES])
         rows[name] = aeb_scores(fn, processes=args.processes, pages=pages)
-    print(f"{'extractor':<22}{'F1':>7}{'prec':>8}{'recall':>8}{'F1 (README)':>13}{'CPU s/page':>12}{'wall s':>8}")
+    print(
+        f"{'extractor':<22}{'F1':>7}{'prec':>8}{'recall':>8}{'F1 (README)':>13}"
+        f"{'CPU s/page':>12}{'wall s':>8}"
+    )
     for name, r in rows.items():
         print(
             f"{name:<22}{r['f1']:>7.4f}{r['precision']:>8.4f}{r['recall']:>8.4f}{r['f1_readme']:>13.4f}"
             f"{r['cpu_seconds_per_page']:>12.4f}{r['wall_seconds']:>8.1f}"
         )
-    print("F1: the benchmark's evaluate.py metric; F1 (README): per-page F1 of lower-cased whitespace shingles")
+    print(
+        "F1: the benchmark's evaluate.py metric; F1 (README): per-page F1 of lower-cased whitespace shingles"
+    )
     cpu = {name: r["cpu_seconds_per_page"] for name, r in rows.items()}
     base = cpu["trafilatura default"]
     print(

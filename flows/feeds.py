@@ -31,6 +31,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
 
 from flows.tasks import chunks, extract_and_tag, load_batch, now
+from transforms.decode import charset_of
 from transforms.feeds import (
     FeedConfig,
     FeedConfigError,
@@ -45,7 +46,6 @@ from transforms.feeds import (
     parse_feed_config,
     parse_retry_after,
 )
-from transforms.decode import charset_of
 from transforms.pipeline import article_id_for
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.topics import matching_topics

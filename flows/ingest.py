@@ -9,14 +9,15 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
 from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
 from warehouse import db
-from warehouse.session import run_session
+from warehouse.session import WarehouseBusy, run_session
 from wiretrace.config import SETTINGS, Settings
 
 FLOW_NAME = "wiretrace-run"
@@ -26,8 +27,8 @@ COUNTS = ("inputs", "new", "updated", "unchanged", "failed")
 def run_name() -> str:
     """'seeds-seeds+feeds-feeds.yaml': what the run reads, as the Prefect UI lists it."""
     params = flow_run.parameters
-    parts = [f"{kind}-{Path(params[key]).name}" for kind, key in (("seeds", "seeds_dir"), ("feeds", "feeds_file"))
-             if params.get(key)]  # fmt: skip
+    inputs = (("seeds", "seeds_dir"), ("feeds", "feeds_file"))
+    parts = [f"{kind}-{Path(params[key]).name}" for kind, key in inputs if params.get(key)]
     return "+".join(parts) or "nothing-to-read"
 
 
@@ -50,20 +51,30 @@ def wiretrace_run(
     feeds_file: str | None = None,
     db_path: str = "warehouse/wiretrace.duckdb",
     force: bool = False,
-) -> dict:
+) -> dict | State:
     """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise."""
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
     totals = dict.fromkeys(COUNTS, 0)
     loaded: list[str] = []
-    with run_session(db_path) as con, worker_pool(settings) as pool:
+    with contextlib.ExitStack() as stack:
+        try:
+            con = stack.enter_context(run_session(db_path))
+        except WarehouseBusy as busy:
+            # Another run kept the warehouse past the wait: end "Skipped" (completed), nothing written.
+            get_run_logger().warning("skipped: %s", busy)
+            skipped = {"run_id": run_id, **totals, "skipped": str(busy), "summary": None}
+            return Completed(name="Skipped", message=str(busy), data=skipped)
+        pool = stack.enter_context(worker_pool(settings))
         db.mark_crashed_runs(con, now())
         db.start_run(con, run_id, FLOW_NAME, now())
         try:
             seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
             stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
-            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
+            feeds = (
+                ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
+            )
             for part in (seeds, stored, feeds):
                 loaded += part.get("loaded_ids", [])
                 for key in COUNTS:

@@ -84,7 +84,9 @@ def select_changed(
         return docs, 0
     loaded = db.loaded_versions(con, "seed")
     todo = [d for d in docs if loaded.get(d.source_ref) != (content_hash(d.data), version)]
-    get_run_logger().info("%d inputs to process, %d unchanged since the last run", len(todo), len(docs) - len(todo))
+    get_run_logger().info(
+        "%d inputs to process, %d unchanged since the last run", len(todo), len(docs) - len(todo)
+    )
     return todo, len(docs) - len(todo)
 
 

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import duckdb
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NONE
 
 import transforms
@@ -69,12 +74,24 @@ def process_and_load(
 ) -> dict:
     """Extract, tag and load documents batch by batch; counts and the ids loaded."""
     counts: dict = {"new": 0, "updated": 0, "failed": 0, "loaded_ids": []}
-    for batch in chunks(docs, settings.batch_size):
+    batches = list(chunks(docs, settings.batch_size))
+    if len(batches) > 1:  # how far a long run is, on the run's page and the Artifacts page
+        progress = create_progress_artifact(
+            0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
+        )
+    for number, batch in enumerate(batches, 1):
         outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version)
         counts["loaded_ids"] += outcome.loaded
         counts["new"] += outcome.new
         counts["updated"] += outcome.updated
         counts["failed"] += outcome.failed
+        if len(batches) > 1:
+            update_progress_artifact(
+                progress,
+                100 * number / len(batches),
+                description=f"batch {number} of {len(batches)}: {counts['new']} new, "
+                f"{counts['updated']} updated, {counts['failed']} failed",
+            )
     return counts
 
 
@@ -165,6 +182,8 @@ def find_reuse_and_stories(con: duckdb.DuckDBPyConnection, article_ids: list[str
 @task(name="publish-summary", cache_policy=NONE)
 def publish_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     report = summary.run_summary(con, run_id)
-    create_table_artifact(key="run-summary", table=report["table"], description="Articles per source and role")
+    create_table_artifact(
+        key="run-summary", table=report["table"], description="Articles per source and role"
+    )
     create_markdown_artifact(key="run-summary-text", markdown=report["markdown"], description="wiretrace run")
     return report

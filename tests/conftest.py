@@ -66,7 +66,9 @@ def seed_gold() -> dict[str, dict]:
 TEXT_ROLES = {"origin", "cited", "via", "reuse"}
 
 
-def source_problems(tags: list[tuple[str, str]], expected: dict[str, list[str]], with_reuse: bool) -> list[str]:
+def source_problems(
+    tags: list[tuple[str, str]], expected: dict[str, list[str]], with_reuse: bool
+) -> list[str]:
     """What is wrong with (source, role) tags against a gold `sources` map.
 
     Each listed source needs one of its roles; a text role (origin, cited, via, reuse) is
@@ -80,7 +82,9 @@ def source_problems(tags: list[tuple[str, str]], expected: dict[str, list[str]],
     for source, roles in expected.items():
         wanted = set(roles) if with_reuse else set(roles) - {"reuse"}
         if wanted and not wanted & found.get(source, set()):
-            problems.append(f"{source}: expected one of {sorted(wanted)}, found {sorted(found.get(source, []))}")
+            problems.append(
+                f"{source}: expected one of {sorted(wanted)}, found {sorted(found.get(source, []))}"
+            )
     for source, roles in found.items():
         wrong = (roles & TEXT_ROLES) - set(expected.get(source, []))
         if wrong:

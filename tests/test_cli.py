@@ -46,7 +46,9 @@ def test_tag_reads_gzip_html_and_takes_url_and_manifest(tmp_path, corpus_dir):
     page = tmp_path / "page.html.gz"
     page.write_bytes((corpus_dir / "aeb" / "html" / f"{page_id}.html.gz").read_bytes())
     (tmp_path / "manifest.csv").write_text("file,outlet,published\npage.html.gz,Test Outlet,2019-01-02\n")
-    done = run_cli("tag", "--json", "--url", gold["url"], "--manifest", str(tmp_path / "manifest.csv"), str(page))
+    done = run_cli(
+        "tag", "--json", "--url", gold["url"], "--manifest", str(tmp_path / "manifest.csv"), str(page)
+    )
     assert done.returncode == 0, done.stderr
     (item,) = json.loads(done.stdout)
     assert item["url"] == gold["url"]

@@ -90,7 +90,9 @@ def process(
     )
 
 
-def process_batch(raws: Sequence[RawDocument], max_bytes: int = DEFAULT_MAX_BYTES) -> list[TaggedArticle | Failure]:
+def process_batch(
+    raws: Sequence[RawDocument], max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[TaggedArticle | Failure]:
     """process() over a batch, in order: the unit of work of one worker process."""
     registry = load_registry()
     return [process(raw, registry, max_bytes) for raw in raws]

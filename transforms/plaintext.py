@@ -99,15 +99,19 @@ def clean_plaintext(text: str) -> Article:
         published = normalize_date(head["date"])
         units[0] = head["rest"].strip()
 
-    body_start = next((i for i, u in enumerate(units) if _is_paragraph(u) and not _match(pats.caption, u)), None)
-    header, body = (units[:body_start], units[body_start:]) if body_start is not None else (units[:1], units[1:])
+    body_start = next(
+        (i for i, u in enumerate(units) if _is_paragraph(u) and not _match(pats.caption, u)), None
+    )
+    header, body = (
+        (units[:body_start], units[body_start:]) if body_start is not None else (units[:1], units[1:])
+    )
 
     for line in header:
         if _match(pats.caption, line):
             credits.append(Credit(line, "caption"))
         elif _match(pats.credit_line, line):
             credits.append(Credit(line, "credit_line"))
-        elif _match(pats.drop_line, line) or _match(pats.breadcrumb, line) and title is None:
+        elif _match(pats.drop_line, line) or (_match(pats.breadcrumb, line) and title is None):
             continue
         elif date := _match(pats.date_line, line):
             published = published or normalize_date(date.groupdict().get("date") or line)

@@ -48,7 +48,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
                checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
     )
-    applied = {v: (n, c) for v, n, c in con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()}
+    applied = {
+        v: (n, c)
+        for v, n, c in con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
+    }
     done = []
     for file in migration_files():
         version = int(file.name[:3])
@@ -96,7 +99,11 @@ def mark_crashed_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, counts: dict[str, int], status: str = "completed"
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    now: datetime,
+    counts: dict[str, int],
+    status: str = "completed",
 ) -> None:
     con.execute(
         """UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
@@ -142,7 +149,11 @@ def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequ
     ).fetchall()
     names = ("origin", "source_ref", "url", "outlet", "published", "title", "topics", "media_type", "data")
     return [
-        {**dict(zip(names, row, strict=True)), "data": gzip.decompress(row[-1]), "topics": tuple(row[6] or ())}
+        {
+            **dict(zip(names, row, strict=True)),
+            "data": gzip.decompress(row[-1]),
+            "topics": tuple(row[6] or ()),
+        }
         for row in rows
     ]
 
@@ -312,7 +323,8 @@ def resolve_failures(
         return
     con.execute(
         """UPDATE ingest_failures SET resolved_at = ?
-           WHERE origin = ? AND severity = 'error' AND resolved_at IS NULL AND list_contains(?, source_ref)""",
+           WHERE origin = ? AND severity = 'error' AND resolved_at IS NULL
+             AND list_contains(?, source_ref)""",
         [now, origin, list(source_refs)],
     )
 
@@ -321,6 +333,7 @@ def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Seq
     """Drop old warnings of inputs re-read in this batch (a re-read records its warnings afresh)."""
     if source_refs:
         con.execute(
-            "DELETE FROM ingest_failures WHERE origin = ? AND severity = 'warning' AND list_contains(?, source_ref)",
+            """DELETE FROM ingest_failures
+               WHERE origin = ? AND severity = 'warning' AND list_contains(?, source_ref)""",
             [origin, list(source_refs)],
         )

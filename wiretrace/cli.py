@@ -27,7 +27,14 @@ def _article_json(file: str, result) -> dict:
         "language": a.language,
         "text": a.text,
         "sources": [
-            {"source": s.source, "kind": s.kind, "role": s.role, "evidence": s.evidence, "start": s.start, "end": s.end}
+            {
+                "source": s.source,
+                "kind": s.kind,
+                "role": s.role,
+                "evidence": s.evidence,
+                "start": s.start,
+                "end": s.end,
+            }
             for s in result.sources
         ],
     }
@@ -106,7 +113,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.ingest import wiretrace_run
     from wiretrace.report import print_summary
 
-    result = wiretrace_run(seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force)
+    result = wiretrace_run(
+        seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force
+    )
     print_summary(result, args.db)
     return 0
 

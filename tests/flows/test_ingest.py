@@ -22,7 +22,9 @@ STABLE_COLUMNS = {
 
 def snapshot(path: Path, columns: dict[str, str] = STABLE_COLUMNS) -> dict[str, list]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return {t: sorted(map(repr, con.execute(f"SELECT {c} FROM {t}").fetchall())) for t, c in columns.items()}
+        return {
+            t: sorted(map(repr, con.execute(f"SELECT {c} FROM {t}").fetchall())) for t, c in columns.items()
+        }
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,12 @@ def test_seed_run_loads_every_seed_tagged_as_the_gold_says(seed_warehouse, seed_
         assert sorted(r[0] for r in rows) == sorted(p.name for p in SEEDS.glob("*.txt"))
         for ref, article_id, title, byline, published, text, origin in rows:
             gold = seed_gold[ref]
-            assert (title, byline, published, origin) == (gold["title"], gold["byline"], gold["published"], "seed")
+            assert (title, byline, published, origin) == (
+                gold["title"],
+                gold["byline"],
+                gold["published"],
+                "seed",
+            )
             assert all(p in text for p in gold["body_must_contain"])
             assert not any(p in text for p in gold["body_must_not_contain"])
             tags = con.execute(
@@ -120,7 +127,10 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(tmp_path):
     assert loaded == {"good.txt", "windows.txt"}
     assert failures["empty.txt"] == ("decode", "error", "empty file")
     assert failures["photo.txt"] == ("decode", "error", "binary file: looks like a PNG image")
-    assert failures["huge.txt"][:2] == ("read", "error") and failures["huge.txt"][2] == "too large: 50.0 MB (50,000,000 bytes), the limit is 10.0 MB"
+    assert (
+        failures["huge.txt"][:2] == ("read", "error")
+        and failures["huge.txt"][2] == "too large: 50.0 MB (50,000,000 bytes), the limit is 10.0 MB"
+    )
     assert failures["nav.html"][:2] == ("extract", "error")
     assert failures["windows.txt"] == ("decode", "warning", "not UTF-8: read as cp1252")
     assert status == ("completed", 4)
@@ -137,7 +147,8 @@ def test_a_later_run_retries_what_failed(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         rows = dict(
             con.execute(
-                "SELECT source_ref, (attempts, resolved_at IS NOT NULL) FROM ingest_failures WHERE severity = 'error'"
+                """SELECT source_ref, (attempts, resolved_at IS NOT NULL)
+                   FROM ingest_failures WHERE severity = 'error'"""
             ).fetchall()
         )
         open_refs = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
@@ -182,7 +193,9 @@ def test_manifest_gives_url_outlet_and_date(tmp_path):
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert result["new"] == 1
     with duckdb.connect(str(path), read_only=True) as con:
-        row = con.execute("SELECT url, outlet, published, published_date, source_ref FROM articles").fetchone()
+        row = con.execute(
+            "SELECT url, outlet, published, published_date, source_ref FROM articles"
+        ).fetchone()
     assert row[0] == "https://www.example.com/wechat?x=1"
     assert row[1] == "example.com"
     assert row[2] == "2017-05-06T09:00:00+08:00"

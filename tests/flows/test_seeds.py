@@ -10,7 +10,12 @@ def test_reads_every_file_but_hidden_ones_and_the_manifest(tmp_path):
     docs, failures = read_seed_dir(tmp_path, max_bytes=1_000_000)
     assert failures == []
     (doc,) = docs
-    assert (doc.source_ref, doc.url, doc.outlet, doc.origin) == ("sub/a.txt", "https://x.test/a", "X Daily", "seed")
+    assert (doc.source_ref, doc.url, doc.outlet, doc.origin) == (
+        "sub/a.txt",
+        "https://x.test/a",
+        "X Daily",
+        "seed",
+    )
 
 
 def test_a_broken_manifest_is_a_failure_not_a_crash(tmp_path):

@@ -77,7 +77,9 @@ def test_hard_wrapped_paragraphs_are_joined():
     article = clean_plaintext(text)
     assert article.title == "Storm hits coast"
     assert article.byline == "Jane Roe"
-    assert article.text.startswith("The storm reached the coast on Monday night, bringing winds of more than 150")
+    assert article.text.startswith(
+        "The storm reached the coast on Monday night, bringing winds of more than 150"
+    )
 
 
 @pytest.mark.parametrize(
