@@ -108,6 +108,26 @@ def retag_stored(
     return {"inputs": 0, **process_and_load(con, stale, run_id, version, pool, settings)}
 
 
+def run_in_pool(
+    parts: Sequence[Sequence[RawDocument]], pool: ProcessPoolExecutor, max_bytes: int
+) -> list[TaggedArticle | Failure]:
+    """process_batch over parts in the pool, in order; this process works too.
+
+    While the workers start (importing trafilatura takes a second or more), and whenever parts
+    are still waiting, this process takes them from the back of the queue instead of idling.
+    """
+    futures = [pool.submit(process_batch, part, max_bytes) for part in parts]
+    outputs: list[list | None] = [None] * len(parts)
+    for i in reversed(range(len(parts))):
+        if futures[i].cancel():  # no worker has taken it yet
+            outputs[i] = process_batch(parts[i], max_bytes)
+    return [
+        result
+        for i, out in enumerate(outputs)
+        for result in (out if out is not None else futures[i].result())
+    ]
+
+
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
     batch: Sequence[RawDocument], pool: ProcessPoolExecutor | None, settings: Settings
@@ -116,11 +136,10 @@ def extract_and_tag(
     if pool is None or len(batch) < settings.pool_threshold:
         results = process_batch(batch, settings.max_document_bytes)
     else:
-        # A few parts per worker, so one slow page does not leave a core idle.
-        size = -(-len(batch) // (settings.workers * 4))
+        # Small parts, so that no core idles behind one slow page.
+        size = max(1, min(8, len(batch) // (settings.workers * 4)))
         parts = [batch[i : i + size] for i in range(0, len(batch), size)]
-        outputs = pool.map(process_batch, parts, [settings.max_document_bytes] * len(parts))
-        results = [result for part in outputs for result in part]
+        results = run_in_pool(parts, pool, settings.max_document_bytes)
     failed = sum(isinstance(r, Failure) for r in results)
     get_run_logger().info("extracted and tagged %d articles, %d failed", len(results) - failed, failed)
     return results

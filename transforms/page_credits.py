@@ -9,6 +9,7 @@ site's footer or from other articles (sidebars, teasers, related links) is label
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -145,23 +146,26 @@ def _text(el: lxml.html.HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
-def _kind(el: lxml.html.HtmlElement) -> str | None:
-    """What a credit-holding element holds, judged by its tag and attributes."""
-    tag = el.tag
-    attrs = _attrs(el)
+@functools.lru_cache(maxsize=8192)
+def _hint_kind(tag: str, attrs: str, rel_author: bool) -> str | None:
+    """What an element's tag and attributes say it holds; pages repeat a few class strings a lot."""
     if tag == "figcaption" or (attrs and _CAPTION_HINT.search(attrs)):
-        if (
-            attrs
-            and _COPYRIGHT_HINT.search(attrs)
-            and not any(a.tag in ("figure", "figcaption") for a in el.iterancestors())
-        ):
-            return "copyright"
-        return "caption"
-    if tag in ("address", "byline", "author", "dateline") or el.get("rel") == "author":
+        return "copyright?" if attrs and _COPYRIGHT_HINT.search(attrs) else "caption"
+    if tag in ("address", "byline", "author", "dateline") or rel_author:
         return "byline"
     if attrs and _BYLINE_HINT.search(attrs):
         return "byline"
     return None
+
+
+def _kind(el: lxml.html.HtmlElement) -> str | None:
+    """What a credit-holding element holds, judged by its tag and attributes."""
+    kind = _hint_kind(el.tag, _attrs(el), el.get("rel") == "author")
+    if kind == "copyright?":
+        # A copyright class inside a figure is the picture's credit.
+        inside_figure = any(a.tag in ("figure", "figcaption") for a in el.iterancestors())
+        return "caption" if inside_figure else "copyright"
+    return kind
 
 
 def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
