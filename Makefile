@@ -31,7 +31,11 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 bench: setup
+	$(BIN)/python benchmarks/extraction_quality.py
+	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/extraction_speed.py
+	$(BIN)/python benchmarks/feed_polling.py
+	$(BIN)/python benchmarks/provenance.py --sizes 10000 100000 --warehouse 10000
 
 # Scheduled mode: local Prefect server (UI on http://127.0.0.1:4200), work pool, the deployments of
 # prefect.yaml and a worker, until Ctrl-C (which stops them all). Options: `wiretrace serve --help`.
