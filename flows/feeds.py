@@ -768,7 +768,9 @@ def ingest_feeds(
         "polled": len(outcomes),
         "not_modified": sum(o.status in ("not_modified", "unchanged") for o in outcomes),
         "entries_new": len(fresh),
+        "pages": totals["pages"],
         "matched": totals["matched"],
+        "feeds_failed": sum(o.status == "failed" for o in outcomes),
         "loaded_ids": loaded,
     }
     _logger().info(

@@ -86,4 +86,10 @@ def wiretrace_run(
         except BaseException:
             db.finish_run(con, run_id, now(), totals, status="crashed")
             raise
-    return {"run_id": run_id, **totals, "summary": report}
+    feed_counts = ("polled", "not_modified", "entries_new", "pages", "matched", "feeds_failed")
+    return {
+        "run_id": run_id,
+        **totals,
+        "summary": report,
+        "feeds": {key: feeds.get(key, 0) for key in feed_counts} if feeds_file else None,
+    }

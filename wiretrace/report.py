@@ -25,10 +25,17 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
         f"[bold]wiretrace run[/] {result['run_id']}: {result['inputs']} inputs, {result['new']} new, "
         f"{result['updated']} updated, {result['unchanged']} unchanged, {result['failed']} failed"
     )
+    if feeds := result.get("feeds"):
+        console.print(
+            f"feeds: {feeds['polled']} polled ({feeds['not_modified']} not modified, "
+            f"{feeds['feeds_failed']} failed), {feeds['entries_new']} new entries, {feeds['pages']} pages "
+            f"fetched, {feeds['matched']} matched a topic"
+        )
     console.print(
         f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, "
         f"[bold]{summary['outlets']}[/] outlets, [bold]{summary['stories']}[/] stories, "
         f"[bold]{summary['open_failures']}[/] inputs failing"
+        + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
     table = Table("source", "kind", "articles", "roles", title="Sources credited", title_justify="left")
     for row in summary["table"]:
