@@ -18,6 +18,16 @@ QUESTIONS_FILE = Path(__file__).parent / "questions.sql"
 _STORY_ORDER = "ORDER BY articles DESC, first_seen, story_id"
 
 
+# The columns of a story timeline as reports show them: (column, heading).
+TIMELINE_COLUMNS = (
+    ("position", "#"),
+    ("seen_at", "time (UTC)"),
+    ("outlet", "outlet"),
+    ("title", "title"),
+    ("sources", "credits"),
+)
+
+
 @dataclass(frozen=True)
 class Question:
     name: str

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from warehouse.report_queries import ReportData
+from warehouse.report_queries import TIMELINE_COLUMNS, ReportData
 
 # Okabe-Ito: distinguishable for the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -117,6 +117,36 @@ def _tick_label(value: float, percent: bool = False) -> str:
 # -- charts ---------------------------------------------------------------------------------------
 
 
+def _frame(
+    width: int, height: int, box: tuple[int, int, int, float], y_max: float, y_title: str
+) -> list[str]:
+    """The opening of a chart's SVG: grid lines with their labels, the x axis and the y title."""
+    left, right, top, plot_h = box
+    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{esc(y_title)}">']
+    for tick in _ticks(y_max):
+        y = top + plot_h - plot_h * tick / y_max
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        out.append(
+            f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>'
+        )
+    out.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
+    )
+    out.append(
+        f'<text class="muted" transform="translate(14 {top + plot_h / 2:.0f}) rotate(-90)" '
+        f'text-anchor="middle">{esc(y_title)}</text>'
+    )
+    return out
+
+
+def _legend(series: dict[str, list[float]]) -> str:
+    items = "".join(
+        f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{esc(name)}</span>'
+        for k, name in enumerate(series)
+    )
+    return f'<div class="legend">{items}</div>'
+
+
 def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str) -> str:
     """One line per series over categorical x positions (days); points carry a tooltip."""
     if not x_labels or not series:
@@ -133,16 +163,7 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str
     def y_at(v: float) -> float:
         return top + plot_h - plot_h * v / y_max
 
-    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{esc(y_title)}">']
-    for tick in _ticks(y_max):
-        y = y_at(tick)
-        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(
-            f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>'
-        )
-    out.append(
-        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
-    )
+    out = _frame(width, height, (left, right, top, plot_h), y_max, y_title)
     every = max(1, -(-n // 12))  # at most about 12 day labels
     for i, label in enumerate(x_labels):
         if i % every == 0 or i == n - 1:
@@ -151,10 +172,6 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str
                 f'<text class="muted" x="{x_at(i):.1f}" y="{top + plot_h + 18}" text-anchor="{anchor}">'
                 f"{esc(label)}</text>"
             )
-    out.append(
-        f'<text class="muted" transform="translate(14 {top + plot_h / 2:.0f}) rotate(-90)" '
-        f'text-anchor="middle">{esc(y_title)}</text>'
-    )
     for k, (name, values) in enumerate(series.items()):
         colour = PALETTE[k % len(PALETTE)]
         points = " ".join(f"{x_at(i):.1f},{y_at(v):.1f}" for i, v in enumerate(values))
@@ -167,11 +184,7 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str
                     f"<title>{esc(name)} · {esc(x_labels[i])}: {v:g} articles</title></circle>"
                 )
     out.append("</svg>")
-    legend = "".join(
-        f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{esc(name)}</span>'
-        for k, name in enumerate(series)
-    )
-    return "".join(out) + f'<div class="legend">{legend}</div>'
+    return "".join(out) + _legend(series)
 
 
 def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str) -> str:
@@ -190,20 +203,7 @@ def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: s
     def y_at(v: float) -> float:
         return top + plot_h - plot_h * v / y_max
 
-    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{esc(y_title)}">']
-    for tick in _ticks(y_max):
-        y = y_at(tick)
-        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(
-            f'<text class="muted" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(tick)}</text>'
-        )
-    out.append(
-        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
-    )
-    out.append(
-        f'<text class="muted" transform="translate(14 {top + plot_h / 2:.0f}) rotate(-90)" '
-        f'text-anchor="middle">{esc(y_title)}</text>'
-    )
+    out = _frame(width, height, (left, right, top, plot_h), y_max, y_title)
     every = max(1, -(-n // 12))
     for i, label in enumerate(x_labels):
         x = left + slot * i + (slot - col) / 2
@@ -224,11 +224,7 @@ def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: s
                 f'text-anchor="middle">{esc(label)}</text>'
             )
     out.append("</svg>")
-    legend = "".join(
-        f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{esc(name)}</span>'
-        for k, name in enumerate(series)
-    )
-    return "".join(out) + f'<div class="legend">{legend}</div>'
+    return "".join(out) + _legend(series)
 
 
 def bar_chart(
@@ -461,13 +457,7 @@ def timeline_section(data: ReportData) -> str:
         return ""
     table = _table(
         data.timeline,
-        [
-            ("position", "#"),
-            ("seen_at", "time (UTC)"),
-            ("outlet", "outlet"),
-            ("title", "title"),
-            ("sources", "credits"),
-        ],
+        list(TIMELINE_COLUMNS),
         {"position"},
     )
     which = "" if data.story else " (the biggest story; pick another with --story)"

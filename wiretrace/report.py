@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from warehouse.report_queries import ReportData
+from warehouse.report_queries import TIMELINE_COLUMNS, ReportData
 
 TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them all
 
@@ -135,12 +135,6 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
         _table(
             f"Timeline of {data.timeline_story['label'] or data.timeline_story['story_id']}",
             data.timeline,
-            [
-                ("position", "#"),
-                ("seen_at", "time (UTC)"),
-                ("outlet", "outlet"),
-                ("title", "title"),
-                ("sources", "credits"),
-            ],
+            list(TIMELINE_COLUMNS),
             console,
         )
