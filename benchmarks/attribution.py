@@ -7,7 +7,8 @@ Run from the repository root:  .venv/bin/python benchmarks/attribution.py [--ver
 (b) wrong text tags: an origin/cited/via tag for a (page, source) labelled only `none`/`photo`, or
     whose evidence overlaps a `none`/`photo` snippet;
 (c) tagging time against extraction time on attribution-dev and on the AEB pages;
-(d) the seed gold score (../shared/gold/seeds.json).
+(d) the seed gold score (../shared/gold/seeds.json);
+(e) the extraction F1 on the AEB pages, with the metric of benchmarks/extraction_quality.py.
 """
 
 from __future__ import annotations
@@ -158,13 +159,20 @@ def attribution_dev(verbose: bool) -> dict:
 
 
 def aeb_timing() -> dict:
+    """Extraction and tagging times on the AEB pages, and the extraction F1 against their gold text."""
+    from extraction_quality import page_counts, summarize  # the benchmark's own metric
+
+    gold = json.loads((AEB.parent / "ground-truth.json").read_text(encoding="utf-8"))
     t_extract = t_tag = 0.0
     pages = sorted(AEB.glob("*.html.gz"))
     failed = 0
     by_role: dict[str, int] = defaultdict(int)
+    counts = []
     for path in pages:
         article, seconds, _note = _extract(_read(path), None)
         t_extract += seconds
+        page_id = path.name.removesuffix(".html.gz")
+        counts.append(page_counts(gold[page_id]["articleBody"], article.text if article else ""))
         if article is None:
             failed += 1
             continue
@@ -172,7 +180,14 @@ def aeb_timing() -> dict:
         t_tag += seconds
         for t in tags:
             by_role[t.role] += 1
-    return {"pages": len(pages), "failed": failed, "t_extract": t_extract, "t_tag": t_tag, "by_role": by_role}
+    return {
+        "pages": len(pages),
+        "failed": failed,
+        "t_extract": t_extract,
+        "t_tag": t_tag,
+        "by_role": by_role,
+        "f1": summarize(counts)["f1"],
+    }
 
 
 def _seed_tags(name: str, raw: bytes) -> tuple[SourceTag, ...]:
@@ -254,6 +269,7 @@ def main() -> None:
     print(
         f"{'(d) seed gold checks passed':44} {f'{passed}/{checks} = {passed / checks:.0%}':>14} {'100%':>12}"
     )
+    print(f"{'(e) extraction F1 on AEB (evaluate.py metric)':44} {aeb['f1']:>14.4f} {'>= 0.96':>12}")
     print("-" * 72)
     print(f"AEB tags by role: {dict(sorted(aeb['by_role'].items()))}; extraction failures: {aeb['failed']}")
     for title, items in (
