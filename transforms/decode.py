@@ -32,6 +32,10 @@ _LATIN_CODE_PAGES = {
 }  # fmt: skip
 
 
+# Bytes that plain text does not hold (tab, newlines, form feed and carriage return are text).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
+
+
 class DecodeError(ValueError):
     """The bytes are not a text document we can read; the message says why."""
 
@@ -95,7 +99,7 @@ def decode_bytes(data: bytes, media_type: str, charset: str | None = None) -> tu
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
     head = data[:8192]
-    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) * 0.05:
+    if b"\x00" in head or len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) * 0.05:
         raise DecodeError("binary file: control bytes where text was expected")
     try:
         return data.decode("utf-8"), "utf-8"

@@ -76,7 +76,8 @@ def process(
         title=article.title or raw.title,
         published=article.published or normalize_date(raw.published),
         outlet=resolve_outlet(registry, raw.outlet, url, article.site_name),
-        language=detect_language(article.text, article.language),
+        # HTML extraction has already weighed the page's declaration against its text.
+        language=article.language or detect_language(article.text),
     )
     notes = () if encoding in _UTF8 else (f"not UTF-8: read as {encoding}",)
     return TaggedArticle(
