@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import duckdb
 import httpx
@@ -46,6 +45,7 @@ from transforms.feeds import (
     parse_feed_config,
     parse_retry_after,
 )
+from transforms.outlet import host_of
 from transforms.pipeline import article_id_for
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.topics import matching_topics
@@ -213,7 +213,7 @@ def _run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    return host_of(url) or ""
 
 
 # -- polling ------------------------------------------------------------------------------------
