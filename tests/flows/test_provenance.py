@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.provenance import update_provenance
+from tests.conftest import SEEDS
 from warehouse import db
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 BLOG, REWRITE, INDEPENDENT, AFP, DROID = "seed:004", "seed:001", "seed:002", "seed:003", "seed:000"
 STATE = (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import CORPUS, SEEDS
 from transforms.near_duplicates import (
     NUM_PERM,
     NearDuplicate,
@@ -20,8 +20,7 @@ from transforms.near_duplicates import (
     similarity,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-AEB = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "aeb" / "ground-truth.json"
+AEB = CORPUS / "aeb" / "ground-truth.json"
 
 
 def _seeds() -> dict[str, str]:

@@ -1,11 +1,8 @@
-from pathlib import Path
-
 import pytest
 
+from tests.conftest import SEEDS
 from transforms.dates import normalize_date
 from transforms.plaintext import clean_plaintext
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def seed(name_prefix: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import CORPUS, SEEDS
 from transforms import reuse
 from transforms.reuse import (
     FingerprintIndex,
@@ -23,7 +23,6 @@ from transforms.reuse import (
     reuse_tags,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # file names by content (the gold file numbers 001/004 the other way round)
 BLOG = "004_966d6d37cf684c64.txt"  # "Humans are social animals." pastes AFP and Droid Report text
 REWRITE = "001_88a8be11f5cd4cc1.txt"  # same facts in its own words
@@ -209,7 +208,7 @@ def test_same_outlet_shares_boilerplate_not_copy() -> None:
     assert orient(a, b) is None
 
 
-AEB = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "aeb" / "ground-truth.json"
+AEB = CORPUS / "aeb" / "ground-truth.json"
 
 
 @pytest.mark.skipif(not AEB.is_file(), reason="shared corpus not present")

@@ -6,10 +6,10 @@ import json
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import CORPUS, SEEDS
 from transforms.stories import (
     StoryDoc,
     StoryMember,
@@ -20,8 +20,7 @@ from transforms.stories import (
     within_window,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-AEB = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "aeb" / "ground-truth.json"
+AEB = CORPUS / "aeb" / "ground-truth.json"
 T0 = datetime(2017, 5, 6, tzinfo=UTC)
 SEEN = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
