@@ -67,25 +67,20 @@ def wiretrace_run(
             skipped = {"run_id": run_id, **totals, "skipped": str(busy), "summary": None}
             return Completed(name="Skipped", message=str(busy), data=skipped)
         pool = stack.enter_context(worker_pool(settings))
-        db.mark_crashed_runs(con, now())
+        # A failed run is never published and its working copy is thrown away (warehouse/session.py),
+        # so the runs table only ever holds completed runs; Prefect keeps the record of failures.
         db.start_run(con, run_id, FLOW_NAME, now())
-        try:
-            seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
-            stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
-            feeds = (
-                ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
-            )
-            for part in (seeds, stored, feeds):
-                loaded += part.get("loaded_ids", [])
-                for key in COUNTS:
-                    totals[key] += part.get(key, 0)
-            if loaded:
-                find_reuse_and_stories(con, loaded)
-            db.finish_run(con, run_id, now(), totals)
-            report = publish_summary(con, run_id)
-        except BaseException:
-            db.finish_run(con, run_id, now(), totals, status="crashed")
-            raise
+        seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
+        stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
+        feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
+        for part in (seeds, stored, feeds):
+            loaded += part.get("loaded_ids", [])
+            for key in COUNTS:
+                totals[key] += part.get(key, 0)
+        if loaded:
+            find_reuse_and_stories(con, loaded)
+        db.finish_run(con, run_id, now(), totals)
+        report = publish_summary(con, run_id)
     feed_counts = ("polled", "not_modified", "entries_new", "pages", "matched", "feeds_failed")
     return {
         "run_id": run_id,

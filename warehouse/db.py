@@ -93,25 +93,13 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datet
     )
 
 
-def mark_crashed_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
-    """Runs still 'running' when a new run starts died without finishing (one run at a time)."""
-    con.execute("UPDATE runs SET status = 'crashed', finished_at = ? WHERE status = 'running'", [now])
-
-
-def finish_run(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    now: datetime,
-    counts: dict[str, int],
-    status: str = "completed",
-) -> None:
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, counts: dict[str, int]) -> None:
     con.execute(
-        """UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, articles_new = ?,
+        """UPDATE runs SET finished_at = ?, status = 'completed', inputs_seen = ?, articles_new = ?,
                articles_updated = ?, articles_unchanged = ?, failures = ?
            WHERE run_id = ?""",
         [
             now,
-            status,
             counts.get("inputs", 0),
             counts.get("new", 0),
             counts.get("updated", 0),
