@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, State
 
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
 from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
+from flows.workers import start_fork_server, worker_pool
 from warehouse import db
 from warehouse.session import WarehouseBusy, run_session
-from wiretrace.config import SETTINGS, Settings
+from wiretrace.config import SETTINGS
 
 FLOW_NAME = "wiretrace-run"
 COUNTS = ("inputs", "new", "updated", "unchanged", "failed")
@@ -30,19 +29,6 @@ def run_name() -> str:
     inputs = (("seeds", "seeds_dir"), ("feeds", "feeds_file"))
     parts = [f"{kind}-{Path(params[key]).name}" for kind, key in inputs if params.get(key)]
     return "+".join(parts) or "nothing-to-read"
-
-
-@contextlib.contextmanager
-def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
-    """Processes for extraction and tagging; they start only when a batch is big enough to use them."""
-    if settings.workers < 2:
-        yield None
-        return
-    pool = ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 @flow(name=FLOW_NAME, flow_run_name=run_name, log_prints=True)
@@ -59,6 +45,7 @@ def wiretrace_run(
     totals = dict.fromkeys(COUNTS, 0)
     loaded: list[str] = []
     with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(worker_pool(settings))  # first: the workers warm up meanwhile
         try:
             con = stack.enter_context(run_session(db_path))
         except WarehouseBusy as busy:
@@ -66,7 +53,6 @@ def wiretrace_run(
             get_run_logger().warning("skipped: %s", busy)
             skipped = {"run_id": run_id, **totals, "skipped": str(busy), "summary": None}
             return Completed(name="Skipped", message=str(busy), data=skipped)
-        pool = stack.enter_context(worker_pool(settings))
         # A failed run is never published and its working copy is thrown away (warehouse/session.py),
         # so the runs table only ever holds completed runs; Prefect keeps the record of failures.
         db.start_run(con, run_id, FLOW_NAME, now())
@@ -88,3 +74,20 @@ def wiretrace_run(
         "summary": report,
         "feeds": {key: feeds.get(key, 0) for key in feed_counts} if feeds_file else None,
     }
+
+
+def run_main_job(
+    seeds_dir: str | None = "seeds",
+    feeds_file: str | None = None,
+    db_path: str = "warehouse/wiretrace.duckdb",
+    force: bool = False,
+) -> dict | State:
+    """One run of the main job in this process, as `wiretrace run` makes it."""
+    start_fork_server()  # the workers warm up while Prefect starts its temporary API
+    settings = contextlib.nullcontext()
+    if get_current_settings().api.url is None:
+        # The temporary API ends with this process, so no server is left to watch heartbeats;
+        # stopping the heartbeat thread would hold the end of the run for up to a second.
+        settings = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    with settings:
+        return wiretrace_run(seeds_dir=seeds_dir, feeds_file=feeds_file, db_path=db_path, force=force)

@@ -77,7 +77,7 @@ def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], id
     df, n_docs = wp.term_document_frequencies(con, terms)
     bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)
     members = wp.story_members(con, terms, ids, *bounds) if bounds else []
-    assignments, vectors = stories.assign_stories(docs, members, df, n_docs)
+    assignments, vectors = stories.assign_stories(docs, members, df, n_docs, counts=counts)
     wp.insert_story_terms(con, vectors, {a: list(c) for a, c in counts.items()})
     wp.assign_story_ids(con, assignments)
     wp.refresh_stories(con, sorted(old_story_ids | {a.story_id for a in assignments}))

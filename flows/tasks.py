@@ -111,21 +111,9 @@ def retag_stored(
 def run_in_pool(
     parts: Sequence[Sequence[RawDocument]], pool: ProcessPoolExecutor, max_bytes: int
 ) -> list[TaggedArticle | Failure]:
-    """process_batch over parts in the pool, in order; this process works too.
-
-    While the workers start (importing trafilatura takes a second or more), and whenever parts
-    are still waiting, this process takes them from the back of the queue instead of idling.
-    """
+    """process_batch over parts in the pool's workers; the results in input order."""
     futures = [pool.submit(process_batch, part, max_bytes) for part in parts]
-    outputs: list[list | None] = [None] * len(parts)
-    for i in reversed(range(len(parts))):
-        if futures[i].cancel():  # no worker has taken it yet
-            outputs[i] = process_batch(parts[i], max_bytes)
-    return [
-        result
-        for i, out in enumerate(outputs)
-        for result in (out if out is not None else futures[i].result())
-    ]
+    return [result for future in futures for result in future.result()]
 
 
 @task(name="extract-and-tag", cache_policy=NONE)

@@ -6,10 +6,9 @@ import functools
 import re
 from datetime import date, datetime
 
-import yaml
 from dateutil import parser as dateutil_parser
 
-from transforms.registry import DATA_DIR
+from transforms.registry import DATA_DIR, read_data_file
 
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -17,8 +16,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @functools.cache
 def _tzinfos() -> dict[str, int]:
-    with open(DATA_DIR / "timezones.yaml", encoding="utf-8") as fh:
-        return {k: int(v) for k, v in yaml.safe_load(fh).items()}
+    return {k: int(v) for k, v in read_data_file(DATA_DIR / "timezones.yaml").items()}
 
 
 def normalize_date(value: str | None) -> str | None:

@@ -18,7 +18,10 @@ from urllib.parse import urljoin
 
 import lxml.html
 from htmldate import find_date
-from trafilatura import bare_extraction, load_html
+from htmldate.extractors import get_external_parser
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.external import jt_stoplist_init
 from trafilatura.metadata import (
     examine_meta,
     extract_author,
@@ -28,6 +31,7 @@ from trafilatura.metadata import (
     extract_url,
 )
 from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from transforms.dates import normalize_date
 from transforms.language import detect_language
@@ -137,7 +141,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
         raise NoArticleError(
             f"page too large: {len(html):,} characters without scripts and styles (limit {MAX_HTML_CHARS:,})"
         )
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise NoArticleError("not parseable as HTML")
     size = int(tree.xpath("count(//*)"))
@@ -173,6 +177,48 @@ def extract_html(html: str, url: str | None = None) -> Article:
         credits=credits,
         links=_text_links(tree, text, page_url, words_of),
     )
+
+
+# trafilatura's parser settings with lxml's own class lookup: lxml.html's lookup is a Python
+# call for every element object made (a third of a million per hundred pages, ~7% of the time),
+# to give forms and inputs classes of their own that neither trafilatura nor this module uses.
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
+)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """The page's tree as trafilatura's load_html makes it, or None when it is not HTML."""
+    beginning = html[:50].lower()
+    html = repair_faulty_html(html, beginning)
+    tree = None
+    with contextlib.suppress(ValueError, etree.ParserError):
+        tree = lxml.html.fromstring(html, parser=_PARSER)
+    if tree is None or len(tree) < 1:
+        # a string with an XML encoding declaration, or one the parser read as empty: as bytes
+        with contextlib.suppress(ValueError, etree.ParserError):
+            tree = lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None  # neither declared nor shaped as an HTML document
+    return tree
+
+
+def warm_up() -> None:
+    """Build the tables trafilatura and htmldate otherwise build on first use.
+
+    justext's stop lists (trafilatura's last resort on short pages) and dateparser's patterns
+    (htmldate's search of the page text) take ~0.2 s each, paid by the first page that needs them.
+    """
+    jt_stoplist_init()
+    get_external_parser().get_date_data("Tuesday, 5 May 2017")
 
 
 def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:

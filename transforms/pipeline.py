@@ -13,6 +13,7 @@ from dataclasses import replace
 from transforms.dates import normalize_date
 from transforms.decode import DecodeError, charset_of, decode_bytes, gunzip, sniff_media_type, too_large
 from transforms.html import NoArticleError, extract_html
+from transforms.html import warm_up as warm_up_html
 from transforms.language import detect_language
 from transforms.outlet import resolve_outlet
 from transforms.plaintext import clean_plaintext
@@ -97,3 +98,35 @@ def process_batch(
     """process() over a batch, in order: the unit of work of one worker process."""
     registry = load_registry()
     return [process(raw, registry, max_bytes) for raw in raws]
+
+
+# Two small documents that take every common path through the chain: HTML with metadata, a
+# dateline and credits, and plain text with a byline.
+_WARM_UP = (
+    RawDocument(
+        source_ref="warm-up.html",
+        data=b"""<html lang="en"><head><title>Rules change - The Daily</title>
+<meta name="author" content="Jane Doe"></head><body><nav><a href="/">Home</a></nav><article>
+<h1>Rules change</h1><p class="date">Posted May 5, 2017</p>
+<p>PARIS (AFP) - Officials said on Tuesday that the new rules would take effect next month,
+according to a statement seen by Reuters.</p><p>The measure, first reported by Quartz, was
+described as a major change. "It is important," a spokesman told RIA Novosti.</p>
+<p>Photo: Xinhua. Copyright 2017 Agence France-Presse.</p></article></body></html>""",
+    ),
+    RawDocument(
+        source_ref="warm-up.txt",
+        data=b"Rules change\nBy Jane Doe\n\nPARIS (AFP) - Officials said on Tuesday that the new "
+        b"rules would take effect next month.",
+    ),
+)
+
+
+def warm_up() -> None:
+    """Load what the chain otherwise loads on its first articles: the registry, the language
+    model, the extraction libraries' tables (about a second in all).
+
+    Worker processes are forked from one process that has run this (flows/workers.py), so
+    none of them pays it again.
+    """
+    warm_up_html()
+    process_batch(_WARM_UP)

@@ -14,11 +14,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from transforms.dates import normalize_date
 from transforms.records import Article, Credit
-from transforms.registry import DATA_DIR
+from transforms.registry import DATA_DIR, read_data_file
 
 # Invisible and exotic spaces that copy-paste leaves behind.
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]+")
@@ -41,8 +39,7 @@ class _Patterns:
 
 @functools.cache
 def _patterns() -> _Patterns:
-    with open(DATA_DIR / "boilerplate.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = read_data_file(DATA_DIR / "boilerplate.yaml")
     return _Patterns(**{key: tuple(re.compile(p) for p in data[key]) for key in _Patterns.__annotations__})
 
 

@@ -10,6 +10,15 @@ import yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 REGISTRY_FILE = DATA_DIR / "sources.yaml"
+# libyaml's parser when PyYAML was built with it: ~30x faster than the pure-Python one, which
+# spent ~0.1 s of every worker's start-up on the data files.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_data_file(path: Path) -> object:
+    """The contents of one of the YAML reference-data files."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_YAML_LOADER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,5 +85,4 @@ def parse_registry(entries: list[dict]) -> Registry:
 
 @functools.cache
 def load_registry(path: Path = REGISTRY_FILE) -> Registry:
-    with open(path, encoding="utf-8") as fh:
-        return parse_registry(yaml.safe_load(fh))
+    return parse_registry(read_data_file(path))

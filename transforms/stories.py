@@ -159,14 +159,17 @@ def assign_stories(
     n_docs: int,
     threshold: float = THRESHOLD,
     window: timedelta = WINDOW,
+    counts: Mapping[str, Mapping[str, tuple[int, bool]]] | None = None,
 ) -> tuple[list[StoryAssignment], dict[str, dict[str, float]]]:
     """Assign each new article (in time order) to a story; also return their keyword vectors.
 
     `members` are the stored articles that may matter (those within the window that
     share a term with the batch, as the warehouse query selects them); `df`/`n_docs`
-    count earlier articles only: the batch's own terms are added here.
+    count earlier articles only: the batch's own terms are added here. `counts` are the
+    articles' term_counts when the caller has them already.
     """
-    counts = {d.article_id: term_counts(d.text, d.title) for d in new}
+    if counts is None:
+        counts = {d.article_id: term_counts(d.text, d.title) for d in new}
     batch_df: Counter[str] = Counter(df)
     for c in counts.values():
         batch_df.update(c.keys())

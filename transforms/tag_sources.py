@@ -18,10 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import ahocorasick
-import yaml
 
 from transforms.records import Article, Credit, SourceTag
-from transforms.registry import DATA_DIR, Registry, Source, load_registry
+from transforms.registry import DATA_DIR, Registry, Source, load_registry, read_data_file
 
 CUES_FILE = DATA_DIR / "credit_cues.yaml"
 
@@ -150,8 +149,7 @@ class _Cues:
 
 @functools.cache
 def _load_cues(path: Path = CUES_FILE) -> _Cues:
-    with open(path, encoding="utf-8") as fh:
-        return _Cues(yaml.safe_load(fh))
+    return _Cues(read_data_file(path))
 
 
 class _Matcher:

@@ -12,10 +12,8 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-import yaml
-
 from transforms.outlet import registered_domain
-from transforms.registry import DATA_DIR
+from transforms.registry import DATA_DIR, read_data_file
 
 TRACKING_FILE = DATA_DIR / "tracking_params.yaml"
 HTTP_SCHEMES = ("http", "https")
@@ -48,8 +46,7 @@ def parse_tracking_params(data: dict) -> TrackingParams:
 
 @functools.cache
 def load_tracking_params(path: Path = TRACKING_FILE) -> TrackingParams:
-    with open(path, encoding="utf-8") as fh:
-        return parse_tracking_params(yaml.safe_load(fh))
+    return parse_tracking_params(read_data_file(path))
 
 
 def is_http_url(url: str | None) -> bool:

@@ -204,6 +204,12 @@ def _source_rows(items: Sequence[tuple[str, TaggedArticle]]) -> pa.Table:
     return pa.table(cols, schema=_SOURCE_SCHEMA)
 
 
+def _gzip(data: bytes) -> bytes:
+    # Input that is gzip already (a .gz seed) would not shrink: it is wrapped uncompressed,
+    # which costs a checksum instead of a second compression.
+    return gzip.compress(data, compresslevel=0 if data[:2] == b"\x1f\x8b" else 6, mtime=0)
+
+
 def load_articles(
     con: duckdb.DuckDBPyConnection,
     items: Sequence[tuple[str, TaggedArticle]],
@@ -225,7 +231,7 @@ def load_articles(
             "content_hash": list(raw),
             "size_bytes": [len(data) for data, _ in raw.values()],
             "media_type": [media for _, media in raw.values()],
-            "data_gzip": [gzip.compress(data, mtime=0) for data, _ in raw.values()],
+            "data_gzip": [_gzip(data) for data, _ in raw.values()],
         }
     )
     con.register("batch_articles", articles)

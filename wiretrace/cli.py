@@ -110,12 +110,10 @@ def _print_tags(items: list[dict]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """One flow run of the main job."""
     feeds = args.feeds or (str(DEFAULT_FEEDS) if DEFAULT_FEEDS.is_file() else None)
-    from flows.ingest import wiretrace_run
+    from flows.ingest import run_main_job
     from wiretrace.report import print_summary
 
-    result = wiretrace_run(
-        seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force
-    )
+    result = run_main_job(seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force)
     print_summary(result, args.db)
     return 0
 
