@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import re
+from typing import Any
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
 # Templates often declare the site's default language on every page (lang="en" on a German
@@ -12,11 +12,26 @@ _OVERRULE_WORDS = 40
 _OVERRULE_PROBABILITY = 0.99
 
 
-@functools.cache
-def _identifier():  # the model takes ~0.3 s to load: only when first needed
+_model: Any = None  # py3langid's LanguageIdentifier, once loaded
+
+
+def read_model() -> Any:
+    """py3langid's language identifier from its model file: ~0.5 s, mostly LZMA decompression."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def use_model(model: Any) -> None:
+    """Use this identifier (e.g. one read from a faster cache) instead of reading the model file."""
+    global _model
+    _model = model
+
+
+def _identifier() -> Any:
+    if _model is None:  # only when first needed
+        use_model(read_model())
+    return _model
 
 
 def _declared_code(declared: str | None) -> str | None:

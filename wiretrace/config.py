@@ -17,6 +17,13 @@ def default_db() -> Path:
     return Path(os.environ.get("WIRETRACE_DB") or DEFAULT_DB)
 
 
+def _cache_dir() -> Path:
+    """WIRETRACE_CACHE, else wiretrace/ in the user's cache folder (XDG_CACHE_HOME or ~/.cache)."""
+    if os.environ.get("WIRETRACE_CACHE"):
+        return Path(os.environ["WIRETRACE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wiretrace"
+
+
 def _workers() -> int:
     """WIRETRACE_WORKERS, else one per core."""
     return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
@@ -32,6 +39,8 @@ class Settings:
     workers: int = field(default_factory=lambda: _workers())
     # Below this many documents a worker pool costs more than it saves.
     pool_threshold: int = 24
+    # Derived files that make start-up faster and can be deleted at any time (the language model).
+    cache_dir: Path = field(default_factory=_cache_dir)
 
 
 SETTINGS = Settings()
