@@ -51,6 +51,9 @@ _BYLINE_HINT = re.compile(
     re.I,
 )
 _COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
+_ANY_HINT = re.compile(f"{_CAPTION_HINT.pattern}|{_BYLINE_HINT.pattern}", re.I)
+_CREDIT_TAGS = frozenset({"figcaption", "address", "byline", "author", "dateline"})
+_LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"})
 # Containers of material that is not the article: the site's chrome and other articles.
 _FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
 _RELATED_HINT = re.compile(
@@ -158,6 +161,24 @@ def _hint_kind(tag: str, attrs: str, rel_author: bool) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
+def _hinted(value: str) -> bool:
+    return bool(_ANY_HINT.search(value))
+
+
+def _may_hold_credit(el: lxml.html.HtmlElement, tag: str) -> bool:
+    """A quick first test, true for every element that _kind names: most elements of a page are
+    judged by a few dictionary look-ups of their attribute values instead of the patterns.
+    (The hint patterns hold no space, so testing each value finds what testing them joined finds.)"""
+    if tag in _CREDIT_TAGS:
+        return True
+    for name in ("class", "id", "itemprop", "rel"):
+        value = el.get(name)
+        if value and _hinted(value):
+            return True
+    return False
+
+
 def _kind(el: lxml.html.HtmlElement) -> str | None:
     """What a credit-holding element holds, judged by its tag and attributes."""
     kind = _hint_kind(el.tag, _attrs(el), el.get("rel") == "author")
@@ -192,18 +213,23 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS or el in claimed:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
             continue
-        kind = _kind(el)
+        kind = _kind(el) if _may_hold_credit(el, tag) else None
         text = None
         if kind is not None:
             text = _text(el)
             limit = _MAX_CAPTION if kind == "caption" else _MAX_CREDIT
             if not text or len(text) > limit:
                 continue
-        elif el.tag in ("p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"):
-            own = " ".join((el.text or "").split())
-            if not own or len(own) > _MAX_CREDIT:
+        elif tag in _LINE_TAGS:
+            own = el.text
+            # Every dateline and credit line has one of these; most lines have none.
+            if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
+                continue
+            own = " ".join(own.split())
+            if len(own) > _MAX_CREDIT:
                 continue
             if _DATELINE_START.match(own):
                 kind, text = "dateline", _text(el)[:_MAX_CREDIT]
