@@ -66,12 +66,12 @@ def cached_language_model(cache_dir: Path) -> Any:
 
     source = (MODEL_DIR / MODEL_FILE).stat()
     path = cache_dir / f"py3langid-{source.st_size}-{source.st_mtime_ns}.pickle"
-    try:
-        return pickle.loads(path.read_bytes())
-    except FileNotFoundError:
-        pass
-    except Exception:  # a truncated or foreign file: made again below
-        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # none yet, or a cache that cannot be read
+        data = path.read_bytes()
+        try:
+            return pickle.loads(data)
+        except Exception:  # a truncated or foreign file: made again below
+            path.unlink(missing_ok=True)
     model = language.read_model()
     with contextlib.suppress(OSError):
         cache_dir.mkdir(parents=True, exist_ok=True)

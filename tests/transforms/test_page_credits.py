@@ -122,3 +122,19 @@ def test_pages_without_an_article_element_keep_their_datelines() -> None:
     html = "<html><body><div><p>BERLIN (dpa) - Die Regierung will sparen.</p></div></body></html>"
     credits = harvest_credits(lxml.html.document_fromstring(html))
     assert credits == (Credit("BERLIN (dpa) - Die Regierung will sparen.", "dateline"),)
+
+
+def test_the_quick_first_test_passes_every_element_the_hints_name(corpus_dir: Path) -> None:
+    # harvest_credits judges most elements by _may_hold_credit alone: it must never turn away
+    # an element that _kind would name, or a credit would be lost.
+    from transforms.page_credits import _kind, _may_hold_credit
+
+    pages = sorted((corpus_dir / "attribution-dev" / "pages").glob("*.html.gz"))
+    pages += sorted((corpus_dir / "aeb" / "html").glob("*.html.gz"))[::6]
+    named = 0
+    for path in pages:
+        for el in lxml.html.document_fromstring(gzip.decompress(path.read_bytes())).iter():
+            if isinstance(el.tag, str) and _kind(el) is not None:
+                named += 1
+                assert _may_hold_credit(el, el.tag), (path.name, el.tag, dict(el.attrib))
+    assert named > 500  # the test saw real credit-holding elements

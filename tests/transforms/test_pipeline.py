@@ -63,3 +63,16 @@ def test_article_ids_are_stable_and_prefer_the_url():
     )
     assert article_id_for(None, "seed", "a.txt") != article_id_for(None, "seed", "b.txt")
     assert len(article_id_for(None, "seed", "a.txt")) == 16
+
+
+def test_warm_up_documents_take_the_common_paths():
+    # warm_up must reach what a real article reaches (HTML extraction, plain-text cleaning,
+    # dates, language, the tagger), or the first real articles pay the start-up instead.
+    from transforms.pipeline import _WARM_UP, process_batch, warm_up
+
+    warm_up()
+    html, text = process_batch(_WARM_UP)
+    assert html.article.published == "2017-05-05" and html.article.language == "en"
+    assert {(s.source, s.role) for s in html.sources} >= {("AFP", "origin"), ("Quartz", "cited")}
+    assert text.article.byline == "Jane Doe"
+    assert ("AFP", "origin") in {(s.source, s.role) for s in text.sources}

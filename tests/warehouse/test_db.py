@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import CORPUS, SEEDS
 from transforms.pipeline import article_id_for, process
 from transforms.records import Failure, RawDocument
 from warehouse import db
@@ -66,6 +66,24 @@ def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
     assert (first, updated, versions) == (NOW, later, ["v2"])
     stored = con.execute("SELECT data_gzip FROM raw_documents").fetchall()
     assert len(stored) == 5  # content-addressed: one row per distinct input
+
+
+def test_raw_bytes_come_back_whole_whether_they_were_gzip_already_or_not(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    html_gz = next((CORPUS / "aeb" / "html").glob("*.html.gz")).read_bytes()
+    text = next(SEEDS.glob("*.txt")).read_bytes()
+    items, raw = [], {}
+    for name, data in (("page.html.gz", html_gz), ("seed.txt", text)):
+        tagged = process(RawDocument(source_ref=name, data=data, origin="feed"))
+        items.append((article_id_for(None, "feed", name), tagged))
+        raw[tagged.content_hash] = (data, None)
+    db.load_articles(con, items, raw, "v1", NOW)
+    stored = dict(con.execute("SELECT content_hash, data_gzip FROM raw_documents").fetchall())
+    # a .gz input is wrapped as it is (compressing it again gains nothing); text is compressed
+    assert len(stored[items[0][1].content_hash]) > len(html_gz)
+    assert len(stored[items[1][1].content_hash]) < len(text)
+    back = {row["source_ref"]: row["data"] for row in db.stale_articles(con, "v2", [])}
+    assert back == {"page.html.gz": html_gz, "seed.txt": text}
 
 
 def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
