@@ -83,7 +83,7 @@ def run_main_job(
     force: bool = False,
 ) -> dict | State:
     """One run of the main job in this process, as `wiretrace run` makes it."""
-    start_fork_server()  # the workers warm up while Prefect starts its temporary API
+    start_fork_server(SETTINGS)  # the workers warm up while Prefect starts its temporary API
     settings = contextlib.nullcontext()
     if get_current_settings().api.url is None:
         # The temporary API ends with this process, so no server is left to watch heartbeats;

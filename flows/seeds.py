@@ -101,7 +101,8 @@ def ingest_seeds(
 ) -> dict:
     """Read the seeds folder, then extract, tag and load what is new or changed."""
     docs, read_failures = read_seeds(Path(seeds_dir), settings)
-    record_failures(con, read_failures, run_id)
+    if read_failures:
+        record_failures(con, read_failures, run_id)
     todo, unchanged = select_changed(con, docs, version, force)
     counts = process_and_load(con, todo, run_id, version, pool, settings)
     counts["failed"] += len(read_failures)

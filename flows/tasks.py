@@ -21,6 +21,7 @@ from prefect.cache_policies import NONE
 
 import transforms
 from flows.provenance import update_provenance
+from flows.workers import load_language_model
 from transforms.pipeline import article_id_for, content_hash, process_batch
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
@@ -122,6 +123,7 @@ def extract_and_tag(
 ) -> list[TaggedArticle | Failure]:
     """Clean, describe and tag one batch, split across the worker processes."""
     if pool is None or len(batch) < settings.pool_threshold:
+        load_language_model(settings)
         results = process_batch(batch, settings.max_document_bytes)
     else:
         # Small parts, so that no core idles behind one slow page.

@@ -33,9 +33,10 @@ def _context() -> BaseContext:
     return context
 
 
-def start_fork_server() -> None:
-    """Start warming the fork server now, without waiting for it (no-op if it runs already)."""
-    if _context().get_start_method() == "forkserver":
+def start_fork_server(settings: Settings) -> None:
+    """Start warming the fork server now, without waiting for it (no-op if it runs already, or
+    when there are not two cores to use)."""
+    if settings.workers >= 2 and _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
@@ -47,7 +48,7 @@ def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
     if settings.workers < 2:
         yield None
         return
-    start_fork_server()
+    start_fork_server(settings)
     pool = ProcessPoolExecutor(settings.workers, mp_context=_context())
     try:
         yield pool
@@ -73,9 +74,18 @@ def cached_language_model(cache_dir: Path) -> Any:
         except Exception:  # a truncated or foreign file: made again below
             path.unlink(missing_ok=True)
     model = language.read_model()
-    with contextlib.suppress(OSError):
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         partial.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(partial, path)  # whole or absent, even with several writers
+    except OSError:  # read-only or full: the next process takes the slow path again
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
     return model
+
+
+def load_language_model(settings: Settings) -> None:
+    """Give this process the language model from the cache, unless it has one already."""
+    if not language.model_loaded():
+        language.use_model(cached_language_model(settings.cache_dir))

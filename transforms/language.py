@@ -28,6 +28,10 @@ def use_model(model: Any) -> None:
     _model = model
 
 
+def model_loaded() -> bool:
+    return _model is not None
+
+
 def _identifier() -> Any:
     if _model is None:  # only when first needed
         use_model(read_model())

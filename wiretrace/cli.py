@@ -43,6 +43,7 @@ def _article_json(file: str, result) -> dict:
 def cmd_tag(args: argparse.Namespace) -> int:
     """Clean and tag files without touching the warehouse."""
     from flows.seeds import read_file, read_manifest
+    from flows.workers import load_language_model
     from transforms.manifest import ManifestError
     from transforms.pipeline import process
     from transforms.records import Failure
@@ -56,6 +57,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
             print(f"wiretrace tag: {exc}", file=sys.stderr)
             return 2
     registry = load_registry()
+    load_language_model(SETTINGS)
     out, failed = [], 0
     for name in args.files:
         path = Path(name)
