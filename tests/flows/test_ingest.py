@@ -83,6 +83,29 @@ def test_schema_versions_are_recorded(seed_warehouse):
     assert names == [p.name for p in db.migration_files()]
 
 
+def test_views_rebuilt_on_stg_agency_copy_give_what_their_first_versions_gave(seed_warehouse):
+    # 006 rebuilt wire_share (004) and article_summary (005) on one staging view; their
+    # first definitions, run as plain queries, must still give the same rows.
+    import re
+
+    first = {
+        "wire_share": (db.SQL_DIR / "004_provenance.sql").read_text(encoding="utf-8"),
+        "article_summary": (db.SQL_DIR / "005_analyst.sql").read_text(encoding="utf-8"),
+    }
+    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+        for view, sql in first.items():
+            body = re.search(rf"CREATE VIEW {view} AS\n(.*?);\n", sql, re.S).group(1)
+            expected = con.execute(f"SELECT * FROM ({body}) ORDER BY ALL").fetchall()
+            assert con.execute(f"SELECT * FROM {view} ORDER BY ALL").fetchall() == expected, view
+            assert any(row for row in expected)
+        # the seeds hold both kinds of agency copy: an AFP-origin article and pasted passages
+        origin, pasted = con.execute(
+            "SELECT count(*) FILTER (WHERE is_agency_origin),"
+            " count(*) FILTER (WHERE NOT is_agency_origin AND agency_chars > 0) FROM stg_agency_copy"
+        ).fetchone()
+        assert origin >= 1 and pasted >= 1
+
+
 def test_same_run_twice_gives_the_same_rows(tmp_path):
     path = tmp_path / "w.duckdb"
     first = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
