@@ -163,6 +163,20 @@ class Corpus:
         return "\n\n".join(own[:at] + taken + own[at:]), kind, src
 
 
+def _timings(size: int, batch: int, spent: float, cpu: float, batch_times: list[float]) -> dict:
+    """Time figures shared by both runs: per article overall, and in the first and last tenth of batches."""
+    tenth = max(1, len(batch_times) // 10)
+    return {
+        "size": size,
+        "seconds": spent,
+        "per_article_ms": spent / size * 1000,
+        "cpu_per_article_ms": cpu / size * 1000,
+        "first_batches_ms": sum(batch_times[:tenth]) / (tenth * batch) * 1000,
+        "last_batches_ms": sum(batch_times[-tenth:]) / (tenth * batch) * 1000,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def run(size: int, batch: int, seed: int) -> dict:
     corpus = Corpus.make(seed)
     fp_index = reuse.FingerprintIndex()
@@ -217,15 +231,8 @@ def run(size: int, batch: int, seed: int) -> dict:
     root = {c: s for c, s in full}
     dup_pairs = {(d.article_id, d.duplicate_of_id) for d in dups}
     dup_right = {(x, y) for x, y in dup_pairs if root.get(x, x) == root.get(y, y)}
-    tenth = max(1, len(batch_times) // 10)
     return {
-        "size": size,
-        "seconds": spent,
-        "per_article_ms": spent / size * 1000,
-        "cpu_per_article_ms": cpu / size * 1000,
-        "first_batches_ms": sum(batch_times[:tenth]) / (tenth * batch) * 1000,
-        "last_batches_ms": sum(batch_times[-tenth:]) / (tenth * batch) * 1000,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **_timings(size, batch, spent, cpu, batch_times),
         "postings": fp_index.postings,
         "planted": len(truth),
         "found": len(found),
@@ -283,15 +290,8 @@ def run_warehouse(size: int, batch: int, seed: int) -> dict:
         batch_times.append(took)
     found = set(con.execute("SELECT article_id, copied_from_id FROM article_reuse").fetchall())
     hit = found & truth
-    tenth = max(1, len(batch_times) // 10)
     return {
-        "size": size,
-        "seconds": spent,
-        "per_article_ms": spent / size * 1000,
-        "cpu_per_article_ms": cpu / size * 1000,
-        "first_batches_ms": sum(batch_times[:tenth]) / (tenth * batch) * 1000,
-        "last_batches_ms": sum(batch_times[-tenth:]) / (tenth * batch) * 1000,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **_timings(size, batch, spent, cpu, batch_times),
         "precision": len(hit) / len(found) if found else 1.0,
         "recall": len(hit) / len(truth) if truth else 1.0,
         "stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],

@@ -271,28 +271,18 @@ async def _poll_one(
         reason = f"HTTP {resp.status}"
         return PollOutcome(spec, "failed", resp.status, reason, retry_after=resp.headers.get("retry-after"))
     digest = body_hash(resp.body)
+    validators = {
+        "etag": resp.headers.get("etag"),
+        "last_modified": resp.headers.get("last-modified"),
+        "body_hash": digest,
+    }
     if state and state.body_hash == digest:
         # Servers' validators are often wrong (a new ETag per request): the body says it is unchanged.
-        return PollOutcome(
-            spec,
-            "unchanged",
-            200,
-            etag=resp.headers.get("etag"),
-            last_modified=resp.headers.get("last-modified"),
-            body_hash=digest,
-        )
+        return PollOutcome(spec, "unchanged", 200, **validators)
     result = parse_feed(resp.body, resp.headers, resp.url)
     if not result.ok:
         return PollOutcome(spec, "failed", 200, result.error, stage="parse", body_hash=None)
-    return PollOutcome(
-        spec,
-        "parsed",
-        200,
-        etag=resp.headers.get("etag"),
-        last_modified=resp.headers.get("last-modified"),
-        body_hash=digest,
-        result=result,
-    )
+    return PollOutcome(spec, "parsed", 200, **validators, result=result)
 
 
 def poll(

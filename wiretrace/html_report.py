@@ -147,12 +147,17 @@ def _legend(series: dict[str, list[float]]) -> str:
     return f'<div class="legend">{items}</div>'
 
 
+# The two charts over days (lines, columns) share one size and frame, so they line up on the page.
+_DAY_CHART = (1000, 300)  # width, height
+_DAY_CHART_MARGINS = (56, 20, 16, 48)  # left, right, top, bottom
+
+
 def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str) -> str:
     """One line per series over categorical x positions (days); points carry a tooltip."""
     if not x_labels or not series:
         return '<p class="empty">Nothing to plot yet.</p>'
-    width, height = 1000, 300
-    left, right, top, bottom = 56, 20, 16, 48
+    width, height = _DAY_CHART
+    left, right, top, bottom = _DAY_CHART_MARGINS
     plot_w, plot_h = width - left - right, height - top - bottom
     y_max = _nice_max(max(max(v) for v in series.values()))
     n = len(x_labels)
@@ -191,8 +196,8 @@ def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: s
     """Columns per x position (days), stacked by series; for short or gappy axes, where lines mislead."""
     if not x_labels or not series:
         return '<p class="empty">Nothing to plot yet.</p>'
-    width, height = 1000, 300
-    left, right, top, bottom = 56, 20, 16, 48
+    width, height = _DAY_CHART
+    left, right, top, bottom = _DAY_CHART_MARGINS
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(x_labels)
     totals = [sum(v[i] for v in series.values()) for i in range(n)]
