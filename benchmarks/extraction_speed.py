@@ -85,8 +85,8 @@ def warm_pool_throughput() -> float:
     the steady state of a long run, without per-run start-up costs."""
     from flows.tasks import run_in_pool
     from flows.workers import worker_pool
+    from settings import SETTINGS
     from transforms.records import RawDocument
-    from wiretrace.config import SETTINGS
 
     docs = [RawDocument(source_ref=f.name, data=f.read_bytes()) for f in sorted(AEB.glob("*.html.gz"))]
     parts = [docs[i : i + 8] for i in range(0, len(docs), 8)]
@@ -109,7 +109,7 @@ def main() -> None:
         return
 
     from flows.workers import cached_language_model
-    from wiretrace.config import SETTINGS
+    from settings import SETTINGS
 
     cached_language_model(SETTINGS.cache_dir)
     rounds = []

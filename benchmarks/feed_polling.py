@@ -74,8 +74,8 @@ def main() -> int:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.feeds import ingest_feeds
+    from settings import Settings
     from warehouse import db
-    from wiretrace.config import Settings
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -30,6 +30,7 @@ from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
 
 from flows.tasks import chunks, extract_and_tag, load_batch, now
+from settings import SETTINGS, Settings
 from transforms.decode import charset_of
 from transforms.feeds import (
     FeedConfig,
@@ -52,14 +53,9 @@ from transforms.topics import matching_topics
 from transforms.urls import choose_canonical, find_canonical_link, is_http_url
 from warehouse import db
 from warehouse import feeds as wf
-from wiretrace.config import Settings
 
 T = TypeVar("T")
 PAGE_TYPES = {"text/html": "text/html", "application/xhtml+xml": "text/html", "text/plain": "text/plain"}
-# Pages fetched, processed and saved together: bounds memory (pages are up to 10 MB each).
-PAGES_PER_CHUNK = 100
-# Longest Retry-After waited for inside a run; a longer one leaves the page to a later run.
-MAX_WAIT_IN_RUN = 30.0
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
@@ -496,7 +492,7 @@ async def _fetch_one(
             if resp.status == 429 or resp.status == 503:
                 delay = parse_retry_after(resp.headers.get("retry-after"), now())
                 if delay is not None:
-                    if delay.total_seconds() > MAX_WAIT_IN_RUN:
+                    if delay.total_seconds() > SETTINGS.max_wait_in_run:
                         return PageOutcome(
                             entry, attempt, error=f"{error}, Retry-After {delay} s: left to a later run"
                         )
@@ -729,7 +725,7 @@ def ingest_feeds(
     totals = {"pages": 0, "new": 0, "updated": 0, "matched": 0, "unmatched": 0, "duplicate": 0, "failed": 0}
     loaded: list[str] = []
     # A chunk at a time: pages in memory stay bounded, and each chunk's outcome is saved before the next.
-    for chunk in chunks(todo, PAGES_PER_CHUNK):
+    for chunk in chunks(todo, settings.pages_per_chunk):
         moment = now()
         pages = fetch_pages_task(list(chunk), config.fetch, max_bytes)
         fetched = sort_pages(con, pages, outlets, moment, run_id)

@@ -15,9 +15,9 @@ from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
 from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
 from flows.workers import start_fork_server, worker_pool
+from settings import DEFAULT_DB, SETTINGS
 from warehouse import db
 from warehouse.session import WarehouseBusy, run_session
-from wiretrace.config import SETTINGS
 
 FLOW_NAME = "wiretrace-run"
 COUNTS = ("inputs", "new", "updated", "unchanged", "failed")
@@ -35,7 +35,7 @@ def run_name() -> str:
 def wiretrace_run(
     seeds_dir: str | None = "seeds",
     feeds_file: str | None = None,
-    db_path: str = "warehouse/wiretrace.duckdb",
+    db_path: str = str(DEFAULT_DB),
     force: bool = False,
 ) -> dict | State:
     """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise."""
@@ -79,7 +79,7 @@ def wiretrace_run(
 def run_main_job(
     seeds_dir: str | None = "seeds",
     feeds_file: str | None = None,
-    db_path: str = "warehouse/wiretrace.duckdb",
+    db_path: str = str(DEFAULT_DB),
     force: bool = False,
 ) -> dict | State:
     """One run of the main job in this process, as `wiretrace run` makes it."""

@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
+from settings import DEFAULT_DB
 from warehouse import summary
 from warehouse.report_queries import ReportData, report_data
 from wiretrace.html_report import write_report
@@ -68,7 +69,7 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name, log_prints=True)
 def daily_report(
-    db_path: str = "warehouse/wiretrace.duckdb", out_dir: str = "reports", story_id: str | None = None
+    db_path: str = str(DEFAULT_DB), out_dir: str = "reports", story_id: str | None = None
 ) -> str:
     """Write the HTML report of the published warehouse into out_dir and publish its summary."""
     data = read_warehouse(db_path, story_id)

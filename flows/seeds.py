@@ -10,12 +10,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from flows.tasks import process_and_load, record_failures
+from settings import MANIFEST_NAME, Settings
 from transforms.decode import too_large
 from transforms.manifest import ManifestEntry, ManifestError, parse_manifest
 from transforms.pipeline import content_hash
 from transforms.records import Failure, RawDocument
 from warehouse import db
-from wiretrace.config import MANIFEST_NAME, Settings
 
 
 def read_manifest(path: Path) -> dict[str, ManifestEntry]:

@@ -22,10 +22,10 @@ from prefect.cache_policies import NONE
 import transforms
 from flows.provenance import update_provenance
 from flows.workers import load_language_model
+from settings import Settings
 from transforms.pipeline import article_id_for, content_hash, process_batch
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
-from wiretrace.config import Settings
 
 
 @dataclass(frozen=True)

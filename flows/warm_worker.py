@@ -2,8 +2,8 @@
 from it starts with the transforms imported and warmed up."""
 
 from flows.workers import load_language_model
+from settings import SETTINGS
 from transforms.pipeline import warm_up
-from wiretrace.config import SETTINGS
 
 load_language_model(SETTINGS)
 warm_up()

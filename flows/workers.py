@@ -19,8 +19,8 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from settings import Settings
 from transforms import language
-from wiretrace.config import Settings
 
 _WARM_MODULE = "flows.warm_worker"
 

@@ -13,7 +13,7 @@ import pytest
 # Prefect's telemetry writes to its database from a second thread and logs "database is locked".
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # The worker pool's cache (the language model) goes to a folder of the test session, not the
-# user's cache; set before wiretrace.config reads it.
+# user's cache; set before settings reads it.
 _CACHE = tempfile.mkdtemp(prefix="wiretrace-test-cache-")
 os.environ["WIRETRACE_CACHE"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)

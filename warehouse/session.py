@@ -38,9 +38,9 @@ from pathlib import Path
 
 import duckdb
 
+from settings import lock_wait
 from warehouse import db
 
-DEFAULT_LOCK_WAIT = 600.0  # seconds; below the 15-minute feed polling interval, so polls never pile up
 _POLL = 0.25  # seconds between two attempts at the lock
 _NOTE_EVERY = 60.0  # seconds between two "still waiting" log lines
 
@@ -78,11 +78,6 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except Exception:
         return logging.getLogger("wiretrace.session")
-
-
-def lock_wait_default() -> float:
-    """WIRETRACE_LOCK_WAIT (seconds) overrides how long a run waits for another one."""
-    return float(os.environ.get("WIRETRACE_LOCK_WAIT") or DEFAULT_LOCK_WAIT)
 
 
 @contextlib.contextmanager
@@ -209,14 +204,14 @@ def publish(files: WarehouseFiles) -> None:
 def run_session(db_path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable, migrated connection for one run; its work is published when the block succeeds.
 
-    Waits up to `wait` seconds (default: `lock_wait_default()`) for a run already going,
+    Waits up to `wait` seconds (default: `lock_wait()`) for a run already going,
     then raises `WarehouseBusy` without touching anything. If the block raises, nothing is
     published and the next run starts again from the published file.
     """
     files = WarehouseFiles.of(db_path)
     log = _logger()
     files.published.parent.mkdir(parents=True, exist_ok=True)
-    with run_lock(files.lock, lock_wait_default() if wait is None else wait):
+    with run_lock(files.lock, lock_wait() if wait is None else wait):
         if not _work_in_sync(files):
             log.info("%s", _adopt_published(files))
         # From here until the publish, the working copy is ahead of (or broken against) the published file.

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from wiretrace.config import DEFAULT_FEEDS, DEFAULT_SEEDS, SETTINGS, default_db
+from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, SETTINGS, default_db
 
 
 def _article_json(file: str, result) -> dict:

@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from flows.feeds import ingest_feeds, load_feed_config
+from settings import Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
-from wiretrace.config import Settings
 
 # Four AEB pages: the topic words are in the page text, never in the feed entry's title or summary.
 DREAMLINER = "374ac9a59a85196c"  # CNBC, Emirates orders Boeing 787s: text says "Dreamliner"

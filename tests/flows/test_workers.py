@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from flows.workers import cached_language_model, worker_pool
+from settings import Settings
 from transforms import language
 from transforms.language import detect_language
-from wiretrace.config import Settings
 
 GERMAN = "Die Bundesregierung hat am Dienstag neue Regeln für den Handel mit Energie beschlossen."
 

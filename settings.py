@@ -1,0 +1,73 @@
+"""Configuration in one place: defaults, environment overrides, limits.
+
+This module sits below every other floor (transforms take plain values; warehouse, flows, the I/O
+clients and the CLI import from here), so a setting is read once and named once.
+
+Environment variables:
+  WIRETRACE_DB                      the warehouse (default warehouse/wiretrace.duckdb)
+  WIRETRACE_WORKERS                 extraction processes (default: one per core)
+  WIRETRACE_LOCK_WAIT               seconds a run waits for another one (default 600)
+  WIRETRACE_CACHE                   derived files that make start-up faster (default ~/.cache/wiretrace)
+  WIRETRACE_ALLOW_PRIVATE_NETWORKS  1 lets fetching reach loopback and private networks (tests, local feeds)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DB = Path("warehouse") / "wiretrace.duckdb"
+DEFAULT_SEEDS = Path("seeds")
+DEFAULT_FEEDS = Path("feeds.yaml")
+MANIFEST_NAME = "manifest.csv"
+# Seconds a run waits for another run's lock; below the 15-minute polling interval, so polls never pile up.
+DEFAULT_LOCK_WAIT = 600.0
+
+
+def default_db() -> Path:
+    """WIRETRACE_DB overrides the default warehouse path."""
+    return Path(os.environ.get("WIRETRACE_DB") or DEFAULT_DB)
+
+
+def lock_wait() -> float:
+    """WIRETRACE_LOCK_WAIT (seconds) overrides how long a run waits for another one."""
+    return float(os.environ.get("WIRETRACE_LOCK_WAIT") or DEFAULT_LOCK_WAIT)
+
+
+def allow_private_networks() -> bool:
+    """WIRETRACE_ALLOW_PRIVATE_NETWORKS=1: fetching may reach loopback and private addresses."""
+    return os.environ.get("WIRETRACE_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes")
+
+
+def _cache_dir() -> Path:
+    """WIRETRACE_CACHE, else wiretrace/ in the user's cache folder (XDG_CACHE_HOME or ~/.cache)."""
+    if os.environ.get("WIRETRACE_CACHE"):
+        return Path(os.environ["WIRETRACE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wiretrace"
+
+
+def _workers() -> int:
+    """WIRETRACE_WORKERS, else one per core."""
+    return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Largest input read as an article; a bigger file or page is recorded as a failure.
+    max_document_bytes: int = 10_000_000
+    # Articles per batch: one Prefect task and one warehouse transaction each.
+    batch_size: int = 250
+    # Worker processes for extraction and tagging (the machine has 2 cores).
+    workers: int = field(default_factory=lambda: _workers())
+    # Below this many documents a worker pool costs more than it saves.
+    pool_threshold: int = 24
+    # Derived files that make start-up faster and can be deleted at any time (the language model).
+    cache_dir: Path = field(default_factory=_cache_dir)
+    # Feed pages fetched, processed and saved together: bounds memory (pages are up to 10 MB each).
+    pages_per_chunk: int = 100
+    # Longest Retry-After waited for inside a run; a longer one leaves the page to a later run.
+    max_wait_in_run: float = 30.0
+
+
+SETTINGS = Settings()
