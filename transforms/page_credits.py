@@ -187,12 +187,15 @@ def _context(
     in_teasers = el in teasers
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
-        attrs = _attrs(anc)
         if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
             in_article = True
+        if in_article:
+            # The article element and what holds it describe the page's layout, not this
+            # element: "sticky-sidebar-parent", "sidebar-layout__content" around the article.
+            continue
+        attrs = _attrs(anc)
         in_teasers = in_teasers or anc in teasers
-        # Class words of the article element itself describe the layout ("sticky-sidebar-parent").
-        if context is None and tag not in ("article", "main", "body", "html"):
+        if context is None and tag not in ("body", "html"):
             if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
@@ -206,7 +209,15 @@ def _context(
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
-    return " ".join(el.text_content().split())
+    """The element's words; a sentence and a credit in elements of their own are kept apart
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP")."""
+    parts: list[str] = []
+    for piece in el.itertext():
+        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isupper():
+            parts.append(" ")
+        if piece:
+            parts.append(piece)
+    return " ".join("".join(parts).split())
 
 
 @functools.lru_cache(maxsize=8192)

@@ -331,9 +331,10 @@ class _Context:
 
 
 def _context(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None) -> _Context:
-    ls = max(seg.rfind("\n", 0, hit.start) + 1, hit.start - WINDOW)
-    le = seg.find("\n", hit.end)
-    le = min(len(seg) if le < 0 else le, hit.end + WINDOW)
+    # Both searches stop at the window, so a long text without line breaks stays linear.
+    ls = max(seg.rfind("\n", max(0, hit.start - WINDOW), hit.start) + 1, hit.start - WINDOW, 0)
+    le = seg.find("\n", hit.end, hit.end + WINDOW)
+    le = min(len(seg), hit.end + WINDOW) if le < 0 else le
     return _Context(seg[ls:le], ls, hit.start - ls, hit.end - ls, hit, cues, photo_agency)
 
 
@@ -400,6 +401,11 @@ _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
 _DASH_BEFORE = re.compile(r"\S\s*[-–—]{1,2}\s*$")
 _DASH_AT_END = re.compile(r"[-–—]{1,2}\s*$")
 _AFTER_SLASH_NAME = re.compile(r"^\s*/\s*[\w .'’-]{1,30}$")
+# "Tom Davies, Associated Press" alone on its line: an author and the agency they write for.
+_AUTHOR_COMMA_BEFORE = re.compile(rf"^\s*(?:{_NAME_WORD}\s+){{1,3}}{_NAME_WORD}\s*,\s*$")
+# "… oil rose for a third day. [ Bloomberg ]": a roundup item's link credit.
+_BRACKET_BEFORE = re.compile(r"\S\s*\[\s*$")
+_BRACKET_AFTER = re.compile(r"^\s*\]\s*$")
 
 
 def _photo_credit(c: _Context) -> _Form | None:
@@ -504,7 +510,11 @@ def _copyright_line(c: _Context) -> _Form | None:
     window = c.before[-60:]
     m = c.cues.copyright_before.search(window)
     if m and not c.cues.site_notice.search(c.line):
-        return c.form("origin", len(c.before) - len(window) + m.start(), c.e, True)
+        start = len(c.before) - len(window) + m.start()
+        if c.before[:start].rstrip().endswith("/"):
+            # "Frank Franklin II/Copyright 2026 The AP": a photographer's picture credit.
+            return c.form("photo", start, c.e)
+        return c.form("origin", start, c.e, True)
     return None
 
 
@@ -536,6 +546,8 @@ def _cited(c: _Context) -> _Form | None:
     m = cues.cited_compound.match(after)
     if m:
         return c.form("cited", s, e + m.end())
+    if _BRACKET_BEFORE.search(before) and _BRACKET_AFTER.match(after):
+        return c.form("cited", before.rfind("["), e + after.find("]") + 1)
     return None
 
 
@@ -546,6 +558,8 @@ def _byline(c: _Context) -> _Form | None:
     m = cues.byline_before.match(before)
     if m and cues.byline_after.match(after):
         return c.form("origin", m.start("cue"), e, True)
+    if not after.strip() and _AUTHOR_COMMA_BEFORE.match(before) and len(c.line.strip()) <= 60:
+        return c.form("origin", c.lead(), e)
     if before.rstrip().endswith(","):
         job = cues.job_after.match(after)
         if job:
@@ -636,8 +650,8 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
     if credit.where in CAPTION_WHERES:
         for hit in hits:
             found = _classify(text, hit, cues, names)
-            tail = text[hit.end :].strip()
-            credit_like = found is not None or len(tail) <= 3 or len(text) <= 60
+            ends_credit = len(text) - hit.end <= 8 and len(text[hit.end :].strip()) <= 3
+            credit_like = found is not None or ends_credit or len(text) <= 60
             if (
                 credit_like
                 and not hit.dateline_only
@@ -650,14 +664,14 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
         return
     label = STRUCTURED_LABELS.get(credit.where)
     classified = {(h.start, h.end): f for h, f in _classify_all(text, hits, cues, names, article.language)}
+    whole = text.strip()
     for hit in hits:
         found = classified.get((hit.start, hit.end))
         if found is not None:
             words = text[found.start : found.end].strip()
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
         elif credit.where in BYLINE_WHERES and not hit.dateline_only and _byline_name(text, hit, cues):
-            words = text.strip()
-            yield _tag(hit.source, "origin", f"{label}: {words}" if label else words)
+            yield _tag(hit.source, "origin", f"{label}: {whole}" if label else whole)
 
 
 def _byline_name(text: str, hit: _Hit, cues: _Cues) -> bool:
