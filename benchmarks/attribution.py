@@ -1,9 +1,10 @@
-"""Source-attribution benchmark: precision and recall per corpus part and language, photo credits, speed, seeds.
+"""Source-attribution benchmark: precision and recall per corpus part and language, photos, speed, seeds.
 
 Run from the repository root:  .venv/bin/python benchmarks/attribution.py [--verbose]
 
 Corpus parts, each printed on its own line and labelled:
-  attribution-dev dev       the half of ../shared/corpus/attribution-dev the rules were developed on (in-sample)
+  attribution-dev dev       the half of ../shared/corpus/attribution-dev the rules were developed on
+                            (in-sample)
   attribution-dev held-out  the other half (benchmarks/labels/attribution-dev-split.tsv, chosen by a hash of
                             the page name)
   Fundus A-M                benchmarks/labels/fundus-am.tsv, the development set built for issue #11
@@ -69,6 +70,9 @@ class Page:
     complete: bool  # the labels list every registry name on the page
 
 
+_COUNTS = ("recalled", "labelled", "right", "judged", "photo_found", "photo_total", "photo_as_text")
+
+
 @dataclass
 class Score:
     recalled: int = 0
@@ -87,7 +91,7 @@ class Score:
     photo_missed: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for name in ("recalled", "labelled", "right", "judged", "photo_found", "photo_total", "photo_as_text"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -248,7 +252,8 @@ def aeb_timing() -> dict:
         t_tag += time.perf_counter() - started
         for t in tags:
             by_role[t.role] += 1
-    return {"pages": len(pages), "t_extract": t_extract, "t_tag": t_tag, "by_role": by_role, "f1": summarize(counts)["f1"]}
+    f1 = summarize(counts)["f1"]
+    return {"pages": len(pages), "t_extract": t_extract, "t_tag": t_tag, "by_role": by_role, "f1": f1}
 
 
 def _seed_tags(name: str, raw: bytes) -> tuple[SourceTag, ...]:
@@ -326,14 +331,15 @@ def main() -> None:
     print("Source attribution benchmark (targets: precision >= 0.97, recall >= 0.93, photo found >= 0.9,")
     print("photo counted as text 0, tagging overhead <= 10%, seed gold 100%)")
     print("=" * 98)
-    header = f"{'corpus part':28} {'pages':>5} {'text precision':>17} {'text recall':>17} {'photo':>8} {'as txt':>6}"
-    print(f"{header} {'tag/extr':>9}")
+    header = f"{'corpus part':28} {'pages':>5} {'text precision':>17} {'text recall':>17}"
+    print(f"{header} {'photo':>8} {'as txt':>6} {'tag/extr':>9}")
     print("-" * 98)
     for name, (total, _langs) in results.items():
         share = total.t_tag / total.t_extract if total.t_extract else 0.0
         print(_row(name, total, f"+{share:.1%}"))
     aeb_share = aeb["t_tag"] / aeb["t_extract"] if aeb["t_extract"] else 0.0
-    print(f"{'AEB (timing only)':28} {aeb['pages']:>5} {'':>17} {'':>17} {'':>8} {'':>6} {f'+{aeb_share:.1%}':>9}")
+    blank = f"{'':>17} {'':>17} {'':>8} {'':>6}"
+    print(f"{'AEB (timing only)':28} {aeb['pages']:>5} {blank} {f'+{aeb_share:.1%}':>9}")
     print("-" * 98)
     print("per language:")
     for name, (_total, langs) in results.items():
@@ -345,7 +351,8 @@ def main() -> None:
     print(f"extraction F1 on AEB (evaluate.py metric): {aeb['f1']:.4f}")
     print(f"AEB tags by role: {dict(sorted(aeb['by_role'].items()))}")
     for name, (total, _langs) in results.items():
-        items = [("missed", total.missed), ("wrong", total.wrong), ("photo credits missed", total.photo_missed)]
+        items = [("missed", total.missed), ("wrong", total.wrong)]
+        items.append(("photo credits missed", total.photo_missed))
         if args.details:
             items.append(("not judged (no label for the source on that page)", total.unjudged))
         for title, lines in items:

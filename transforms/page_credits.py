@@ -319,7 +319,9 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
                 continue
         else:
             continue
-        context, in_article = _context(el, teasers)
+        # A byline sits next to the headline, which pages often wrap with their menus: the
+        # list-of-links shape says nothing about it, only words and tags do.
+        context, in_article = _context(el, frozenset() if kind == "byline" else teasers)
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.

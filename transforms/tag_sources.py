@@ -662,6 +662,11 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                 end = found.end if found else hit.end
                 yield _tag(hit.source, "photo", text[start:end])
         return
+    if credit.where == "jsonld_publisher":
+        # The publisher is the site itself: a credit only when an agency publishes its own copy.
+        hits = [h for h in hits if h.source.kind == "agency" and not h.source.photo_only]
+        if not hits:
+            return
     label = STRUCTURED_LABELS.get(credit.where)
     classified = {(h.start, h.end): f for h, f in _classify_all(text, hits, cues, names, article.language)}
     whole = text.strip()
