@@ -15,7 +15,8 @@ when the labels credit that source in the text (origin or cited). Recall: labell
 tags hold. Precision: text tags that the labels hold, over text tags judged. The Fundus labels list every
 occurrence of every registry name, so a text tag they do not hold is wrong; the attribution-dev labels may
 be incomplete ("a page may hold more that nobody listed"), so there a tag for a source with no label on
-the page is listed for review and not judged. The page's own outlet (by URL domain) is not scored: an
+the page, or a text role next to another text role listed for the same source, is listed for review
+and not judged. The page's own outlet (by URL domain) is not scored: an
 outlet's name on its own site is the publisher, not a credit of another source.
 
 Photo-only credits: (page, source) labelled `photo` and with no text label. Found when a `photo` tag holds
@@ -184,7 +185,10 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
         evidence = next(t.evidence for t in tags if t.source == source and t.role == role)
         line = f"{name}: {source} {role} {evidence[:90]!r}"
         labelled_roles = roles_of.get(source)
-        if labelled_roles is None and not page.complete:
+        text_labelled = labelled_roles is not None and labelled_roles & set(LABELLED_TEXT_ROLES)
+        if not page.complete and (labelled_roles is None or (text_labelled and role not in labelled_roles)):
+            # Incomplete labels: a source with no label, or a text role nobody listed next to a
+            # listed one, is for review, not a wrong tag.
             score.unjudged.append(line)
             continue
         score.judged += 1

@@ -651,7 +651,10 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
         for hit in hits:
             found = _classify(text, hit, cues, names)
             ends_credit = len(text) - hit.end <= 8 and len(text[hit.end :].strip()) <= 3
-            credit_like = found is not None or ends_credit or len(text) <= 60
+            # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
+            mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
+            closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
+            credit_like = found is not None or ends_credit or closing or len(text) <= 60
             if (
                 credit_like
                 and not hit.dateline_only
