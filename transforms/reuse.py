@@ -345,7 +345,7 @@ def batch_candidates(
 _QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]|‘[^\n]*?’(?!\w)|「[^」\n]*」")
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
+def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside quotation marks; a quote never runs past a line end, so a stray mark cannot run on."""
     return [m.span() for m in _QUOTED.finditer(text)]
 
@@ -467,7 +467,7 @@ def _align(
         start, end = _widen(copy_text, int(ct.starts[i0]), int(ct.ends[e_i]))
         src_start, src_end = _widen(src_text, int(st.starts[j0]), int(st.ends[e_j]))
         if quoted is None:
-            quoted = _quoted_spans(copy_text), _quoted_spans(src_text)
+            quoted = quoted_spans(copy_text), quoted_spans(src_text)
         # quotation marks on either side: one outlet may have dropped them
         inside = max(_quoted_fraction(quoted[0], start, end), _quoted_fraction(quoted[1], src_start, src_end))
         short = e_i - i0 + 1 < MIN_PASSAGE_WORDS
