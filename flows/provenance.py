@@ -54,13 +54,14 @@ def _reuse(
     # reuse credits depend on every edge of a copier, old ones included
     copiers = sorted(old_copiers | {e.article_id for e in edges} | set(ids))
     all_edges = wp.read_reuse(con, copiers)
-    sources = {e.copied_from_id for e in all_edges} - set(rows)
-    rows.update(wp.read_articles(con, sorted(sources)))
+    missing = ({e.copied_from_id for e in all_edges} | set(copiers)) - set(rows)
+    rows.update(wp.read_articles(con, sorted(missing)))
     tags = reuse.reuse_tags(
         all_edges,
         {a: r.origins for a, r in rows.items()},
         {a: r.outlet for a, r in rows.items()},
     )
+    tags += reuse.link_tags(all_edges, {a: _reuse_doc(r) for a, r in rows.items()})
     wp.replace_reuse_roles(con, copiers, tags)
     return {"candidate_pairs": len(pairs), "reuse_edges": len(edges), "reuse_tags": len(tags)}
 

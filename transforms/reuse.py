@@ -693,3 +693,31 @@ def reuse_tags(
                     key, (edge.article_id, SourceTag(source, kind, "reuse", p.text, p.start, p.end))
                 )
     return [tags[k] for k in sorted(tags)]
+
+
+def link_tags(
+    edges: Iterable[ReuseEdge], docs: Mapping[str, ReuseDoc], registry: Registry | None = None
+) -> list[tuple[str, SourceTag]]:
+    """`via` credits for copiers that link the address of the article they copied.
+
+    "(Via: http://technology.inquirer.net/...)" names no outlet, and the host may be in no
+    registry; but when the linked article is stored, its outlet is known. The evidence is
+    the address as written, with its offsets in the copier.
+    """
+    registry = registry or load_registry()
+    tags: dict[tuple[str, str, int], tuple[str, SourceTag]] = {}
+    for edge in edges:
+        copy, src = docs.get(edge.article_id), docs.get(edge.copied_from_id)
+        if edge.direction_basis == "undecided" or copy is None or src is None:
+            continue
+        if not src.url or not src.outlet or src.outlet == copy.outlet or url_key(src.url) not in copy.links:
+            continue
+        known = registry.by_name.get(src.outlet)
+        name, kind = (known.name, known.kind) if known is not None else (src.outlet, "outlet")
+        for m in _URL.finditer(copy.text):
+            address = m.group().rstrip(".,;:")
+            if url_key(address) == url_key(src.url):
+                start = m.start()
+                tag = SourceTag(name, kind, "via", address, start, start + len(address))
+                tags.setdefault((edge.article_id, name, start), (edge.article_id, tag))
+    return [tags[k] for k in sorted(tags)]

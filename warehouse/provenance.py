@@ -229,10 +229,20 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
     ]  # fmt: skip
 
 
+# The `via` rows the provenance stage writes (a link to a stored article it copied): evidence is
+# the bare address, with offsets. The tagger's via rows hold the via word too ("Via: http..."),
+# or the address without offsets (a page link), so the two never take each other's rows.
+_LINK_VIA = "role = 'via' AND char_start IS NOT NULL AND starts_with(evidence, 'http')"
+
+
 def replace_reuse_roles(
     con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str], tags: Sequence[tuple[str, SourceTag]]
 ) -> None:
-    """Replace the `reuse` rows of article_sources for these articles (other roles are untouched)."""
+    """Replace the `reuse` rows (and the link `via` rows) of article_sources for these articles.
+
+    Other roles are untouched; a link `via` is left out where the tagger already gave that
+    source `via`.
+    """
     table = pa.table(
         {
             "article_id": pa.array([a for a, _ in tags], pa.string()),
@@ -246,10 +256,16 @@ def replace_reuse_roles(
     )
     with _registered(con, "prov_ids", _ids_table(copier_ids)), _registered(con, "prov_tags", table):
         con.execute(
-            """DELETE FROM article_sources
-               WHERE role = 'reuse' AND article_id IN (SELECT article_id FROM prov_ids)"""
+            f"""DELETE FROM article_sources
+                WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN (SELECT article_id FROM prov_ids)"""
         )
-        con.execute("INSERT INTO article_sources BY NAME SELECT * FROM prov_tags")
+        con.execute(
+            """INSERT INTO article_sources BY NAME
+               SELECT * FROM prov_tags t
+               WHERE t.role = 'reuse' OR NOT EXISTS (
+                   SELECT 1 FROM article_sources s
+                   WHERE s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
+        )
 
 
 # -- near-duplicates ----------------------------------------------------------------------------

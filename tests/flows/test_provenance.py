@@ -116,6 +116,37 @@ def test_seeds_give_the_gold_edges_roles_and_one_story(con: duckdb.DuckDBPyConne
     assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
 
 
+def test_a_link_to_a_stored_article_credits_its_outlet_as_via(con: duckdb.DuckDBPyConnection) -> None:
+    # as seeds/manifest.csv gives them: the addresses the blog's via links point to, and outlets
+    # that no registry holds
+    manifest = (SEEDS / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in manifest:
+        name, url, outlet, _ = line.split(",")
+        con.execute(
+            "UPDATE articles SET url = ?, outlet = ? WHERE article_id = ?", [url, outlet, f"seed:{name[:3]}"]
+        )
+    update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
+    bases = dict(con.execute("SELECT copied_from_id, direction_basis FROM article_reuse").fetchall())
+    assert bases[AFP] == bases[DROID] == "credit"  # the blog links both
+    via = con.execute(
+        """SELECT source, evidence, char_start, char_end FROM article_sources
+           WHERE article_id = ? AND role = 'via' ORDER BY source, evidence""",
+        [BLOG],
+    ).fetchall()
+    blog_text = con.execute("SELECT text FROM articles WHERE article_id = ?", [BLOG]).fetchone()[0]
+    # Droid Report's via came from the tagger already: only the Inquirer is added, from its stored article
+    assert [(s, e) for s, e, _, _ in via] == [
+        ("CNN", "money.cnn.com"),
+        ("Droid Report", "droidreport.com"),
+        ("Inquirer", "http://technology.inquirer.net/62256/chinas-messaging-app-wechat-blocked-in-russia"),
+    ]
+    _, evidence, start, end = via[-1]
+    assert blog_text[start:end] == evidence
+    first = _snapshot(con)
+    update_provenance(con, [BLOG])
+    assert _snapshot(con) == first
+
+
 def test_running_twice_and_in_batches_gives_the_same_rows(con: duckdb.DuckDBPyConnection) -> None:
     ids = [DROID, INDEPENDENT, AFP, BLOG, REWRITE]
     update_provenance(con, ids)

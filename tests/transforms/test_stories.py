@@ -162,9 +162,7 @@ def test_a_bridge_article_merges_two_stories_into_the_larger_one() -> None:
         df.update(term_counts(d.text).keys())
     got, _, merges = assign_stories([bridge], members, df, len(docs))
     # the larger story (three articles) keeps its id; the other merges into it
-    assert [(m.article_id, m.from_story, m.into_story) for m in merges] == [
-        ("b", before["a1"], before["q1"])
-    ]
+    assert [(m.article_id, m.from_story, m.into_story) for m in merges] == [("b", before["a1"], before["q1"])]
     assert got[0].story_id == before["q1"]
     # the same in one run: every article ends in the one story
     assert len(set(_run([*docs, bridge], 6).values())) == 1
