@@ -24,6 +24,11 @@ the warehouse:
    time; else no direction) and gives each copied region to one source only (the
    agency original, else the earliest), so a copy of a copy does not also show up as a
    second edge.
+7. `reuse_tags` and `link_tags`: the credits a copier earns (`reuse`, and `via` for a link
+   to the stored article it copied).
+
+One module over 400 lines: the steps share their constants (a passage minimum is only
+safe with the window that guarantees its fingerprints) and are read in this order.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
 -- copy none), 'first_seen' (the source was loaded in an earlier run), 'undecided' (nothing says
 -- which came first: the two share the passages, and article_id is merely the greater id).
 -- Edges stored before 009 keep NULL: directed, by the rules of the time, basis not recorded.
+-- stg_agency_copy (006) needs no change: an undecided pair never has exactly one agency original
+-- (rule 'agency' decides those), and an article that is one counts whole anyway.
 ALTER TABLE article_reuse ADD COLUMN direction_basis VARCHAR;
 
 -- Who moved between stories, and why: a new article that reaches two stories merges them (the
@@ -20,28 +22,6 @@ CREATE TABLE story_history (
     article_id     VARCHAR NOT NULL,     -- merge: the bridging article; split: the article that left
     run_id         VARCHAR               -- runs.run_id of the run in progress (null outside a run)
 );
-
--- Staging: as in 006, but text shared without a direction is no pasting.
-CREATE OR REPLACE VIEW stg_agency_copy AS
-WITH agency_originals AS (
-    SELECT DISTINCT article_id FROM article_sources WHERE role = 'origin' AND kind = 'agency'
-),
-pasted AS (
-    SELECT r.article_id, sum(r.shared_chars) AS chars
-    FROM article_reuse r
-    WHERE r.copied_from_id IN (SELECT article_id FROM agency_originals)
-      AND r.direction_basis IS DISTINCT FROM 'undecided'
-    GROUP BY r.article_id
-)
-SELECT
-    a.article_id,
-    length(a.text) AS chars,
-    o.article_id IS NOT NULL AS is_agency_origin,
-    CASE WHEN o.article_id IS NOT NULL THEN length(a.text)
-         ELSE least(coalesce(p.chars, 0), length(a.text)) END AS agency_chars
-FROM articles a
-LEFT JOIN agency_originals o USING (article_id)
-LEFT JOIN pasted p USING (article_id);
 
 -- Every reuse edge in words, from each article's side: a copy reads "pasted 3 passages (612
 -- characters) from Droid Report, which was published a month earlier"; both articles of an
@@ -114,8 +94,9 @@ SELECT
            ELSE '' END AS explanation  -- the edge in words, with the evidence of its direction
 FROM spans;
 
--- As in 004, plus how each article's text reuse reads. copied_from leaves out text shared without
--- a direction: that is in shares_text_with.
+-- As in 004 (a view is redefined whole: an applied migration is never edited), plus how each
+-- article's text reuse reads. copied_from leaves out text shared without a direction: that is in
+-- shares_text_with.
 CREATE OR REPLACE VIEW story_timeline AS
 WITH roles AS (
     SELECT article_id, list(DISTINCT source || ':' || role ORDER BY source || ':' || role) AS sources
