@@ -38,7 +38,7 @@ def _seed_docs() -> list[StoryDoc]:
 
 def _aeb_docs() -> list[StoryDoc]:
     if not AEB.is_file():
-        pytest.skip("shared corpus not present")
+        pytest.fail(f"the shared corpus is missing at {CORPUS}: clone wiretrace next to shared/")
     gold = json.loads(AEB.read_text(encoding="utf-8"))
     # all in one week, so that only their words can keep them apart
     return [
