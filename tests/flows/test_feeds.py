@@ -17,7 +17,9 @@ from prefect import flow
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flows.feeds import ingest_feeds, load_feed_config
+from flows.counts import FeedCounts
+from flows.feed_config import load_feed_config
+from flows.feeds import ingest_feeds
 from settings import Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
@@ -44,10 +46,18 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def private_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The servers of these tests are on 127.0.0.1, which fetching refuses unless this is set.
+    monkeypatch.setenv("WIRETRACE_ALLOW_PRIVATE_NETWORKS", "1")
+
+
 @pytest.fixture
 def server() -> Iterator[HTTPServer]:
     httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     httpserver.start()
+    # No robots.txt (404): everything is allowed. Tests of robots.txt add their own first.
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     yield httpserver
     httpserver.clear()
     if httpserver.is_running():
@@ -93,11 +103,13 @@ def page_requests(server: HTTPServer) -> list[str]:
     return [req.path for req, _ in server.log if req.path.startswith("/p/")]
 
 
-def run(con, feeds_file: str, run_id: str = "r1", force: bool = False, settings: Settings = SETTINGS) -> dict:
+def run(
+    con, feeds_file: str, run_id: str = "r1", force: bool = False, settings: Settings = SETTINGS
+) -> FeedCounts:
     """ingest_feeds inside a flow run, as the main flow calls it."""
 
     @flow(name="feeds-test")
-    def feeds_test() -> dict:
+    def feeds_test() -> FeedCounts:
         return ingest_feeds(con, feeds_file, run_id, "v1", force, None, settings)
 
     return feeds_test()
@@ -128,11 +140,16 @@ def test_conditional_get_is_answered_304_and_nothing_is_parsed(server, con, tmp_
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml"), "outlet": "CNBC"}])
 
     first = run(con, config, "r1")
-    assert (first["polled"], first["entries_new"], first["matched"], first["new"]) == (1, 1, 1, 1)
+    assert (first.feeds_polled, first.entries_new, first.pages_matched, first.new) == (1, 1, 1, 1)
     second = run(con, config, "r2", force=True)
     assert seen_headers[1]["If-None-Match"] == etag
     assert seen_headers[1]["If-Modified-Since"] == "Tue, 19 Nov 2019 10:00:00 GMT"
-    assert (second["polled"], second["not_modified"], second["entries_new"], second["inputs"]) == (1, 1, 0, 0)
+    assert (second.feeds_polled, second.feeds_not_modified, second.entries_new, second.pages_fetched) == (
+        1,
+        1,
+        0,
+        0,
+    )
     status, http, etag_kept = con.execute(
         "SELECT last_status, last_http_status, etag FROM feed_state"
     ).fetchone()
@@ -153,7 +170,7 @@ def test_an_unchanged_body_with_a_new_etag_is_not_parsed_again(server, con, tmp_
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], max_pages=0)
     run(con, config, "r1")
     second = run(con, config, "r2", force=True)
-    assert second["not_modified"] == 1
+    assert second.feeds_not_modified == 1
     assert con.execute("SELECT last_status FROM feed_state").fetchone()[0] == "unchanged"
 
 
@@ -165,7 +182,7 @@ def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con
     config = write_config(tmp_path, feeds)
     before = datetime.now(UTC)
     first = run(con, config, "r1")
-    assert (first["polled"], first["failed"]) == (3, 2)
+    assert (first.feeds_polled, (first.feeds_failed + first.pages_failed)) == (3, 2)
     state = {
         url.rsplit("/", 1)[1]: (status, failures, next_at)
         for url, status, failures, next_at in con.execute(
@@ -177,9 +194,9 @@ def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con
     assert state["down.xml"][:2] == ("failed", 1)
     assert state["down.xml"][2] - before >= timedelta(hours=2)  # Retry-After, longer than the backoff
     assert timedelta(minutes=59) < state["broken.xml"][2] - before < timedelta(minutes=61)  # 30 min doubled
-    assert run(con, config, "r2")["polled"] == 0  # nothing is due yet
+    assert run(con, config, "r2").feeds_polled == 0  # nothing is due yet
     third = run(con, config, "r3", force=True)
-    assert third["polled"] == 3
+    assert third.feeds_polled == 3
     failures = con.execute(
         "SELECT consecutive_failures FROM feed_state WHERE feed_url LIKE '%broken%'"
     ).fetchone()
@@ -196,9 +213,10 @@ def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
         tmp_path, [{"url": "http://127.0.0.1:1/a.xml"}, {"url": "http://127.0.0.1:1/b.xml"}]
     )
     counts = run(con, config)
-    assert (counts["polled"], counts["failed"]) == (2, 2)
+    assert (counts.feeds_polled, (counts.feeds_failed + counts.pages_failed)) == (2, 2)
     errors = con.execute("SELECT last_error FROM feed_state").fetchall()
-    assert all(e[0].startswith("poll: ConnectError") for e in errors)
+    # robots.txt is asked for first: a site that cannot answer for it is not polled (clients/robots.py).
+    assert all(e[0].startswith("poll: robots.txt unavailable (ConnectError") for e in errors)
 
 
 # -- entries and pages --------------------------------------------------------------------------
@@ -218,7 +236,7 @@ def test_one_article_through_two_feeds_and_tracking_links_is_fetched_and_loaded_
     config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
 
     counts = run(con, config)
-    assert counts["entries_new"] == 2
+    assert counts.entries_new == 2
     assert page_requests(server) == [page]
     assert con.execute("SELECT count(*), any_value(url) FROM articles").fetchone() == (
         1,
@@ -244,7 +262,7 @@ def test_a_redirect_to_an_already_loaded_page_is_not_loaded_again(server, con, t
     )
     config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
     counts = run(con, config, "r2")
-    assert (counts["entries_new"], counts["new"], counts["updated"]) == (1, 0, 0)
+    assert (counts.entries_new, counts.new, counts.updated) == (1, 0, 0)
     assert entry_status(con)[server.url_for("/short/1")][0] == "duplicate"
     assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
 
@@ -259,7 +277,7 @@ def test_topics_match_on_the_full_text_and_every_entry_is_remembered(server, con
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
 
     counts = run(con, config)
-    assert (counts["entries_new"], counts["matched"], counts["new"]) == (4, 2, 2)
+    assert (counts.entries_new, counts.pages_matched, counts.new) == (4, 2, 2)
     rows = con.execute("SELECT url, topics FROM articles ORDER BY url").fetchall()
     assert rows == sorted([(server.url_for(f"/p/{DREAMLINER}"), ["aviation"]),
                            (server.url_for(f"/p/{WEWORK}"), ["wework"])])  # fmt: skip
@@ -269,7 +287,7 @@ def test_topics_match_on_the_full_text_and_every_entry_is_remembered(server, con
     )
     status = {link.rsplit("/", 1)[1]: s for link, (s, *_) in entry_status(con).items()}
     assert status == {DREAMLINER: "matched", WEWORK: "matched", EUROPA: "unmatched", DAVIS_CUP: "unmatched"}
-    assert sorted(counts["loaded_ids"]) == sorted(
+    assert sorted(counts.loaded) == sorted(
         a for (a,) in con.execute("SELECT article_id FROM articles").fetchall()
     )
 
@@ -280,7 +298,7 @@ def test_without_topics_every_article_is_kept(server, con, tmp_path, corpus_dir)
     )
     serve_page(server, f"/p/{EUROPA}", aeb_page(corpus_dir, EUROPA))
     counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], topics=[]))
-    assert (counts["matched"], counts["new"]) == (1, 1)
+    assert (counts.pages_matched, counts.new) == (1, 1)
 
 
 def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
@@ -312,7 +330,7 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     settings = replace(SETTINGS, max_document_bytes=500_000)
 
     counts = run(con, config, "r1", settings=settings)
-    assert counts["matched"] == 1 and counts["failed"] == 6
+    assert counts.pages_matched == 1 and (counts.feeds_failed + counts.pages_failed) == 6
     status = {link.rsplit("/", 1)[1]: (s, a, e) for link, (s, a, e, _) in entry_status(con).items()}
     assert status["ok"][0] == "matched"
     assert all(status[n][0] == "failed" and status[n][1] == 1 for n in names if n != "ok")
@@ -364,13 +382,13 @@ def test_a_second_run_fetches_no_page_and_a_new_item_is_the_only_page_fetched(
 
     server.log.clear()
     second = run(con, config, "r2", force=True)
-    assert page_requests(server) == [] and second["inputs"] == 0
+    assert page_requests(server) == [] and second.pages_fetched == 0
 
     feed["body"] = rss([{"title": "c", "link": server.url_for(f"/p/{DREAMLINER}")}, *items])
     server.log.clear()
     third = run(con, config, "r3", force=True)
     assert page_requests(server) == [f"/p/{DREAMLINER}"]
-    assert (third["entries_new"], third["matched"], third["new"]) == (1, 1, 1)
+    assert (third.entries_new, third.pages_matched, third.new) == (1, 1, 1)
 
 
 def test_every_corpus_feed_parses_or_is_recorded_as_failed(server, con, tmp_path, corpus_dir):
@@ -387,7 +405,7 @@ def test_every_corpus_feed_parses_or_is_recorded_as_failed(server, con, tmp_path
         feeds.append({"url": server.url_for(f"/corpus/{i}")})
     # max_pages 0: the corpus links point to real sites, which a test must never reach.
     counts = run(con, write_config(tmp_path, feeds, max_pages=0))
-    assert counts["polled"] == 54
+    assert counts.feeds_polled == 54
     rows = con.execute("SELECT last_status, last_error, entries_in_feed FROM feed_state").fetchall()
     assert len(rows) == 54
     assert all(status == "parsed" or (status == "failed" and error) for status, error, _ in rows)
@@ -442,33 +460,4 @@ def test_a_429_with_a_short_retry_after_is_retried_in_the_same_run(server, con, 
         rss([{"title": "x", "link": server.url_for("/p/limited")}]), content_type="application/rss+xml"
     )
     counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
-    assert calls["n"] == 2 and counts["matched"] == 1
-
-
-def test_host_gate_limits_concurrency_and_spaces_requests_per_host():
-    import asyncio
-    import itertools
-
-    from flows.feeds import HostGate
-
-    async def main() -> tuple[list[float], list[float], int]:
-        gate = HostGate(per_host=1, min_delay=0.1)
-        starts: dict[str, list[float]] = {"a": [], "b": []}
-        running = {"a": 0, "peak": 0}
-        loop = asyncio.get_running_loop()
-
-        async def call(host: str) -> None:
-            starts[host].append(loop.time())
-            if host == "a":
-                running["a"] += 1
-                running["peak"] = max(running["peak"], running["a"])
-                await asyncio.sleep(0.01)
-                running["a"] -= 1
-
-        await asyncio.gather(*(gate.run(h, lambda h=h: call(h)) for h in ["a", "a", "a", "b"]))
-        return starts["a"], starts["b"], running["peak"]
-
-    a, b, peak = asyncio.run(main())
-    assert peak == 1
-    assert all(later - earlier >= 0.095 for earlier, later in itertools.pairwise(a))
-    assert b[0] - a[0] < 0.05  # another host does not wait
+    assert calls["n"] == 2 and counts.pages_matched == 1
