@@ -18,12 +18,12 @@ import httpcore
 
 # Checked in this order: the first label that applies is the one reported.
 _KINDS = (
-    ("is_unspecified", "unspecified"),
-    ("is_loopback", "loopback"),
-    ("is_link_local", "link-local"),
-    ("is_multicast", "multicast"),
-    ("is_private", "private"),
-    ("is_reserved", "reserved"),
+    ("is_unspecified", "an unspecified"),
+    ("is_loopback", "a loopback"),
+    ("is_link_local", "a link-local"),
+    ("is_multicast", "a multicast"),
+    ("is_private", "a private"),
+    ("is_reserved", "a reserved"),
 )
 
 
@@ -41,7 +41,7 @@ def refusal(address: str) -> str | None:
         ip = ip.ipv4_mapped
     for attribute, label in _KINDS:
         if getattr(ip, attribute):
-            return f"{address} is a {label} address"
+            return f"{address} is {label} address"
     if not ip.is_global:
         return f"{address} is not a public address"
     return None

@@ -461,3 +461,175 @@ def test_a_429_with_a_short_retry_after_is_retried_in_the_same_run(server, con, 
     )
     counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
     assert calls["n"] == 2 and counts.pages_matched == 1
+
+
+# -- fetch safety -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch off, with the test server's 127.0.0.1 standing for a public host: every other
+    address is judged as it would be in production."""
+    from clients import guard
+
+    monkeypatch.delenv("WIRETRACE_ALLOW_PRIVATE_NETWORKS")
+    judge = guard.refusal
+    monkeypatch.setattr(guard, "refusal", lambda address: None if address == "127.0.0.1" else judge(address))
+
+
+def test_private_links_and_redirects_to_them_are_refused_and_the_rest_is_published(
+    loopback_is_public, server, con, tmp_path, corpus_dir
+):
+    port = server.port
+    private = {
+        "loopback": f"http://127.0.0.2:{port}/p/secret",
+        "ten": "http://10.0.0.1/admin",
+        "metadata": "http://169.254.169.254/latest/meta-data/",
+        "v6": f"http://[::1]:{port}/p/secret",
+        "hop": server.url_for("/p/hop"),  # 302 to the loopback one
+    }
+    server.expect_request("/p/hop").respond_with_data(
+        "", status=302, headers={"Location": private["loopback"]}
+    )
+    serve_page(server, f"/p/{WEWORK}", aeb_page(corpus_dir, WEWORK))
+    items = [{"title": k, "link": v} for k, v in private.items()]
+    items.append({"title": "ok", "link": server.url_for(f"/p/{WEWORK}")})
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    assert (counts.pages_matched, counts.new, counts.pages_failed) == (1, 1, 5)
+    status = entry_status(con)
+    for name, link in private.items():
+        state, attempts, error, _ = status[link]
+        kind = {"ten": "a private", "metadata": "a link-local"}.get(name, "a loopback")
+        assert (state, attempts) == ("failed", 1) and error.startswith("fetch: refused:"), name
+        assert f"{kind} address" in error, name
+    refused = con.execute(
+        "SELECT count(*) FROM ingest_failures WHERE stage = 'fetch' AND reason LIKE 'refused:%'"
+    ).fetchone()
+    assert refused == (5,)
+    assert sorted(page_requests(server)) == sorted(["/p/hop", f"/p/{WEWORK}"])
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_credentials_in_links_are_neither_sent_nor_stored(server, con, tmp_path, corpus_dir):
+    page = f"/p/{WEWORK}"
+    serve_page(server, page, aeb_page(corpus_dir, WEWORK))
+    link = server.url_for(page).replace("http://", "http://editor:hunter2@")
+    server.expect_request("/feed.xml").respond_with_data(
+        rss([{"title": "x", "link": link, "guid": "g-1"}]), content_type="application/rss+xml"
+    )
+    assert run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])).pages_matched == 1
+    [(stored,)] = con.execute("SELECT link FROM feed_entries").fetchall()
+    assert stored == server.url_for(page)
+    [request] = [req for req, _ in server.log if req.path == page]
+    assert "Authorization" not in request.headers
+
+
+def test_robots_txt_disallow_is_recorded_as_the_reason(server, con, tmp_path, corpus_dir):
+    server.clear_all_handlers()
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /p/members/\n")
+    serve_page(server, f"/p/{WEWORK}", aeb_page(corpus_dir, WEWORK))
+    items = [
+        {"title": "closed", "link": server.url_for("/p/members/1")},
+        {"title": "open", "link": server.url_for(f"/p/{WEWORK}")},
+    ]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    assert (counts.pages_matched, counts.pages_failed) == (1, 1)
+    assert entry_status(con)[server.url_for("/p/members/1")][:3] == (
+        "failed", 1, "fetch: disallowed by robots.txt")  # fmt: skip
+    assert [req.path for req, _ in server.log].count("/robots.txt") == 1  # once per site per run
+    assert "/p/members/1" not in page_requests(server)
+
+
+def test_a_feed_moved_permanently_is_polled_at_its_new_url(server, con, tmp_path):
+    feed = rss([{"title": "x", "link": "http://127.0.0.1:1/p/none"}])
+    for path in ("/new.xml", "/elsewhere.xml"):
+        server.expect_request(path).respond_with_data(feed, content_type="application/rss+xml")
+    server.expect_request("/old.xml").respond_with_data("", status=301, headers={"Location": "/new.xml"})
+    server.expect_request("/busy.xml").respond_with_data(
+        "", status=302, headers={"Location": "/elsewhere.xml"}
+    )
+    old, busy = server.url_for("/old.xml"), server.url_for("/busy.xml")
+    config = write_config(tmp_path, [{"url": old}, {"url": busy}], max_pages=0)
+
+    assert run(con, config, "r1").feeds_failed == 0
+    state = dict(con.execute("SELECT feed_url, current_url FROM feed_state").fetchall())
+    assert state == {old: server.url_for("/new.xml"), busy: None}
+    moves = con.execute("SELECT feed_url, old_url, new_url, run_id FROM feed_moves").fetchall()
+    assert moves == [(old, old, server.url_for("/new.xml"), "r1")]
+
+    server.log.clear()
+    assert run(con, config, "r2", force=True).feeds_failed == 0
+    polled = sorted(req.path for req, _ in server.log if req.path.endswith(".xml"))
+    assert polled == ["/busy.xml", "/elsewhere.xml", "/new.xml"]  # not /old.xml again
+    assert con.execute("SELECT count(*) FROM feed_moves").fetchone() == (1,)
+    # The entries stay under the configured URL.
+    assert con.execute("SELECT DISTINCT feed_url FROM feed_entries ORDER BY 1").fetchall() == sorted(
+        [(old,), (busy,)]
+    )
+
+
+def test_an_entry_whose_content_changed_is_fetched_again(server, con, tmp_path, corpus_dir):
+    path = "/p/story"
+    page = {"body": aeb_page(corpus_dir, DREAMLINER)}
+    item = {"title": "Emirates orders jets", "link": server.url_for(path), "guid": "story-1"}
+    feed = {"body": rss([item])}
+    server.expect_request(path).respond_with_handler(
+        lambda request: Response(page["body"], content_type="text/html")
+    )
+    server.expect_request("/feed.xml").respond_with_handler(
+        lambda request: Response(feed["body"], content_type="application/rss+xml")
+    )
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+    first = run(con, config, "r1")
+    assert (first.entries_new, first.new, page_requests(server)) == (1, 1, [path])
+
+    server.log.clear()
+    feed["body"] = rss([item]).replace("<channel><title>t</title>", "<channel><title>t2</title>")
+    assert run(con, config, "r2", force=True).pages_fetched == 0  # the feed changed, the entry did not
+
+    # The same guid with a new title: the story was rewritten, its page is fetched again.
+    feed["body"] = rss([{**item, "title": "Emirates and WeWork"}])
+    page["body"] = aeb_page(corpus_dir, WEWORK)
+    third = run(con, config, "r3", force=True)
+    assert (third.entries_new, third.pages_fetched, third.updated, third.new) == (0, 1, 1, 0)
+    assert page_requests(server) == [path]
+    assert con.execute("SELECT count(*), any_value(topics) FROM articles").fetchone() == (1, ["wework"])
+    assert con.execute("SELECT status, attempts FROM feed_entries").fetchone() == ("matched", 2)
+
+
+def test_a_thousand_feeds_in_one_run_never_wait_for_the_pool_until_timeout(con, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotModified(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            time.sleep(0.01)  # a busy server: 1000 polls over 8 connections take over 1 s in all
+            self.send_response(404 if self.path == "/robots.txt" else 304)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotModified)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        feeds = [{"url": f"{base}/feed/{n}"} for n in range(1000)]
+        # 8 connections for 1000 polls, all allowed to start at once: most wait for a connection,
+        # far longer than the 2 s timeout in all, and none of them may fail for it.
+        config = write_config(
+            tmp_path, feeds, topics=[], timeout=2, concurrency=8, per_host=1000, max_pages=0
+        )
+        counts = run(con, config)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (counts.feeds_polled, counts.feeds_not_modified, counts.feeds_failed) == (1000, 1000, 0)
+    assert con.execute("SELECT count(*) FROM feed_state WHERE last_error IS NOT NULL").fetchone() == (0,)
