@@ -17,7 +17,7 @@ No Prefect here: plain async functions, used by clients/feeds.py.
 from __future__ import annotations
 
 import asyncio
-import ssl
+import concurrent.futures
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -164,7 +164,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         self._slots = asyncio.Semaphore(self._concurrency)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(),
+            ssl_context=httpx.create_ssl_context(),  # certifi's CAs, as httpx would use
             max_connections=self._concurrency,
             max_keepalive_connections=self._concurrency,
             network_backend=GuardedBackend(self.allow_private),
@@ -321,7 +321,6 @@ class Fetcher:
 
 def run_async(factory: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion from sync code, also when the caller's thread has a loop."""
-    import concurrent.futures
 
     async def main() -> T:
         return await factory()

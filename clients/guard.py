@@ -80,7 +80,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         allowed = [a for a, reason in reasons.items() if reason is None]
         if not allowed:
             why = "; ".join(r for r in reasons.values() if r) or "no address"
-            raise AddressRefused(f"refused: {host}: {why} (WIRETRACE_ALLOW_PRIVATE_NETWORKS=1 allows it)")
+            name = "" if host.strip("[]") in reasons else f"{host}: "  # a name, not an IP literal
+            raise AddressRefused(f"refused: {name}{why} (WIRETRACE_ALLOW_PRIVATE_NETWORKS=1 allows it)")
         error: Exception | None = None
         for address in allowed:
             try:
