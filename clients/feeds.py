@@ -6,8 +6,9 @@ I/O only: what a response means is decided in transforms/feed_decisions.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from clients.fetch import Fetcher, FetchError, run_async
 from clients.hostgate import HostGate
@@ -27,6 +28,9 @@ from transforms.feed_decisions import (
     poll_url,
 )
 from transforms.feeds import FeedSpec, FetchPolicy
+
+Item = TypeVar("Item")
+Out = TypeVar("Out")
 
 
 def fetcher(policy: FetchPolicy, max_bytes: int, allow_private: bool, robots: RobotsCache) -> Fetcher:
@@ -51,6 +55,25 @@ async def _poll_one(
     return poll_outcome(spec, state, url, resp.status, resp.headers, resp.body, resp.url, resp.moved_to)
 
 
+def _each(
+    items: Sequence[Item],
+    one: Callable[[Fetcher, HostGate, Item], Awaitable[Out]],
+    policy: FetchPolicy,
+    max_bytes: int,
+    allow_private: bool,
+    robots: RobotsCache,
+    min_delay: float,
+) -> list[Out]:
+    """`one` for every item at once, through one Fetcher and one HostGate."""
+
+    async def main() -> list[Out]:
+        gate = HostGate(policy.per_host, min_delay)
+        async with fetcher(policy, max_bytes, allow_private, robots) as client:
+            return list(await asyncio.gather(*(one(client, gate, item) for item in items)))
+
+    return run_async(main) if items else []
+
+
 def poll(
     specs: Sequence[FeedSpec],
     states: Mapping[str, FeedStateRow],
@@ -61,12 +84,10 @@ def poll(
 ) -> list[PollOutcome]:
     """Poll feeds concurrently (per-host limits, no delay: one request per feed per interval)."""
 
-    async def main() -> list[PollOutcome]:
-        gate = HostGate(policy.per_host, 0.0)
-        async with fetcher(policy, max_bytes, allow_private, robots) as client:
-            return list(await asyncio.gather(*(_poll_one(client, gate, s, states.get(s.url)) for s in specs)))
+    def one(client: Fetcher, gate: HostGate, spec: FeedSpec) -> Awaitable[PollOutcome]:
+        return _poll_one(client, gate, spec, states.get(spec.url))
 
-    return run_async(main) if specs else []
+    return _each(specs, one, policy, max_bytes, allow_private, robots, 0.0)
 
 
 async def _fetch_one(
@@ -106,11 +127,7 @@ def fetch_pages(
 ) -> list[FetchedPage]:
     """Fetch pages concurrently: at most `per_host` at once per host, `min_delay` apart."""
 
-    async def main() -> list[FetchedPage]:
-        gate = HostGate(policy.per_host, policy.min_delay)
-        async with fetcher(policy, max_bytes, allow_private, robots) as client:
-            return list(
-                await asyncio.gather(*(_fetch_one(client, gate, e, policy, max_wait) for e in entries))
-            )
+    def one(client: Fetcher, gate: HostGate, entry: EntryRow) -> Awaitable[FetchedPage]:
+        return _fetch_one(client, gate, entry, policy, max_wait)
 
-    return run_async(main) if entries else []
+    return _each(entries, one, policy, max_bytes, allow_private, robots, policy.min_delay)
