@@ -10,23 +10,28 @@ T = TypeVar("T")
 
 
 class HostGate:
-    """At most `per_host` requests at once to one host, their starts at least `min_delay` apart."""
+    """At most `per_host` requests at once to one host, their starts at least `min_delay` apart.
+
+    The next start is reckoned from the moment a request really starts, not from when it was due: a
+    request that started late (a busy loop) does not let the next one come sooner.
+    """
 
     def __init__(self, per_host: int, min_delay: float) -> None:
         self.per_host = per_host
         self.min_delay = min_delay
         self._sems: dict[str, asyncio.Semaphore] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
         self._next: dict[str, float] = {}
-        self._lock = asyncio.Lock()
 
     async def run(self, host: str, call: Callable[[], Awaitable[T]]) -> T:
         sem = self._sems.setdefault(host, asyncio.Semaphore(self.per_host))
         async with sem:
             if self.min_delay > 0:
-                async with self._lock:
-                    clock = asyncio.get_running_loop().time()
-                    start = max(clock, self._next.get(host, clock))
-                    self._next[host] = start + self.min_delay
-                if start > clock:
-                    await asyncio.sleep(start - clock)
+                # One host's starts are taken in turn; other hosts have locks of their own.
+                async with self._locks.setdefault(host, asyncio.Lock()):
+                    loop = asyncio.get_running_loop()
+                    wait = self._next.get(host, 0.0) - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    self._next[host] = loop.time() + self.min_delay
             return await call()
