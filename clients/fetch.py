@@ -208,6 +208,10 @@ class Fetcher:
             raise FetchError(f"bad request: {exc}", retry=False) from exc
         except (httpcore.NetworkError, httpcore.RemoteProtocolError, httpcore.ProxyError, OSError) as exc:
             raise FetchError(f"{type(exc).__name__}: {str(exc) or 'connection failed'}", retry=True) from exc
+        except FetchError:
+            raise
+        except Exception as exc:  # whatever a hostile server provokes, it fails this request, not the run
+            raise FetchError(f"unexpected {type(exc).__name__}: {exc}", retry=False) from exc
 
     async def _follow(
         self, url: str, headers: dict[str, str], obey_robots: bool, max_bytes: int | None
@@ -247,8 +251,12 @@ class Fetcher:
             scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
         )
         timeouts = {"connect": self.timeout, "read": self.timeout, "write": self.timeout, "pool": None}
+        # As bytes: httpcore refuses str headers beyond ASCII, and an ETag sent back is the server's bytes.
+        raw_headers = [
+            (k.encode("latin-1"), v.encode("latin-1", "replace")) for k, v in request_headers.items()
+        ]
         async with self._pool.stream(
-            "GET", target, headers=list(request_headers.items()), extensions={"timeout": timeouts}
+            "GET", target, headers=raw_headers, extensions={"timeout": timeouts}
         ) as resp:
             status = resp.status
             response_headers: dict[str, str] = {}

@@ -34,8 +34,6 @@ from transforms.records import Failure, RawDocument
 from warehouse import db
 from warehouse import feeds as wf
 
-__all__ = ["ingest_feeds", "load_feed_config"]
-
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
     try:

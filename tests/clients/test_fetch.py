@@ -267,3 +267,15 @@ def test_robots_txt_missing_allows_and_unavailable_keeps_the_site_out(local: Loc
     error = fetch_error(local.url("/a"), robots=RobotsCache())
     assert error.reason == "robots.txt unavailable (HTTP 503): the site is not fetched this run"
     assert local.paths() == ["/robots.txt"]
+
+
+def test_a_validator_beyond_ascii_is_sent_back_as_the_server_gave_it(local: LocalServer):
+    # A server's ETag bytes, decoded as latin-1 when stored, go back as the same bytes.
+    local.routes["/feed"] = lambda h: send(h, 304 if h.headers.get("If-None-Match") else 200, b"")
+
+    async def main() -> int:
+        async with Fetcher(timeout=5, max_bytes=1000, concurrency=1, user_agent=UA, allow_private=True) as f:
+            return (await f.get(local.url("/feed"), {"If-None-Match": '"caf\xe9"'})).status
+
+    assert asyncio.run(main()) == 304
+    assert local.requests[0][1]["If-None-Match"] == '"caf\xe9"'
