@@ -15,18 +15,15 @@ from clients.hostgate import HostGate
 from clients.robots import RobotsCache
 from settings import USER_AGENT
 from transforms.feed_decisions import (
-    PAGE_ACCEPT,
     EntryRow,
     FeedStateRow,
-    FetchedPage,
     PollOutcome,
     failed_poll,
-    fetched_page,
-    page_verdict,
     poll_headers,
     poll_outcome,
     poll_url,
 )
+from transforms.feed_pages import PAGE_ACCEPT, FetchedPage, fetched_page, page_verdict
 from transforms.feeds import FeedSpec, FetchPolicy
 
 Item = TypeVar("Item")

@@ -4,10 +4,11 @@
     or changed entries, in one transaction -> pages to fetch -> fetch -> sort -> extract and tag (the
     seeds' tasks) -> topic filter -> load the matching ones -> every entry's outcome
 
-Decisions are in transforms/feed_decisions.py, statements in warehouse/feeds.py, HTTP in clients/.
-Every entry seen is kept in feed_entries, matched or not, so no page is fetched twice; feed state is
-saved in the same transaction as the new entries, so a crash after it never loses an entry. Pages are
-fetched, then processed, a chunk at a time (fetching does not overlap extraction yet: issue #13).
+Decisions are in transforms/feed_decisions.py and feed_pages.py, statements in warehouse/feeds.py,
+HTTP in clients/. Every entry seen is kept in feed_entries, matched or not, so no page is fetched
+twice; feed state is saved in the same transaction as the new entries, so a crash after it never loses
+an entry. Pages are fetched, then processed, a chunk at a time (fetching does not overlap extraction
+yet: issue #13).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from flows.feed_config import load_feed_config
 from flows.tasks import chunks, extract_and_tag, load_batch, now
 from settings import Settings, allow_private_networks
 from transforms import feed_decisions as fd
+from transforms import feed_pages as fp
 from transforms.feeds import FeedConfig, FetchPolicy, Topic
 from transforms.records import Failure, RawDocument
 from warehouse import db
@@ -105,7 +107,7 @@ def record_polls_task(
 @task(name="fetch-pages", cache_policy=NONE)
 def fetch_pages_task(
     entries: list[fd.EntryRow], policy: FetchPolicy, max_bytes: int, robots: RobotsCache, settings: Settings
-) -> list[fd.FetchedPage]:
+) -> list[fp.FetchedPage]:
     pages = fetch_pages(entries, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run)
     failed = [p for p in pages if p.error]
     retries = sum(e.status == "failed" for e in entries)
@@ -132,11 +134,11 @@ def process_feed_pages(
     for batch in chunks(work, settings.batch_size):
         raws = [raw for _, raw in batch]
         results = extract_and_tag(raws, pool, settings)
-        kept = fd.filter_topics(results, topics)
+        kept = fp.filter_topics(results, topics)
         matched = [k for k in kept if k is not None]
-        failures = fd.page_failures(results, raws)
+        failures = fp.page_failures(results, raws)
         outcome = load_batch(con, [*matched, *failures], raws, run_id, version)
-        settled += fd.settle_processed(batch, results, kept, moment, run_id)
+        settled += fp.settle_processed(batch, results, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
             pages_matched=len(matched),
@@ -180,7 +182,7 @@ def ingest_feeds(
         moment = now()
         pages = fetch_pages_task(list(chunk), config.fetch, max_bytes, robots, settings)
         known = wf.known_settled_urls(con, [p.url for p in pages if p.url])
-        fetched = fd.sort_pages(pages, known, outlets, moment, run_id)
+        fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
         processed, counts = process_feed_pages(
             con, fetched.work, config.topics, run_id, version, pool, settings, moment
         )

@@ -8,20 +8,15 @@ from datetime import UTC, datetime, timedelta
 from transforms.feed_decisions import (
     EntryRow,
     FeedStateRow,
-    FetchedPage,
     entry_content_hash,
     entry_rows,
     feed_moves,
-    fetched_page,
-    media_type,
     next_state,
-    page_verdict,
     poll_headers,
     poll_outcome,
     poll_url,
-    sort_pages,
 )
-from transforms.feeds import FeedEntry, FeedSpec, FetchPolicy, parse_feed
+from transforms.feeds import FeedEntry, FeedSpec, parse_feed
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 FEED = FeedSpec("https://news.example.com/rss", "Example", timedelta(minutes=15))
@@ -131,65 +126,6 @@ def test_an_entry_whose_content_changed_under_the_same_guid_is_fetched_again():
         [(FEED.url, edited)], {(FEED.url, "g1"): row(old, content_hash=None)}, {}, NOW, "r2"
     ).hashed
     assert (hashed.status, hashed.content_hash) == ("matched", entry_content_hash(edited))
-
-
-# -- pages --------------------------------------------------------------------------------------
-
-
-def test_page_verdicts():
-    policy = FetchPolicy(retry_base=1.0)
-    assert page_verdict(200, None, 1, policy, NOW, 30).keep
-    busy = page_verdict(503, None, 2, policy, NOW, 30)
-    assert (busy.retry, busy.wait, busy.error) == (True, 2.0, "HTTP 503")
-    assert page_verdict(500, None, 2, policy, NOW, 30).wait == 2.0
-    assert page_verdict(429, "10", 1, policy, NOW, 30).wait == 10.0
-    too_long = page_verdict(429, "3600", 1, policy, NOW, 30)
-    assert not too_long.retry and "left to a later run" in too_long.error
-    assert not page_verdict(404, None, 1, policy, NOW, 30).retry
-
-
-def test_media_types_and_empty_bodies():
-    assert media_type({"content-type": "text/html; charset=ISO-8859-1"}) == (
-        "text/html; charset=iso-8859-1",
-        None,
-    )
-    assert media_type({}) == (None, None)
-    assert (
-        media_type({"content-type": "application/pdf"})[1]
-        == "not an article page: content type application/pdf"
-    )
-    e = row(entry("a", "https://news.example.com/a"), status="pending")
-    assert (
-        fetched_page(e, 1, "https://news.example.com/a", {"content-type": "text/html"}, b"  ").error
-        == "empty body"
-    )
-
-
-def test_pages_are_sorted_into_failures_duplicates_and_work():
-    base = "https://news.example.com"
-    html = b'<html><head><link rel="canonical" href="/story?utm_source=x"></head><body>s</body></html>'
-    e1, e2, e3, e4 = (row(entry(k, f"{base}/{k}"), status="pending") for k in ("1", "2", "3", "4"))
-    pages = [
-        fetched_page(e1, 1, f"{base}/1", {"content-type": "text/html"}, html),  # canonical: /story
-        fetched_page(e2, 1, f"{base}/2", {"content-type": "text/html"}, html),  # the same page again
-        fetched_page(e3, 1, f"{base}/old", {"content-type": "text/html"}, b"<html><body>o</body></html>"),
-        FetchedPage(e4, 3, error="HTTP 500 (after 3 attempts)"),
-    ]
-    assert pages[0].url == f"{base}/story"
-    result = sort_pages(pages, {f"{base}/old": "art-old"}, {FEED.url: "Example"}, NOW, "r1")
-    assert [(e.entry_key, raw.url, raw.outlet) for e, raw in result.work] == [
-        ("1", f"{base}/story", "Example")
-    ]
-    settled = {e.entry_key: (e.status, e.article_id, e.attempts) for e in result.settled}
-    assert settled == {
-        "2": ("duplicate", None, 2),
-        "3": ("duplicate", "art-old", 2),
-        "4": ("failed", "art1", 2),
-    }
-    [failure] = result.fetch_failures
-    assert (failure.source_ref, failure.stage) == (f"{base}/4", "fetch")
-    assert "3 attempts this run" in failure.reason
-    assert result.fetched_links == (f"{base}/1", f"{base}/2", f"{base}/3")
 
 
 def test_a_parsed_feed_keeps_links_without_credentials():
