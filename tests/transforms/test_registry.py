@@ -126,8 +126,6 @@ def test_ambiguous_names_are_flagged() -> None:
     [
         ("money.cnn.com", "CNN"),
         ("edition.cnn.com", "CNN"),
-        ("technology.inquirer.net", "Inquirer"),
-        ("www.droidreport.com", "Droid Report"),
         ("WWW.REUTERS.COM.", "Reuters"),
         ("qz.com", "Quartz"),
         ("www.bbc.co.uk", "BBC"),
