@@ -286,9 +286,12 @@ def seed_gold() -> tuple[int, int, list[str]]:
         name = files[0]
         tags = _seed_tags(name, raws[name])
         expected = entry["sources"]
+        known = load_registry().by_name
         for source, roles in expected.items():
             mine = [r for r in roles if r != "reuse"]
-            if not mine:
+            if not mine or (mine == ["via"] and source not in known):
+                # A via link to an outlet in no registry is credited by the provenance stage from
+                # the stored article it links (tests/flows/test_ingest.py checks it), not by tagging.
                 continue
             checks += 1
             if any(t.source == source and t.role in mine for t in tags):
