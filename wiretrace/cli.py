@@ -146,7 +146,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print_report(data)
-    name = f"wiretrace-report-{args.story}.html" if args.story else "wiretrace-report.html"
+    name = f"wiretrace-report-{data.story['story_id']}.html" if data.story else "wiretrace-report.html"
     path = write_report(data, args.out, name)
     print(f"HTML report: {path.resolve()}")
     return 0
@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "$WIRETRACE_DB or warehouse/wiretrace.duckdb)")  # fmt: skip
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder of the HTML report "
                         "(default: reports/)")  # fmt: skip
-    report.add_argument("--story", help="report on one story (a story_id of the Stories table)")
+    report.add_argument("--story", help="report on one story: its id in the Stories table (a unique start "
+                        "of its story_id is enough)")  # fmt: skip
     report.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")

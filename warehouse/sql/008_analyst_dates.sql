@@ -189,7 +189,8 @@ LEFT JOIN credited c ON c.article_id = u.article_id AND c.source = u.source
 WHERE c.article_id IS NULL;
 
 -- The same columns as in 005; first_seen/last_seen/days/first_* from dated articles when the story
--- has any (an undated article's first-seen time is not when the story happened), then undated_articles.
+-- has any (an undated article's first-seen time is not when the story happened), then undated_articles
+-- and first_shown/last_shown (those two dates as date_shown writes them).
 CREATE OR REPLACE VIEW story_summary AS
 WITH members AS (
     SELECT m.*, t.position
@@ -213,7 +214,11 @@ SELECT
     any_value(m.outlet) FILTER (WHERE m.position = 1) AS first_outlet,
     list_sort(list_distinct(flatten(list(m.origin_agencies || m.reused_agencies)))) AS agencies,
     list_sort(list_distinct(list(m.outlet))) AS outlet_names,
-    count(*) FILTER (WHERE m.date_basis = 'first_seen') AS undated_articles  -- articles giving no date
+    count(*) FILTER (WHERE m.date_basis = 'first_seen') AS undated_articles, -- articles giving no date
+    CASE WHEN any_value(d.n) > 0 THEN arg_min(m.date_shown, m.seen_at) FILTER (WHERE m.date_basis <> 'first_seen')
+         ELSE arg_min(m.date_shown, m.seen_at) END AS first_shown,   -- first_seen as a date_shown
+    CASE WHEN any_value(d.n) > 0 THEN arg_max(m.date_shown, m.seen_at) FILTER (WHERE m.date_basis <> 'first_seen')
+         ELSE arg_max(m.date_shown, m.seen_at) END AS last_shown     -- last_seen as a date_shown
 FROM members m
 LEFT JOIN stories st USING (story_id)
 LEFT JOIN dated d USING (story_id)
