@@ -164,8 +164,9 @@ def _undated_story(path: Path) -> None:
         for article_id, title, at, day, seen in rows:
             text = f"{title}. " + "The river rose over the banks overnight and roads closed. " * 20
             con.execute(
-                """INSERT INTO articles (article_id, title, published_at, published_date, text, word_count,
-                       content_hash, origin, source_ref, first_seen_at, updated_at, pipeline_version, story_id)
+                """INSERT INTO articles (article_id, title, published_at, published_date, text,
+                       word_count, content_hash, origin, source_ref, first_seen_at, updated_at,
+                       pipeline_version, story_id)
                    VALUES (?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, 'test', 'story-c1')""",
                 [article_id, title, at, day, text, len(text.split()), article_id, article_id, seen, seen],
             )
@@ -176,7 +177,7 @@ def _undated_story(path: Path) -> None:
         )
         con.execute("INSERT INTO article_reuse VALUES ('c2', 'c1', 400, 0.4, [])")
         con.execute(
-            "INSERT INTO stories VALUES ('story-c1', 'Agency original without a date', ?, ?, ['c1', 'c2', 'c3'])",
+            "INSERT INTO stories VALUES ('story-c1', 'Agency original', ?, ?, ['c1', 'c2', 'c3'])",
             [DAY, DAY + timedelta(days=10)],
         )
 
