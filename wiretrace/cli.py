@@ -152,6 +152,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def duckdb_shell() -> str | None:
+    """The `duckdb` shell of this environment (the duckdb-cli package in .venv/bin), else one on PATH."""
+    import shutil
+
+    beside = Path(sys.executable).with_name("duckdb")
+    return str(beside) if beside.is_file() else shutil.which("duckdb")
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """One query (-c), or an interactive DuckDB shell on the published warehouse, read-only."""
+    import duckdb
+
+    from wiretrace import WarehouseNotFound, open_warehouse
+
+    try:
+        con = open_warehouse(args.db)
+    except WarehouseNotFound as exc:
+        print(f"wiretrace sql: {exc}", file=sys.stderr)
+        return 2
+    if args.command_sql is None:
+        con.close()
+        shell = duckdb_shell()
+        if shell is None:
+            print("wiretrace sql: no duckdb shell found; `make setup` installs it (duckdb-cli) into "
+                  ".venv/bin, or use -c SQL", file=sys.stderr)  # fmt: skip
+            return 2
+        # The shell replaces this process, so Ctrl-C and the terminal behave as in a plain `duckdb`.
+        os.execv(shell, [shell, "-readonly", str(args.db)])
+    try:
+        result = con.sql(args.command_sql)
+        if result is not None:
+            result.show(max_rows=args.max_rows, max_width=10_000 if not sys.stdout.isatty() else None)
+    except duckdb.Error as exc:
+        print(f"wiretrace sql: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """A local Prefect server, the work pool, the deployments of prefect.yaml and a worker, until Ctrl-C."""
     from wiretrace.serve import serve
@@ -186,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--story", help="report on one story: its id in the Stories table (a unique start "
                         "of its story_id is enough)")  # fmt: skip
     report.set_defaults(func=cmd_report)
+
+    sql = sub.add_parser("sql", help="SQL on the published warehouse, read-only: one query (-c) or a shell")
+    sql.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
+                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    sql.add_argument("-c", dest="command_sql", metavar="SQL", help="run this query, print its rows and exit")
+    sql.add_argument("--max-rows", type=int, default=100, help="rows printed by -c (default 100)")
+    sql.set_defaults(func=cmd_sql)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
     serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default 4200)")
