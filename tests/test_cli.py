@@ -140,3 +140,20 @@ def test_sql_command_runs_one_query_read_only(seed_warehouse: Path) -> None:
     assert refused.returncode == 1 and "read-only" in refused.stderr
     missing = run_cli("sql", "--db", str(seed_warehouse.parent / "none.duckdb"), "-c", "SELECT 1")
     assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_tag_reads_the_manifest_beside_its_files_and_prints_no_none(tmp_path: Path) -> None:
+    files = [str(SEEDS / "000_81fad63d1977c299.txt"), str(SEEDS / "001_88a8be11f5cd4cc1.txt")]
+    manifest = {
+        row.split(",")[0]: row.split(",")[1] for row in (SEEDS / "manifest.csv").read_text().splitlines()[1:]
+    }
+    done = run_cli("tag", "--json", *files)
+    assert done.returncode == 0, done.stderr
+    droid, undated = json.loads(done.stdout)
+    # seeds/manifest.csv gives the first file's address, as `wiretrace run` reads it
+    assert droid["url"] == manifest["000_81fad63d1977c299.txt"] and droid["outlet"] == "Droid Report"
+    assert undated["url"] is None and undated["published"] is None
+    plain = run_cli("tag", *files, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "None" not in plain.stdout
+    assert "undated" in plain.stdout and "(unknown)" in plain.stdout

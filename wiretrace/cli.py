@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, SETTINGS, default_db
+from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, MANIFEST_NAME, SETTINGS, default_db
 
 
 def _article_json(file: str, result) -> dict:
@@ -49,24 +49,39 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from transforms.records import Failure
     from transforms.registry import load_registry
 
-    manifest, base = {}, None
+    manifests: dict[Path, dict] = {}  # folder -> its manifest's entries ({} when it has none)
     if args.manifest:
         try:
-            manifest, base = read_manifest(Path(args.manifest)), Path(args.manifest).resolve().parent
+            manifests[Path(args.manifest).resolve().parent] = read_manifest(Path(args.manifest))
         except ManifestError as exc:
             print(f"wiretrace tag: {exc}", file=sys.stderr)
             return 2
+
+    def manifest_entry(path: Path):
+        # --manifest names one manifest; otherwise each file's own folder's manifest.csv, as `run` reads it
+        if args.manifest:
+            base, entries = next(iter(manifests.items()))
+        else:
+            base = path.resolve().parent
+            if base not in manifests:
+                beside = base / MANIFEST_NAME
+                try:
+                    manifests[base] = read_manifest(beside) if beside.is_file() else {}
+                except ManifestError as exc:
+                    print(f"wiretrace tag: {exc} (tagging without it)", file=sys.stderr)
+                    manifests[base] = {}
+            entries = manifests[base]
+        try:
+            return entries.get(path.resolve().relative_to(base).as_posix())
+        except ValueError:
+            return None
+
     registry = load_registry()
     load_language_model(SETTINGS)
     out, failed = [], 0
     for name in args.files:
         path = Path(name)
-        entry = None
-        if base is not None:
-            try:
-                entry = manifest.get(path.resolve().relative_to(base).as_posix())
-            except ValueError:
-                entry = None
+        entry = manifest_entry(path)
         result = read_file(path, path.name, entry, SETTINGS.max_document_bytes)
         if not isinstance(result, Failure):
             if args.url:
@@ -98,10 +113,14 @@ def _print_tags(items: list[dict]) -> None:
             console.print(f"[bold red]{item['file']}[/]: {item['error']}")
             continue
         console.print(f"[bold]{item['file']}[/]  {item['title'] or '(no title)'}")
+        # an unknown value reads as the README's words for it, never as Python's None
         console.print(
-            f"  outlet: {item['outlet']}  byline: {item['byline']}  published: {item['published']}"
-            f"  language: {item['language']}  words: {len(item['text'].split())}"
+            f"  outlet: {item['outlet'] or '(unknown)'}  byline: {item['byline'] or '(none)'}"
+            f"  published: {item['published'] or 'undated'}  language: {item['language'] or '(unknown)'}"
+            f"  words: {len(item['text'].split())}"
         )
+        if item["url"]:
+            console.print(f"  url: {item['url']}")
         table = Table("source", "kind", "role", "evidence", "offsets", box=None, padding=(0, 2))
         for s in item["sources"]:
             where = f"{s['start']}-{s['end']}" if s["start"] is not None else "outside text"
@@ -215,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("files", nargs="+", metavar="FILE", help=".txt, .html/.htm, or either gzip-compressed")
     tag.add_argument("--json", action="store_true", help="print a JSON array, one object per FILE")
     tag.add_argument("--url", help="the URL the files were fetched from")
-    tag.add_argument("--manifest", help="manifest.csv giving url/outlet/published per file")
+    tag.add_argument("--manifest", help="manifest.csv giving url/outlet/published per file (default: the "
+                     "manifest.csv in each file's folder, if any)")  # fmt: skip
     tag.set_defaults(func=cmd_tag)
 
     report = sub.add_parser("report", help="coverage tables in the terminal and a self-contained HTML report")
