@@ -211,6 +211,39 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Articles, credits and reuse since a day, as CSV or Parquet, from the published warehouse."""
+    import duckdb
+
+    from warehouse.exports import export
+    from wiretrace import WarehouseNotFound, open_warehouse
+
+    try:
+        con = open_warehouse(args.db)
+    except WarehouseNotFound as exc:
+        print(f"wiretrace export: {exc}", file=sys.stderr)
+        return 2
+    try:
+        written = export(con, args.out, args.format, args.since)
+    except (duckdb.Error, OSError) as exc:
+        print(f"wiretrace export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    for name, (path, rows) in written.items():
+        print(f"{name}: {rows} rows -> {path}")
+    return 0
+
+
+def _day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day; write it as YYYY-MM-DD") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """A local Prefect server, the work pool, the deployments of prefect.yaml and a worker, until Ctrl-C."""
     from wiretrace.serve import serve
@@ -253,6 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("-c", dest="command_sql", metavar="SQL", help="run this query, print its rows and exit")
     sql.add_argument("--max-rows", type=int, default=100, help="rows printed by -c (default 100)")
     sql.set_defaults(func=cmd_sql)
+
+    exp = sub.add_parser("export", help="articles, credits and reuse since a day, as CSV or Parquet files")
+    exp.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    exp.add_argument("--since", type=_day, required=True, metavar="DATE", help="articles published on or "
+                     "after this day (YYYY-MM-DD); undated ones first seen on or after it")  # fmt: skip
+    exp.add_argument("--out", type=Path, default=Path("exports"), help="folder (default: exports/)")
+    exp.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
+                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    exp.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
     serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default 4200)")
