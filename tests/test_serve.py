@@ -38,7 +38,7 @@ def prefect_server(tmp_path: Path):
 
 
 def _deployment(api: str, db: Path, out: Path) -> str:
-    """The daily report, deployed through the API like prefect.yaml's ingest deployments: one run at a time."""
+    """The daily report, deployed through the API like prefect.yaml's ingest ones: one run at a time."""
     flow = httpx.post(f"{api}/flows/", json={"name": "wiretrace-daily-report"}, timeout=10).json()
     body = {
         "name": "report-one-at-a-time",
@@ -70,7 +70,9 @@ def _state(api: str, run_id: str) -> str:
     return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
 
 
-def test_a_run_left_pending_is_closed_and_the_next_run_completes(prefect_server: dict, tmp_path: Path) -> None:
+def test_a_run_left_pending_is_closed_and_the_next_run_completes(
+    prefect_server: dict, tmp_path: Path
+) -> None:
     env, api = prefect_server, prefect_server["PREFECT_API_URL"]
     db = tmp_path / "wiretrace.duckdb"
     with run_session(db):

@@ -364,7 +364,7 @@ def coverage_section(data: ReportData) -> str:
             ("origin", "origin"),
             ("reuse", "pasted"),
             ("cited", "cited"),
-            ("days", "days"),
+            ("days", "days with dated ones"),
             ("undated", "of them undated"),
         ],
         {"carried", "origin", "reuse", "cited", "days", "undated"},

@@ -123,7 +123,7 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
             ("agency", "agency"),
             ("carried", "articles with its copy"),
             ("cited", "articles citing it"),
-            ("days", "days"),
+            ("days", "days with dated ones"),
             ("undated", "of them undated"),
         ],
         console,
