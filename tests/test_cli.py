@@ -201,3 +201,60 @@ def test_export_writes_the_documented_columns_since_a_day(seed_warehouse: Path, 
         assert [d[0] for d in got.description] == columns["articles"] and got.fetchall() == []
     bad = run_cli("export", "--db", str(seed_warehouse), "--since", "May 2017")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def _readme_run_block() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index("**1. Run it.**") :]
+    return after.split("```\n", 2)[1]
+
+
+def test_the_readme_shows_what_make_run_prints(tmp_path: Path) -> None:
+    """The README's sample output is the real output of `make run` on the seeds, on a machine offline.
+
+    Offline, every feed of feeds.yaml fails; here as many feeds, on a closed 127.0.0.1 port, fail the
+    same way, so the output is the one `make run` prints (run id and warehouse path aside).
+    """
+    import yaml
+
+    shipped = yaml.safe_load((REPO / "feeds.yaml").read_text(encoding="utf-8"))
+    feeds = tmp_path / "feeds.yaml"
+    closed = serve_free_port()
+    feeds.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [
+                    {"url": f"http://127.0.0.1:{closed}/{i}.rss"} for i in range(len(shipped["feeds"]))
+                ],
+                "topics": shipped.get("topics") or [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / "warehouse" / "wiretrace.duckdb"
+    # a wide terminal (no wrapped lines), and room for Prefect's temporary API on a busy machine
+    env = {
+        **os.environ,
+        "WIRETRACE_ALLOW_PRIVATE_NETWORKS": "1",
+        "COLUMNS": "200",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    }
+    done = subprocess.run(
+        [*WIRETRACE, "run", "--feeds", str(feeds), "--db", str(db)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = re.sub(r"wiretrace run [0-9a-f-]{36}", "wiretrace run …", done.stdout).replace(
+        str(db), "warehouse/wiretrace.duckdb"
+    )
+
+    def lines(text: str) -> list[str]:
+        return [ln.rstrip() for ln in text.rstrip().splitlines()]
+
+    assert lines(_readme_run_block()) == lines(shown)
+
+
+def serve_free_port() -> int:
+    from wiretrace.serve import free_port
+
+    return free_port()  # nothing listens on it: a connection is refused at once
