@@ -8,13 +8,13 @@ followed, so a public hook cannot bounce the POST to an internal address.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
 import httpx
 
-from settings import allow_private_networks
+from clients.guard import refusal
+from settings import USER_AGENT, allow_private_networks
 
 TIMEOUT = 10.0  # seconds for one POST
 
@@ -23,35 +23,29 @@ class WebhookError(Exception):
     """The alert was not delivered; the message says why (it is recorded and retried next run)."""
 
 
-def _refusal(host: str, port: int) -> str | None:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not ip.is_global:
-            return (
-                f"{host} resolves to {ip}, not a public address (WIRETRACE_ALLOW_PRIVATE_NETWORKS=1 allows)"
-            )
-    return None
-
-
 def check_url(url: str) -> None:
-    """WebhookError unless `url` is http(s) to a host fetching may reach."""
+    """WebhookError unless `url` is http(s) to a host whose every address fetching may reach."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError(f"webhook {url!r}: only http(s) URLs are allowed")
     if allow_private_networks():
         return
-    if reason := _refusal(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)):
-        raise WebhookError(f"webhook {url}: {reason}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise WebhookError(f"webhook {url}: cannot resolve {parts.hostname}: {exc}") from exc
+    for info in infos:
+        if reason := refusal(str(info[4][0])):
+            raise WebhookError(
+                f"webhook {url}: {reason}, not a public address (WIRETRACE_ALLOW_PRIVATE_NETWORKS=1)"
+            )
 
 
 def post_json(url: str, body: str, client: httpx.Client | None = None) -> None:
     """POST `body` (JSON text) to `url`; WebhookError when it is refused or not answered with 2xx."""
     check_url(url)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     try:
         if client is None:
             with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as own:
