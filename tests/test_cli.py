@@ -87,7 +87,7 @@ def seed_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFacto
 def documented_names() -> set[str]:
     """Every table and view the README's Warehouse and Provenance sections name as a heading or table row."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    readme = readme[readme.index("## Provenance") : readme.index("### Questions analysts ask")]
+    readme = readme[readme.index("## Provenance") : readme.index("### Exports")]
     names = set(re.findall(r"\*\*`([a-z_]+)`\*\*", readme))
     names |= set(re.findall(r"^\| `([a-z_]+)`(?: \(view\))? \|", readme, flags=re.MULTILINE))
     return names
