@@ -11,30 +11,13 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
+from tests.flows import test_deployment
 from warehouse.session import run_session
 from wiretrace import serve
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def prefect_server(tmp_path: Path):
-    port = serve.free_port()
-    env = serve.prefect_env(
-        tmp_path / "prefect",
-        port,
-        REPO,
-        {"PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "1"},
-    )
-    (tmp_path / "prefect").mkdir()
-    server = serve.start_server(env, REPO, tmp_path / "server.log")
-    try:
-        serve.wait_healthy(env["PREFECT_API_URL"], server, timeout=90)
-        yield env
-    finally:
-        serve.stop(server)
+prefect_server = test_deployment.prefect_server  # the same temporary server as the deployment test
 
 
 def _deployment(api: str, db: Path, out: Path) -> str:

@@ -8,7 +8,7 @@
 
 -- name: stories
 -- Which stories are in the warehouse, how many articles and outlets each, and who carried them first?
-SELECT story_id, label, articles, outlets, first_seen, last_seen, first_outlet, agencies
+SELECT story_id, label, articles, outlets, first_shown, last_shown, undated_articles, first_outlet, agencies
 FROM story_summary
 ORDER BY articles DESC, first_seen;
 

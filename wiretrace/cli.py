@@ -179,16 +179,22 @@ def duckdb_shell() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("duckdb")
 
 
+def _published(args: argparse.Namespace):
+    """The published warehouse, read-only; None after saying why there is none."""
+    from wiretrace import WarehouseNotFound, open_warehouse
+
+    try:
+        return open_warehouse(args.db)
+    except WarehouseNotFound as exc:
+        print(f"wiretrace {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     """One query (-c), or an interactive DuckDB shell on the published warehouse, read-only."""
     import duckdb
 
-    from wiretrace import WarehouseNotFound, open_warehouse
-
-    try:
-        con = open_warehouse(args.db)
-    except WarehouseNotFound as exc:
-        print(f"wiretrace sql: {exc}", file=sys.stderr)
+    if (con := _published(args)) is None:
         return 2
     if args.command_sql is None:
         con.close()
@@ -216,12 +222,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     import duckdb
 
     from warehouse.exports import export
-    from wiretrace import WarehouseNotFound, open_warehouse
 
-    try:
-        con = open_warehouse(args.db)
-    except WarehouseNotFound as exc:
-        print(f"wiretrace export: {exc}", file=sys.stderr)
+    if (con := _published(args)) is None:
         return 2
     try:
         written = export(con, args.out, args.format, args.since)
