@@ -58,7 +58,7 @@ def _build(path: Path) -> None:
             )
         for row in SOURCES:
             con.execute("INSERT INTO article_sources VALUES (?, ?, ?, ?, ?, 0, 10)", list(row))
-        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [])")
+        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [], 'published')")
         con.execute(
             """INSERT INTO stories VALUES
                ('story-a1', 'Quake hits the coast', ?, ?, ['a1', 'a2', 'a3']),
@@ -175,7 +175,7 @@ def _undated_story(path: Path) -> None:
                ('c1', 'AFP', 'agency', 'origin', '(AFP)', 0, 5),
                ('c2', 'AFP', 'agency', 'reuse', 'The river rose', 0, 400)"""
         )
-        con.execute("INSERT INTO article_reuse VALUES ('c2', 'c1', 400, 0.4, [])")
+        con.execute("INSERT INTO article_reuse VALUES ('c2', 'c1', 400, 0.4, [], 'agency')")
         con.execute(
             "INSERT INTO stories VALUES ('story-c1', 'Agency original', ?, ?, ['c1', 'c2', 'c3'])",
             [DAY, DAY + timedelta(days=10)],

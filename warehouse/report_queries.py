@@ -25,6 +25,7 @@ TIMELINE_COLUMNS = (
     ("outlet", "outlet"),
     ("title", "title"),
     ("sources", "credits"),
+    ("reuse_explanation", "text reuse"),
 )
 
 
@@ -175,7 +176,8 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
     timeline = (
         _dicts(
             con,
-            """SELECT position, outlet, title, url, seen_at, sources, copied_from, date_basis, date_shown
+            """SELECT position, outlet, title, url, seen_at, sources, copied_from, reuse_explanation,
+                      date_basis, date_shown
                FROM story_timeline WHERE story_id = ? ORDER BY position""",
             [timeline_story["story_id"]],
         )
