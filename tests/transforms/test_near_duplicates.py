@@ -6,9 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import numpy as np
-import pytest
 
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, require_corpus
 from transforms.near_duplicates import (
     NUM_PERM,
     NearDuplicate,
@@ -20,7 +19,7 @@ from transforms.near_duplicates import (
     similarity,
 )
 
-AEB = CORPUS / "aeb" / "ground-truth.json"
+AEB = require_corpus(CORPUS / "aeb" / "ground-truth.json")
 
 
 def _seeds() -> dict[str, str]:
@@ -86,7 +85,6 @@ def test_signatures_and_band_keys_are_storable_and_stable() -> None:
     assert signature("too short") is None
 
 
-@pytest.mark.skipif(not AEB.is_file(), reason="shared corpus not present")
 def test_unrelated_real_articles_have_no_near_duplicates() -> None:
     bodies = {k: v["articleBody"] for k, v in json.loads(AEB.read_text(encoding="utf-8")).items()}
     sigs = {k: s for k, v in bodies.items() if (s := signature(v)) is not None}

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, require_corpus
 from transforms import reuse
 from transforms.reuse import (
     FingerprintIndex,
@@ -208,10 +208,9 @@ def test_same_outlet_shares_boilerplate_not_copy() -> None:
     assert orient(a, b) is None
 
 
-AEB = CORPUS / "aeb" / "ground-truth.json"
+AEB = require_corpus(CORPUS / "aeb" / "ground-truth.json")
 
 
-@pytest.mark.skipif(not AEB.is_file(), reason="shared corpus not present")
 def test_181_real_articles_and_the_seeds_give_only_the_seed_edges() -> None:
     gold = json.loads(AEB.read_text(encoding="utf-8"))
     docs = {k: ReuseDoc(k, v["articleBody"], outlet=urlsplit(v["url"]).hostname) for k, v in gold.items()}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, require_corpus
 from transforms.stories import (
     StoryDoc,
     StoryMember,
@@ -20,7 +20,7 @@ from transforms.stories import (
     within_window,
 )
 
-AEB = CORPUS / "aeb" / "ground-truth.json"
+AEB = require_corpus(CORPUS / "aeb" / "ground-truth.json")
 T0 = datetime(2017, 5, 6, tzinfo=UTC)
 SEEN = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
@@ -38,8 +38,6 @@ def _seed_docs() -> list[StoryDoc]:
 
 
 def _aeb_docs() -> list[StoryDoc]:
-    if not AEB.is_file():
-        pytest.skip("shared corpus not present")
     gold = json.loads(AEB.read_text(encoding="utf-8"))
     # all in one week, so that only their words can keep them apart
     return [
