@@ -406,3 +406,23 @@ def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_p
         still_open = con.execute("SELECT count(*) FROM open_failures").fetchone()[0]
     assert outlet == "The Example"
     assert still_open == 0
+
+
+def test_an_unwritable_db_is_one_clear_line_and_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    wiretrace = str(Path(sys.executable).with_name("wiretrace"))
+    run = subprocess.run(
+        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(blocked / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"wiretrace run: cannot write the warehouse {blocked / 'w.duckdb'}: ")
+    assert "choose another --db" in line
