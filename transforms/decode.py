@@ -24,7 +24,7 @@ _MAGIC = {
 # would try every way of splitting them.
 _META_CHARSET = re.compile(rb"""<meta[^<>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HTML_START = re.compile(
-    rb"\s*(?>(?><!--.*?-->)\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S
+    rb"\s*+(?>(?><!--.*?-->)\s*+)*+<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S
 )
 
 
