@@ -16,6 +16,7 @@ an input neither loaded nor recorded) and the peak memory of any run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
 import random
@@ -65,7 +66,8 @@ class Hostile(BaseHTTPRequestHandler):
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        with contextlib.suppress(OSError):  # the client gave up (a timeout, a size cap): as intended
+            self.wfile.write(body)
 
     def _feed(self, links: list[str]) -> bytes:
         items = "".join(f"<item><title>WeChat {i}</title><link>{link}</link><guid>{link}</guid></item>"
@@ -404,11 +406,11 @@ def feed_cases(tally: Tally, tmp: Path) -> None:
     seeds.mkdir()
     (seeds / "good.txt").write_bytes(GOOD.read_bytes())
 
-    def feed_check(db: Path, run: Run) -> list[str]:
+    def feed_check(db: Path, run: Run, private_allowed: bool) -> list[str]:
         problems = accounted(db, {"good.txt"}, {"good.txt"})
         texts = " ".join(r[0] for r in rows(db, "SELECT text FROM articles"))
-        if "SECRET internal page" in texts:
-            problems.append("a page from another local port was stored")
+        if not private_allowed and "SECRET internal page" in texts:
+            problems.append("a page from a refused address was stored")
         links = " ".join(r[0] or "" for r in rows(db, "SELECT link FROM feed_entries"))
         if "password@" in links:
             problems.append("credentials kept in feed_entries.link")
@@ -417,10 +419,12 @@ def feed_cases(tally: Tally, tmp: Path) -> None:
         return problems
 
     # With the private-network switch (the server is local) and without it (everything local refused).
-    case(tally, "hostile feeds, private networks allowed", seeds, len(feeds), feed_check, feeds=config,
+    case(tally, "hostile feeds, private networks allowed", seeds, len(feeds),
+         lambda db, run: feed_check(db, run, True), feeds=config,
          env={"WIRETRACE_ALLOW_PRIVATE_NETWORKS": "1"})  # fmt: skip
     before = Secret.hits
-    case(tally, "hostile feeds, private networks refused", seeds, len(feeds), feed_check, feeds=config,
+    case(tally, "hostile feeds, private networks refused", seeds, len(feeds),
+         lambda db, run: feed_check(db, run, False), feeds=config,
          env={"WIRETRACE_ALLOW_PRIVATE_NETWORKS": ""}, db=tmp / "feeds" / "refused.duckdb")  # fmt: skip
     if Secret.hits != before:
         tally.checks_failed.append("refused addresses were still requested")
@@ -499,19 +503,19 @@ def _fuzz_part(seed: int, count: int) -> tuple[int, int, int, float, list[str]]:
     registry = load_registry()
     inputs = real_inputs()
     articles = failures = timeouts = 0
-    slowest = 0.0
+    slowest = 0.0  # CPU seconds: on a shared machine, wall time measures the neighbours
     crashes: list[str] = []
     for number in range(count):
         name, data = rng.choice(inputs)
         damaged = mutate(data, rng)[:300_000]
         raw = RawDocument(source_ref=f"{seed}-{number}-{name}", data=damaged)
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             result = process_limited(raw, registry, 10_000_000, INPUT_LIMIT)
         except BaseException as exc:  # an escape is what this counts
             crashes.append(f"{raw.source_ref}: {type(exc).__name__}: {exc}"[:200])
             continue
-        slowest = max(slowest, time.perf_counter() - started)
+        slowest = max(slowest, time.process_time() - started)
         if isinstance(result, Failure):
             failures += 1
             timeouts += result.stage == "timeout"
@@ -553,7 +557,7 @@ def main() -> int:
     print(f"wiretrace runs over hostile inputs ({time.monotonic() - started:.0f} s):")
     print(f"  inputs tried        {tally.inputs}")
     print(
-        f"  runs completed      {tally.completed} of {tally.runs} (one is meant to fail: an unwritable --db)"
+        f"  runs completed      {tally.completed} of {tally.runs} (two are meant not to: an unwritable --db, a kill -9)"
     )
     print(f"  crashes             {len(tally.crashes)}")
     print(f"  hangs               {len(tally.hangs)}")
@@ -565,7 +569,7 @@ def main() -> int:
     print(f"  inputs              {fuzzed['inputs']:,} ({made})")
     print(f"  crashes             {len(fuzzed['crashes'])}")
     print(f"  hangs (over {INPUT_LIMIT:g} s)   {fuzzed['hangs']}")
-    print(f"  slowest input       {fuzzed['slowest']:.2f} s")
+    print(f"  slowest input       {fuzzed['slowest']:.2f} s of CPU time")
     for line in tally.crashes + tally.hangs + tally.lost + tally.checks_failed + fuzzed["crashes"]:
         print(f"  - {line}")
     bad = (

@@ -54,19 +54,56 @@ def start_fork_server(settings: Settings) -> None:
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+# Prefect's temporary API runs in a process of its own, started by the run's process, that does not
+# end with it: the fork server (a sibling) ends it when the run is killed. Matched by its command line.
+_PREFECT_API = b"prefect.server.api.server:create_app"
+
+
+def _children(pid: int) -> dict[int, bytes]:
+    """Children of `pid` (Linux /proc) with their start times, to tell a reused pid apart."""
+    found: dict[int, bytes] = {}
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                for child in map(int, handle.read().split()):
+                    found[child] = _started(child)
+    return found
+
+
+def _started(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19]  # field 22: start time
+    except (OSError, IndexError):
+        return b""
+
+
+def _end_prefect_api(siblings: dict[int, bytes]) -> None:
+    for pid, started in siblings.items():
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read()
+            if _PREFECT_API in command and _started(pid) == started:
+                os.kill(pid, signal.SIGTERM)
+
+
 def watch_parent() -> None:
     """Exit this process when its parent exits: a thread that watches the parent's pid.
 
     Used in the fork server. It would also exit when the run's process closes its pipe, but every
     worker holds a copy of that pipe, so a killed run would leave the fork server and its workers
     waiting for each other. (prctl is not used here: it fires when the *thread* that started
-    the fork server ends, which need not be the run's main thread.)
+    the fork server ends, which need not be the run's main thread.) On the way out it also ends
+    the run's Prefect temporary API, which would otherwise outlive a killed run.
     """
     parent = os.getppid()
 
     def watch() -> None:
+        siblings: dict[int, bytes] = {}
         while os.getppid() == parent:
+            siblings = _children(parent)
             threading.Event().wait(0.5)
+        _end_prefect_api(siblings)
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
