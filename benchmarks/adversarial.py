@@ -556,9 +556,8 @@ def main() -> int:
     fuzzed = fuzz(args.fuzz)
     print(f"wiretrace runs over hostile inputs ({time.monotonic() - started:.0f} s):")
     print(f"  inputs tried        {tally.inputs}")
-    print(
-        f"  runs completed      {tally.completed} of {tally.runs} (two are meant not to: an unwritable --db, a kill -9)"
-    )
+    expected = "two are meant not to: an unwritable --db, a kill -9"
+    print(f"  runs completed      {tally.completed} of {tally.runs} ({expected})")
     print(f"  crashes             {len(tally.crashes)}")
     print(f"  hangs               {len(tally.hangs)}")
     print(f"  rows lost           {len(tally.lost)}")
