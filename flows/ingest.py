@@ -43,24 +43,6 @@ def run_name() -> str:
     return "+".join(parts) or "nothing-to-read"
 
 
-def _feed_counts(part: FeedCounts | dict) -> FeedCounts:
-    """FeedCounts from ingest_feeds, also from the dict it returned before it spoke FeedCounts."""
-    if isinstance(part, FeedCounts):
-        return part
-    return FeedCounts(
-        feeds_polled=part.get("polled", 0),
-        feeds_not_modified=part.get("not_modified", 0),
-        feeds_failed=part.get("feeds_failed", 0),
-        entries_new=part.get("entries_new", 0),
-        pages_fetched=part.get("pages", 0),
-        pages_failed=part.get("failed", 0) - part.get("feeds_failed", 0),
-        pages_matched=part.get("matched", 0),
-        new=part.get("new", 0),
-        updated=part.get("updated", 0),
-        loaded=tuple(part.get("loaded_ids", ())),
-    )
-
-
 def run_columns(inputs: InputCounts, feeds: FeedCounts) -> dict[str, int]:
     """The counts of the runs table (warehouse.db.RUN_COUNT_COLUMNS): inputs, and feeds apart."""
     return {
@@ -122,7 +104,7 @@ def wiretrace_run(
         inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
         feeds = FeedCounts()
         if feeds_file:
-            feeds = _feed_counts(ingest_feeds(con, feeds_file, run_id, version, force, pool, settings))
+            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings)
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
