@@ -58,7 +58,7 @@ def _build(path: Path) -> None:
             )
         for row in SOURCES:
             con.execute("INSERT INTO article_sources VALUES (?, ?, ?, ?, ?, 0, 10)", list(row))
-        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [])")
+        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [], 'published')")
         con.execute(
             """INSERT INTO stories VALUES
                ('story-a1', 'Quake hits the coast', ?, ?, ['a1', 'a2', 'a3']),

@@ -25,6 +25,7 @@ TIMELINE_COLUMNS = (
     ("outlet", "outlet"),
     ("title", "title"),
     ("sources", "credits"),
+    ("reuse_explanation", "text reuse"),
 )
 
 
@@ -128,7 +129,7 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
         _dicts(
             con,
             """SELECT position, coalesce(outlet, '(unknown)') AS outlet, title, url, seen_at, sources,
-                      copied_from
+                      copied_from, reuse_explanation
                FROM story_timeline WHERE story_id = ? ORDER BY position""",
             [timeline_story["story_id"]],
         )

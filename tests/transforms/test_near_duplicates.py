@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from tests.conftest import CORPUS, SEEDS, require_corpus
+from tests.conftest import SEEDS
 from transforms.near_duplicates import (
     NUM_PERM,
     NearDuplicate,
@@ -18,8 +18,6 @@ from transforms.near_duplicates import (
     signature,
     similarity,
 )
-
-AEB = require_corpus(CORPUS / "aeb" / "ground-truth.json")
 
 
 def _seeds() -> dict[str, str]:
@@ -85,8 +83,9 @@ def test_signatures_and_band_keys_are_storable_and_stable() -> None:
     assert signature("too short") is None
 
 
-def test_unrelated_real_articles_have_no_near_duplicates() -> None:
-    bodies = {k: v["articleBody"] for k, v in json.loads(AEB.read_text(encoding="utf-8")).items()}
+def test_unrelated_real_articles_have_no_near_duplicates(corpus_dir) -> None:
+    aeb = corpus_dir / "aeb" / "ground-truth.json"
+    bodies = {k: v["articleBody"] for k, v in json.loads(aeb.read_text(encoding="utf-8")).items()}
     sigs = {k: s for k, v in bodies.items() if (s := signature(v)) is not None}
     index = NearDuplicateIndex()
     pairs = index.add_batch(sigs)
