@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, State
 
+from flows.alerts import check_alerts
 from flows.counts import FeedCounts, InputCounts
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
@@ -108,6 +109,8 @@ def wiretrace_run(
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
+        if feeds_file:  # alert rules live in the feeds file (flows/alerts.py); they never fail the run
+            check_alerts(con, feeds_file, run_id, loaded)
         db.finish_run(con, run_id, now(), run_columns(inputs, feeds))
         get_run_logger().info("inputs: %s", inputs.describe())
         report = publish_summary(con, run_id)

@@ -116,3 +116,32 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=API_START_SECONDS):
         yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the Prefect API a flow run outside the harness started in this process, while pytest runs.
+
+    Prefect stops its temporary API from an atexit hook, which logs "Stopping temporary server" after
+    pytest has closed the captured stderr its console handler was bound to: "--- Logging error ---
+    ValueError: I/O operation on closed file". Events and API logs are drained first, or their
+    workers log that they cannot reach the stopped server.
+    """
+    import logging
+    import sys
+
+    server = sys.modules.get("prefect.server.api.server")
+    if server is None:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    prefect_logger = logging.getLogger("prefect")
+    level = prefect_logger.level
+    prefect_logger.setLevel(logging.ERROR)  # its shutdown chatter: "still processing", "stopping"
+    try:
+        for service in (EventsWorker, APILogWorker):
+            service.drain_all(timeout=30)
+        for instance in list(server.SubprocessASGIServer._instances.values()):
+            instance.stop()
+    finally:
+        prefect_logger.setLevel(level)
