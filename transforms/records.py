@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 ROLES = ("origin", "cited", "photo", "via", "reuse")
 TEXT_ROLES = ("origin", "cited", "via", "reuse")
-KINDS = ("agency", "outlet")
 
 
 @dataclass(frozen=True, slots=True)
