@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from transforms.credit_cues import CUES_DIR
 from transforms.records import TEXT_ROLES, Article
-from transforms.tag_sources import CUES_DIR, tag_sources
+from transforms.tag_sources import tag_sources
 
 # (language, text, source, role)
 SENTENCES = [

@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 
+from transforms.credit_cues import CUES_DIR, CUES_FILE, read_cues
 from transforms.registry import REGISTRY_FILE, load_registry, parse_registry
-from transforms.tag_sources import CUES_DIR, CUES_FILE, read_cues
 
 # National and international agencies the registry must know (issue #11), by canonical name.
 REQUIRED_AGENCIES = [

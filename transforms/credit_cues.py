@@ -1,0 +1,151 @@
+"""The cue words of every credit form, compiled once into the patterns the detectors use.
+
+The words themselves are data (`data/credit_cues.yaml` for language-neutral marks, one
+`data/cues/<language>.yaml` per language), so adding a language touches no code; this module
+owns turning those lists into anchored, non-backtracking patterns, so each language's words
+behave the same way in every form.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from transforms.registry import DATA_DIR, read_data_file
+
+CUES_FILE = DATA_DIR / "credit_cues.yaml"
+CUES_DIR = DATA_DIR / "cues"
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"  # capitals: Latin with its extensions, Cyrillic
+
+
+def _is_cjk(char: str) -> bool:
+    """Scripts written without spaces between words: a name there has no word boundary."""
+    return bool(char) and unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
+
+
+def _alt(items: Iterable[str]) -> str:
+    words = sorted(set(items), key=len, reverse=True)
+    return "(?:" + "|".join(words) + ")" if words else "(?!)"  # an empty list matches nothing
+
+
+def _words_alt(items: Iterable[str]) -> str:
+    """Words as an alternation that ends at a word boundary, except words of scripts without spaces."""
+    items = set(items)
+    spaced = [w for w in items if not _is_cjk(w[-1:])]
+    unspaced = [w for w in items if _is_cjk(w[-1:])]
+    parts = [f"{_alt(spaced)}(?!\\w)"] if spaced else []
+    parts += [_alt(unspaced)] if unspaced else []
+    return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
+
+
+def _escaped(items: Iterable[str]) -> list[str]:
+    return [re.escape(w) for w in items]
+
+
+def read_cues(path: Path = CUES_FILE, languages_dir: Path = CUES_DIR) -> dict[str, list[str]]:
+    """The cue lists: the language-neutral file merged with every language's file."""
+    data = read_data_file(path)
+    merged: dict[str, list[str]] = {key: list(values) for key, values in data.items()}
+    for language_file in sorted(languages_dir.glob("*.yaml")):
+        for key, values in (read_data_file(language_file) or {}).items():
+            merged.setdefault(key, []).extend(values)
+    return merged
+
+
+class _Cues:
+    """The compiled patterns of each credit form, built from the cue data."""
+
+    def __init__(self, data: dict[str, list[str]]) -> None:
+        get = lambda key: data.get(key, [])  # noqa: E731
+        stop = _alt(get("stop_filler"))
+        self.cited_before = re.compile(
+            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s+"
+            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*)?$",
+            re.I,
+        )
+        # The cue right before the name in scripts without spaces ("据新华社").
+        self.cited_before_unspaced = re.compile(
+            _alt(w for w in get("cited_before") if _is_cjk(w[-1:])) + r"$"
+        )
+        nouns = _alt(n.replace(" ", r"\s+") for n in get("agency_nouns"))
+        self.cited_after = re.compile(
+            rf"^(?:\s+{nouns})?\s*,?\s*(?P<cue>{_words_alt(get('cited_after'))})", re.I
+        )
+        self.cited_after_unambiguous = re.compile(
+            rf"^(?:\s+{nouns})?\s*,?\s*(?P<cue>{_words_alt(get('cited_after_unambiguous'))})", re.I
+        )
+        self.cited_compound = re.compile(rf"^-{_alt(get('cited_compound'))}(?!\w)")
+        photo_words = [w for w in get("photo_before") if not _is_cjk(w[-1:])]
+        photo_lead = (
+            rf"(?:(?<!\w){_alt(photo_words)}\s*{_alt(get('photo_marks'))}"
+            rf"|(?<!\w){_alt(get('photo_credit_words'))}"
+            rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
+        )
+        self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
+        self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
+        self.photo_close = re.compile(r"^[\s)）\]」]*$")  # "…＝ロイター" ends a caption
+        self.photo_mark_before = re.compile(r"[＝=、]\s*[(（]?\s*$")
+        # Byline words and names in capitals are case-sensitive; joining words and determiners not.
+        byline = _alt(_escaped(get("byline_words")))
+        joins = f"(?i:{_alt([*get('byline_joins'), '&'])})"
+        determiners = f"(?i:{_alt(get('determiners'))})"
+        self.byline_before = re.compile(
+            rf"^\s*[-–—•|]?\s*(?P<cue>{byline})\s*:?\s+"
+            rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*"
+            rf"|(?:[A-Z][A-Z.'’-]+\s+(?:{joins}\s+)?){{1,6}})?"
+            rf"(?:{determiners}\s*|{_alt(get('agency_words'))}\s+)?$"
+        )
+        roles = _alt(_escaped(get("byline_roles")))
+        self.byline_after = re.compile(
+            rf"^(?:\s*$|\s*[,;|/&(]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{_alt(get('byline_places'))})\s|\s+\d"
+            rf"|\s+(?:{roles}|\w+day)\b)"
+        )
+        self.byline_name_before = re.compile(rf"(?:[,;/|&:(–—-]|\s{joins}|^\s*{joins})\s*$", re.I)
+        writer_nouns = _alt(get("writer_nouns"))
+        self.writer_after = re.compile(rf"^\s+(?:[A-Z][a-z]+\s+){{0,2}}(?=[A-Z])(?i:{writer_nouns})\b")
+        self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
+        self.cocredit_before = re.compile(
+            rf"(?<!\w){_alt(get('cocredit_before'))}\s*(?:{determiners}\s*)?$", re.I
+        )
+        self.cocredit_after = re.compile(rf"^\s+{_alt(get('cocredit_after'))}(?!\w)", re.I)
+        cosign = _alt(get("cosign_words"))
+        self.cosign_before = re.compile(rf"(?:^|\s){cosign}\s+$", re.I)
+        self.paren_cosign_before = re.compile(rf"\(\s*(?:[\w.]{{1,20}}\s+)?{cosign}\s+$", re.I)
+        self.copyright_before = re.compile(
+            rf"{_alt(get('copyright'))}\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
+            rf"(?:{_alt(get('copyright_fillers'))}\s+){{0,3}}(?:[\w.&-]+\s*/\s*)*$",
+            re.I,
+        )
+        self.site_notice = re.compile(_alt(get("site_notice")), re.I)
+        # "KVELLER via JTA —": a partner's dateline crediting the agency.
+        self.via_dateline = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\b{_alt(get('dateline_joins'))}\s+$")
+        # Single cue words that may open a credit in capitals ("By", "Foto", "Laut").
+        self.lead_words = frozenset(
+            w.lower()
+            for key in ("cited_before", "byline_words", "photo_before", "photo_credit_words", "cosign_words")
+            for w in get(key)
+            if re.fullmatch(r"[^\W\d_]+", w)
+        )
+        self.descriptors = frozenset(get("descriptors"))
+        self.articles = frozenset(get("articles"))
+        self.titles = frozenset(get("titles"))
+        self.plural_before = re.compile(rf"(?<!\w){_alt(get('plural_articles'))}\s+$", re.I)
+        self.not_followed_by = re.compile(rf"^\s+{_alt(_escaped(get('not_followed_by')))}(?![\w])")
+        self.business_after = re.compile(
+            rf"^[^.;\n]{{0,40}}?(?<!\w){_alt(get('business_after'))}(?!\w)", re.I
+        )
+        self.self_news_after = re.compile(rf"^\s+{_alt(get('self_news_after'))}(?!\w)", re.I)
+        via = _alt(get("via_words"))
+        self.via_link = re.compile(rf"(?<!\w){via}\s*(?::\s*)?(?P<url>https?://[^\s)\]>\"'“”]+)", re.I)
+        self.via_name = re.compile(rf"(?<!\w){via}\s*(?::\s*)?$", re.I)
+        joins_list = _alt(get("list_joins"))
+        self.list_join = re.compile(rf"^\s*(?:,|/|&|\+|\b{joins_list}\b)\s*(?:{determiners}\s+)?$", re.I)
+
+
+@functools.cache
+def _load_cues(path: Path = CUES_FILE) -> _Cues:
+    return _Cues(read_cues(path))
