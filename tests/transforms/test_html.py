@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,21 +10,8 @@ import lxml.html
 import pytest
 from trafilatura import bare_extraction, load_html
 
+from benchmarks import extraction_metrics as quality
 from transforms.html import MAX_ELEMENTS, NoArticleError, clean_text, extract_html, parse_html
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        "extraction_quality", REPO / "benchmarks" / "extraction_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-quality = _load_benchmark()
 
 
 @pytest.fixture(scope="module")
