@@ -42,7 +42,8 @@ def _identifier() -> Any:
     return _model
 
 
-def _declared_code(declared: str | None) -> str | None:
+def declared_code(declared: str | None) -> str | None:
+    """The ISO 639 code of a declared language tag ("pt-BR" -> "pt"); None when it is no tag."""
     if not declared:
         return None
     match = _TAG.match(declared.strip().lower().replace("_", "-"))
@@ -51,7 +52,7 @@ def _declared_code(declared: str | None) -> str | None:
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """An ISO 639-1 code: 'en', 'de', ... or None for text too short to tell."""
-    code = _declared_code(declared)
+    code = declared_code(declared)
     sample = text[:2000]  # plenty for a confident reading; the cost grows with the length
     words = count_words(sample)
     if words < 5:

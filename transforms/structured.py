@@ -35,7 +35,10 @@ class Party:
 
     @property
     def is_organization(self) -> bool:
-        return "organization" in self.kind.lower() or self.kind.lower() in ("corporation", "newsmediaorganization")
+        return "organization" in self.kind.lower() or self.kind.lower() in (
+            "corporation",
+            "newsmediaorganization",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,9 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
             "in_language": _language(article.get("inLanguage")),
             "publisher": next((p.name for p in _parties(article.get("publisher"), by_id)), None),
             "section": _text(article.get("articleSection")),
-            "source_organization": next((p.name for p in _parties(article.get("sourceOrganization"), by_id)), None),
+            "source_organization": next(
+                (p.name for p in _parties(article.get("sourceOrganization"), by_id)), None
+            ),
         }
     micro = _microdata(tree)
     for key, value in micro.items():
@@ -146,9 +151,9 @@ def _is_article(node: dict) -> bool:
 
 
 def _richness(node: dict) -> int:
-    return sum(1 for key in ("headline", "author", "datePublished", "articleBody") if node.get(key)) * 10**7 + len(
-        _text(node.get("articleBody")) or ""
-    )
+    return sum(
+        1 for key in ("headline", "author", "datePublished", "articleBody") if node.get(key)
+    ) * 10**7 + len(_text(node.get("articleBody")) or "")
 
 
 def _text(value: object) -> str | None:
@@ -196,6 +201,10 @@ def _microdata(tree: lxml.html.HtmlElement) -> dict[str, object]:
     found: dict[str, object] = {}
     authors: list[Party] = []
     for node in tree.xpath("//*[@itemprop]"):
+        # only properties of an article item: a comment's author or a teaser's headline are not
+        scope = next((up for up in node.iterancestors() if up.get("itemscope") is not None), None)
+        if scope is None or not _is_article({"@type": (scope.get("itemtype") or "").split()}):
+            continue
         props = node.get("itemprop", "").split()
         for prop in props:
             if prop == "author":
