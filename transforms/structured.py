@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import lxml.html
+from lxml import etree
 
 # schema.org types of an article (their name ends in "Article", or one of these).
 _ARTICLE_TYPES = frozenset(
@@ -75,7 +77,7 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
             "authors": tuple(_parties(article.get("author"), by_id)),
             "date_published": _text(article.get("datePublished")),
             "date_modified": _text(article.get("dateModified")),
-            "article_body": _text(article.get("articleBody")),
+            "article_body": _body_text(article.get("articleBody")),
             "in_language": _language(article.get("inLanguage")),
             "publisher": next((p.name for p in _parties(article.get("publisher"), by_id)), None),
             "section": _text(article.get("articleSection")),
@@ -167,6 +169,24 @@ def _text(value: object) -> str | None:
         return None
     value = " ".join(value.split())
     return value or None
+
+
+_MARKUP = re.compile(r"<[a-zA-Z/][^<>]{0,500}>")
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
+
+
+def _body_text(value: object) -> str | None:
+    """articleBody as text, one paragraph a line; some CMSs put the body's HTML in it."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if _MARKUP.search(value):
+        with contextlib.suppress(ValueError, etree.ParserError):
+            fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+            for block in fragment.iter(*_BLOCK_TAGS):
+                block.tail = "\n" + (block.tail or "")
+            value = fragment.text_content()
+    lines = (" ".join(line.split()) for line in value.splitlines())
+    return "\n".join(line for line in lines if line) or None
 
 
 def _language(value: object) -> str | None:
