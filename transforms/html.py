@@ -393,8 +393,14 @@ def _beside(text: str, words_of: dict[lxml.html.HtmlElement, str]) -> int:
     """Characters of the paragraphs beside the kept ones (same parent element): the same body."""
     body = " ".join(text.split())
     long = [(para, words) for para, words in words_of.items() if len(words) >= _CHUNK_MIN_CHARS]
-    parents = {para.getparent() for para, words in long if words in body}
-    return sum(len(words) for para, words in long if para.getparent() in parents)
+    parents = {_container(para) for para, words in long if words in body}
+    return sum(len(words) for para, words in long if _container(para) in parents)
+
+
+def _container(para: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The <article> or <main> holding a paragraph, else its parent element."""
+    found = next(para.iterancestors("article", "main"), None)
+    return found if found is not None else para.getparent()
 
 
 def _shown(body: str, words_of: dict[lxml.html.HtmlElement, str]) -> bool:
@@ -469,7 +475,8 @@ def _add_split_chunks(
     Some CMSs cut the article body into several sibling containers of the same class (ads or
     embeds between them); trafilatura keeps the first and loses the rest of the article.
     Only containers with exactly the same tag and class under the same grandparent count, and
-    none inside another <article> or in page chrome (comments, related links, footer).
+    none inside another <article> or in page chrome (comments, related links, footer); a paragraph
+    that is mostly link text (a related story's headline in a twin container) is not taken.
     """
     body = " ".join(text.split())
     paras: list[tuple[lxml.html.HtmlElement, str, bool]] = []
@@ -506,7 +513,7 @@ def _add_split_chunks(
     for para, words, kept in paras:
         if kept:
             anchor = words
-        elif any(node in twins for node in para.iterancestors()):
+        elif any(node in twins for node in para.iterancestors()) and not _mostly_links(para, words):
             extra.setdefault(anchor, []).append(words)
     if not extra:
         return text
@@ -515,6 +522,12 @@ def _add_split_chunks(
         at = _line_of(lines, anchor_words)
         lines[at + 1 : at + 1] = added
     return "\n".join(lines)
+
+
+def _mostly_links(para: lxml.html.HtmlElement, words: str) -> bool:
+    """A paragraph that is mostly link text is a teaser of another story, not article text."""
+    linked = sum(len(" ".join(anchor.text_content().split())) for anchor in para.iter("a"))
+    return linked > MAX_LINK_SHARE * len(words)
 
 
 def _in_chrome(element: lxml.html.HtmlElement) -> bool:
