@@ -38,4 +38,6 @@ def test_a_declaration_that_is_no_language_tag_leaves_it_to_the_text():
 
 def test_unspaced_text_is_long_enough_to_identify():
     # a Japanese sentence: no spaces, but far more than five words
-    assert detect_language("宮崎県で震度5弱の地震があり、高知県と宮崎県に津波注意報が発表されました。") == "ja"
+    assert (
+        detect_language("宮崎県で震度5弱の地震があり、高知県と宮崎県に津波注意報が発表されました。") == "ja"
+    )
