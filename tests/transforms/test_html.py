@@ -193,14 +193,17 @@ def test_full_timestamp_from_json_ld_when_meta_has_only_a_day() -> None:
     assert article.language == "de"
 
 
-def test_a_time_without_zone_keeps_only_the_day() -> None:
+def harbour_report(head: str, lang: str = "") -> str:
+    """A small article page: eight paragraphs about a harbour, with `head` in its <head>."""
     paragraphs = "".join(
         f"<p>Sentence number {i} of a short local report about the harbour.</p>" for i in range(8)
     )
-    html = (
-        "<html><head><title>Harbour</title>"
-        '<meta property="article:published_time" content="2024-03-05T09:15:00">'
-        f"</head><body><article>{paragraphs}</article></body></html>"
+    return f"<html{lang}><head>{head}</head><body><article>{paragraphs}</article></body></html>"
+
+
+def test_a_time_without_zone_keeps_only_the_day() -> None:
+    html = harbour_report(
+        '<title>Harbour</title><meta property="article:published_time" content="2024-03-05T09:15:00">'
     )
     assert extract_html(html).published == "2024-03-05"
 
@@ -335,15 +338,12 @@ def test_an_author_list_drops_the_sites_name_and_address(corpus_dir: Path) -> No
 
 
 def test_the_sites_name_beside_a_persons_name_is_dropped() -> None:
-    paragraphs = "".join(
-        f"<p>Paragraph {i} of a report on the harbour and its new cranes.</p>" for i in range(8)
-    )
-    html = (
-        '<html lang="en"><head><title>Cranes</title><meta property="og:site_name" content="Harbour Times">'
+    html = harbour_report(
+        '<title>Cranes</title><meta property="og:site_name" content="Harbour Times">'
         '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "New cranes", '
         '"author": [{"@type": "Organization", "name": "Harbour Times"},'
-        ' {"@type": "Person", "name": "Ann Lee"}]}'
-        f"</script></head><body><article>{paragraphs}</article></body></html>"
+        ' {"@type": "Person", "name": "Ann Lee"}]}</script>',
+        ' lang="en"',
     )
     article = extract_html(html, "https://www.harbourtimes.example/cranes")
     assert article.byline == "Ann Lee"
