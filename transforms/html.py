@@ -1,12 +1,15 @@
-"""HTML pages to Article records: trafilatura for the main text, page metadata around it.
+"""HTML pages to Article records: structured data and trafilatura, each checked against the page.
 
-The extraction settings were chosen by measurement on the Article Extraction Benchmark
-(benchmarks/extraction_quality.py): trafilatura in precision mode without its fallback
-comparison, the full run (fallbacks, then balanced mode) only when that keeps almost
-nothing, the rest of an article body split into sibling
-containers of the same class, then two general clean-ups of the text (the headline repeated
-as the first line, and one-line "read more" / "follow us" / newsletter prompts).
-Metadata comes from trafilatura's metadata functions and the page's own date fields.
+The main text is trafilatura's, in precision mode without its fallback comparison; its slower
+runs only for a page the first one leaves short (under 500 characters, under half of the
+paragraphs of the same <article>, or under most of a JSON-LD articleBody the page shows); the
+rest of a body split into same-class sibling containers (not teasers made of links); then the
+repeated headline and one-line "read more" / "follow us" / newsletter prompts are dropped.
+Title, authors, date and language come first from the page's structured data
+(transforms/structured.py), then from trafilatura's metadata functions, with checks that hold
+for any site (a body the page shows, authors that are not the site itself or its address, a
+declared language that is a language tag). Measured by benchmarks/extraction_quality.py on
+the AEB and on Fundus's 181 publishers (developed on A–M, N–Z held out).
 """
 
 from __future__ import annotations
