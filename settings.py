@@ -21,6 +21,8 @@ DEFAULT_DB = Path("warehouse") / "wiretrace.duckdb"
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
+# Sent with every feed, page and robots.txt request; robots.txt rules are matched on its first word.
+USER_AGENT = "wiretrace/0.1 (media monitoring; +https://example.org/wiretrace)"
 # Seconds a run waits for another run's lock; below the 15-minute polling interval, so polls never pile up.
 DEFAULT_LOCK_WAIT = 600.0
 

@@ -1,14 +1,18 @@
-"""Cost of polling 100 unchanged feeds (every one answering 304), the common case of a 15-minute run.
+"""Cost of polling 1000 unchanged feeds (every one answering 304), the common case of a 15-minute run.
 
-A local HTTP server on 127.0.0.1 serves 100 RSS feeds (two entries each, each a small page). The first
-run loads everything; the measured run polls all 100 feeds again (force) and gets 304s. The target is
-at most 2 s of work beyond process start: the Prefect API server and imports are started before the clock.
+A local HTTP server on 127.0.0.1 serves N RSS feeds (one entry each, each a small page; --feeds,
+--entries). The first run loads everything; the measured run polls every feed again (force) and gets
+304s. Every poll must succeed: with all of them started at once, none may fail waiting for one of the
+16 connections (the PoolTimeouts of issue #12). The target is at most 2 s of work per 100 feeds beyond
+process start: the Prefect API server and imports are started before the clock.
 
-    .venv/bin/python benchmarks/feed_polling.py
+    .venv/bin/python benchmarks/feed_polling.py [--feeds 1000] [--entries 1]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -20,9 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml
 
-FEEDS = 100
-ENTRIES = 2
-TARGET_SECONDS = 2.0
+TARGET_SECONDS_PER_100 = 2.0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -43,7 +45,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    entries = 1
+
     def do_GET(self) -> None:
+        if self.path == "/robots.txt":
+            self.send(404, b"", "text/plain")
+            return
         kind = "feed" if self.path.startswith("/feed/") else "page"
         Handler.hits[kind] = Handler.hits.get(kind, 0) + 1
         host = f"http://{self.headers['Host']}"
@@ -56,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
             items = "".join(
                 f"<item><title>Story {n}-{i}</title><link>{host}/page/{n}-{i}</link><guid>{n}-{i}</guid>"
                 f"<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>"
-                for i in range(ENTRIES)
+                for i in range(Handler.entries)
             )
             body = (
                 f"<?xml version='1.0'?><rss version='2.0'><channel><title>F{n}</title>{items}</channel></rss>"
@@ -70,9 +77,20 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--entries", type=int, default=1)
+    args = parser.parse_args()
+    feeds_n, Handler.entries = args.feeds, args.entries
+    target = TARGET_SECONDS_PER_100 * feeds_n / 100
+    os.environ["WIRETRACE_ALLOW_PRIVATE_NETWORKS"] = "1"  # the feeds are served on 127.0.0.1
+    # Prefect's telemetry writes to its database from a second thread and logs "database is locked".
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
     from prefect import flow
     from prefect.testing.utilities import prefect_test_harness
 
+    from flows.counts import FeedCounts
     from flows.feeds import ingest_feeds
     from settings import Settings
     from warehouse import db
@@ -87,9 +105,10 @@ def main() -> int:
         config.write_text(
             yaml.safe_dump(
                 {
-                    "feeds": [{"url": f"{base}/feed/{n}"} for n in range(FEEDS)],
+                    "feeds": [{"url": f"{base}/feed/{n}"} for n in range(feeds_n)],
                     "topics": [{"name": "wechat", "query": "wechat"}],
-                    "fetch": {"min_delay": 0, "per_host": 8, "max_pages": 1000},
+                    # One host serves every feed here: per_host as high as the 16 requests in flight.
+                    "fetch": {"min_delay": 0, "per_host": 16, "max_pages": feeds_n * Handler.entries},
                 }
             ),
             encoding="utf-8",
@@ -99,7 +118,7 @@ def main() -> int:
         inner: dict[str, float] = {}
 
         @flow(name="feed-polling-benchmark")
-        def poll_once(run_id: str) -> dict:
+        def poll_once(run_id: str) -> FeedCounts:
             started = time.perf_counter()
             result = ingest_feeds(con, str(config), run_id, "bench", True, None, settings)
             inner[run_id] = time.perf_counter() - started
@@ -109,8 +128,8 @@ def main() -> int:
         first = poll_once("first")
         first_s = time.perf_counter() - started
         print(
-            f"first run: {FEEDS} feeds parsed, {first['entries_new']} entries, "
-            f"{first['new']} articles loaded in {first_s:.2f} s"
+            f"first run: {feeds_n} feeds polled ({first.feeds_failed} failed), {first.entries_new} entries, "
+            f"{first.pages_fetched} pages fetched, {first.new} articles loaded in {first_s:.2f} s"
         )
 
         Handler.hits.clear()
@@ -118,19 +137,30 @@ def main() -> int:
         second = poll_once("second")
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
+        errors = con.execute("SELECT count(*) FROM feed_state WHERE last_error IS NOT NULL").fetchone()[0]
+        pool_timeouts = con.execute(
+            "SELECT count(*) FROM feed_state WHERE last_error LIKE '%PoolTimeout%'"
+        ).fetchone()[0]
         con.close()
     server.shutdown()
 
-    ok = second["polled"] == FEEDS and second["not_modified"] == FEEDS and second["inputs"] == 0
+    ok = (
+        second.feeds_polled == feeds_n
+        and second.feeds_not_modified == feeds_n
+        and second.pages_fetched == 0
+        and first.feeds_failed == 0
+        and errors == 0
+    )
     print(
-        f"second run: polled {second['polled']} feeds, {second['not_modified']} answered 304, "
+        f"second run: polled {second.feeds_polled} feeds, {second.feeds_not_modified} answered 304, "
+        f"{second.feeds_failed} failed ({pool_timeouts} PoolTimeout), "
         f"{Handler.hits.get('feed', 0)} feed requests, {Handler.hits.get('page', 0)} page requests"
     )
     print(
         f"  ingest_feeds {inner['second']:.2f} s (polling, state, its Prefect task runs); "
-        f"whole flow run {wall:.2f} s wall, {cpu:.2f} s CPU; target <= {TARGET_SECONDS:.1f} s"
+        f"whole flow run {wall:.2f} s wall, {cpu:.2f} s CPU; target <= {target:.1f} s"
     )
-    passed = ok and inner["second"] <= TARGET_SECONDS
+    passed = ok and inner["second"] <= target
     print("PASS" if passed else "FAIL")
     return 0 if passed else 1
 

@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, State
 
+from flows.counts import FeedCounts
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
 from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
@@ -58,22 +59,22 @@ def wiretrace_run(
         db.start_run(con, run_id, FLOW_NAME, now())
         seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
         stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
-        feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else {}
-        for part in (seeds, stored, feeds):
-            loaded += part.get("loaded_ids", [])
+        feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else None
+        fed = feeds or FeedCounts()
+        fed_totals = {"inputs": fed.pages_fetched, "new": fed.new, "updated": fed.updated,
+                      "failed": fed.feeds_failed + fed.pages_failed, "loaded_ids": fed.loaded}  # fmt: skip
+        for part in (seeds, stored, fed_totals):
+            loaded += list(part.get("loaded_ids", []))
             for key in COUNTS:
                 totals[key] += part.get(key, 0)
         if loaded:
             find_reuse_and_stories(con, loaded)
         db.finish_run(con, run_id, now(), totals)
         report = publish_summary(con, run_id)
-    feed_counts = ("polled", "not_modified", "entries_new", "pages", "matched", "feeds_failed")
-    return {
-        "run_id": run_id,
-        **totals,
-        "summary": report,
-        "feeds": {key: feeds.get(key, 0) for key in feed_counts} if feeds_file else None,
-    }
+    feed_counts = {"polled": fed.feeds_polled, "not_modified": fed.feeds_not_modified,
+                   "entries_new": fed.entries_new, "pages": fed.pages_fetched, "matched": fed.pages_matched,
+                   "feeds_failed": fed.feeds_failed}  # fmt: skip
+    return {"run_id": run_id, **totals, "summary": report, "feeds": feed_counts if feeds else None}
 
 
 def run_main_job(

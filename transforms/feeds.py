@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 import feedparser
 
 from transforms.topics import Query, QuerySyntaxError, parse_query
-from transforms.urls import canonicalize_url, is_http_url
+from transforms.urls import canonicalize_url, is_http_url, strip_credentials
 
 DEFAULT_INTERVAL = timedelta(minutes=15)
 MIN_INTERVAL = timedelta(minutes=1)
@@ -57,7 +57,8 @@ class FetchPolicy:
     max_runs: int = 5  # runs that try a failed page before it is given up
     max_pages: int = 300  # pages fetched per run at most; the rest wait for the next run
     concurrency: int = 16  # requests at once in all
-    user_agent: str = "wiretrace/0.1 (media monitoring; +https://example.org/wiretrace)"
+    user_agent: str = ""  # empty: settings.USER_AGENT
+    allow_private_networks: bool = False  # as WIRETRACE_ALLOW_PRIVATE_NETWORKS=1 (local feeds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,11 @@ def _fetch_policy(item: object) -> FetchPolicy:
         if key not in FetchPolicy.__slots__:
             raise FeedConfigError(f"fetch: unknown key {key!r}; allowed: {', '.join(FetchPolicy.__slots__)}")
         kind = type(getattr(defaults, key))
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise FeedConfigError(f"fetch.{key}: expected true or false, got {value!r}")
+            values[key] = value
+            continue
         ok = (
             isinstance(value, str)
             if kind is str
@@ -170,6 +176,7 @@ class FeedEntry:
     title: str | None
     published: str | None  # ISO 8601 (UTC) from the entry's published/updated date, else as written
     summary: str | None
+    updated: str | None = None  # the entry's updated date, when it gives one (ISO 8601 UTC, else as written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +197,8 @@ def _text(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _entry_date(entry: Mapping) -> str | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+def _entry_date(entry: Mapping, kinds: tuple[str, ...] = ("published", "updated", "created")) -> str | None:
+    for key in (f"{kind}_parsed" for kind in kinds):
         # dict.get: feedparser's own get maps missing keys to others, with a deprecation warning.
         parsed = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
         if parsed:
@@ -200,7 +207,7 @@ def _entry_date(entry: Mapping) -> str | None:
             except (OverflowError, ValueError, TypeError):
                 continue
             return moment.isoformat()
-    for key in ("published", "updated", "created"):
+    for key in kinds:
         if text := _text(dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)):
             return text
     return None
@@ -223,7 +230,9 @@ def _entry_link(entry: Mapping) -> str | None:
 def to_entry(entry: Mapping) -> FeedEntry | None:
     """A feedparser entry dict as a FeedEntry; None when it has neither guid, link nor title."""
     guid = _text(entry.get("id"))
+    guid = strip_credentials(guid) if guid and is_http_url(guid) else guid
     link = _entry_link(entry)
+    link = strip_credentials(link) if link else None  # never sent, never stored
     canonical = canonicalize_url(link) if link else None
     title = _text(entry.get("title"))
     published = _entry_date(entry)
@@ -235,7 +244,8 @@ def to_entry(entry: Mapping) -> FeedEntry | None:
         key = "sha256:" + hashlib.sha256(f"{title}\n{published}".encode()).hexdigest()[:32]
     else:
         return None
-    return FeedEntry(key, guid, link, canonical, title, published, _text(entry.get("summary")))
+    updated = _entry_date(entry, ("updated",))
+    return FeedEntry(key, guid, link, canonical, title, published, _text(entry.get("summary")), updated)
 
 
 def _describe(exc: object) -> str:

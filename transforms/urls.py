@@ -60,6 +60,20 @@ def is_http_url(url: str | None) -> bool:
     return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
 
 
+def strip_credentials(url: str) -> str:
+    """The URL without `user:password@`: credentials in a feed's link are never sent nor stored.
+
+    Anything that is not a parseable URL is returned as it is (callers refuse it elsewhere).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def canonicalize_url(url: str, base: str | None = None, tracking: TrackingParams | None = None) -> str | None:
     """The canonical spelling of an http(s) URL; None when it is not one (mailto:, ftp:, garbage).
 

@@ -6,50 +6,14 @@ Writes are bulk: rows become a pyarrow table registered with DuckDB, then one st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
-from datetime import datetime
+from dataclasses import astuple, fields
 
 import duckdb
 import pyarrow as pa
 
+from transforms.feed_decisions import EntryRow, FeedMove, FeedStateRow
+
 _TS = pa.timestamp("us", tz="UTC")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStateRow:
-    feed_url: str
-    outlet: str | None = None
-    last_polled_at: datetime | None = None
-    last_status: str | None = None
-    last_http_status: int | None = None
-    last_error: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    bozo_reason: str | None = None
-    entries_in_feed: int | None = None
-    consecutive_failures: int = 0
-    next_poll_at: datetime | None = None
-    last_success_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryRow:
-    feed_url: str
-    entry_key: str
-    link: str | None
-    canonical_link: str | None
-    canonical_url: str | None
-    title: str | None
-    published: str | None
-    status: str
-    article_id: str | None
-    topics: tuple[str, ...] | None
-    attempts: int
-    last_error: str | None
-    first_seen_at: datetime
-    updated_at: datetime
-    last_run_id: str | None
 
 
 _STATE_SCHEMA = pa.schema(
@@ -68,6 +32,8 @@ _STATE_SCHEMA = pa.schema(
         ("consecutive_failures", pa.int32()),
         ("next_poll_at", _TS),
         ("last_success_at", _TS),
+        ("current_url", pa.string()),
+        ("moved_at", _TS),
     ]
 )
 _ENTRY_SCHEMA = pa.schema(
@@ -87,6 +53,16 @@ _ENTRY_SCHEMA = pa.schema(
         ("first_seen_at", _TS),
         ("updated_at", _TS),
         ("last_run_id", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+_MOVE_SCHEMA = pa.schema(
+    [
+        ("feed_url", pa.string()),
+        ("old_url", pa.string()),
+        ("new_url", pa.string()),
+        ("moved_at", _TS),
+        ("run_id", pa.string()),
     ]
 )
 _STATE_COLUMNS = ", ".join(f.name for f in fields(FeedStateRow))
@@ -121,6 +97,16 @@ def save_feed_states(con: duckdb.DuckDBPyConnection, rows: Sequence[FeedStateRow
         _upsert(con, "feed_state", _table((astuple(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS)
 
 
+def save_feed_moves(con: duckdb.DuckDBPyConnection, moves: Sequence[FeedMove]) -> None:
+    """Append the permanent moves found by this run's polls."""
+    if moves:
+        con.register("batch_moves", _table((astuple(m) for m in moves), _MOVE_SCHEMA))
+        try:
+            con.execute(f"INSERT INTO feed_moves ({', '.join(_MOVE_SCHEMA.names)}) SELECT * FROM batch_moves")
+        finally:
+            con.unregister("batch_moves")
+
+
 # -- feed_entries -------------------------------------------------------------------------------
 
 
@@ -133,19 +119,25 @@ def _entry_rows(rows: Sequence[EntryRow]) -> pa.Table:
     return _table(values, _ENTRY_SCHEMA)
 
 
-def known_entry_keys(con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (feed_url, entry_key) pairs are already in feed_entries."""
+def _entry(row: tuple) -> EntryRow:
+    return EntryRow(*row[:9], tuple(row[9]) if row[9] is not None else None, *row[10:])
+
+
+def known_entries(
+    con: duckdb.DuckDBPyConnection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], EntryRow]:
+    """The stored rows of the (feed_url, entry_key) pairs already in feed_entries."""
     if not keys:
-        return set()
+        return {}
     batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
     con.register("batch_keys", batch)
     try:
         rows = con.execute(
-            "SELECT feed_url, entry_key FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
+            f"SELECT {_ENTRY_COLUMNS} FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
         ).fetchall()
     finally:
         con.unregister("batch_keys")
-    return {(a, b) for a, b in rows}
+    return {(row[0], row[1]): _entry(row) for row in rows}
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:
@@ -182,12 +174,7 @@ def entries_to_fetch(con: duckdb.DuckDBPyConnection, max_attempts: int, limit: i
             LIMIT ?""",
         [max_attempts, limit],
     ).fetchall()
-    return [EntryRow(*row[:9], tuple(row[9]) if row[9] is not None else None, *row[10:]) for row in rows]
-
-
-def entry_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Entries per status, for logs and the summary."""
-    return dict(con.execute("SELECT status, count(*) FROM feed_entries GROUP BY status").fetchall())
+    return [_entry(row) for row in rows]
 
 
 def known_settled_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:

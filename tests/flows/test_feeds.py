@@ -17,7 +17,9 @@ from prefect import flow
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flows.feeds import ingest_feeds, load_feed_config
+from flows.counts import FeedCounts
+from flows.feed_config import load_feed_config
+from flows.feeds import ingest_feeds
 from settings import Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
@@ -44,10 +46,18 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def private_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The servers of these tests are on 127.0.0.1, which fetching refuses unless this is set.
+    monkeypatch.setenv("WIRETRACE_ALLOW_PRIVATE_NETWORKS", "1")
+
+
 @pytest.fixture
 def server() -> Iterator[HTTPServer]:
     httpserver = HTTPServer(host="127.0.0.1", port=0, threaded=True)
     httpserver.start()
+    # No robots.txt (404): everything is allowed. Tests of robots.txt add their own first.
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     yield httpserver
     httpserver.clear()
     if httpserver.is_running():
@@ -93,11 +103,13 @@ def page_requests(server: HTTPServer) -> list[str]:
     return [req.path for req, _ in server.log if req.path.startswith("/p/")]
 
 
-def run(con, feeds_file: str, run_id: str = "r1", force: bool = False, settings: Settings = SETTINGS) -> dict:
+def run(
+    con, feeds_file: str, run_id: str = "r1", force: bool = False, settings: Settings = SETTINGS
+) -> FeedCounts:
     """ingest_feeds inside a flow run, as the main flow calls it."""
 
     @flow(name="feeds-test")
-    def feeds_test() -> dict:
+    def feeds_test() -> FeedCounts:
         return ingest_feeds(con, feeds_file, run_id, "v1", force, None, settings)
 
     return feeds_test()
@@ -128,11 +140,16 @@ def test_conditional_get_is_answered_304_and_nothing_is_parsed(server, con, tmp_
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml"), "outlet": "CNBC"}])
 
     first = run(con, config, "r1")
-    assert (first["polled"], first["entries_new"], first["matched"], first["new"]) == (1, 1, 1, 1)
+    assert (first.feeds_polled, first.entries_new, first.pages_matched, first.new) == (1, 1, 1, 1)
     second = run(con, config, "r2", force=True)
     assert seen_headers[1]["If-None-Match"] == etag
     assert seen_headers[1]["If-Modified-Since"] == "Tue, 19 Nov 2019 10:00:00 GMT"
-    assert (second["polled"], second["not_modified"], second["entries_new"], second["inputs"]) == (1, 1, 0, 0)
+    assert (second.feeds_polled, second.feeds_not_modified, second.entries_new, second.pages_fetched) == (
+        1,
+        1,
+        0,
+        0,
+    )
     status, http, etag_kept = con.execute(
         "SELECT last_status, last_http_status, etag FROM feed_state"
     ).fetchone()
@@ -153,7 +170,7 @@ def test_an_unchanged_body_with_a_new_etag_is_not_parsed_again(server, con, tmp_
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], max_pages=0)
     run(con, config, "r1")
     second = run(con, config, "r2", force=True)
-    assert second["not_modified"] == 1
+    assert second.feeds_not_modified == 1
     assert con.execute("SELECT last_status FROM feed_state").fetchone()[0] == "unchanged"
 
 
@@ -165,7 +182,7 @@ def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con
     config = write_config(tmp_path, feeds)
     before = datetime.now(UTC)
     first = run(con, config, "r1")
-    assert (first["polled"], first["failed"]) == (3, 2)
+    assert (first.feeds_polled, (first.feeds_failed + first.pages_failed)) == (3, 2)
     state = {
         url.rsplit("/", 1)[1]: (status, failures, next_at)
         for url, status, failures, next_at in con.execute(
@@ -177,9 +194,9 @@ def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con
     assert state["down.xml"][:2] == ("failed", 1)
     assert state["down.xml"][2] - before >= timedelta(hours=2)  # Retry-After, longer than the backoff
     assert timedelta(minutes=59) < state["broken.xml"][2] - before < timedelta(minutes=61)  # 30 min doubled
-    assert run(con, config, "r2")["polled"] == 0  # nothing is due yet
+    assert run(con, config, "r2").feeds_polled == 0  # nothing is due yet
     third = run(con, config, "r3", force=True)
-    assert third["polled"] == 3
+    assert third.feeds_polled == 3
     failures = con.execute(
         "SELECT consecutive_failures FROM feed_state WHERE feed_url LIKE '%broken%'"
     ).fetchone()
@@ -196,9 +213,10 @@ def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
         tmp_path, [{"url": "http://127.0.0.1:1/a.xml"}, {"url": "http://127.0.0.1:1/b.xml"}]
     )
     counts = run(con, config)
-    assert (counts["polled"], counts["failed"]) == (2, 2)
+    assert (counts.feeds_polled, (counts.feeds_failed + counts.pages_failed)) == (2, 2)
     errors = con.execute("SELECT last_error FROM feed_state").fetchall()
-    assert all(e[0].startswith("poll: ConnectError") for e in errors)
+    # robots.txt is asked for first: a site that cannot answer for it is not polled (clients/robots.py).
+    assert all(e[0].startswith("poll: robots.txt unavailable (ConnectError") for e in errors)
 
 
 # -- entries and pages --------------------------------------------------------------------------
@@ -218,7 +236,7 @@ def test_one_article_through_two_feeds_and_tracking_links_is_fetched_and_loaded_
     config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
 
     counts = run(con, config)
-    assert counts["entries_new"] == 2
+    assert counts.entries_new == 2
     assert page_requests(server) == [page]
     assert con.execute("SELECT count(*), any_value(url) FROM articles").fetchone() == (
         1,
@@ -244,7 +262,7 @@ def test_a_redirect_to_an_already_loaded_page_is_not_loaded_again(server, con, t
     )
     config = write_config(tmp_path, [{"url": server.url_for("/a.xml")}, {"url": server.url_for("/b.xml")}])
     counts = run(con, config, "r2")
-    assert (counts["entries_new"], counts["new"], counts["updated"]) == (1, 0, 0)
+    assert (counts.entries_new, counts.new, counts.updated) == (1, 0, 0)
     assert entry_status(con)[server.url_for("/short/1")][0] == "duplicate"
     assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
 
@@ -259,7 +277,7 @@ def test_topics_match_on_the_full_text_and_every_entry_is_remembered(server, con
     config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
 
     counts = run(con, config)
-    assert (counts["entries_new"], counts["matched"], counts["new"]) == (4, 2, 2)
+    assert (counts.entries_new, counts.pages_matched, counts.new) == (4, 2, 2)
     rows = con.execute("SELECT url, topics FROM articles ORDER BY url").fetchall()
     assert rows == sorted([(server.url_for(f"/p/{DREAMLINER}"), ["aviation"]),
                            (server.url_for(f"/p/{WEWORK}"), ["wework"])])  # fmt: skip
@@ -269,7 +287,7 @@ def test_topics_match_on_the_full_text_and_every_entry_is_remembered(server, con
     )
     status = {link.rsplit("/", 1)[1]: s for link, (s, *_) in entry_status(con).items()}
     assert status == {DREAMLINER: "matched", WEWORK: "matched", EUROPA: "unmatched", DAVIS_CUP: "unmatched"}
-    assert sorted(counts["loaded_ids"]) == sorted(
+    assert sorted(counts.loaded) == sorted(
         a for (a,) in con.execute("SELECT article_id FROM articles").fetchall()
     )
 
@@ -280,7 +298,7 @@ def test_without_topics_every_article_is_kept(server, con, tmp_path, corpus_dir)
     )
     serve_page(server, f"/p/{EUROPA}", aeb_page(corpus_dir, EUROPA))
     counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], topics=[]))
-    assert (counts["matched"], counts["new"]) == (1, 1)
+    assert (counts.pages_matched, counts.new) == (1, 1)
 
 
 def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
@@ -312,7 +330,7 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     settings = replace(SETTINGS, max_document_bytes=500_000)
 
     counts = run(con, config, "r1", settings=settings)
-    assert counts["matched"] == 1 and counts["failed"] == 6
+    assert counts.pages_matched == 1 and (counts.feeds_failed + counts.pages_failed) == 6
     status = {link.rsplit("/", 1)[1]: (s, a, e) for link, (s, a, e, _) in entry_status(con).items()}
     assert status["ok"][0] == "matched"
     assert all(status[n][0] == "failed" and status[n][1] == 1 for n in names if n != "ok")
@@ -364,13 +382,13 @@ def test_a_second_run_fetches_no_page_and_a_new_item_is_the_only_page_fetched(
 
     server.log.clear()
     second = run(con, config, "r2", force=True)
-    assert page_requests(server) == [] and second["inputs"] == 0
+    assert page_requests(server) == [] and second.pages_fetched == 0
 
     feed["body"] = rss([{"title": "c", "link": server.url_for(f"/p/{DREAMLINER}")}, *items])
     server.log.clear()
     third = run(con, config, "r3", force=True)
     assert page_requests(server) == [f"/p/{DREAMLINER}"]
-    assert (third["entries_new"], third["matched"], third["new"]) == (1, 1, 1)
+    assert (third.entries_new, third.pages_matched, third.new) == (1, 1, 1)
 
 
 def test_every_corpus_feed_parses_or_is_recorded_as_failed(server, con, tmp_path, corpus_dir):
@@ -387,7 +405,7 @@ def test_every_corpus_feed_parses_or_is_recorded_as_failed(server, con, tmp_path
         feeds.append({"url": server.url_for(f"/corpus/{i}")})
     # max_pages 0: the corpus links point to real sites, which a test must never reach.
     counts = run(con, write_config(tmp_path, feeds, max_pages=0))
-    assert counts["polled"] == 54
+    assert counts.feeds_polled == 54
     rows = con.execute("SELECT last_status, last_error, entries_in_feed FROM feed_state").fetchall()
     assert len(rows) == 54
     assert all(status == "parsed" or (status == "failed" and error) for status, error, _ in rows)
@@ -442,33 +460,176 @@ def test_a_429_with_a_short_retry_after_is_retried_in_the_same_run(server, con, 
         rss([{"title": "x", "link": server.url_for("/p/limited")}]), content_type="application/rss+xml"
     )
     counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
-    assert calls["n"] == 2 and counts["matched"] == 1
+    assert calls["n"] == 2 and counts.pages_matched == 1
 
 
-def test_host_gate_limits_concurrency_and_spaces_requests_per_host():
-    import asyncio
-    import itertools
+# -- fetch safety -------------------------------------------------------------------------------
 
-    from flows.feeds import HostGate
 
-    async def main() -> tuple[list[float], list[float], int]:
-        gate = HostGate(per_host=1, min_delay=0.1)
-        starts: dict[str, list[float]] = {"a": [], "b": []}
-        running = {"a": 0, "peak": 0}
-        loop = asyncio.get_running_loop()
+@pytest.fixture
+def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch off, with the test server's 127.0.0.1 standing for a public host: every other
+    address is judged as it would be in production."""
+    from clients import guard
 
-        async def call(host: str) -> None:
-            starts[host].append(loop.time())
-            if host == "a":
-                running["a"] += 1
-                running["peak"] = max(running["peak"], running["a"])
-                await asyncio.sleep(0.01)
-                running["a"] -= 1
+    monkeypatch.delenv("WIRETRACE_ALLOW_PRIVATE_NETWORKS")
+    judge = guard.refusal
+    monkeypatch.setattr(guard, "refusal", lambda address: None if address == "127.0.0.1" else judge(address))
 
-        await asyncio.gather(*(gate.run(h, lambda h=h: call(h)) for h in ["a", "a", "a", "b"]))
-        return starts["a"], starts["b"], running["peak"]
 
-    a, b, peak = asyncio.run(main())
-    assert peak == 1
-    assert all(later - earlier >= 0.095 for earlier, later in itertools.pairwise(a))
-    assert b[0] - a[0] < 0.05  # another host does not wait
+def test_private_links_and_redirects_to_them_are_refused_and_the_rest_is_published(
+    loopback_is_public, server, con, tmp_path, corpus_dir
+):
+    port = server.port
+    private = {
+        "loopback": f"http://127.0.0.2:{port}/p/secret",
+        "ten": "http://10.0.0.1/admin",
+        "metadata": "http://169.254.169.254/latest/meta-data/",
+        "v6": f"http://[::1]:{port}/p/secret",
+        "hop": server.url_for("/p/hop"),  # 302 to the loopback one
+    }
+    server.expect_request("/p/hop").respond_with_data(
+        "", status=302, headers={"Location": private["loopback"]}
+    )
+    serve_page(server, f"/p/{WEWORK}", aeb_page(corpus_dir, WEWORK))
+    items = [{"title": k, "link": v} for k, v in private.items()]
+    items.append({"title": "ok", "link": server.url_for(f"/p/{WEWORK}")})
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    assert (counts.pages_matched, counts.new, counts.pages_failed) == (1, 1, 5)
+    status = entry_status(con)
+    for name, link in private.items():
+        state, attempts, error, _ = status[link]
+        kind = {"ten": "a private", "metadata": "a link-local"}.get(name, "a loopback")
+        assert (state, attempts) == ("failed", 1) and error.startswith("fetch: refused:"), name
+        assert f"{kind} address" in error, name
+    refused = con.execute(
+        "SELECT count(*) FROM ingest_failures WHERE stage = 'fetch' AND reason LIKE 'refused:%'"
+    ).fetchone()
+    assert refused == (5,)
+    assert sorted(page_requests(server)) == sorted(["/p/hop", f"/p/{WEWORK}"])
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_credentials_in_links_are_neither_sent_nor_stored(server, con, tmp_path, corpus_dir):
+    page = f"/p/{WEWORK}"
+    serve_page(server, page, aeb_page(corpus_dir, WEWORK))
+    link = server.url_for(page).replace("http://", "http://editor:hunter2@")
+    server.expect_request("/feed.xml").respond_with_data(
+        rss([{"title": "x", "link": link, "guid": "g-1"}]), content_type="application/rss+xml"
+    )
+    assert run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])).pages_matched == 1
+    [(stored,)] = con.execute("SELECT link FROM feed_entries").fetchall()
+    assert stored == server.url_for(page)
+    [request] = [req for req, _ in server.log if req.path == page]
+    assert "Authorization" not in request.headers
+
+
+def test_robots_txt_disallow_is_recorded_as_the_reason(server, con, tmp_path, corpus_dir):
+    server.clear_all_handlers()
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /p/members/\n")
+    serve_page(server, f"/p/{WEWORK}", aeb_page(corpus_dir, WEWORK))
+    items = [
+        {"title": "closed", "link": server.url_for("/p/members/1")},
+        {"title": "open", "link": server.url_for(f"/p/{WEWORK}")},
+    ]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    counts = run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    assert (counts.pages_matched, counts.pages_failed) == (1, 1)
+    assert entry_status(con)[server.url_for("/p/members/1")][:3] == (
+        "failed", 1, "fetch: disallowed by robots.txt")  # fmt: skip
+    assert [req.path for req, _ in server.log].count("/robots.txt") == 1  # once per site per run
+    assert "/p/members/1" not in page_requests(server)
+
+
+def test_a_feed_moved_permanently_is_polled_at_its_new_url(server, con, tmp_path):
+    feed = rss([{"title": "x", "link": "http://127.0.0.1:1/p/none"}])
+    for path in ("/new.xml", "/elsewhere.xml"):
+        server.expect_request(path).respond_with_data(feed, content_type="application/rss+xml")
+    server.expect_request("/old.xml").respond_with_data("", status=301, headers={"Location": "/new.xml"})
+    server.expect_request("/busy.xml").respond_with_data(
+        "", status=302, headers={"Location": "/elsewhere.xml"}
+    )
+    old, busy = server.url_for("/old.xml"), server.url_for("/busy.xml")
+    config = write_config(tmp_path, [{"url": old}, {"url": busy}], max_pages=0)
+
+    assert run(con, config, "r1").feeds_failed == 0
+    state = dict(con.execute("SELECT feed_url, current_url FROM feed_state").fetchall())
+    assert state == {old: server.url_for("/new.xml"), busy: None}
+    moves = con.execute("SELECT feed_url, old_url, new_url, run_id FROM feed_moves").fetchall()
+    assert moves == [(old, old, server.url_for("/new.xml"), "r1")]
+
+    server.log.clear()
+    assert run(con, config, "r2", force=True).feeds_failed == 0
+    polled = sorted(req.path for req, _ in server.log if req.path.endswith(".xml"))
+    assert polled == ["/busy.xml", "/elsewhere.xml", "/new.xml"]  # not /old.xml again
+    assert con.execute("SELECT count(*) FROM feed_moves").fetchone() == (1,)
+    # The entries stay under the configured URL.
+    assert con.execute("SELECT DISTINCT feed_url FROM feed_entries ORDER BY 1").fetchall() == sorted(
+        [(old,), (busy,)]
+    )
+
+
+def test_an_entry_whose_content_changed_is_fetched_again(server, con, tmp_path, corpus_dir):
+    path = "/p/story"
+    page = {"body": aeb_page(corpus_dir, DREAMLINER)}
+    item = {"title": "Emirates orders jets", "link": server.url_for(path), "guid": "story-1"}
+    feed = {"body": rss([item])}
+    server.expect_request(path).respond_with_handler(
+        lambda request: Response(page["body"], content_type="text/html")
+    )
+    server.expect_request("/feed.xml").respond_with_handler(
+        lambda request: Response(feed["body"], content_type="application/rss+xml")
+    )
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+    first = run(con, config, "r1")
+    assert (first.entries_new, first.new, page_requests(server)) == (1, 1, [path])
+
+    server.log.clear()
+    feed["body"] = rss([item]).replace("<channel><title>t</title>", "<channel><title>t2</title>")
+    assert run(con, config, "r2", force=True).pages_fetched == 0  # the feed changed, the entry did not
+
+    # The same guid with a new title: the story was rewritten, its page is fetched again.
+    feed["body"] = rss([{**item, "title": "Emirates and WeWork"}])
+    page["body"] = aeb_page(corpus_dir, WEWORK)
+    third = run(con, config, "r3", force=True)
+    assert (third.entries_new, third.pages_fetched, third.updated, third.new) == (0, 1, 1, 0)
+    assert page_requests(server) == [path]
+    assert con.execute("SELECT count(*), any_value(topics) FROM articles").fetchone() == (1, ["wework"])
+    assert con.execute("SELECT status, attempts FROM feed_entries").fetchone() == ("matched", 2)
+
+
+def test_a_thousand_feeds_in_one_run_never_wait_for_the_pool_until_timeout(con, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotModified(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            time.sleep(0.01)  # a busy server: 1000 polls over 8 connections take over 1 s in all
+            self.send_response(404 if self.path == "/robots.txt" else 304)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotModified)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        feeds = [{"url": f"{base}/feed/{n}"} for n in range(1000)]
+        # 8 connections for 1000 polls, all allowed to start at once: most wait for a connection,
+        # far longer than the 2 s timeout in all, and none of them may fail for it.
+        config = write_config(
+            tmp_path, feeds, topics=[], timeout=2, concurrency=8, per_host=1000, max_pages=0
+        )
+        counts = run(con, config)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (counts.feeds_polled, counts.feeds_not_modified, counts.feeds_failed) == (1000, 1000, 0)
+    assert con.execute("SELECT count(*) FROM feed_state WHERE last_error IS NOT NULL").fetchone() == (0,)

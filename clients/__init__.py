@@ -1,0 +1,1 @@
+"""I/O clients: everything that talks to the network or archives, outside the flows."""
