@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench serve clean
+.PHONY: setup run test lint format bench serve screenshots clean
 
 setup: $(STAMP)
 
@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/wiretrace run
 
+# Prefect's temporary API gets 2 minutes to start (its default, 20 s, is too short on a busy machine).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS=120 $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -42,5 +43,9 @@ bench: setup
 serve: setup
 	$(BIN)/wiretrace serve $(SERVE_ARGS)
 
+# The HTML report and the Prefect UI as PNGs in screenshots/ (needs chromium: apt-get install -y chromium).
+screenshots: setup
+	$(BIN)/python benchmarks/screenshots.py
+
 clean:
-	rm -rf $(VENV) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*
+	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*

@@ -15,6 +15,30 @@ Articles arrive in time order in batches, as scheduled runs would load them. Eac
 fingerprinted, matched against the in-memory inverted index (state equal to the warehouse's
 `reuse_fingerprints`), aligned, and then added; near-duplicates go through MinHash LSH
 likewise. Each size runs in a fresh process, so its peak memory is its own.
+
+`--prose` runs the second benchmark of this script (kept beside the synthetic one, so the
+two share their runner; hence the length): real prose from the shared corpus (AEB and
+Fundus article texts), with copies built at run time and loaded through
+`update_provenance` on DuckDB. Each set is its own warehouse:
+
+- dates:        three consecutive paragraphs (25+ words each, no dateline) of article A pasted
+                into the middle of article B, dated a month after A (dates only, as a manifest gives)
+- dates+agency: the same, the copy also carrying an agency's origin credit (the issue's case)
+- credits:      no dates; the copy credits A by a via link or "<outlet> reported", and was
+                loaded a run before A and carries agency copy (first-seen and agency point wrong)
+- agency:       no dates; A carries an agency origin credit; the copy was loaded a run earlier
+- first_seen:   nothing but A being loaded a run earlier
+- undecided:    nothing at all: the edge must be found and stored without a direction
+- ledes:        a 12-24-word sentence of A pasted into B as its own paragraph, dated a month later
+- quotes:       a real quotation (12-40 words, in quotation marks) put into two other articles
+                with their own attribution: 0 edges expected
+
+Each set also loads unrelated articles. Edges between pages that share text anyway (found
+when the untouched pages are loaded alone: syndication, a site's boilerplate) are counted
+apart. Figures are printed per corpus part: AEB, Fundus publishers A-M, and Fundus N-Z (the
+held-out half, never looked at while building the rules).
+
+    .venv/bin/python benchmarks/provenance.py --prose [--per-set 40] [--seed 7]
 """
 
 from __future__ import annotations
@@ -22,9 +46,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import multiprocessing
+import re
 import resource
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,7 +224,9 @@ def run(size: int, batch: int, seed: int) -> dict:
             a = f"a{n:06d}"
             kinds[a] = kind
             t = T0 + timedelta(minutes=n)
-            docs[a] = reuse.ReuseDoc(a, text, t)
+            # seen when published, as a feed polled every minute would see it: first_seen decides
+            # the direction of copies published less than a day after their source
+            docs[a] = reuse.ReuseDoc(a, text, t, first_seen=t)
             times[a] = t
             new.append(a)
             if src is not None:
@@ -242,6 +270,7 @@ def run(size: int, batch: int, seed: int) -> dict:
         "rewrites": len(rewrites),
         "rewrites_flagged": len(rewrites & found),
         "wrong_direction": len({(b, a) for a, b in found} & set(truth)),
+        "bases": dict(Counter(e.direction_basis for e in edges)),
         "dup_precision": len(dup_right) / len(dup_pairs) if dup_pairs else 1.0,
         "dup_recall": len(dup_pairs & full) / len(full) if full else 1.0,
         "dups_found": len(dup_pairs),
@@ -298,6 +327,345 @@ def run_warehouse(size: int, batch: int, seed: int) -> dict:
     }
 
 
+# -- real prose ---------------------------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+PROSE_SETS = ("dates", "dates+agency", "credits", "agency", "first_seen", "undecided", "ledes", "quotes")
+EXPECTED_BASIS = {
+    "dates": "published",
+    "dates+agency": "published",
+    "credits": "credit",
+    "agency": "agency",
+    "first_seen": "first_seen",
+    "undecided": "undecided",
+    "ledes": "published",
+}
+# An agency dateline opening a paragraph ("WASHINGTON (Reuters) —", "(AP) -"): such paragraphs are
+# left out of what is pasted, so a copy never carries an agency credit by accident.
+_DATELINE = re.compile(r"^\W*[A-Z][\w .,'/-]{0,40}?\([^)]{1,25}\)\s*[—–-]|^\W*\([^)]{1,25}\)\s*[—–-]")
+_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]")
+_QUOTE_MARKS = re.compile('["“”„«»‘「」]')
+
+
+@dataclass(frozen=True)
+class ProseDoc:
+    key: str
+    part: str  # 'aeb', 'fundus A-M', 'fundus N-Z (held out)'
+    outlet: str
+    url: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def load_prose(corpus: Path = CORPUS) -> list[ProseDoc]:
+    """Every AEB and Fundus article text, as paragraphs, with its outlet and address."""
+    import json
+
+    from transforms.outlet import registered_domain
+
+    docs = []
+    gold = json.loads((corpus / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    for key, v in sorted(gold.items()):
+        paras = tuple(p.strip() for p in v["articleBody"].split("\n") if p.strip())
+        docs.append(ProseDoc(f"aeb:{key[:12]}", "aeb", registered_domain(v["url"]) or key, v["url"], paras))
+    pages = json.loads((corpus / "fundus" / "pages.json").read_text(encoding="utf-8"))
+    for page in sorted(pages.values(), key=lambda p: p["publisher"]):
+        expected = json.loads((corpus / "fundus" / "expected" / page["json"]).read_text(encoding="utf-8"))
+        body = expected.get(page["version"], {}).get("body") or {}
+        paras = [*body.get("summary", [])]
+        for section in body.get("sections", []):
+            paras += section.get("paragraphs", [])
+        publisher = page["publisher"]
+        part = "fundus A-M" if publisher[0].upper() <= "M" else "fundus N-Z (held out)"
+        docs.append(
+            ProseDoc(f"fundus:{publisher}", part, publisher, page["url"], tuple(p for p in paras if p))
+        )
+    return docs
+
+
+def _n_words(text: str) -> int:
+    return len(reuse.words(text))
+
+
+def _block(doc: ProseDoc) -> list[tuple[int, str]]:
+    """Starts of three consecutive paragraphs of 25+ words without a dateline, and their text."""
+    ok = [_n_words(p) >= 25 and not _DATELINE.match(p) for p in doc.paragraphs]
+    return [
+        (i, "\n\n".join(doc.paragraphs[i : i + 3]))
+        for i in range(len(ok) - 2)
+        if ok[i] and ok[i + 1] and ok[i + 2]
+    ]
+
+
+def _ledes(doc: ProseDoc) -> list[str]:
+    """Sentences of 12-24 words that open a paragraph and hold no quotation mark (no quoted speech)."""
+    out = []
+    for p in doc.paragraphs:
+        m = _SENTENCE.match(p)
+        if (
+            m
+            and 12 <= _n_words(m.group()) <= 24
+            and not _QUOTE_MARKS.search(m.group())
+            and not _DATELINE.match(p)
+        ):
+            out.append(m.group().strip())
+    return out
+
+
+def _quotes(doc: ProseDoc) -> list[str]:
+    out = []
+    for p in doc.paragraphs:
+        for a, b in reuse.quoted_spans(p):
+            if 12 <= _n_words(p[a:b]) <= 40:
+                out.append(p[a:b])
+    return out
+
+
+def _paste(host: ProseDoc, inserted: str) -> str:
+    mid = max(1, len(host.paragraphs) // 2)
+    return "\n\n".join([*host.paragraphs[:mid], inserted, *host.paragraphs[mid:]])
+
+
+@dataclass
+class Built:
+    """One set's articles: (article_id, text, outlet, url, published_date, run, origins, credited)."""
+
+    rows: list[tuple[str, str, str, str, object, int, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=list
+    )
+    base: dict[str, str] = field(default_factory=dict)  # article_id -> the corpus page it is made of
+    truth: dict[tuple[str, str], str] = field(default_factory=dict)  # (copy, source) -> part
+    quote_hosts: dict[str, str] = field(default_factory=dict)  # quote host article_id -> part
+
+
+def build_set(name: str, docs: list[ProseDoc], per_set: int, rng: np.random.Generator) -> Built:
+    """Copies of one kind (see the module docstring) plus unrelated articles, from real texts."""
+    from datetime import date
+
+    b = Built()
+    order = [docs[i] for i in rng.permutation(len(docs))]
+    used: set[str] = set()
+
+    def take(pred) -> ProseDoc | None:
+        for d in order:
+            if d.key not in used and pred(d):
+                used.add(d.key)
+                return d
+        return None
+
+    def add(aid, text, doc, published=None, run=1, origins=(), credited=()) -> None:
+        b.rows.append(
+            (aid, text, doc.outlet, doc.url if aid == doc.key else None, published, run, origins, credited)
+        )
+        b.base[aid] = doc.key
+
+    day0 = date(2019, 1, 1)
+    for n in range(per_set):
+        if name == "quotes":
+            src = take(lambda d: bool(_quotes(d)))
+            if src is None:
+                break
+            quote = _quotes(src)[int(rng.integers(len(_quotes(src))))]
+            h1 = take(lambda d, s=src: len(d.paragraphs) >= 2 and d.outlet != s.outlet)
+            h2 = take(lambda d, s=src, h=h1: len(d.paragraphs) >= 2 and d.outlet not in (s.outlet, h.outlet))
+            if h1 is None or h2 is None:
+                break
+            when = day0 + timedelta(days=int(rng.integers(0, 300)))
+            add(f"q{n}a", _paste(h1, f"{quote} the minister said on Monday."), h1, when)
+            add(f"q{n}b", _paste(h2, f"{quote}, according to a statement."), h2, when + timedelta(days=2))
+            b.quote_hosts.update({f"q{n}a": src.part, f"q{n}b": src.part})
+            continue
+        pick = _ledes if name == "ledes" else _block
+        src = take(lambda d, pick=pick: bool(pick(d)))
+        if src is None:
+            break
+        host = take(lambda d, s=src: len(d.paragraphs) >= 4 and d.outlet != s.outlet and d.part == s.part)
+        if host is None:
+            break
+        choices = pick(src)
+        chosen = choices[int(rng.integers(len(choices)))]
+        pasted = chosen if name == "ledes" else chosen[1]
+        published = day0 + timedelta(days=int(rng.integers(0, 300)))
+        copy_id = f"c{n}"
+        copy_pub = src_pub = None
+        copy_run = src_run = 1
+        copy_origins: tuple[str, ...] = ()
+        src_origins: tuple[str, ...] = ()
+        credited: tuple[str, ...] = ()
+        if name in ("dates", "dates+agency", "ledes"):
+            src_pub, copy_pub = published, published + timedelta(days=30)
+            if name == "dates+agency":
+                copy_origins = ("AP",)
+        elif name == "credits":
+            copy_run, src_run, copy_origins = 1, 2, ("AP",)
+            if n % 2:
+                pasted += f"\n\n(Via: {src.url})"
+            else:
+                pasted += f"\n\n{src.outlet} reported."
+                credited = (src.outlet,)
+        elif name == "agency":
+            copy_run, src_run, src_origins = 1, 2, ("AFP",)
+        elif name == "first_seen":
+            copy_run, src_run = 2, 1
+        add(src.key, src.text, src, src_pub, src_run, src_origins)
+        add(copy_id, _paste(host, pasted), host, copy_pub, copy_run, copy_origins, credited)
+        b.truth[(copy_id, src.key)] = src.part
+    for _ in range(per_set):
+        other = take(lambda d: len(d.paragraphs) >= 2)
+        if other is None:
+            break
+        add(other.key, other.text, other, None, 1)
+    return b
+
+
+def _load_runs(rows: list, runs_of_base: bool = False) -> dict[tuple[str, str], str]:
+    """Load rows run by run through update_provenance; return {(article_id, copied_from_id): basis}."""
+    import duckdb
+    import pyarrow as pa
+
+    from flows.provenance import update_provenance
+    from warehouse import db
+
+    con = duckdb.connect()
+    db.migrate(con)
+    seen0 = datetime(2026, 11, 1, tzinfo=UTC)
+    for run in sorted({r[5] for r in rows}):
+        part = [r for r in rows if r[5] == run]
+        table = pa.table(
+            {
+                "article_id": [r[0] for r in part],
+                "text": [r[1] for r in part],
+                "outlet": [r[2] for r in part],
+                "url": [r[3] for r in part],
+                "published_date": pa.array([r[4] for r in part], pa.date32()),
+                "word_count": [len(r[1].split()) for r in part],
+                "first_seen_at": pa.array(
+                    [seen0 + timedelta(days=run)] * len(part), pa.timestamp("us", "UTC")
+                ),
+            }
+        )
+        con.register("prose_batch", table)
+        con.execute(
+            """INSERT INTO articles BY NAME
+               SELECT *, 'h' AS content_hash, 'seed' AS origin, article_id AS source_ref,
+                      first_seen_at AS updated_at, 'bench' AS pipeline_version
+               FROM prose_batch"""
+        )
+        con.unregister("prose_batch")
+        credits = [
+            (r[0], s, kind, role)
+            for r in part
+            for s, kind, role in [
+                *((o, "agency", "origin") for o in r[6]),
+                *((c, "outlet", "cited") for c in r[7]),
+            ]
+        ]
+        if credits:
+            con.executemany(
+                "INSERT INTO article_sources VALUES (?, ?, ?, ?, 'benchmark metadata', NULL, NULL)", credits
+            )
+        with db.transaction(con):
+            update_provenance(con, [r[0] for r in part])
+    return dict(
+        ((a, b), basis)
+        for a, b, basis in con.execute(
+            "SELECT article_id, copied_from_id, direction_basis FROM article_reuse"
+        ).fetchall()
+    )
+
+
+def run_prose(per_set: int, seed: int) -> dict:
+    docs = load_prose()
+    by_key = {d.key: d for d in docs}
+    rng = np.random.default_rng(seed)
+    began = time.perf_counter()
+    results = {}
+    for name in PROSE_SETS:
+        built = build_set(name, docs, per_set, rng)
+        # the untouched pages alone: what they share anyway
+        pages = sorted(set(built.base.values()))
+        raw_rows = [(k, by_key[k].text, by_key[k].outlet, by_key[k].url, None, 1, (), ()) for k in pages]
+        anyway = {frozenset(p) for p in _load_runs(raw_rows)}
+        found = _load_runs(built.rows)
+        r = {"planted": len(built.truth), "hit": 0, "fp": [], "anyway": 0, "basis": {}, "parts": {}}
+        for part in set(built.truth.values()) | set(built.quote_hosts.values()):
+            r["parts"][part] = [0, 0]
+        for part in built.truth.values():
+            r["parts"][part][1] += 1
+        for (a, b), basis in found.items():
+            if frozenset((built.base[a], built.base[b])) in anyway and (a, b) not in built.truth:
+                r["anyway"] += 1
+                continue
+            planted = (a, b) if (a, b) in built.truth else (b, a) if (b, a) in built.truth else None
+            if planted is None:
+                r["fp"].append((a, b, built.base[a], built.base[b]))
+                continue
+            r["hit"] += 1
+            r["parts"][built.truth[planted]][0] += 1
+            verdict = "undecided" if basis == "undecided" else "right" if (a, b) == planted else "wrong"
+            r["basis"].setdefault(basis, Counter())[verdict] += 1
+        r["quote_hosts"] = len(built.quote_hosts)
+        results[name] = r
+    # every untouched page at once: the text real pages share without any planted copy
+    raw_rows = [(d.key, d.text, d.outlet, d.url, None, 1, (), ()) for d in docs]
+    shared = sorted(_load_runs(raw_rows))
+    return {"sets": results, "seconds": time.perf_counter() - began, "docs": len(docs), "shared": shared}
+
+
+def print_prose(res: dict, per_set: int) -> None:
+    print(
+        f"real prose: {res['docs']} AEB and Fundus texts, up to {per_set} copies per set"
+        f" ({res['seconds']:.0f} s)"
+    )
+    total_hit = total_planted = total_fp = 0
+    for name, r in res["sets"].items():
+        fp = len(r["fp"])
+        if name == "quotes":
+            print(
+                f"\n{name:<13} {r['quote_hosts']} articles quoting {r['quote_hosts'] // 2} shared quotations:"
+                f" {fp} edges between them (0 expected);"
+                f" {r['anyway']} edges between pages that share text anyway"
+            )
+        else:
+            total_hit, total_planted, total_fp = (
+                total_hit + r["hit"],
+                total_planted + r["planted"],
+                total_fp + fp,
+            )
+            precision = r["hit"] / (r["hit"] + fp) if r["hit"] + fp else 1.0
+            print(
+                f"\n{name:<13} recall {r['hit'] / r['planted'] if r['planted'] else 1:.3f}"
+                f" ({r['hit']}/{r['planted']})  precision {precision:.3f} ({fp} wrong edges);"
+                f" {r['anyway']} edges between pages that share text anyway"
+            )
+            parts = ", ".join(f"{p} {h}/{n}" for p, (h, n) in sorted(r["parts"].items()))
+            print(f"{'':<13} by corpus part: {parts}")
+            for basis, c in sorted(r["basis"].items()):
+                decided = c["right"] + c["wrong"]
+                acc = (
+                    f"{c['right'] / decided:.3f} right ({c['right']}/{decided})"
+                    if decided
+                    else "no direction claimed"
+                )
+                print(
+                    f"{'':<13} direction_basis {basis:<10} {acc}; undecided {c['undecided']}"
+                    f" (expected basis: {EXPECTED_BASIS[name]})"
+                )
+        for a, b, ba, bb in r["fp"][:5]:
+            print(f"{'':<13} wrong edge {a} <- {b} ({ba} / {bb})")
+    print(f"\nuntouched pages, all {res['docs']} loaded together: {len(res['shared'])} edges (shared anyway)")
+    for a, b in res["shared"]:
+        print(f"{'':<13} {a} <- {b}")
+    precision = total_hit / (total_hit + total_fp) if total_hit + total_fp else 1.0
+    print(
+        f"\nall copy sets: recall {total_hit / total_planted:.3f} ({total_hit}/{total_planted}),"
+        f" precision {precision:.3f} ({total_fp} wrong edges)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -311,7 +679,12 @@ def main() -> None:
         metavar="SIZE",
         help="also run flows.provenance.update_provenance on DuckDB for these sizes (SQL index path)",
     )
+    parser.add_argument("--prose", action="store_true", help="run the real-prose benchmark instead")
+    parser.add_argument("--per-set", type=int, default=40, help="copies per real-prose set")
     args = parser.parse_args()
+    if args.prose:
+        print_prose(run_prose(args.per_set, args.seed), args.per_set)
+        return
     print(f"planted rates: {RATES}; batches of {args.batch}; seed {args.seed}")
     results = []
     for size in args.sizes:
@@ -334,7 +707,7 @@ def main() -> None:
         for kind, (got, n) in r["per_kind"].items():
             print(f"  {kind:<8}      recall {got / n if n else 1:.4f} ({got}/{n})")
         print(f"  rewrites      flagged as reuse {r['rewrites_flagged']}/{r['rewrites']} (should be 0)")
-        print(f"  direction     reversed edges {r['wrong_direction']}")
+        print(f"  direction     reversed edges {r['wrong_direction']}; by direction_basis {r['bases']}")
         print(
             f"near-duplicates precision {r['dup_precision']:.4f}  recall {r['dup_recall']:.4f}"
             f" of full copies ({r['dups_found']:,} found)"

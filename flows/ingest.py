@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, State
 
+from flows.alerts import check_alerts
 from flows.counts import FeedCounts
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
@@ -69,6 +70,8 @@ def wiretrace_run(
                 totals[key] += part.get(key, 0)
         if loaded:
             find_reuse_and_stories(con, loaded)
+        if feeds_file:  # alert rules live in the feeds file (flows/alerts.py); they never fail the run
+            check_alerts(con, feeds_file, run_id, loaded)
         db.finish_run(con, run_id, now(), totals)
         report = publish_summary(con, run_id)
     feed_counts = {"polled": fed.feeds_polled, "not_modified": fed.feeds_not_modified,

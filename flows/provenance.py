@@ -10,6 +10,7 @@ twice for the same ids leaves the same rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
@@ -17,6 +18,20 @@ import numpy as np
 from transforms import near_duplicates as nd
 from transforms import reuse, stories
 from warehouse import provenance as wp
+
+
+def _reuse_doc(row: wp.ArticleRow) -> reuse.ReuseDoc:
+    return reuse.ReuseDoc(
+        row.article_id,
+        row.text,
+        row.published_at or row.published_date,
+        row.origins,
+        row.credited,
+        row.outlet,
+        row.first_seen_at,
+        row.url,
+        reuse.linked_urls(row.text),
+    )
 
 
 def _reuse(
@@ -30,22 +45,23 @@ def _reuse(
     pairs = wp.reuse_candidates(con, list(batch), reuse.MIN_HITS, reuse.MAX_POSTINGS)
     others = sorted({x for p in pairs for x in p} - set(batch))
     rows = {**batch, **wp.read_articles(con, others)}
-    docs = {a: reuse.ReuseDoc(a, r.text, r.time, r.origins, r.credited, r.outlet) for a, r in rows.items()}
+    docs = {a: _reuse_doc(r) for a, r in rows.items()}
     pairs = [p for p in pairs if p[0] in docs and p[1] in docs]
     old_copiers = wp.delete_reuse(con, ids)
-    edges = reuse.detect_reuse(pairs, docs)
+    edges = reuse.detect_reuse(pairs, docs, recurrence=wp.fingerprint_recurrence(con, list(batch)))
     wp.insert_reuse(con, edges)
 
     # reuse credits depend on every edge of a copier, old ones included
     copiers = sorted(old_copiers | {e.article_id for e in edges} | set(ids))
     all_edges = wp.read_reuse(con, copiers)
-    sources = {e.copied_from_id for e in all_edges} - set(rows)
-    rows.update(wp.read_articles(con, sorted(sources)))
+    missing = ({e.copied_from_id for e in all_edges} | set(copiers)) - set(rows)
+    rows.update(wp.read_articles(con, sorted(missing)))
     tags = reuse.reuse_tags(
         all_edges,
         {a: r.origins for a, r in rows.items()},
         {a: r.outlet for a, r in rows.items()},
     )
+    tags += reuse.link_tags(all_edges, {a: _reuse_doc(r) for a, r in rows.items()})
     wp.replace_reuse_roles(con, copiers, tags)
     return {"candidate_pairs": len(pairs), "reuse_edges": len(edges), "reuse_tags": len(tags)}
 
@@ -67,7 +83,7 @@ def _near_duplicates(
 
 
 def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]) -> int:
-    old_story_ids = wp.story_ids_of(con, ids)
+    old_story = wp.story_of(con, ids)
     # out of the index first, so that a re-processed article is not its own neighbour
     # and the document frequencies are those of the other articles
     wp.remove_story_terms(con, ids)
@@ -77,11 +93,28 @@ def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], id
     df, n_docs = wp.term_document_frequencies(con, terms)
     bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)
     members = wp.story_members(con, terms, ids, *bounds) if bounds else []
-    assignments, vectors = stories.assign_stories(docs, members, df, n_docs, counts=counts)
+    # sizes without the batch: its re-processed articles are assigned afresh
+    sizes = wp.story_sizes(con, sorted({m.story_id for m in members}), exclude=ids)
+    assignments, vectors, merges = stories.assign_stories(
+        docs, members, df, n_docs, counts=counts, sizes=sizes
+    )
     wp.insert_story_terms(con, vectors, {a: list(c) for a, c in counts.items()})
+    wp.merge_stories(con, merges)
     wp.assign_story_ids(con, assignments)
-    wp.refresh_stories(con, sorted(old_story_ids | {a.story_id for a in assignments}))
-    return len({a.story_id for a in assignments})
+    new_story = {a.article_id: a.story_id for a in assignments}
+    merged = {m.from_story: m.into_story for m in merges}
+    remaining = wp.story_sizes(con, sorted(set(old_story.values())))
+    # a re-processed article that leaves a story which keeps other articles splits it
+    splits = [
+        ("split", old, new_story[a], a)
+        for a, old in sorted(old_story.items())
+        if a in new_story and new_story[a] != old and merged.get(old) != new_story[a] and remaining.get(old)
+    ]
+    changes = [("merge", m.from_story, m.into_story, m.article_id) for m in merges] + splits
+    wp.record_story_history(con, changes, datetime.now(UTC), wp.current_run(con))
+    touched = set(old_story.values()) | set(new_story.values()) | set(merged)
+    wp.refresh_stories(con, sorted(touched))
+    return len(set(new_story.values()))
 
 
 def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, int]:

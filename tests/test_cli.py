@@ -2,9 +2,15 @@
 
 import gzip
 import json
+import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
+import pytest
 
 from tests.conftest import REPO, SEEDS, source_problems
 
@@ -67,3 +73,188 @@ def test_tag_reports_a_bad_file_and_still_tags_the_rest(tmp_path):
     bad, ok = json.loads(done.stdout)
     assert bad == {"file": str(empty), "error": "decode: empty file"}
     assert ok["title"] == "Russia bans Chinese instant messaging app WeChat"
+
+
+@pytest.fixture(scope="module")
+def seed_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from flows.ingest import wiretrace_run
+
+    path = tmp_path_factory.mktemp("cli") / "wiretrace.duckdb"
+    wiretrace_run(seeds_dir=str(SEEDS), feeds_file=None, db_path=str(path))
+    return path
+
+
+def documented_names() -> set[str]:
+    """Every table and view the README's Warehouse and Provenance sections name as a heading or table row."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = readme[readme.index("## Provenance") : readme.index("### Exports")]
+    names = set(re.findall(r"\*\*`([a-z_]+)`\*\*", readme))
+    names |= set(re.findall(r"^\| `([a-z_]+)`(?: \(view\))? \|", readme, flags=re.MULTILINE))
+    return names
+
+
+def test_every_documented_table_and_view_answers_through_open_warehouse(seed_warehouse: Path) -> None:
+    import wiretrace
+
+    names = documented_names()
+    # the README documents them all, including the ones this test is about
+    assert {"articles", "article_sources", "runs", "story_timeline", "story_summary", "alerts"} <= names
+    con = wiretrace.open_warehouse(seed_warehouse)
+    try:
+        for name in sorted(names):
+            con.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("DELETE FROM articles")
+    finally:
+        con.close()
+    with pytest.raises(wiretrace.WarehouseNotFound, match="wiretrace run"):
+        wiretrace.open_warehouse(seed_warehouse.parent / "missing.duckdb")
+
+
+def test_the_readme_python_one_liner_and_duckdb_shell_work(seed_warehouse: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    line = next(ln for ln in readme.splitlines() if ln.startswith('.venv/bin/python -c "import wiretrace'))
+    code = shlex.split(line)[2]
+    env = {**os.environ, "WIRETRACE_DB": str(seed_warehouse)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Russia" in done.stdout  # the seed story's label
+    # the duckdb shell of the venv (duckdb-cli), as the README's one-line command runs it
+    shell = Path(sys.executable).with_name("duckdb")
+    assert "-readonly warehouse/wiretrace.duckdb" in readme and shell.is_file()
+    done = subprocess.run(
+        [str(shell), "-readonly", str(seed_warehouse), "-c", "SELECT count(*) AS n FROM story_timeline"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"\b5\b", done.stdout)
+
+
+def test_sql_command_runs_one_query_read_only(seed_warehouse: Path) -> None:
+    done = run_cli("sql", "--db", str(seed_warehouse), "-c", "SELECT outlet, date_shown FROM story_timeline")
+    assert done.returncode == 0, done.stderr
+    assert "Droid Report" in done.stdout and "2017-05-10 17:41 UTC" in done.stdout
+    refused = run_cli("sql", "--db", str(seed_warehouse), "-c", "DROP VIEW story_timeline")
+    assert refused.returncode == 1 and "read-only" in refused.stderr
+    missing = run_cli("sql", "--db", str(seed_warehouse.parent / "none.duckdb"), "-c", "SELECT 1")
+    assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_tag_reads_the_manifest_beside_its_files_and_prints_no_none(tmp_path: Path) -> None:
+    files = [str(SEEDS / "000_81fad63d1977c299.txt"), str(SEEDS / "001_88a8be11f5cd4cc1.txt")]
+    manifest = {
+        row.split(",")[0]: row.split(",")[1] for row in (SEEDS / "manifest.csv").read_text().splitlines()[1:]
+    }
+    done = run_cli("tag", "--json", *files)
+    assert done.returncode == 0, done.stderr
+    droid, undated = json.loads(done.stdout)
+    # seeds/manifest.csv gives the first file's address, as `wiretrace run` reads it
+    assert droid["url"] == manifest["000_81fad63d1977c299.txt"] and droid["outlet"] == "Droid Report"
+    assert undated["url"] is None and undated["published"] is None
+    plain = run_cli("tag", *files, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "None" not in plain.stdout
+    assert "undated" in plain.stdout and "(unknown)" in plain.stdout
+
+
+def _readme_export_columns() -> dict[str, list[str]]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Exports") : readme.index("### Questions analysts ask")]
+    rows = re.findall(r"^\| `(articles|credits|reuse)` \| [^|]+ \| ([^|]+) \|$", section, flags=re.MULTILINE)
+    return {name: [c.strip() for c in cols.split(",")] for name, cols in rows}
+
+
+def test_export_writes_the_documented_columns_since_a_day(seed_warehouse: Path, tmp_path: Path) -> None:
+    import csv
+
+    columns = _readme_export_columns()
+    assert set(columns) == {"articles", "credits", "reuse"}
+    out = tmp_path / "csv"
+    done = run_cli("export", "--db", str(seed_warehouse), "--since", "2017-05-08", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    tables = {}
+    for name, cols in columns.items():
+        with open(out / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            assert reader.fieldnames == cols, name
+            tables[name] = list(reader)
+    # published since 8 May 2017: Droid Report's article of 10 May, and the three undated seeds (first
+    # seen today); not the one of 6 May
+    titles = {r["title"]: r for r in tables["articles"]}
+    assert len(titles) == 4 and "Russia bans Chinese instant messaging app WeChat" not in titles
+    assert sorted(r["date_basis"] for r in titles.values()) == ["first_seen"] * 3 + ["published"]
+    assert "(unknown)" in {r["outlet"] for r in tables["articles"]}
+    assert {r["article_id"] for r in tables["credits"]} <= {r["article_id"] for r in tables["articles"]}
+    afp = [r for r in tables["credits"] if r["source"] == "AFP" and r["role"] == "origin"]
+    assert afp and all(r["outlet"] == "Inquirer" for r in afp)
+    assert any(int(r["shared_chars"]) > 200 for r in tables["reuse"])
+
+    later = run_cli(
+        "export", "--db", str(seed_warehouse), "--since", "2999-01-01", "--format", "parquet",
+        "--out", str(tmp_path / "pq"),
+    )  # fmt: skip
+    assert later.returncode == 0, later.stderr
+    with duckdb.connect() as con:
+        got = con.execute(f"SELECT * FROM '{tmp_path / 'pq' / 'articles.parquet'}'")
+        assert [d[0] for d in got.description] == columns["articles"] and got.fetchall() == []
+    bad = run_cli("export", "--db", str(seed_warehouse), "--since", "May 2017")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def _readme_run_block() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index("**1. Run it.**") :]
+    return after.split("```\n", 2)[1]
+
+
+def test_the_readme_shows_what_make_run_prints(tmp_path: Path) -> None:
+    """The README's sample output is the real output of `make run` on the seeds, on a machine offline.
+
+    Offline, every feed of feeds.yaml fails; here as many feeds, on a closed 127.0.0.1 port, fail the
+    same way, so the output is the one `make run` prints (run id and warehouse path aside).
+    """
+    import yaml
+
+    shipped = yaml.safe_load((REPO / "feeds.yaml").read_text(encoding="utf-8"))
+    feeds = tmp_path / "feeds.yaml"
+    closed = serve_free_port()
+    feeds.write_text(
+        yaml.safe_dump(
+            {
+                "feeds": [
+                    {"url": f"http://127.0.0.1:{closed}/{i}.rss"} for i in range(len(shipped["feeds"]))
+                ],
+                "topics": shipped.get("topics") or [],
+            }
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / "warehouse" / "wiretrace.duckdb"
+    # a wide terminal (no wrapped lines), and room for Prefect's temporary API on a busy machine
+    env = {
+        **os.environ,
+        "WIRETRACE_ALLOW_PRIVATE_NETWORKS": "1",
+        "COLUMNS": "200",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    }
+    done = subprocess.run(
+        [*WIRETRACE, "run", "--feeds", str(feeds), "--db", str(db)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    shown = re.sub(r"wiretrace run [0-9a-f-]{36}", "wiretrace run …", done.stdout).replace(
+        str(db), "warehouse/wiretrace.duckdb"
+    )
+
+    def lines(text: str) -> list[str]:
+        return [ln.rstrip() for ln in text.rstrip().splitlines()]
+
+    assert lines(_readme_run_block()) == lines(shown)
+
+
+def serve_free_port() -> int:
+    from wiretrace.serve import free_port
+
+    return free_port()  # nothing listens on it: a connection is refused at once

@@ -58,7 +58,7 @@ def _build(path: Path) -> None:
             )
         for row in SOURCES:
             con.execute("INSERT INTO article_sources VALUES (?, ?, ?, ?, ?, 0, 10)", list(row))
-        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [])")
+        con.execute("INSERT INTO article_reuse VALUES ('a2', 'a1', 400, 0.4, [], 'published')")
         con.execute(
             """INSERT INTO stories VALUES
                ('story-a1', 'Quake hits the coast', ?, ?, ['a1', 'a2', 'a3']),
@@ -150,3 +150,81 @@ def test_empty_warehouse_renders(tmp_path: Path) -> None:
     finally:
         con.close()
     assert "Nothing to plot yet" in page or "No article credits an agency yet" in page
+
+
+def _undated_story(path: Path) -> None:
+    """A story whose agency original gives no date and was first seen ten days after its copy."""
+    with run_session(path) as con:
+        rows = [
+            # (id, title, published instant, published date, first seen)
+            ("c1", "Agency original without a date", None, None, DAY + timedelta(days=10)),
+            ("c2", "Copy of the original", DAY, DAY.date(), DAY),
+            ("c3", "An earlier independent report", None, (DAY - timedelta(days=1)).date(), DAY),
+        ]
+        for article_id, title, at, day, seen in rows:
+            text = f"{title}. " + "The river rose over the banks overnight and roads closed. " * 20
+            con.execute(
+                """INSERT INTO articles (article_id, title, published_at, published_date, text,
+                       word_count, content_hash, origin, source_ref, first_seen_at, updated_at,
+                       pipeline_version, story_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, 'test', 'story-c1')""",
+                [article_id, title, at, day, text, len(text.split()), article_id, article_id, seen, seen],
+            )
+        con.execute(
+            """INSERT INTO article_sources VALUES
+               ('c1', 'AFP', 'agency', 'origin', '(AFP)', 0, 5),
+               ('c2', 'AFP', 'agency', 'reuse', 'The river rose', 0, 400)"""
+        )
+        con.execute("INSERT INTO article_reuse VALUES ('c2', 'c1', 400, 0.4, [], 'agency')")
+        con.execute(
+            "INSERT INTO stories VALUES ('story-c1', 'Agency original', ?, ?, ['c1', 'c2', 'c3'])",
+            [DAY, DAY + timedelta(days=10)],
+        )
+
+
+def test_undated_articles_are_never_shown_at_their_first_seen_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "undated.duckdb"
+    _undated_story(path)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        data = report_data(con, str(path))
+    finally:
+        con.close()
+    # dated by date; the undated original just before the copy of it, not ten days later
+    assert [r["title"] for r in data.timeline] == [
+        "An earlier independent report",
+        "Agency original without a date",
+        "Copy of the original",
+    ]
+    shown = [r["date_shown"] for r in data.timeline]
+    assert shown[0] == (DAY - timedelta(days=1)).date().isoformat()  # a date alone: no made-up 00:00
+    assert shown[1].startswith("undated")
+    assert shown[2] == DAY.strftime("%Y-%m-%d %H:%M UTC")
+    # the coverage chart plots publication days only, and names what it left out
+    assert {r["day"] for r in data.agency_daily} == {DAY.date()}
+    assert data.undated_credited == [
+        {"agency": "AFP", "articles": 1, "carried": 1, "origin": 1, "reuse": 0, "cited": 0}
+    ]
+    page = render(data)
+    assert "Left out: articles that give no publication date, by agency: AFP (1)" in page
+    assert '<td class="undated">undated (first seen' in page
+    assert (DAY + timedelta(days=10)).date().isoformat() not in re.sub(r"first seen [0-9-]+", "", page)
+    assert data.stories[0]["first_shown"] == shown[0]
+    assert cli.main(["report", "--db", str(path), "--out", str(tmp_path)]) == 0
+    assert "00:00" not in capsys.readouterr().out
+
+
+def test_story_ids_fit_the_terminal_and_a_short_id_selects_the_story(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines() if not line.startswith("HTML report:")) <= 80
+    # the id column shows the short id whole, and --story takes it
+    assert re.search(r"│ b1\s+│", out)
+    assert cli.main(["report", "--db", str(warehouse), "--out", str(tmp_path), "--story", "b1"]) == 0
+    assert (tmp_path / "wiretrace-report-story-b1.html").is_file()
+    assert "1 story," in capsys.readouterr().out  # not "1 stories"

@@ -146,9 +146,11 @@ def parse_feed_config(data: object) -> FeedConfig:
         data = {}
     if not isinstance(data, Mapping):
         raise FeedConfigError("feeds config must be a mapping with 'feeds:' and 'topics:'")
-    unknown = set(data) - {"feeds", "topics", "fetch"}
+    unknown = set(data) - {"feeds", "topics", "fetch", "alerts"}  # alerts: transforms/alerts.py reads it
     if unknown:
-        raise FeedConfigError(f"unknown top-level key(s) {sorted(unknown)}; allowed: feeds, topics, fetch")
+        raise FeedConfigError(
+            f"unknown top-level key(s) {sorted(unknown)}; allowed: feeds, topics, fetch, alerts"
+        )
     raw_feeds = data.get("feeds") or []
     raw_topics = data.get("topics") or []
     if not isinstance(raw_feeds, list) or not isinstance(raw_topics, list):

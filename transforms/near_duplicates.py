@@ -76,10 +76,6 @@ def signature(text: str, shingles: np.ndarray | None = None) -> np.ndarray | Non
     return np.asarray(m.hashvalues, dtype=np.uint32)
 
 
-def to_minhash(sig: np.ndarray) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=sig, scheme=SCHEME, permutations=_permutations())
-
-
 def band_keys(sig: np.ndarray, threshold: float = THRESHOLD) -> list[int]:
     """One signed 64-bit key per LSH band (band number mixed in), storable as BIGINT."""
     b, r = lsh_params(threshold)

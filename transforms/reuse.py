@@ -5,7 +5,9 @@ the warehouse:
 
 1. `tokenize`: words with their character offsets. Only `\\w+` runs are kept and they
    are casefolded, so quote style, dashes, punctuation and whitespace cannot break a
-   match ("We’re" and "We're" give the same words).
+   match ("We’re" and "We're" give the same words). Scripts written without spaces
+   (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar) count one token per character:
+   a sentence there is one `\\w+` run, which could never match in part.
 2. `shingle_hashes`: a stable 64-bit hash of every run of `SHINGLE` words.
 3. `winnow`: the minimum of every window of `WINDOW` shingles. Any shared run of at
    least SHINGLE + WINDOW - 1 words is guaranteed to share a fingerprint, while only
@@ -14,10 +16,19 @@ the warehouse:
    `FingerprintIndex` in memory, or a SQL join on `reuse_fingerprints`).
 5. `align`: for a candidate pair, every shared shingle is a seed; seeds are chained
    along near-diagonals so that a changed, added or dropped word only leaves a short
-   gap, and chains of at least `MIN_PASSAGE_WORDS` words become passages.
-6. `detect_reuse`: orients each pair (who is the copy) and gives each copied region to
-   one source only (the agency original, else the earliest), so a copy of a copy does
-   not also show up as a second edge.
+   gap, and chains of at least `MIN_PASSAGE_WORDS` words become passages; chains of
+   `MIN_SHORT_WORDS` to `MIN_PASSAGE_WORDS` - 1 words count too when they are neither
+   quoted speech nor a stock phrase (a run that recurs across many outlets).
+6. `detect_reuse`: orients each pair by the most certain evidence there is (`orient`:
+   publication dates a day or more apart, an explicit credit, agency origin, first-seen
+   time; else no direction) and gives each copied region to one source only (the
+   agency original, else the earliest), so a copy of a copy does not also show up as a
+   second edge.
+7. `reuse_tags` and `link_tags`: the credits a copier earns (`reuse`, and `via` for a link
+   to the stored article it copied).
+
+One module over 400 lines: the steps share their constants (a passage minimum is only
+safe with the window that guarantees its fingerprints) and are read in this order.
 """
 
 from __future__ import annotations
@@ -25,9 +36,10 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -35,13 +47,26 @@ from transforms.records import SourceTag
 from transforms.registry import Registry, load_registry
 
 SHINGLE = 5
-WINDOW = 6
+# Every window of WINDOW shingles keeps its minimum: a shared run of SHINGLE + WINDOW - 1 = 8
+# words is sure to share a fingerprint, and one of 12 words (the shortest passage that
+# counts) shares two, as candidate lookup needs (its first and last 4 shingles are
+# disjoint windows). Window 6 kept fewer fingerprints but missed 12-word ledes.
+WINDOW = 4
 # Measured on the seeds: the longest shared run between the independent reports
 # (002/003) is under 5 words, between the rewrite and its source (001/000) 6 words, a
 # shared comment-form footer 14, while the copied passages are 152 and 205 words.
 # Two reports quoting one official verbatim share 10-30 words, mostly inside quotation
 # marks (see MAX_QUOTED). News sentences are ~20-25 words: 25 is about one pasted sentence.
 MIN_PASSAGE_WORDS = 25
+# A pasted lede is one sentence of 12-24 words. Runs that short also arise from shared
+# quotations and stock phrases, so they count only when they are neither (see _short_ok).
+MIN_SHORT_WORDS = 12
+# A short run inside quotation marks for more than this share is quoted speech: two
+# outlets quoting one speaker copied the speaker, not each other.
+MAX_SHORT_QUOTED = 0.2
+# A short run whose every fingerprint is held by this many outlets is a stock phrase
+# ("sign up for our newsletter to get ..."): shared wording, no evidence of copying.
+STOCK_OUTLETS = 4
 MIN_HITS = 2
 # Gap (in shingle positions) a chain may jump: one changed word removes SHINGLE
 # shingles, so SHINGLE + 3 tolerates a changed word plus an inserted/dropped one.
@@ -53,8 +78,18 @@ MAX_QUOTED = 0.8
 # widgets); they add cost and no evidence, so candidate lookup ignores them.
 MAX_POSTINGS = 200
 
-_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: one token per character.
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(f"[^\\W{_UNSPACED}]+|[{_UNSPACED}]")
 _PRIME = np.uint64(0x100000001B3)  # FNV prime: odd, so the rolling combination mixes well
+
+# How each direction was decided, most certain first (article_reuse.direction_basis).
+BASES = ("published", "credit", "agency", "first_seen", "undecided")
+DAY = timedelta(days=1)
+# A date without a time is a calendar day in the outlet's zone, which lies between UTC-12 and
+# UTC+14: an instant can fall on any date of that span.
+_ZONE_BEHIND, _ZONE_AHEAD = timedelta(hours=12), timedelta(hours=14)
+_URL = re.compile(r"https?://[^\s)\]>\"'“”<]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +105,50 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class ReuseEdge:
-    """`article_id` contains passages of `copied_from_id`."""
+    """`article_id` contains passages of `copied_from_id`, as `direction_basis` decided.
+
+    With basis `undecided` nothing says which came first: the two share the passages and
+    `article_id` is merely the one with the greater id.
+    """
 
     article_id: str
     copied_from_id: str
     shared_chars: int
     share: float  # shared_chars / len(copying text)
     passages: tuple[Passage, ...]
+    direction_basis: str | None = "undecided"  # one of BASES; None: stored before it was recorded
 
 
 @dataclass(frozen=True, slots=True)
 class ReuseDoc:
-    """What reuse detection needs of one article."""
+    """What reuse detection needs of one article.
+
+    `published` is a datetime when the instant is known, a date when only the day is.
+    """
 
     article_id: str
     text: str
-    time: datetime | None = None  # published, else first seen
+    published: datetime | date | None = None
     origins: frozenset[str] = frozenset()  # agencies with `origin` evidence in the article
     credited: frozenset[str] = frozenset()  # sources the article credits (cited/via/origin)
     outlet: str | None = None
+    first_seen: datetime | None = None  # when the warehouse first loaded it
+    url: str | None = None
+    links: frozenset[str] = frozenset()  # url_key of every address written in its text
+
+
+def url_key(url: str) -> str:
+    """An address without scheme, 'www.', query, fragment or trailing slash, for matching links."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}"
+
+
+def linked_urls(text: str) -> frozenset[str]:
+    """The url_key of every http(s) address written in `text` (a via link, a source line)."""
+    if "://" not in text:
+        return frozenset()
+    return frozenset(url_key(m.group().rstrip(".,;:")) for m in _URL.finditer(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +276,14 @@ class FingerprintIndex:
             order = np.argsort(h, kind="stable")
             self._segments.append((h[order], d[order]))
 
+    def document_frequency(self, hashes: np.ndarray) -> dict[int, int]:
+        """hash -> number of indexed articles holding it, for the fingerprints `hashes`."""
+        q = np.unique(hashes)
+        total = np.zeros(len(q), dtype=np.int64)
+        for h, _ in self._segments:
+            total += np.searchsorted(h, q, "right") - np.searchsorted(h, q, "left")
+        return dict(zip(q.tolist(), total.tolist(), strict=True))
+
     def candidates(
         self, items: Iterable[tuple[str, Fingerprints]], min_hits: int = MIN_HITS
     ) -> list[tuple[str, str, int]]:
@@ -278,10 +346,11 @@ def batch_candidates(
     return pairs
 
 
-_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]")
+# Quotation marks of many languages; a closing ’ followed by a letter is an apostrophe (We’re).
+_QUOTED = re.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]|‘[^\n]*?’(?!\w)|「[^」\n]*」")
 
 
-def _quoted_spans(text: str) -> list[tuple[int, int]]:
+def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside quotation marks; a quote never runs past a line end, so a stray mark cannot run on."""
     return [m.span() for m in _QUOTED.finditer(text)]
 
@@ -320,12 +389,38 @@ def _widen(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def align(copy_text: str, src_text: str, min_words: int = MIN_PASSAGE_WORDS) -> list[Passage]:
-    """Passages of `copy_text` that also stand in `src_text`, tolerating small edits."""
-    return _align(tokenize(copy_text), tokenize(src_text), copy_text, src_text, min_words)
+def align(
+    copy_text: str,
+    src_text: str,
+    min_words: int = MIN_SHORT_WORDS,
+    stock: Callable[[np.ndarray], bool] | None = None,
+) -> list[Passage]:
+    """Passages of `copy_text` that also stand in `src_text`, tolerating small edits.
+
+    `stock(shingles)` says whether a short run (under MIN_PASSAGE_WORDS) is a stock phrase;
+    without it only quotation marks can rule a short run out.
+    """
+    return _align(tokenize(copy_text), tokenize(src_text), copy_text, src_text, min_words, stock)
 
 
-def _align(ct: _Tokens, st: _Tokens, copy_text: str, src_text: str, min_words: int) -> list[Passage]:
+def stock_test(recurrence: Mapping[int, int], outlets: int = STOCK_OUTLETS) -> Callable[[np.ndarray], bool]:
+    """A `stock` test from fingerprint -> number of outlets holding it (unknown ones count 1)."""
+
+    def stock(shingles: np.ndarray) -> bool:
+        fps = shingles[winnow(shingles)].view(np.int64).tolist()
+        return bool(fps) and min(recurrence.get(h, 1) for h in fps) >= outlets
+
+    return stock
+
+
+def _align(
+    ct: _Tokens,
+    st: _Tokens,
+    copy_text: str,
+    src_text: str,
+    min_words: int,
+    stock: Callable[[np.ndarray], bool] | None = None,
+) -> list[Passage]:
     seeds = _seeds(ct.shingles, st.shingles)
     if len(seeds) == 0:
         return []
@@ -365,58 +460,148 @@ def _align(ct: _Tokens, st: _Tokens, copy_text: str, src_text: str, min_words: i
             spans.append((i0, e_i, j0, e_j))
     # overlapping chains (a repeated sentence, a second alignment) keep the longest
     spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    if min_words >= MIN_SHORT_WORDS:  # below it, align lists every shared run (for inspection)
+        cut = (_whole_sentences(ct, st, copy_text, src_text, *sp) for sp in spans)
+        spans = [sp for sp in cut if sp is not None and sp[1] - sp[0] + 1 >= min_words]
     taken: list[tuple[int, int]] = []
     passages = []
-    quoted = None
+    quoted: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
     for i0, e_i, j0, e_j in spans:
         if any(i0 <= b and a <= e_i for a, b in taken):
             continue
         start, end = _widen(copy_text, int(ct.starts[i0]), int(ct.ends[e_i]))
+        src_start, src_end = _widen(src_text, int(st.starts[j0]), int(st.ends[e_j]))
         if quoted is None:
-            quoted = _quoted_spans(copy_text)
-        if _quoted_fraction(quoted, start, end) > MAX_QUOTED:
+            quoted = quoted_spans(copy_text), quoted_spans(src_text)
+        # quotation marks on either side: one outlet may have dropped them
+        inside = max(_quoted_fraction(quoted[0], start, end), _quoted_fraction(quoted[1], src_start, src_end))
+        short = e_i - i0 + 1 < MIN_PASSAGE_WORDS
+        if inside > (MAX_SHORT_QUOTED if short else MAX_QUOTED):
+            continue
+        if short and stock is not None and stock(ct.shingles[i0 : e_i - k + 2]):
             continue
         taken.append((i0, e_i))
-        passages.append(
-            Passage(
-                start, end, *_widen(src_text, int(st.starts[j0]), int(st.ends[e_j])), copy_text[start:end]
-            )
-        )
+        passages.append(Passage(start, end, src_start, src_end, copy_text[start:end]))
     passages.sort(key=lambda p: p.start)
     return passages
 
 
+# Between two words, the end of a sentence: its mark before a space (after any closing quote),
+# a full-width mark of the scripts without spaces, or a line break.
+_SENTENCE_GAP = re.compile(r"[.!?…][\"”’»)\]]*(?:\s|$)|[。！？]|\n")
+
+
+def _boundary(tok: _Tokens, text: str, i: int) -> bool:
+    """Whether a sentence ends between word i and word i + 1 (or at either end of the text)."""
+    if i < 0 or i + 1 >= len(tok.words):
+        return True
+    return _SENTENCE_GAP.search(text, int(tok.ends[i]), int(tok.starts[i + 1])) is not None
+
+
+def _whole_sentences(
+    ct: _Tokens, st: _Tokens, copy_text: str, src_text: str, i0: int, e_i: int, j0: int, e_j: int
+) -> tuple[int, int, int, int] | None:
+    """A short run cut to the whole sentences it holds in both texts; None when under MIN_SHORT_WORDS.
+
+    A pasted lede is a sentence or more; two reports that share only a title or a name
+    ("the U.S. Attorney's Office for the Western District of New York") share part of one.
+    Long runs are kept as they are.
+    """
+    if e_i - i0 + 1 >= MIN_PASSAGE_WORDS:
+        return i0, e_i, j0, e_j
+    lead, tail = j0 - i0, e_j - e_i
+    first = next(
+        (
+            i
+            for i in range(i0, e_i + 1)
+            if _boundary(ct, copy_text, i - 1) and _boundary(st, src_text, i + lead - 1)
+        ),
+        None,
+    )
+    last = next(
+        (
+            i
+            for i in range(e_i, i0 - 1, -1)
+            if _boundary(ct, copy_text, i) and _boundary(st, src_text, i + tail)
+        ),
+        None,
+    )
+    if first is None or last is None or last - first + 1 < MIN_SHORT_WORDS:
+        return None
+    return first, last, first + lead, last + tail
+
+
+def _instant(doc: ReuseDoc) -> datetime | None:
+    p = doc.published
+    if p is None:
+        return doc.first_seen
+    if isinstance(p, datetime):
+        return p if p.tzinfo else p.replace(tzinfo=UTC)
+    return datetime(p.year, p.month, p.day, tzinfo=UTC)
+
+
 def _sort_time(doc: ReuseDoc) -> tuple[int, float, str]:
     # unknown times sort last: an undated article is more likely the later copy
-    if doc.time is None:
-        return (1, 0.0, doc.article_id)
-    return (0, doc.time.timestamp(), doc.article_id)
+    t = _instant(doc)
+    return (1, 0.0, doc.article_id) if t is None else (0, t.timestamp(), doc.article_id)
 
 
-def orient(a: ReuseDoc, b: ReuseDoc) -> tuple[ReuseDoc, ReuseDoc] | None:
-    """(copy, source) for two articles sharing text, or None when neither copied the other.
+def _days(p: datetime | date) -> tuple[date, date]:
+    """The calendar dates a publication time may stand for, earliest and latest."""
+    if isinstance(p, datetime):
+        t = p if p.tzinfo else p.replace(tzinfo=UTC)
+        return (t - _ZONE_BEHIND).astimezone(UTC).date(), (t + _ZONE_AHEAD).astimezone(UTC).date()
+    return p, p
 
-    Agency evidence wins over dates: an article carrying an agency's origin credit is
-    the source when the other has none. Two articles both crediting the same agency as
-    origin both ran the wire: neither copied the other; nor did two articles of one outlet
-    (their shared text is the site's boilerplate). Next, an article that credits
-    the other's outlet (a via link, "X reported") is the copy. Last, the later one
-    (published, else first seen) is the copy.
+
+def published_first(a: ReuseDoc, b: ReuseDoc) -> ReuseDoc | None:
+    """The article published at least a day before the other, at the precision both dates have."""
+    pa, pb = a.published, b.published
+    if pa is None or pb is None:
+        return None
+    if isinstance(pa, datetime) and isinstance(pb, datetime):
+        ta, tb = _instant(a), _instant(b)
+        assert ta is not None and tb is not None
+        return a if tb - ta >= DAY else b if ta - tb >= DAY else None
+    (a_lo, a_hi), (b_lo, b_hi) = _days(pa), _days(pb)
+    return a if b_lo - a_hi >= DAY else b if a_lo - b_hi >= DAY else None
+
+
+def _credits(a: ReuseDoc, b: ReuseDoc) -> bool:
+    """Whether `a` credits `b`: names b's outlet as a source, or links b's address."""
+    return (b.outlet is not None and b.outlet in a.credited) or (
+        b.url is not None and url_key(b.url) in a.links
+    )
+
+
+def orient(a: ReuseDoc, b: ReuseDoc) -> tuple[ReuseDoc, ReuseDoc, str] | None:
+    """(copy, source, direction_basis) for two articles sharing text; None when neither copied.
+
+    Two articles both crediting the same agency as origin both ran the wire, and two of
+    one outlet share the site's boilerplate: neither copied the other. Otherwise the most
+    certain evidence decides, each rule only when the ones above it cannot:
+    1. `published`: dates a day or more apart (an article cannot copy a later one);
+    2. `credit`: one credits the other's outlet or links its address, not the reverse;
+    3. `agency`: one carries an agency's origin credit and the other none;
+    4. `first_seen`: one was loaded in an earlier run than the other.
+    Else `undecided`: the shared text is stored without a direction.
     """
     if a.origins & b.origins:
         return None
     # within one site shared text is its furniture ("About us", a series blurb), not a copy
     if a.outlet is not None and a.outlet == b.outlet:
         return None
-    if a.origins and not b.origins:
-        return b, a
-    if b.origins and not a.origins:
-        return a, b
-    a_credits_b = b.outlet is not None and b.outlet in a.credited
-    b_credits_a = a.outlet is not None and a.outlet in b.credited
+    first = published_first(a, b)
+    if first is not None:
+        return (b, a, "published") if first is a else (a, b, "published")
+    a_credits_b, b_credits_a = _credits(a, b), _credits(b, a)
     if a_credits_b != b_credits_a:
-        return (a, b) if a_credits_b else (b, a)
-    return (a, b) if _sort_time(a) > _sort_time(b) else (b, a)
+        return (a, b, "credit") if a_credits_b else (b, a, "credit")
+    if bool(a.origins) != bool(b.origins):
+        return (b, a, "agency") if a.origins else (a, b, "agency")
+    if a.first_seen is not None and b.first_seen is not None and a.first_seen != b.first_seen:
+        return (a, b, "first_seen") if a.first_seen > b.first_seen else (b, a, "first_seen")
+    return (a, b, "undecided") if a.article_id > b.article_id else (b, a, "undecided")
 
 
 def _source_priority(doc: ReuseDoc) -> tuple[int, tuple[int, float, str]]:
@@ -426,9 +611,14 @@ def _source_priority(doc: ReuseDoc) -> tuple[int, tuple[int, float, str]]:
 def detect_reuse(
     pairs: Iterable[tuple[str, str]],
     docs: Mapping[str, ReuseDoc],
-    min_words: int = MIN_PASSAGE_WORDS,
+    min_words: int = MIN_SHORT_WORDS,
+    recurrence: Mapping[int, int] | None = None,
 ) -> list[ReuseEdge]:
-    """Reuse edges for candidate pairs (from the index); `docs` holds both sides of each pair."""
+    """Reuse edges for candidate pairs (from the index); `docs` holds both sides of each pair.
+
+    `recurrence` maps fingerprints to the number of outlets holding them (stock phrases).
+    """
+    stock = stock_test(recurrence) if recurrence is not None else None
     tokens: dict[str, _Tokens] = {}
 
     def tok(doc: ReuseDoc) -> _Tokens:
@@ -437,7 +627,7 @@ def detect_reuse(
             t = tokens[doc.article_id] = tokenize(doc.text)
         return t
 
-    found: dict[str, list[tuple[ReuseDoc, list[Passage]]]] = {}
+    found: dict[str, list[tuple[ReuseDoc, list[Passage], str]]] = {}
     seen: set[tuple[str, str]] = set()
     for x, y in pairs:
         key = (x, y) if x < y else (y, x)
@@ -447,17 +637,18 @@ def detect_reuse(
         oriented = orient(docs[x], docs[y])
         if oriented is None:
             continue
-        copy, src = oriented
-        ps = _align(tok(copy), tok(src), copy.text, src.text, min_words)
+        copy, src, basis = oriented
+        ps = _align(tok(copy), tok(src), copy.text, src.text, min_words, stock)
         if ps:
-            found.setdefault(copy.article_id, []).append((src, ps))
+            found.setdefault(copy.article_id, []).append((src, ps, basis))
 
     edges = []
     for copy_id, sources in found.items():
         length = max(len(docs[copy_id].text), 1)
         claimed: list[tuple[int, int]] = []
-        # each copied region goes to the best source only: the agency original, else the earliest
-        for src, ps in sorted(sources, key=lambda s: _source_priority(s[0])):
+        # each copied region goes to the best source only: the agency original, else the earliest;
+        # text shared without a direction claims nothing, as it may be the other's copy
+        for src, ps, basis in sorted(sources, key=lambda s: (s[2] == "undecided", _source_priority(s[0]))):
             kept = []
             for p in ps:
                 overlap = sum(max(0, min(p.end, b) - max(p.start, a)) for a, b in claimed)
@@ -465,9 +656,12 @@ def detect_reuse(
                     kept.append(p)
             if not kept:
                 continue
-            claimed.extend((p.start, p.end) for p in kept)
+            if basis != "undecided":
+                claimed.extend((p.start, p.end) for p in kept)
             shared = sum(p.end - p.start for p in kept)
-            edges.append(ReuseEdge(copy_id, src.article_id, shared, round(shared / length, 4), tuple(kept)))
+            edges.append(
+                ReuseEdge(copy_id, src.article_id, shared, round(shared / length, 4), tuple(kept), basis)
+            )
     edges.sort(key=lambda e: (e.article_id, e.copied_from_id))
     return edges
 
@@ -481,23 +675,54 @@ def reuse_tags(
     """`reuse` credits of the copying articles, one per copied passage.
 
     A copier gets each agency that has `origin` evidence in the copied article; when the
-    copied article is no agency copy, it gets the copied article's outlet instead, if
-    the registry knows it (pasting Droid Report's own text is reusing Droid Report).
-    The evidence is the passage, with its offsets in the copier.
+    copied article is no agency copy, it gets the copied article's outlet instead (its
+    registry name and kind when the registry knows it, else the outlet as the article
+    has it: a site name or domain). The evidence is the passage, with its offsets in the
+    copier. Text shared without a direction credits nobody.
     """
     registry = registry or load_registry()
     tags: dict[tuple[str, str, int, int], tuple[str, SourceTag]] = {}
     for edge in edges:
+        if edge.direction_basis == "undecided":
+            continue
         credits = [(a, "agency") for a in sorted(set(origins_by_article.get(edge.copied_from_id, ())))]
         outlet = outlet_by_article.get(edge.copied_from_id)
-        known = registry.by_name.get(outlet) if outlet else None
         # text of an agency-origin article is the agency's, not the republishing outlet's
-        if not credits and known is not None and outlet != outlet_by_article.get(edge.article_id):
-            credits.append((known.name, known.kind))
+        if not credits and outlet and outlet != outlet_by_article.get(edge.article_id):
+            known = registry.by_name.get(outlet)
+            credits.append((known.name, known.kind) if known is not None else (outlet, "outlet"))
         for source, kind in credits:
             for p in edge.passages:
                 key = (edge.article_id, source, p.start, p.end)
                 tags.setdefault(
                     key, (edge.article_id, SourceTag(source, kind, "reuse", p.text, p.start, p.end))
                 )
+    return [tags[k] for k in sorted(tags)]
+
+
+def link_tags(
+    edges: Iterable[ReuseEdge], docs: Mapping[str, ReuseDoc], registry: Registry | None = None
+) -> list[tuple[str, SourceTag]]:
+    """`via` credits for copiers that link the address of the article they copied.
+
+    "(Via: http://technology.inquirer.net/...)" names no outlet, and the host may be in no
+    registry; but when the linked article is stored, its outlet is known. The evidence is
+    the address as written, with its offsets in the copier.
+    """
+    registry = registry or load_registry()
+    tags: dict[tuple[str, str, int], tuple[str, SourceTag]] = {}
+    for edge in edges:
+        copy, src = docs.get(edge.article_id), docs.get(edge.copied_from_id)
+        if edge.direction_basis == "undecided" or copy is None or src is None:
+            continue
+        if not src.url or not src.outlet or src.outlet == copy.outlet or url_key(src.url) not in copy.links:
+            continue
+        known = registry.by_name.get(src.outlet)
+        name, kind = (known.name, known.kind) if known is not None else (src.outlet, "outlet")
+        for m in _URL.finditer(copy.text):
+            address = m.group().rstrip(".,;:")
+            if url_key(address) == url_key(src.url):
+                start = m.start()
+                tag = SourceTag(name, kind, "via", address, start, start + len(address))
+                tags.setdefault((edge.article_id, name, start), (edge.article_id, tag))
     return [tags[k] for k in sorted(tags)]

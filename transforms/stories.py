@@ -6,7 +6,8 @@ short keyword vector: content words weighted by TF-IDF, names (capitalized insid
 sentence) counting double, top `TOP_TERMS` kept. A story's vector is the sum of its
 members' vectors; a new article joins the most similar story active within `WINDOW`
 (cosine >= `THRESHOLD`), else it starts a story whose id derives from its own id, so
-reruns give the same ids.
+reruns give the same ids. A dated article that reaches two or more stories that way
+bridges them: they merge, and the larger one (by articles) keeps its id.
 
 Document frequencies come from the stored keyword vectors of earlier articles (plus
 the batch itself), smoothed by `PRIOR_DOCS` pseudo-documents so that a young
@@ -83,12 +84,12 @@ class StoryAssignment:
 
 
 @dataclass(frozen=True, slots=True)
-class Story:
-    story_id: str
-    label: str
-    first_seen: datetime | None
-    last_seen: datetime | None
-    articles: tuple[str, ...]
+class StoryMerge:
+    """`article_id` bridged two stories: `from_story` joined `into_story` (the larger one)."""
+
+    article_id: str
+    from_story: str
+    into_story: str
 
 
 def story_id_for(article_id: str) -> str:
@@ -160,13 +161,17 @@ def assign_stories(
     threshold: float = THRESHOLD,
     window: timedelta = WINDOW,
     counts: Mapping[str, Mapping[str, tuple[int, bool]]] | None = None,
-) -> tuple[list[StoryAssignment], dict[str, dict[str, float]]]:
-    """Assign each new article (in time order) to a story; also return their keyword vectors.
+    sizes: Mapping[str, int] | None = None,
+) -> tuple[list[StoryAssignment], dict[str, dict[str, float]], list[StoryMerge]]:
+    """Assign each new article (in time order) to a story; also return their keyword vectors
+    and the merges they caused.
 
     `members` are the stored articles that may matter (those within the window that
     share a term with the batch, as the warehouse query selects them); `df`/`n_docs`
     count earlier articles only: the batch's own terms are added here. `counts` are the
-    articles' term_counts when the caller has them already.
+    articles' term_counts when the caller has them already. `sizes` are the stored
+    stories' article counts (which side of a merge is larger); by default the members.
+    Assignments name each article's story after every merge of the batch.
     """
     if counts is None:
         counts = {d.article_id: term_counts(d.text, d.title) for d in new}
@@ -174,6 +179,7 @@ def assign_stories(
     for c in counts.values():
         batch_df.update(c.keys())
     total = n_docs + len(new)
+    size: Counter[str] = Counter(sizes) if sizes is not None else Counter(m.story_id for m in members)
 
     # story centroids (sum of member vectors) with an inverted index term -> {story: weight},
     # so that scoring an article costs its terms' postings, not the window's size
@@ -193,10 +199,22 @@ def assign_stories(
         norm2[story_id] = n2
         times.setdefault(story_id, []).append((when, dated))
 
+    def absorb(into: str, gone: str) -> None:
+        for t in centroid.get(gone, {}):
+            postings[t].pop(gone, None)
+        for when, dated in times.pop(gone, []):
+            times.setdefault(into, []).append((when, dated))
+        add(into, centroid.pop(gone, {}), None, True)
+        times[into].pop()  # the merged vector is no article of its own
+        norm2.pop(gone, None)
+        size[into] += size.pop(gone, 0)
+
     for m in members:
         add(m.story_id, m.vector, m.time, m.dated)
 
-    assignments = []
+    assigned: list[tuple[str, str]] = []
+    merges: list[StoryMerge] = []
+    alias: dict[str, str] = {}
     vectors = {}
     for doc in sorted(new, key=_time_key):
         vec = vectorize(counts[doc.article_id], batch_df, total)
@@ -214,42 +232,33 @@ def assign_stories(
             ((dot / math.sqrt(norm2[sid]), sid) for sid, dot in scores.items() if norm2[sid] > 0),
             key=lambda x: (-x[0], x[1]),
         )
-        chosen = None
-        for sim, sid in ranked:
-            if sim < threshold:
-                break
-            if any(within_window(doc.time, doc.dated, t, d, window) for t, d in times[sid]):
-                chosen = sid
-                break
-        sid = chosen or story_id_for(doc.article_id)
-        assignments.append(StoryAssignment(doc.article_id, sid))
+        reached = [
+            sid
+            for sim, sid in ranked
+            if sim >= threshold
+            and any(within_window(doc.time, doc.dated, t, d, window) for t, d in times[sid])
+        ]
+        if not reached:
+            sid = story_id_for(doc.article_id)
+        elif not doc.dated:
+            # an undated article may have appeared any time before it was seen: it joins the
+            # best story, but cannot show that two stories weeks apart are one
+            sid = reached[0]
+        else:
+            # the larger story keeps its id; on a tie the older id (stable across reruns)
+            sid = min(reached, key=lambda s: (-size[s], s))
+            for other in sorted(set(reached) - {sid}):
+                absorb(sid, other)
+                merges.append(StoryMerge(doc.article_id, other, sid))
+                alias[other] = sid
+        assigned.append((doc.article_id, sid))
+        size[sid] += 1
         add(sid, vec, doc.time, doc.dated)
-    return assignments, vectors
 
+    def final(sid: str) -> str:
+        while sid in alias:
+            sid = alias[sid]
+        return sid
 
-def summarize(
-    rows: Sequence[tuple[str, str, datetime | None, str | None, str]],
-) -> list[Story]:
-    """Stories from (article_id, story_id, time, title, text) rows of their members.
-
-    The label is the earliest article's title (its first words when it has none).
-    """
-    grouped: dict[str, list[tuple[str, str, datetime | None, str | None, str]]] = {}
-    for row in rows:
-        grouped.setdefault(row[1], []).append(row)
-    out = []
-    for sid, rs in sorted(grouped.items()):
-        rs.sort(key=lambda r: ((1, 0.0) if r[2] is None else (0, r[2].timestamp()), r[0]))
-        first = rs[0]
-        label = first[3] or " ".join(first[4].split()[:12])
-        times = [r[2] for r in rs if r[2] is not None]
-        out.append(
-            Story(
-                sid,
-                label,
-                min(times) if times else None,
-                max(times) if times else None,
-                tuple(r[0] for r in rs),
-            )
-        )
-    return out
+    assignments = [StoryAssignment(a, final(s)) for a, s in assigned]
+    return assignments, vectors, merges

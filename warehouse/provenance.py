@@ -4,6 +4,9 @@ Reads return plain Python values; writes take whole batches as Arrow tables (one
 INSERT ... SELECT per table, never row by row) after deleting the rows of the same
 articles, so re-processing an article replaces its rows. The caller owns the
 transaction (flows wrap a whole batch in `warehouse.db.transaction`).
+
+Over 400 lines because it is the one home of the stage's SQL (reuse, near-duplicates,
+stories), as the warehouse package keeps every statement; each section is independent.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -20,7 +23,7 @@ import pyarrow as pa
 from transforms.near_duplicates import NearDuplicate
 from transforms.records import SourceTag
 from transforms.reuse import Fingerprints, ReuseEdge
-from transforms.stories import StoryAssignment, StoryMember
+from transforms.stories import StoryAssignment, StoryMember, StoryMerge
 
 # The time an article counts at: published instant, else its date, else when first loaded.
 ARTICLE_TIME = "coalesce(a.published_at, CAST(a.published_date AS TIMESTAMPTZ), a.first_seen_at)"
@@ -37,6 +40,10 @@ class ArticleRow:
     dated: bool  # has a published date; else `time` is when it was first seen
     origins: frozenset[str]  # agencies with an origin credit
     credited: frozenset[str]  # sources with an origin, cited or via credit
+    published_at: datetime | None
+    published_date: date | None
+    first_seen_at: datetime | None
+    url: str | None
 
 
 @contextlib.contextmanager
@@ -62,13 +69,14 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
                    coalesce(list(DISTINCT s.source)
                             FILTER (WHERE s.role = 'origin' AND s.kind = 'agency'), []),
                    coalesce(list(DISTINCT s.source)
-                            FILTER (WHERE s.role IN ('origin', 'cited', 'via')), [])
+                            FILTER (WHERE s.role IN ('origin', 'cited', 'via')), []),
+                   a.published_at, a.published_date, a.first_seen_at, a.url
                 FROM articles a
                 LEFT JOIN article_sources s USING (article_id)
                 WHERE a.article_id IN (SELECT article_id FROM prov_ids)
                 GROUP BY ALL"""
         ).fetchall()
-    return {r[0]: ArticleRow(*r[:6], frozenset(r[6]), frozenset(r[7])) for r in rows}
+    return {r[0]: ArticleRow(*r[:6], frozenset(r[6]), frozenset(r[7]), *r[8:]) for r in rows}
 
 
 # -- reuse --------------------------------------------------------------------------------------
@@ -128,6 +136,26 @@ def reuse_candidates(
     return sorted(set(rows))
 
 
+def fingerprint_recurrence(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[int, int]:
+    """fingerprint -> number of outlets holding it (an article without outlet counts as one), for
+    every fingerprint of `ids`: how often a run of words recurs across outlets (stock phrases)."""
+    if not ids:
+        return {}
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """WITH mine AS (
+                   SELECT DISTINCT fingerprint FROM reuse_fingerprints
+                   WHERE article_id IN (SELECT article_id FROM prov_ids)
+               )
+               SELECT f.fingerprint, count(DISTINCT coalesce(a.outlet, f.article_id))
+               FROM reuse_fingerprints f
+               JOIN articles a USING (article_id)
+               WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
+               GROUP BY f.fingerprint"""
+        ).fetchall()
+    return dict(rows)
+
+
 def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
     """Delete the reuse edges touching `ids` (either side); return the copiers they had."""
     if not ids:
@@ -163,6 +191,7 @@ def insert_reuse(con: duckdb.DuckDBPyConnection, edges: Sequence[ReuseEdge]) -> 
             "copied_from_id": pa.array([e.copied_from_id for e in edges], pa.string()),
             "shared_chars": pa.array([e.shared_chars for e in edges], pa.int32()),
             "share": pa.array([e.share for e in edges], pa.float64()),
+            "direction_basis": pa.array([e.direction_basis for e in edges], pa.string()),
             "passages": pa.array(
                 [
                     [
@@ -188,7 +217,8 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
         return []
     with _registered(con, "prov_ids", _ids_table(copier_ids)):
         rows = con.execute(
-            """SELECT article_id, copied_from_id, shared_chars, share, passages FROM article_reuse
+            """SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
+               FROM article_reuse
                WHERE article_id IN (SELECT article_id FROM prov_ids)
                ORDER BY article_id, copied_from_id"""
         ).fetchall()
@@ -196,15 +226,26 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
         ReuseEdge(
             a, b, c, s,
             tuple(Passage(p["start"], p["end"], p["src_start"], p["src_end"], p["text"]) for p in ps),
+            basis,
         )
-        for a, b, c, s, ps in rows
+        for a, b, c, s, ps, basis in rows
     ]  # fmt: skip
+
+
+# The `via` rows the provenance stage writes (a link to a stored article it copied): evidence is
+# the bare address, with offsets. The tagger's via rows hold the via word too ("Via: http..."),
+# or the address without offsets (a page link), so the two never take each other's rows.
+_LINK_VIA = "role = 'via' AND char_start IS NOT NULL AND starts_with(evidence, 'http')"
 
 
 def replace_reuse_roles(
     con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str], tags: Sequence[tuple[str, SourceTag]]
 ) -> None:
-    """Replace the `reuse` rows of article_sources for these articles (other roles are untouched)."""
+    """Replace the `reuse` rows (and the link `via` rows) of article_sources for these articles.
+
+    Other roles are untouched; a link `via` is left out where the tagger already gave that
+    source `via`.
+    """
     table = pa.table(
         {
             "article_id": pa.array([a for a, _ in tags], pa.string()),
@@ -218,10 +259,16 @@ def replace_reuse_roles(
     )
     with _registered(con, "prov_ids", _ids_table(copier_ids)), _registered(con, "prov_tags", table):
         con.execute(
-            """DELETE FROM article_sources
-               WHERE role = 'reuse' AND article_id IN (SELECT article_id FROM prov_ids)"""
+            f"""DELETE FROM article_sources
+                WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN (SELECT article_id FROM prov_ids)"""
         )
-        con.execute("INSERT INTO article_sources BY NAME SELECT * FROM prov_tags")
+        con.execute(
+            """INSERT INTO article_sources BY NAME
+               SELECT * FROM prov_tags t
+               WHERE t.role = 'reuse' OR NOT EXISTS (
+                   SELECT 1 FROM article_sources s
+                   WHERE s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
+        )
 
 
 # -- near-duplicates ----------------------------------------------------------------------------
@@ -327,13 +374,14 @@ def replace_near_duplicates(
 # -- stories ------------------------------------------------------------------------------------
 
 
-def story_ids_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
+    """article_id -> story_id of these articles, for those in a story."""
     with _registered(con, "prov_ids", _ids_table(ids)):
         rows = con.execute(
-            """SELECT DISTINCT story_id FROM articles
+            """SELECT article_id, story_id FROM articles
                WHERE story_id IS NOT NULL AND article_id IN (SELECT article_id FROM prov_ids)"""
         ).fetchall()
-    return {r[0] for r in rows}
+    return dict(rows)
 
 
 def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
@@ -458,6 +506,76 @@ def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[Story
         con.execute(
             """UPDATE articles SET story_id = p.story_id FROM prov_assign p
                WHERE articles.article_id = p.article_id"""
+        )
+
+
+def story_sizes(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], exclude: Sequence[str] = ()
+) -> dict[str, int]:
+    """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent)."""
+    table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
+    with _registered(con, "prov_stories", table), _registered(con, "prov_ids", _ids_table(exclude)):
+        rows = con.execute(
+            """SELECT story_id, count(*) FROM articles
+               WHERE story_id IN (SELECT story_id FROM prov_stories)
+                 AND article_id NOT IN (SELECT article_id FROM prov_ids)
+               GROUP BY story_id"""
+        ).fetchall()
+    return dict(rows)
+
+
+def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) -> None:
+    """Move every article of each merged story into the story it ends in (merges may chain)."""
+    into = {m.from_story: m.into_story for m in merges}
+
+    def final(story: str) -> str:
+        while story in into:
+            story = into[story]
+        return story
+
+    table = pa.table(
+        {
+            "from_story": pa.array(list(into), pa.string()),
+            "into_story": pa.array([final(s) for s in into], pa.string()),
+        }
+    )
+    with _registered(con, "prov_merges", table):
+        con.execute(
+            """UPDATE articles SET story_id = m.into_story FROM prov_merges m
+               WHERE articles.story_id = m.from_story"""
+        )
+
+
+def current_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run in progress in this working copy (started, not finished), if any."""
+    row = con.execute(
+        "SELECT run_id FROM runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_story_history(
+    con: duckdb.DuckDBPyConnection,
+    changes: Sequence[tuple[str, str, str, str]],
+    changed_at: datetime,
+    run_id: str | None,
+) -> None:
+    """Append (kind, from_story_id, into_story_id, article_id) changes to story_history."""
+    if not changes:
+        return
+    table = pa.table(
+        {
+            "kind": pa.array([c[0] for c in changes], pa.string()),
+            "from_story_id": pa.array([c[1] for c in changes], pa.string()),
+            "into_story_id": pa.array([c[2] for c in changes], pa.string()),
+            "article_id": pa.array([c[3] for c in changes], pa.string()),
+        }
+    )
+    with _registered(con, "prov_changes", table):
+        con.execute(
+            """INSERT INTO story_history BY NAME
+               SELECT ?::TIMESTAMPTZ AS changed_at, *, ?::VARCHAR AS run_id FROM prov_changes""",
+            [changed_at, run_id],
         )
 
 

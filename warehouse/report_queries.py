@@ -21,10 +21,11 @@ _STORY_ORDER = "ORDER BY articles DESC, first_seen, story_id"
 # The columns of a story timeline as reports show them: (column, heading).
 TIMELINE_COLUMNS = (
     ("position", "#"),
-    ("seen_at", "time (UTC)"),
+    ("date_shown", "date"),
     ("outlet", "outlet"),
     ("title", "title"),
     ("sources", "credits"),
+    ("reuse_explanation", "text reuse"),
 )
 
 
@@ -70,7 +71,8 @@ class ReportData:
     stories: list[dict] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)  # of `story`, else of the biggest story
     timeline_story: dict | None = None
-    agency_daily: list[dict] = field(default_factory=list)
+    agency_daily: list[dict] = field(default_factory=list)  # articles giving a publication date only
+    undated_credited: list[dict] = field(default_factory=list)  # per agency: undated articles left out
     wire_share: list[dict] = field(default_factory=list)
     uncredited: list[dict] = field(default_factory=list)
     sources_by_outlet: list[dict] = field(default_factory=list)
@@ -79,7 +81,49 @@ class ReportData:
 
 
 class UnknownStory(LookupError):
-    """--story named a story that is not in the warehouse."""
+    """--story named a story that is not in the warehouse (or a prefix of several)."""
+
+
+SHORT_ID = 8  # characters of a story id after 'story-' that reports show; --story accepts any unique prefix
+
+
+def short_story_id(story_id: str) -> str:
+    """'story-73119543ea2c53c7' -> '73119543': what fits a terminal column and `--story` accepts."""
+    return story_id.removeprefix("story-")[:SHORT_ID]
+
+
+def resolve_story(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
+    """The story id that `wanted` names: a whole id, or a unique prefix with or without 'story-'."""
+    key = wanted.strip().removeprefix("story-")
+    found = [
+        r[0]
+        for r in con.execute(
+            "SELECT story_id FROM stories WHERE story_id = ? OR starts_with(story_id, 'story-' || ?)",
+            [wanted.strip(), key],
+        ).fetchall()
+    ]
+    if wanted.strip() in found:
+        return wanted.strip()
+    if len(found) != 1 or not key:
+        raise UnknownStory(wanted if not found else f"{wanted} (matches {len(found)} stories)")
+    return found[0]
+
+
+def agency_totals(data: ReportData) -> list[dict]:
+    """Per agency: articles carrying or citing it, days with dated ones, and how many give no date."""
+    out: dict[str, dict] = {}
+    blank = dict.fromkeys(("carried", "origin", "reuse", "cited", "days", "undated"), 0)
+    for r in data.agency_daily:
+        a = out.setdefault(r["agency"], {"agency": r["agency"], **blank})
+        for key in ("carried", "origin", "reuse", "cited"):
+            a[key] += r[key]
+        a["days"] += 1
+    for r in data.undated_credited:
+        a = out.setdefault(r["agency"], {"agency": r["agency"], **blank})
+        for key in ("carried", "origin", "reuse", "cited"):
+            a[key] += r[key]
+        a["undated"] += r["articles"]
+    return sorted(out.values(), key=lambda a: (-a["carried"] - a["cited"], a["agency"]))
 
 
 def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -92,6 +136,7 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
     """Everything the report shows; with `story_id`, coverage and outlets of that story only."""
     story = None
     if story_id:
+        story_id = resolve_story(con, story_id)
         found = _dicts(con, "SELECT * FROM story_summary WHERE story_id = ?", [story_id])
         if not found:
             raise UnknownStory(story_id)
@@ -107,7 +152,10 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
                    count(DISTINCT a.story_id) AS stories, min(a.day) AS first_day, max(a.day) AS last_day,
                    (SELECT count(DISTINCT source) FROM article_sources s JOIN articles a USING (article_id)
                      WHERE s.kind = 'agency' AND {in_scope}) AS agencies,
-                   (SELECT count(*) FROM open_failures) AS open_failures
+                   (SELECT count(*) FROM open_failures) AS open_failures,
+                   count(*) FILTER (WHERE a.date_basis = 'first_seen') AS undated,
+                   min(a.day) FILTER (WHERE a.date_basis <> 'first_seen') AS first_dated_day,
+                   max(a.day) FILTER (WHERE a.date_basis <> 'first_seen') AS last_dated_day
             FROM article_summary a WHERE {in_scope}""",
         scope + scope,
     )[0]
@@ -119,7 +167,8 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
     )
     stories = _dicts(
         con,
-        f"""SELECT story_id, label, articles, outlets, first_seen, last_seen, first_outlet, agencies
+        f"""SELECT story_id, label, articles, outlets, first_seen, last_seen, first_outlet, agencies,
+                   first_shown, last_shown, undated_articles
             FROM story_summary WHERE (? IS NULL OR story_id = ?) {_STORY_ORDER}""",
         scope,
     )
@@ -127,14 +176,16 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
     timeline = (
         _dicts(
             con,
-            """SELECT position, coalesce(outlet, '(unknown)') AS outlet, title, url, seen_at, sources,
-                      copied_from
+            """SELECT position, outlet, title, url, seen_at, sources, copied_from, reuse_explanation,
+                      date_basis, date_shown
                FROM story_timeline WHERE story_id = ? ORDER BY position""",
             [timeline_story["story_id"]],
         )
         if timeline_story
         else []
     )
+    # Charts plot publication days only: an undated article's first-seen day is not when it was
+    # published. They are counted in undated_credited and listed, marked, in the timeline.
     agency_daily = _dicts(
         con,
         f"""SELECT a.day, r.source AS agency,
@@ -143,8 +194,21 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
                    count(DISTINCT a.article_id) FILTER (WHERE r.role = 'reuse') AS reuse,
                    count(DISTINCT a.article_id) FILTER (WHERE r.role = 'cited') AS cited
             FROM stg_articles a JOIN stg_article_roles r USING (article_id)
-            WHERE r.kind = 'agency' AND {in_scope}
+            WHERE r.kind = 'agency' AND a.date_basis <> 'first_seen' AND {in_scope}
             GROUP BY ALL ORDER BY a.day, agency""",
+        scope,
+    )
+    undated_credited = _dicts(
+        con,
+        f"""SELECT r.source AS agency, count(DISTINCT a.article_id) AS articles,
+                   count(DISTINCT a.article_id) FILTER (WHERE r.role IN ('origin', 'reuse')) AS carried,
+                   count(DISTINCT a.article_id) FILTER (WHERE r.role = 'origin') AS origin,
+                   count(DISTINCT a.article_id) FILTER (WHERE r.role = 'reuse') AS reuse,
+                   count(DISTINCT a.article_id) FILTER (WHERE r.role = 'cited') AS cited
+            FROM stg_articles a JOIN stg_article_roles r USING (article_id)
+            WHERE r.kind = 'agency' AND r.role IN ('origin', 'reuse', 'cited') AND a.date_basis = 'first_seen'
+              AND {in_scope}
+            GROUP BY ALL ORDER BY articles DESC, agency""",
         scope,
     )
     if story_id:
@@ -168,7 +232,7 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
         )
     uncredited = _dicts(
         con,
-        f"""SELECT coalesce(u.outlet, '(unknown)') AS outlet, u.agency, u.title, u.passages,
+        f"""SELECT u.outlet, u.agency, u.title, u.passages,
                    u.copied_chars, u.share
             FROM uncredited_copies u JOIN articles a USING (article_id)
             WHERE {in_scope} ORDER BY u.copied_chars DESC""",
@@ -192,6 +256,7 @@ def report_data(con: duckdb.DuckDBPyConnection, db_path: str, story_id: str | No
         timeline=timeline,
         timeline_story=timeline_story,
         agency_daily=agency_daily,
+        undated_credited=undated_credited,
         wire_share=wire,
         uncredited=uncredited,
         sources_by_outlet=sources,

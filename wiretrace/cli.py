@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, SETTINGS, default_db
+from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, MANIFEST_NAME, SETTINGS, default_db
 
 
 def _article_json(file: str, result) -> dict:
@@ -49,24 +49,39 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from transforms.records import Failure
     from transforms.registry import load_registry
 
-    manifest, base = {}, None
+    manifests: dict[Path, dict] = {}  # folder -> its manifest's entries ({} when it has none)
     if args.manifest:
         try:
-            manifest, base = read_manifest(Path(args.manifest)), Path(args.manifest).resolve().parent
+            manifests[Path(args.manifest).resolve().parent] = read_manifest(Path(args.manifest))
         except ManifestError as exc:
             print(f"wiretrace tag: {exc}", file=sys.stderr)
             return 2
+
+    def manifest_entry(path: Path):
+        # --manifest names one manifest; otherwise each file's own folder's manifest.csv, as `run` reads it
+        if args.manifest:
+            base, entries = next(iter(manifests.items()))
+        else:
+            base = path.resolve().parent
+            if base not in manifests:
+                beside = base / MANIFEST_NAME
+                try:
+                    manifests[base] = read_manifest(beside) if beside.is_file() else {}
+                except ManifestError as exc:
+                    print(f"wiretrace tag: {exc} (tagging without it)", file=sys.stderr)
+                    manifests[base] = {}
+            entries = manifests[base]
+        try:
+            return entries.get(path.resolve().relative_to(base).as_posix())
+        except ValueError:
+            return None
+
     registry = load_registry()
     load_language_model(SETTINGS)
     out, failed = [], 0
     for name in args.files:
         path = Path(name)
-        entry = None
-        if base is not None:
-            try:
-                entry = manifest.get(path.resolve().relative_to(base).as_posix())
-            except ValueError:
-                entry = None
+        entry = manifest_entry(path)
         result = read_file(path, path.name, entry, SETTINGS.max_document_bytes)
         if not isinstance(result, Failure):
             if args.url:
@@ -98,10 +113,14 @@ def _print_tags(items: list[dict]) -> None:
             console.print(f"[bold red]{item['file']}[/]: {item['error']}")
             continue
         console.print(f"[bold]{item['file']}[/]  {item['title'] or '(no title)'}")
+        # an unknown value reads as the README's words for it, never as Python's None
         console.print(
-            f"  outlet: {item['outlet']}  byline: {item['byline']}  published: {item['published']}"
-            f"  language: {item['language']}  words: {len(item['text'].split())}"
+            f"  outlet: {item['outlet'] or '(unknown)'}  byline: {item['byline'] or '(none)'}"
+            f"  published: {item['published'] or 'undated'}  language: {item['language'] or '(unknown)'}"
+            f"  words: {len(item['text'].split())}"
         )
+        if item["url"]:
+            console.print(f"  url: {item['url']}")
         table = Table("source", "kind", "role", "evidence", "offsets", box=None, padding=(0, 2))
         for s in item["sources"]:
             where = f"{s['start']}-{s['end']}" if s["start"] is not None else "outside text"
@@ -146,10 +165,85 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print_report(data)
-    name = f"wiretrace-report-{args.story}.html" if args.story else "wiretrace-report.html"
+    name = f"wiretrace-report-{data.story['story_id']}.html" if data.story else "wiretrace-report.html"
     path = write_report(data, args.out, name)
     print(f"HTML report: {path.resolve()}")
     return 0
+
+
+def duckdb_shell() -> str | None:
+    """The `duckdb` shell of this environment (the duckdb-cli package in .venv/bin), else one on PATH."""
+    import shutil
+
+    beside = Path(sys.executable).with_name("duckdb")
+    return str(beside) if beside.is_file() else shutil.which("duckdb")
+
+
+def _published(args: argparse.Namespace):
+    """The published warehouse, read-only; None after saying why there is none."""
+    from wiretrace import WarehouseNotFound, open_warehouse
+
+    try:
+        return open_warehouse(args.db)
+    except WarehouseNotFound as exc:
+        print(f"wiretrace {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """One query (-c), or an interactive DuckDB shell on the published warehouse, read-only."""
+    import duckdb
+
+    if (con := _published(args)) is None:
+        return 2
+    if args.command_sql is None:
+        con.close()
+        shell = duckdb_shell()
+        if shell is None:
+            print("wiretrace sql: no duckdb shell found; `make setup` installs it (duckdb-cli) into "
+                  ".venv/bin, or use -c SQL", file=sys.stderr)  # fmt: skip
+            return 2
+        # The shell replaces this process, so Ctrl-C and the terminal behave as in a plain `duckdb`.
+        os.execv(shell, [shell, "-readonly", str(args.db)])
+    try:
+        result = con.sql(args.command_sql)
+        if result is not None:
+            result.show(max_rows=args.max_rows, max_width=10_000 if not sys.stdout.isatty() else None)
+    except duckdb.Error as exc:
+        print(f"wiretrace sql: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Articles, credits and reuse since a day, as CSV or Parquet, from the published warehouse."""
+    import duckdb
+
+    from warehouse.exports import export
+
+    if (con := _published(args)) is None:
+        return 2
+    try:
+        written = export(con, args.out, args.format, args.since)
+    except (duckdb.Error, OSError) as exc:
+        print(f"wiretrace export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    for name, (path, rows) in written.items():
+        print(f"{name}: {rows} rows -> {path}")
+    return 0
+
+
+def _day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day; write it as YYYY-MM-DD") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -175,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("files", nargs="+", metavar="FILE", help=".txt, .html/.htm, or either gzip-compressed")
     tag.add_argument("--json", action="store_true", help="print a JSON array, one object per FILE")
     tag.add_argument("--url", help="the URL the files were fetched from")
-    tag.add_argument("--manifest", help="manifest.csv giving url/outlet/published per file")
+    tag.add_argument("--manifest", help="manifest.csv giving url/outlet/published per file (default: the "
+                     "manifest.csv in each file's folder, if any)")  # fmt: skip
     tag.set_defaults(func=cmd_tag)
 
     report = sub.add_parser("report", help="coverage tables in the terminal and a self-contained HTML report")
@@ -183,8 +278,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "$WIRETRACE_DB or warehouse/wiretrace.duckdb)")  # fmt: skip
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder of the HTML report "
                         "(default: reports/)")  # fmt: skip
-    report.add_argument("--story", help="report on one story (a story_id of the Stories table)")
+    report.add_argument("--story", help="report on one story: its id in the Stories table (a unique start "
+                        "of its story_id is enough)")  # fmt: skip
     report.set_defaults(func=cmd_report)
+
+    sql = sub.add_parser("sql", help="SQL on the published warehouse, read-only: one query (-c) or a shell")
+    sql.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
+                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    sql.add_argument("-c", dest="command_sql", metavar="SQL", help="run this query, print its rows and exit")
+    sql.add_argument("--max-rows", type=int, default=100, help="rows printed by -c (default 100)")
+    sql.set_defaults(func=cmd_sql)
+
+    exp = sub.add_parser("export", help="articles, credits and reuse since a day, as CSV or Parquet files")
+    exp.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    exp.add_argument("--since", type=_day, required=True, metavar="DATE", help="articles published on or "
+                     "after this day (YYYY-MM-DD); undated ones first seen on or after it")  # fmt: skip
+    exp.add_argument("--out", type=Path, default=Path("exports"), help="folder (default: exports/)")
+    exp.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
+                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    exp.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
     serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default 4200)")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from warehouse.report_queries import TIMELINE_COLUMNS, ReportData
+from warehouse.report_queries import TIMELINE_COLUMNS, ReportData, agency_totals, short_story_id
 
 # Okabe-Ito: distinguishable for the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -50,6 +50,7 @@ th { color:var(--muted); font-weight:600; font-size:12px; text-transform:upperca
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 tr:hover td { background:#f3f6f9; }
 .empty { color:var(--muted); font-style:italic; }
+td.undated { color:#a15c00; font-style:italic; }
 .legend { display:flex; flex-wrap:wrap; gap:6px 16px; font-size:12px; color:var(--muted); margin:4px 0 0; }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:5px;
             vertical-align:-1px; }
@@ -300,6 +301,8 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], numeric: set[str] =
             value = row.get(key)
             if key == "sources" and isinstance(value, list):
                 cells.append("<td>" + "".join(_credit_tag(v) for v in value) + "</td>")
+            elif key == "date_shown" and row.get("date_basis") == "first_seen":
+                cells.append(f'<td class="undated">{esc(value)}</td>')
             elif key == "share" or key == "agency_share":
                 cells.append(f'<td class="num">{"" if value is None else f"{value * 100:.1f}%"}</td>')
             else:
@@ -322,10 +325,21 @@ def _days_axis(days: list[date]) -> tuple[list[date], str]:
     return sorted(set(days)), " Days without articles crediting an agency are left out of the axis."
 
 
+def _undated_note(data: ReportData) -> str:
+    if not data.undated_credited:
+        return ""
+    names = ", ".join(f"{r['agency']} ({r['articles']})" for r in data.undated_credited)
+    return (
+        " Left out: articles that give no publication date, by agency: " + names + ". Their first-seen day "
+        "is not when they were published; the story timeline lists them, marked undated."
+    )
+
+
 def coverage_section(data: ReportData) -> str:
     rows = data.agency_daily
     if not rows:
-        return _section("Coverage over time per agency", "No article credits an agency yet.", "")
+        note = "No dated article credits an agency yet." + _undated_note(data)
+        return _section("Coverage over time per agency", note, "")
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
         totals[r["agency"]] += r["carried"] + r["cited"]
@@ -342,32 +356,22 @@ def coverage_section(data: ReportData) -> str:
         chart = column_chart(labels, series, "articles per day")
     else:
         chart = line_chart(labels, series, "articles per day")
-    per_agency = [
-        {
-            "agency": a,
-            "carried": sum(r["carried"] for r in rows if r["agency"] == a),
-            "origin": sum(r["origin"] for r in rows if r["agency"] == a),
-            "reuse": sum(r["reuse"] for r in rows if r["agency"] == a),
-            "cited": sum(r["cited"] for r in rows if r["agency"] == a),
-            "days": len({r["day"] for r in rows if r["agency"] == a}),
-        }
-        for a in sorted(totals, key=lambda a: (-totals[a], a))
-    ]
     table = _table(
-        per_agency,
+        agency_totals(data),
         [
             ("agency", "agency"),
             ("carried", "carried (origin + pasted)"),
             ("origin", "origin"),
             ("reuse", "pasted"),
             ("cited", "cited"),
-            ("days", "days"),
+            ("days", "days with dated ones"),
+            ("undated", "of them undated"),
         ],
-        {"carried", "origin", "reuse", "cited", "days"},
+        {"carried", "origin", "reuse", "cited", "days", "undated"},
     )
     text = (
-        "Articles per day that carry an agency's copy (origin or pasted passages) or cite it; "
-        "a day is the publication date, else the day wiretrace first saw the article." + note
+        "Articles per day that carry an agency's copy (origin or pasted passages) or cite it, by "
+        "publication date." + note + _undated_note(data)
     )
     return _section("Coverage over time per agency", text, chart + table)
 
@@ -387,18 +391,19 @@ def stories_section(data: ReportData) -> str:
         "outlets carrying the story",
     )
     table = _table(
-        data.stories,
+        [{**s, "short_id": short_story_id(s["story_id"])} for s in data.stories],
         [
             ("label", "story"),
             ("articles", "articles"),
             ("outlets", "outlets"),
             ("first_outlet", "first outlet"),
-            ("first_seen", "first seen (UTC)"),
-            ("last_seen", "last seen (UTC)"),
+            ("first_shown", "first article"),
+            ("last_shown", "latest article"),
+            ("undated_articles", "undated"),
             ("agencies", "agency copy"),
-            ("story_id", "id"),
+            ("short_id", "id (--story)"),
         ],
-        {"articles", "outlets"},
+        {"articles", "outlets", "undated_articles"},
     )
     more = f" The {MAX_BARS} biggest are drawn." if len(data.stories) > MAX_BARS else ""
     return _section(
@@ -466,9 +471,17 @@ def timeline_section(data: ReportData) -> str:
         {"position"},
     )
     which = "" if data.story else " (the biggest story; pick another with --story)"
+    undated = sum(r["date_basis"] == "first_seen" for r in data.timeline)
+    how = (
+        f" {_plural(undated, 'article')} give no date: marked undated, each placed just before the first "
+        "article that copies it, else at the end, never at the day wiretrace first saw it."
+        if undated
+        else ""
+    )
     return _section(
         f"Story timeline: {story['label'] or story['story_id']}",
-        f"{story['story_id']}{which}: who carried it, in order, with the credits found in each article.",
+        f"{story['story_id']}{which}: who carried it, in order of publication, with the credits found in "
+        f"each article. Times are UTC; a date alone means the article gives no time.{how}",
         table,
     )
 
@@ -482,7 +495,13 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
     generated_at = generated_at or datetime.now(UTC)
     t = data.totals
     scope = f"story {data.story['label']!r}" if data.story else "all articles"
-    span = f"{t['first_day']} – {t['last_day']}" if t.get("first_day") else "no articles yet"
+    span = (
+        f"published {t['first_dated_day']} – {t['last_dated_day']}"
+        if t.get("first_dated_day")
+        else "no dated articles yet"
+    )
+    if t.get("undated"):
+        span += f" (+ {_plural(t['undated'], 'undated article')})"
     cards = "".join(
         f'<div class="card"><b>{esc(value)}</b><span>{esc(label)}</span></div>'
         for value, label in (

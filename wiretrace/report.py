@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from warehouse.report_queries import TIMELINE_COLUMNS, ReportData
+from warehouse.report_queries import TIMELINE_COLUMNS, ReportData, agency_totals, short_story_id
 
 TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them all
 
@@ -55,8 +55,23 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _table(title: str, rows: list[dict], columns: list[tuple[str, str]], console: Console) -> None:
-    table = Table(*(label for _, label in columns), title=title, title_justify="left", title_style="bold")
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 story', '2 stories', '1 uncredited copy'."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def _table(
+    title: str,
+    rows: list[dict],
+    columns: list[tuple[str, str]],
+    console: Console,
+    keep: frozenset = frozenset(),
+) -> None:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for key, label in columns:
+        # a column in `keep` is never cut: its values are what the reader types next (a story id)
+        table.add_column(label, no_wrap=key in keep, min_width=max((len(_cell(r.get(key))) for r in rows),
+                         default=None) if key in keep else None)  # fmt: skip
     for row in rows[:TERMINAL_ROWS]:
         table.add_row(*(_cell(row.get(key)) for key, _ in columns))
     if not rows:
@@ -76,40 +91,40 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
     )
     console.print(f"[bold]wiretrace report[/] of {data.db_path}: {scope}")
     console.print(
-        f"[bold]{t['articles']}[/] articles, [bold]{t['outlets']}[/] known outlets, "
-        f"[bold]{t['stories']}[/] stories, "
-        f"[bold]{t['agencies']}[/] agencies credited, [bold]{len(data.uncredited)}[/] uncredited copies, "
-        f"[bold]{t['open_failures']}[/] inputs failing"
-        + (f"; {t['first_day']} to {t['last_day']}" if t.get("first_day") else "")
+        f"[bold]{plural(t['articles'], 'article')}[/], [bold]{plural(t['outlets'], 'known outlet')}[/], "
+        f"[bold]{plural(t['stories'], 'story', 'stories')}[/], "
+        f"[bold]{plural(t['agencies'], 'agency', 'agencies')}[/] credited, "
+        f"[bold]{plural(len(data.uncredited), 'uncredited copy', 'uncredited copies')}[/], "
+        f"[bold]{plural(t['open_failures'], 'input')}[/] failing"
+        + (f"; published {t['first_dated_day']} to {t['last_dated_day']}" if t.get("first_dated_day") else "")
+        + (f"; {plural(t['undated'], 'article')} without a date (marked undated)" if t.get("undated") else "")
     )
     _table(
         "Stories",
-        data.stories,
+        [{**s, "short_id": short_story_id(s["story_id"])} for s in data.stories],
         [
+            ("short_id", "id"),
             ("label", "story"),
             ("articles", "articles"),
             ("outlets", "outlets"),
             ("first_outlet", "first outlet"),
-            ("first_seen", "first seen"),
+            ("first_shown", "first article"),
             ("agencies", "agency copy"),
-            ("story_id", "id"),
         ],
         console,
+        keep=frozenset({"short_id", "first_shown"}),
     )
-    per_agency: dict[str, dict] = {}
-    for r in data.agency_daily:
-        a = per_agency.setdefault(r["agency"], {"agency": r["agency"], "carried": 0, "cited": 0, "days": 0})
-        a["carried"] += r["carried"]
-        a["cited"] += r["cited"]
-        a["days"] += 1
+    if data.stories:
+        console.print("[dim]wiretrace report --story ID: one story (the id above, or its whole story_id)[/]")
     _table(
         "Agencies",
-        sorted(per_agency.values(), key=lambda a: (-a["carried"] - a["cited"], a["agency"])),
+        agency_totals(data),
         [
             ("agency", "agency"),
             ("carried", "articles with its copy"),
             ("cited", "articles citing it"),
-            ("days", "days"),
+            ("days", "days with dated ones"),
+            ("undated", "of them undated"),
         ],
         console,
     )
@@ -138,3 +153,8 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
             list(TIMELINE_COLUMNS),
             console,
         )
+        if any(r["date_basis"] == "first_seen" for r in data.timeline):
+            console.print(
+                "[dim]undated: the article gives no date; it is placed before the articles that copy it, "
+                "else last, never at the day wiretrace first saw it[/]"
+            )

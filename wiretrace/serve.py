@@ -210,6 +210,59 @@ def wait_flow_run(api_url: str, flow_run_id: str, timeout: float) -> dict:
         time.sleep(1)
 
 
+# A run of ours in one of these states, with no worker of ours alive, is one a dead worker left behind:
+# it holds its deployment's concurrency slot, so every later run is "Cancelled: concurrency limit".
+STUCK_STATES = ("PENDING", "RUNNING", "CANCELLING")
+LATE_AFTER = 300.0  # seconds past its start time after which a SCHEDULED run counts as stranded
+
+
+def heal_stuck_runs(
+    api_url: str, deployment_ids: Sequence[str], late_after: float = LATE_AFTER
+) -> list[tuple[str, str, str]]:
+    """Close the runs of these deployments that no worker will ever finish; (run name, was, now) each.
+
+    Called when no worker of ours runs (before starting one, and after stopping it): a PENDING or
+    RUNNING run is then orphaned and becomes CRASHED, which releases its concurrency slot; a
+    SCHEDULED run more than `late_after` seconds late becomes CANCELLED, since the schedule's next
+    run does its work (a backlog of late runs would only cancel each other).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    if not deployment_ids:
+        return []
+    late = (datetime.now(UTC) - timedelta(seconds=late_after)).isoformat()
+    query = {
+        "flow_runs": {
+            "deployment_id": {"any_": list(deployment_ids)},
+            "state": {"type": {"any_": [*STUCK_STATES, "SCHEDULED"]}},
+        },
+        "limit": 200,
+    }
+    healed = []
+    for run in httpx.post(f"{api_url}/flow_runs/filter", json=query, timeout=30).json():
+        was = run["state"]["type"]
+        if was == "SCHEDULED":
+            if not run.get("expected_start_time") or run["expected_start_time"] > late:
+                continue
+            why = "wiretrace serve: scheduled run left late while no worker ran; the next run does its work"
+            new = {"type": "CANCELLED", "name": "Cancelled", "message": why}
+        else:
+            why = f"wiretrace serve: left {was} by a worker that is gone; closed to free its slot"
+            new = {"type": "CRASHED", "name": "Crashed", "message": why}
+        # force: the server would refuse these transitions from a run no worker reports on
+        answer = httpx.post(
+            f"{api_url}/flow_runs/{run['id']}/set_state", json={"state": new, "force": True}, timeout=30
+        )
+        if answer.status_code < 300:
+            healed.append((run["name"], was, new["type"]))
+    return healed
+
+
+def _report_healed(healed: list[tuple[str, str, str]], when: str) -> None:
+    for name, was, now in healed:
+        print(f"{when}: flow run {name!r} was {was} with no worker to finish it; marked {now}", flush=True)
+
+
 @contextlib.contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
     # SIGTERM (systemd, docker stop, kill PID) must run the same clean-up as Ctrl-C; SIGINT too when a
@@ -247,6 +300,7 @@ def serve(
     api_url = env["PREFECT_API_URL"]
     ui_url = f"http://127.0.0.1:{port}"
     server = worker_proc = None
+    deployment_ids: list[str] = []
     with _signals_as_interrupt():
         try:
             print(f"starting the Prefect server on {ui_url} (log: {home / 'server.log'}) ...", flush=True)
@@ -254,7 +308,8 @@ def serve(
             wait_healthy(api_url, server)
             create_pool(env, repo)
             print(f"work pool {POOL!r} ready; deploying prefect.yaml ...", flush=True)
-            deploy(env, repo)
+            deployment_ids = deploy(env, repo)
+            _report_healed(heal_stuck_runs(api_url, deployment_ids), "on start")
             if worker:
                 worker_proc = start_worker(env, repo)
             if run_seeds:
@@ -287,4 +342,9 @@ def serve(
             return 1
         finally:
             stop(worker_proc)
+            # A run the worker was starting or executing died with it: close it while the server is
+            # still up, so its concurrency slot is free for the next `make serve`.
+            if worker_proc is not None and server is not None and server.poll() is None:
+                with contextlib.suppress(httpx.HTTPError):
+                    _report_healed(heal_stuck_runs(api_url, deployment_ids, late_after=0), "on stop")
             stop(server)

@@ -24,6 +24,7 @@ STATE = (
     "story_term_df",
     "stories",
     "article_sources",
+    "story_history",
 )
 
 
@@ -80,12 +81,20 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 
 def test_seeds_give_the_gold_edges_roles_and_one_story(con: duckdb.DuckDBPyConnection) -> None:
     counts = update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
-    assert counts["articles"] == 5 and counts["reuse_edges"] == 2 and counts["stories"] == 1
+    assert counts["articles"] == 5 and counts["reuse_edges"] == 3 and counts["stories"] == 1
 
     edges = con.execute(
-        "SELECT article_id, copied_from_id, share, passages FROM article_reuse ORDER BY 2"
+        """SELECT article_id, copied_from_id, share, passages, direction_basis FROM article_reuse
+           WHERE direction_basis <> 'undecided' ORDER BY 2"""
     ).fetchall()
-    assert [(a, b) for a, b, _, _ in edges] == [(BLOG, DROID), (BLOG, AFP)]
+    # the blog credits Droid Report by a via link; the AFP story carries AFP's origin credit
+    assert [(a, b, basis) for a, b, _, _, basis in edges] == [(BLOG, DROID, "credit"), (BLOG, AFP, "agency")]
+    # the raw files' shared blog comment form is stored as text shared without a direction
+    shared = con.execute(
+        "SELECT article_id, copied_from_id FROM article_reuse WHERE direction_basis = 'undecided'"
+    ).fetchall()
+    assert shared == [(BLOG, REWRITE)]
+    edges = [e[:4] for e in edges]
     blog_text = con.execute("SELECT text FROM articles WHERE article_id = ?", [BLOG]).fetchone()[0]
     for _, _, share, passages in edges:
         assert 0.1 < share < 0.3
@@ -107,6 +116,37 @@ def test_seeds_give_the_gold_edges_roles_and_one_story(con: duckdb.DuckDBPyConne
     assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
 
 
+def test_a_link_to_a_stored_article_credits_its_outlet_as_via(con: duckdb.DuckDBPyConnection) -> None:
+    # as seeds/manifest.csv gives them: the addresses the blog's via links point to, and outlets
+    # that no registry holds
+    manifest = (SEEDS / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]
+    for line in manifest:
+        name, url, outlet, _ = line.split(",")
+        con.execute(
+            "UPDATE articles SET url = ?, outlet = ? WHERE article_id = ?", [url, outlet, f"seed:{name[:3]}"]
+        )
+    update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
+    bases = dict(con.execute("SELECT copied_from_id, direction_basis FROM article_reuse").fetchall())
+    assert bases[AFP] == bases[DROID] == "credit"  # the blog links both
+    via = con.execute(
+        """SELECT source, evidence, char_start, char_end FROM article_sources
+           WHERE article_id = ? AND role = 'via' ORDER BY source, evidence""",
+        [BLOG],
+    ).fetchall()
+    blog_text = con.execute("SELECT text FROM articles WHERE article_id = ?", [BLOG]).fetchone()[0]
+    # Droid Report's via came from the tagger already: only the Inquirer is added, from its stored article
+    assert [(s, e) for s, e, _, _ in via] == [
+        ("CNN", "money.cnn.com"),
+        ("Droid Report", "droidreport.com"),
+        ("Inquirer", "http://technology.inquirer.net/62256/chinas-messaging-app-wechat-blocked-in-russia"),
+    ]
+    _, evidence, start, end = via[-1]
+    assert blog_text[start:end] == evidence
+    first = _snapshot(con)
+    update_provenance(con, [BLOG])
+    assert _snapshot(con) == first
+
+
 def test_running_twice_and_in_batches_gives_the_same_rows(con: duckdb.DuckDBPyConnection) -> None:
     ids = [DROID, INDEPENDENT, AFP, BLOG, REWRITE]
     update_provenance(con, ids)
@@ -123,7 +163,8 @@ def test_incremental_batches_find_copies_of_earlier_runs(con: duckdb.DuckDBPyCon
     update_provenance(con, [DROID, INDEPENDENT, AFP])
     assert con.execute("SELECT count(*) FROM article_reuse").fetchone()[0] == 0
     update_provenance(con, [BLOG, REWRITE])
-    assert con.execute("SELECT count(*) FROM article_reuse").fetchone()[0] == 2
+    directed = "SELECT count(*) FROM article_reuse WHERE direction_basis <> 'undecided'"
+    assert con.execute(directed).fetchone()[0] == 2
     assert con.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
 
 
@@ -145,6 +186,23 @@ def test_views_answer_the_analysts_questions(con: duckdb.DuckDBPyConnection) -> 
     assert "AFP:reuse" in blog[2] and "Droid Report:via" in blog[2]
     assert blog[3] == [DROID, AFP]
 
+    said = dict(
+        con.execute(
+            "SELECT other_id, explanation FROM reuse_explanations WHERE article_id = ?", [BLOG]
+        ).fetchall()
+    )
+    chars = dict(con.execute("SELECT copied_from_id, shared_chars FROM article_reuse").fetchall())
+    assert said[DROID] == f"pasted 1 passage ({chars[DROID]} characters) from Droid Report, which it credits"
+    assert said[AFP] == f"pasted 1 passage ({chars[AFP]} characters) from Inquirer, the AFP original"
+    assert said[REWRITE].startswith("shares 1 passage") and said[REWRITE].endswith(
+        "which came first is not known"
+    )
+    explained = con.execute(
+        "SELECT shares_text_with, reuse_explanation FROM story_timeline WHERE article_id = ?", [BLOG]
+    ).fetchone()
+    assert explained[0] == [REWRITE]
+    assert said[DROID] in explained[1] and said[AFP] in explained[1]
+
 
 def test_a_deleted_article_leaves_no_state(con: duckdb.DuckDBPyConnection) -> None:
     update_provenance(con, [DROID, INDEPENDENT, AFP, BLOG, REWRITE])
@@ -153,6 +211,91 @@ def test_a_deleted_article_leaves_no_state(con: duckdb.DuckDBPyConnection) -> No
     update_provenance(con, [AFP])
     for table in ("reuse_fingerprints", "near_duplicate_signatures", "story_terms"):
         assert con.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", [AFP]).fetchone()[0] == 0
-    assert con.execute("SELECT copied_from_id FROM article_reuse").fetchall() == [(DROID,)]
+    assert con.execute("SELECT copied_from_id FROM article_reuse ORDER BY 1").fetchall() == [
+        (DROID,),
+        (REWRITE,),
+    ]
     roles = con.execute("SELECT source FROM article_sources WHERE role = 'reuse'").fetchall()
     assert roles == [("Droid Report",)]
+
+
+PARAGRAPHS = [
+    "The city council of Tallinn voted on Tuesday to close the old harbour bridge to cars from March, "
+    "after engineers found cracks in two of its steel supports during a routine inspection last autumn.",
+    "Buses will cross on a temporary lane while the supports are replaced, a job the council expects to "
+    "take fourteen months and to cost about forty million euros, most of it from the national budget.",
+    "Shop owners near the harbour said they feared losing customers during the works and asked the "
+    "council for lower rents, a request the deputy mayor promised to discuss at the next session in May.",
+]
+
+
+def test_a_dated_copy_reads_how_much_earlier_its_source_was_published() -> None:
+    con = duckdb.connect()
+    db.migrate(con)
+    source = "\n\n".join(PARAGRAPHS)
+    copy = "A reader sent us this story about a bridge.\n\n" + source + "\n\nWe will follow it."
+    # the copy is loaded first and carries agency copy: only the dates say who copied whom
+    _insert(con, "copy", copy, outlet="Harbour Blog", published_date=datetime(2019, 2, 1).date())
+    con.execute("INSERT INTO article_sources VALUES ('copy', 'AP', 'agency', 'origin', 'AP', NULL, NULL)")
+    update_provenance(con, ["copy"])
+    _insert(con, "source", source, outlet="Tallinn Daily", published_date=datetime(2019, 1, 1).date())
+    update_provenance(con, ["source"])
+    row = con.execute("SELECT article_id, copied_from_id, direction_basis FROM article_reuse").fetchall()
+    assert row == [("copy", "source", "published")]
+    said = con.execute("SELECT explanation FROM reuse_explanations").fetchone()[0]
+    gap = "which was published a month earlier"
+    assert said == f"pasted 1 passage ({len(source)} characters) from Tallinn Daily, {gap}"
+
+
+QUAKE = (
+    "An earthquake struck Valparaiso province early on Tuesday, toppling houses in Quillota and "
+    "Limache. Rescuers from Vina del Mar searched rubble through the night; the seismological "
+    "service measured the quake at magnitude 6.9 near Quillota."
+)
+AID = (
+    "The Lindqvist Foundation pledged relief funds and shipped tents through the port of San "
+    "Antonio, where volunteers from Rotterdam and Antwerp unloaded blankets and generators "
+    "for families the Lindqvist donors promised to house."
+)
+
+
+def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
+    con = duckdb.connect()
+    db.migrate(con)
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = {
+        "q1": QUAKE,
+        "q2": QUAKE.replace("Tuesday", "Wednesday"),
+        "q3": QUAKE.replace("houses", "homes"),
+        "a1": AID,
+        "a2": AID.replace("tents", "shelters"),
+    }
+    for i, (a, text) in enumerate(rows.items()):
+        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
+    update_provenance(con, list(rows))
+    before = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
+    assert before["q1"] == before["q2"] == before["q3"] != before["a1"] == before["a2"]
+    db.start_run(con, "run-1", "test", NOW)
+
+    _insert(con, "bridge", f"{QUAKE}\n\n{AID}", title=None, published_at=when.replace(hour=9))
+    update_provenance(con, ["bridge"])
+    after = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
+    # the larger story keeps its id, the smaller one's articles move into it
+    assert set(after.values()) == {before["q1"]}
+    assert con.execute("SELECT story_id, len(articles) FROM stories").fetchall() == [(before["q1"], 6)]
+    history = con.execute(
+        "SELECT kind, from_story_id, into_story_id, article_id, run_id FROM story_history"
+    ).fetchall()
+    assert history == [("merge", before["a1"], before["q1"], "bridge", "run-1")]
+
+    # an article re-processed with other text leaves the merged story, which keeps the others: a split
+    con.execute("UPDATE articles SET text = ? WHERE article_id = 'q3'", ["\n\n".join(PARAGRAPHS)])
+    update_provenance(con, ["q3"])
+    moved = con.execute("SELECT story_id FROM articles WHERE article_id = 'q3'").fetchone()[0]
+    splits = con.execute(
+        "SELECT from_story_id, into_story_id, article_id FROM story_history WHERE kind = 'split'"
+    ).fetchall()
+    assert moved != before["q1"] and splits == [(before["q1"], moved, "q3")]
+    assert con.execute("SELECT len(articles) FROM stories WHERE story_id = ?", [before["q1"]]).fetchone() == (
+        5,
+    )

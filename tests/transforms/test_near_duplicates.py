@@ -6,9 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import numpy as np
-import pytest
 
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import SEEDS
 from transforms.near_duplicates import (
     NUM_PERM,
     NearDuplicate,
@@ -19,8 +18,6 @@ from transforms.near_duplicates import (
     signature,
     similarity,
 )
-
-AEB = CORPUS / "aeb" / "ground-truth.json"
 
 
 def _seeds() -> dict[str, str]:
@@ -86,9 +83,9 @@ def test_signatures_and_band_keys_are_storable_and_stable() -> None:
     assert signature("too short") is None
 
 
-@pytest.mark.skipif(not AEB.is_file(), reason="shared corpus not present")
-def test_unrelated_real_articles_have_no_near_duplicates() -> None:
-    bodies = {k: v["articleBody"] for k, v in json.loads(AEB.read_text(encoding="utf-8")).items()}
+def test_unrelated_real_articles_have_no_near_duplicates(corpus_dir) -> None:
+    aeb = corpus_dir / "aeb" / "ground-truth.json"
+    bodies = {k: v["articleBody"] for k, v in json.loads(aeb.read_text(encoding="utf-8")).items()}
     sigs = {k: s for k, v in bodies.items() if (s := signature(v)) is not None}
     index = NearDuplicateIndex()
     pairs = index.add_batch(sigs)

@@ -24,9 +24,9 @@ def test_registered_domain_is_public_suffix_aware_and_offline(no_network):
 
 def test_outlet_rules_in_order():
     registry = load_registry()
-    url = "http://technology.inquirer.net/62256/chinas-messaging-app"
+    url = "http://money.cnn.com/2017/05/08/technology/wechat-blocked-russia-china/"
     assert resolve_outlet(registry, "Manifest Outlet", url, "Site") == "Manifest Outlet"
-    assert resolve_outlet(registry, None, url, "INQUIRER.net") == "Inquirer"
+    assert resolve_outlet(registry, None, url, "CNNMoney") == "CNN"
     assert resolve_outlet(registry, None, "https://www.example.org/a", "Example Daily") == "Example Daily"
     assert resolve_outlet(registry, None, "https://www.example.org/a", None) == "example.org"
     assert resolve_outlet(registry, None, None, None) is None

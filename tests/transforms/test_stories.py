@@ -15,7 +15,6 @@ from transforms.stories import (
     StoryMember,
     assign_stories,
     story_id_for,
-    summarize,
     term_counts,
     within_window,
 )
@@ -39,7 +38,7 @@ def _seed_docs() -> list[StoryDoc]:
 
 def _aeb_docs() -> list[StoryDoc]:
     if not AEB.is_file():
-        pytest.skip("shared corpus not present")
+        pytest.fail(f"the shared corpus is missing at {CORPUS}: clone wiretrace next to shared/")
     gold = json.loads(AEB.read_text(encoding="utf-8"))
     # all in one week, so that only their words can keep them apart
     return [
@@ -55,7 +54,15 @@ def _run(docs: list[StoryDoc], batch: int) -> dict[str, str]:
     assigned: dict[str, str] = {}
     for start in range(0, len(docs), batch):
         chunk = docs[start : start + batch]
-        assignments, vectors = assign_stories(chunk, members, df, len(assigned))
+        assignments, vectors, merges = assign_stories(chunk, members, df, len(assigned))
+        for m in merges:  # as the warehouse applies them: the absorbed story's articles move
+            members = [
+                StoryMember(x.article_id, m.into_story, x.time, x.vector, x.dated)
+                if x.story_id == m.from_story
+                else x
+                for x in members
+            ]
+            assigned = {a: m.into_story if s == m.from_story else s for a, s in assigned.items()}
         by_id = {d.article_id: d for d in chunk}
         for a in assignments:
             assigned[a.article_id] = a.story_id
@@ -120,14 +127,42 @@ def test_names_count_and_function_words_do_not() -> None:
     assert "the" not in counts and "said" not in counts
 
 
-def test_summarize_labels_a_story_with_its_earliest_title() -> None:
-    rows = [
-        ("b", "s", T0 + timedelta(days=1), "Later title", "text"),
-        ("a", "s", T0, None, "Earliest text has no title at all"),
-        ("c", "t", None, "Alone", "x"),
+def _event(article_id: str, text: str, when: datetime) -> StoryDoc:
+    return StoryDoc(article_id, text, None, when)
+
+
+def test_a_bridge_article_merges_two_stories_into_the_larger_one() -> None:
+    # two threads of one event, each with names of its own; neither reaches the other
+    quake = (
+        "An earthquake struck Valparaiso province early on Tuesday, toppling houses in Quillota and "
+        "Limache. Rescuers from Vina del Mar searched rubble through the night; the seismological "
+        "service measured the quake at magnitude 6.9 near Quillota."
+    )
+    aid = (
+        "The Lindqvist Foundation pledged relief funds and shipped tents through the port of San "
+        "Antonio, where volunteers from Rotterdam and Antwerp unloaded blankets and generators "
+        "for families the Lindqvist donors promised to house."
+    )
+    docs = [
+        _event("q1", quake, T0),
+        _event("q2", quake.replace("Tuesday", "Wednesday"), T0 + timedelta(hours=2)),
+        _event("q3", quake.replace("houses", "homes"), T0 + timedelta(hours=3)),
+        _event("a1", aid, T0 + timedelta(hours=4)),
+        _event("a2", aid.replace("tents", "shelters"), T0 + timedelta(hours=5)),
     ]
-    stories = summarize(rows)
-    assert [(s.story_id, s.label, s.first_seen, s.last_seen, s.articles) for s in stories] == [
-        ("s", "Earliest text has no title at all", T0, T0 + timedelta(days=1), ("a", "b")),
-        ("t", "Alone", None, None, ("c",)),
-    ]
+    before = _run(docs, 5)
+    assert before["q1"] == before["q2"] == before["q3"] != before["a1"] == before["a2"]
+
+    bridge = _event("b", f"{quake}\n\n{aid}", T0 + timedelta(hours=6))
+    members: list[StoryMember] = []
+    df: Counter[str] = Counter()
+    assignments, vectors, _ = assign_stories(docs, members, df, 0)
+    for d, a in zip(sorted(docs, key=lambda d: d.time), assignments, strict=True):
+        members.append(StoryMember(a.article_id, a.story_id, d.time, vectors[a.article_id], d.dated))
+        df.update(term_counts(d.text).keys())
+    got, _, merges = assign_stories([bridge], members, df, len(docs))
+    # the larger story (three articles) keeps its id; the other merges into it
+    assert [(m.article_id, m.from_story, m.into_story) for m in merges] == [("b", before["a1"], before["q1"])]
+    assert got[0].story_id == before["q1"]
+    # the same in one run: every article ends in the one story
+    assert len(set(_run([*docs, bridge], 6).values())) == 1

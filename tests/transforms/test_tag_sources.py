@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
-from transforms.registry import parse_registry
+from transforms.registry import load_registry, parse_registry
 from transforms.tag_sources import tag_sources
 
 
@@ -371,7 +371,9 @@ def test_seeds_match_the_gold(seeds_dir: Path) -> None:
         _check_offsets(text, tags)
         for source, roles in entry["sources"].items():
             mine = [r for r in roles if r != "reuse"]
-            if mine:
+            # a via link to a host in no registry is credited by the provenance stage, from the stored
+            # article it links (tests/flows/test_ingest.py checks it)
+            if mine and (mine != ["via"] or source in load_registry().by_name):
                 assert any(t.source == source and t.role in mine for t in tags), (key, source, tags)
         for t in tags:
             if t.role in TEXT_ROLES:
@@ -392,8 +394,8 @@ def test_seed_with_via_links_tags_cnn_only_as_via(seeds_dir: Path) -> None:
     text = _seed_by_phrases(seeds_dir, ["(Via: http://money.cnn.com/"])
     tags = _tags(text)
     assert _roles(tags, "CNN") == {"via"}
-    assert _roles(tags, "Inquirer") == {"via"}
-    assert _roles(tags, "Droid Report") == {"via"}
+    # hosts in no registry name no outlet here: the provenance stage credits the linked stored article's
+    assert _roles(tags, "Inquirer") == _roles(tags, "Droid Report") == set()
     assert _roles(tags, "RT") == {"cited"}
 
 

@@ -62,8 +62,8 @@ def test_the_file_has_at_least_ten_questions_each_asked_in_words() -> None:
 @pytest.mark.parametrize("name", list(QUESTIONS))
 def test_every_question_runs(con: duckdb.DuckDBPyConnection, name: str) -> None:
     rows = _rows(con, QUESTIONS[name])
-    # these two are empty on the seeds: nothing failed, and no seed repeats another whole
-    if name not in ("open_failures", "near_duplicates"):
+    # empty on the seeds: nothing failed, no seed repeats another whole, and none is of this week
+    if name not in ("open_failures", "near_duplicates", "topic_this_week"):
         assert rows, f"{name} returned nothing on the seed warehouse"
 
 
@@ -94,8 +94,14 @@ def test_story_first_outlet_is_the_earliest_article(con: duckdb.DuckDBPyConnecti
     timeline = _rows(con, QUESTIONS["story_timeline"])
     assert timeline[0]["title"] == first[0]["title"]
     assert [r["position"] for r in timeline] == list(range(1, len(timeline) + 1))
-    seen = [r["seen_at"] for r in timeline]
-    assert seen == sorted(seen)
+    dated = [r["date_shown"] for r in timeline if r["date_basis"] != "first_seen"]
+    assert dated == sorted(dated) and len(dated) == 2
+    # no dated seed copies an undated one, so the undated ones come after every dated one
+    bases = [r["date_basis"] for r in timeline]
+    assert bases == sorted(bases, key=lambda b: b == "first_seen")
+    undated = [r for r in timeline if r["date_basis"] == "first_seen"]
+    assert all(r["date_shown"].startswith("undated") for r in undated)
+    assert all(":" not in r["date_shown"] for r in timeline if r["date_basis"] == "published_date_only")
     # the story with the AFP article and its copy: its earliest article is the one of 6 May 2017
     titles = {r["title"] for r in timeline}
     if {AFP_TITLE, COPY_TITLE} <= titles and EARLIEST_TITLE in titles:
@@ -127,10 +133,39 @@ def test_agency_daily_and_sources_by_outlet(con: duckdb.DuckDBPyConnection) -> N
     assert {("AFP", "origin"), ("AFP", "reuse"), ("Xinhua", "cited")} <= credits
 
 
-def test_topic_this_week_and_coverage_by_outlet(con: duckdb.DuckDBPyConnection) -> None:
-    # seed articles without a date count on the day they were loaded: this week
-    week = _rows(con, QUESTIONS["topic_this_week"])
-    assert AFP_TITLE in {r["title"] for r in week}
+def test_the_undated_original_comes_before_its_copy(con: duckdb.DuckDBPyConnection) -> None:
+    timeline = _rows(con, QUESTIONS["story_timeline"])
+    position = {r["title"]: r["position"] for r in timeline}
+    assert position[AFP_TITLE] < position[COPY_TITLE]
+    afp = next(r for r in timeline if r["title"] == AFP_TITLE)
+    assert afp["date_basis"] == "first_seen"
+
+
+def test_unknown_outlets_read_the_same_in_every_view(con: duckdb.DuckDBPyConnection) -> None:
+    for view in ("uncredited_copies", "story_timeline", "wire_share", "article_summary", "sources_by_outlet"):
+        outlets = {r[0] for r in con.execute(f"SELECT outlet FROM {view}").fetchall()}
+        assert None not in outlets, view
+        assert "(unknown)" in outlets, view
+    # the table keeps NULL: '(unknown)' is a view's way of showing it
+    assert con.execute("SELECT count(*) FROM articles WHERE outlet = '(unknown)'").fetchone()[0] == 0
+
+
+def test_topic_this_week_leaves_out_old_and_undated_articles(seed_warehouse: Path, tmp_path: Path) -> None:
+    import shutil
+    from datetime import date
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(seed_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        # all seeds are of May 2017 or undated (first seen today): none is news of this week
+        assert _rows(con, QUESTIONS["topic_this_week"]) == []
+        con.execute("UPDATE articles SET published_date = ? WHERE title = ?", [date.today(), EARLIEST_TITLE])
+        week = _rows(con, QUESTIONS["topic_this_week"])
+    assert [r["title"] for r in week] == [EARLIEST_TITLE]
+    assert week[0]["date_shown"] == date.today().isoformat()
+
+
+def test_coverage_by_outlet(con: duckdb.DuckDBPyConnection) -> None:
     outlets = _rows(con, QUESTIONS["coverage_by_outlet"])
     assert sum(r["articles"] for r in outlets) == 5
     assert any("AFP" in r["agencies_origin"] for r in outlets)
