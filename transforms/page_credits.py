@@ -46,22 +46,29 @@ _CAPTION_HINT = re.compile(
     re.I,
 )
 _BYLINE_HINT = re.compile(
-    r"byline|author|autor|verfasser|firma|creator|writer|agency|agentur|m-source|article-?source"
-    r"|source|quelle|fuente|signature|dateline|credits|kicker-?source",
+    r"byline|author|autor|verfasser|firma|creator|writer|agency|agentur|source|quelle|fuente|signature"
+    r"|dateline|credits|publication",
     re.I,
 )
 _COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
 _ANY_HINT = re.compile(f"{_CAPTION_HINT.pattern}|{_BYLINE_HINT.pattern}", re.I)
-_CREDIT_TAGS = frozenset({"figcaption", "address", "byline", "author", "dateline"})
+_CREDIT_TAGS = frozenset({"figcaption", "figure", "address", "byline", "author", "dateline"})
 _LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"})
-# Containers of material that is not the article: the site's chrome and other articles.
+# Containers of material that is not the article: the site's chrome and other articles. Common
+# English and German words of web page layout; pages that use none of them are caught by their
+# structure instead (_teaser_blocks).
 _FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
 _RELATED_HINT = re.compile(
     r"sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
-    r"|widget|promo|card-timeline|listof|o-related|hp_section|aside|newsletter|outbrain|taboola|nav|menu"
-    r"|breadcrumb|carousel-related|latest|also-?read|read-?more|weitere|mehr-?zum|empfehlung|ticker",
+    r"|widget|promo|aside|newsletter|nav|menu|breadcrumb|latest|also-?read|read-?more|weitere|mehr-?zum"
+    r"|empfehlung|ticker",
     re.I,
 )
+# A block of teasers: at least this many links with headline-long texts, making up most of its text.
+_TEASER_LINKS = 3
+_HEADLINE_CHARS = 20
+_TEASER_LINK_SHARE = 0.6
+_PROSE_CHARS = 200
 _SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"}
 )
@@ -80,42 +87,55 @@ _MAX_CREDIT = 300
 _MAX_CAPTION = 600
 
 
-def _jsonld_people(node: object) -> list[str]:
-    names: list[str] = []
+_PEOPLE_KEYS = ("author", "creator", "sourceOrganization", "copyrightHolder", "contributor")
+_IMAGE_KEYS = ("image", "associatedMedia", "thumbnail", "video")
+
+
+def _names(value: object) -> list[str]:
+    """The names in a JSON-LD value: a string, a thing with a name, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    found = []
+    for item in items:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            found.append(item["name"])
+    return found
+
+
+def jsonld_credits(node: object, in_image: bool = False) -> list[Credit]:
+    """Credits of a parsed JSON-LD document: the article's authors and source organisation
+    ('jsonld'), its publisher ('jsonld_publisher'), and its pictures' credits ('caption').
+
+    The one reader of structured data here, kept small so that a shared JSON-LD reader can take
+    its place. Item lists (`itemListElement`) are not read: they hold other articles."""
+    found: list[Credit] = []
     if isinstance(node, list):
         for item in node:
-            names.extend(_jsonld_people(item))
+            found.extend(jsonld_credits(item, in_image))
     elif isinstance(node, dict):
-        for key in ("author", "creator", "sourceOrganization", "copyrightHolder", "contributor"):
-            value = node.get(key)
-            if isinstance(value, str):
-                names.append(value)
-            elif isinstance(value, (dict, list)):
-                names.extend(
-                    v.get("name") if isinstance(v, dict) else v
-                    for v in (value if isinstance(value, list) else [value])
-                    if (isinstance(v, dict) and isinstance(v.get("name"), str)) or isinstance(v, str)
-                )
-        # Not itemListElement: item lists hold other articles, with their own authors.
+        kind = node.get("@type")
+        image = (
+            in_image
+            or kind in ("ImageObject", "VideoObject")
+            or (isinstance(kind, list) and "ImageObject" in kind)
+        )
+        for key in _PEOPLE_KEYS:
+            where = "caption" if image else "jsonld"
+            found.extend(Credit(n.strip(), where) for n in _names(node.get(key)) if n.strip())
+        for key in ("creditText", "copyrightNotice"):
+            if isinstance(node.get(key), str) and node[key].strip():
+                found.append(Credit(node[key].strip(), "caption"))
+        if not image:
+            found.extend(
+                Credit(n.strip(), "jsonld_publisher") for n in _names(node.get("publisher")) if n.strip()
+            )
+        for key in _IMAGE_KEYS:
+            if key in node:
+                found.extend(jsonld_credits(node[key], True))
         for key in ("@graph", "mainEntity"):
             if key in node:
-                names.extend(_jsonld_people(node[key]))
-    return names
-
-
-def _jsonld_captions(node: object) -> list[str]:
-    """Photo credits of JSON-LD images: `image.creditText`, `image.copyrightHolder`."""
-    found: list[str] = []
-    if isinstance(node, list):
-        for item in node:
-            found.extend(_jsonld_captions(item))
-    elif isinstance(node, dict):
-        for key in ("creditText", "copyrightNotice"):
-            if isinstance(node.get(key), str):
-                found.append(node[key])
-        for key in ("image", "associatedMedia", "@graph", "thumbnail"):
-            if key in node:
-                found.extend(_jsonld_captions(node[key]))
+                found.extend(jsonld_credits(node[key], in_image))
     return found
 
 
@@ -123,22 +143,65 @@ def _attrs(el: lxml.html.HtmlElement) -> str:
     return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"))))
 
 
-def _context(el: lxml.html.HtmlElement) -> tuple[str | None, bool]:
+def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+    """Elements that are lists of other articles, judged by structure alone: several links with
+    headline-long texts that make up most of the element's text ("Lesen Sie auch", "Related",
+    "Czytaj więcej" blocks, whatever their class names). One pass from the leaves up."""
+    chars: dict[lxml.html.HtmlElement, int] = {}
+    link_chars: dict[lxml.html.HtmlElement, int] = {}
+    headlines: dict[lxml.html.HtmlElement, int] = {}
+    prose: dict[lxml.html.HtmlElement, int] = {}  # the longest run of text outside links below
+    blocks: set[lxml.html.HtmlElement] = set()
+    for el in reversed(list(tree.iter())):
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            chars[el] = link_chars[el] = headlines[el] = prose[el] = 0
+            continue
+        own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
+        n = own + sum(chars[ch] for ch in el)
+        chars[el] = n
+        if el.tag == "a":
+            link_chars[el] = n
+            headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
+            prose[el] = 0
+            continue
+        link_chars[el] = sum(link_chars[ch] for ch in el)
+        headlines[el] = sum(headlines[ch] for ch in el)
+        prose[el] = max([own, *(prose[ch] for ch in el)])
+        if (
+            headlines[el] >= _TEASER_LINKS
+            and link_chars[el] >= _TEASER_LINK_SHARE * n
+            and prose[el] < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
+        ):
+            blocks.add(el)
+    return blocks
+
+
+def _context(
+    el: lxml.html.HtmlElement,
+    teasers: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
+) -> tuple[str | None, bool]:
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
     and whether it is inside the page's article element."""
     in_article = False
     context: str | None = None
+    in_teasers = el in teasers
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
-        attrs = _attrs(anc)
         if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
             in_article = True
-        # Class words of the article element itself describe the layout ("sticky-sidebar-parent").
-        if context is None and tag not in ("article", "main", "body", "html"):
+        if in_article:
+            # The article element and what holds it describe the page's layout, not this
+            # element: "sticky-sidebar-parent", "sidebar-layout__content" around the article.
+            continue
+        attrs = _attrs(anc)
+        in_teasers = in_teasers or anc in teasers
+        if context is None and tag not in ("body", "html"):
             if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
                 context = "site_footer"
+    if context is None and in_teasers:
+        context = "related"  # marked by no word, but shaped as a list of other articles
     if context == "site_footer" and in_article:
         # A footer inside the article is the article's own (author box, source line).
         return None, in_article
@@ -146,13 +209,21 @@ def _context(el: lxml.html.HtmlElement) -> tuple[str | None, bool]:
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
-    return " ".join(el.text_content().split())
+    """The element's words; a sentence and a credit in elements of their own are kept apart
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP")."""
+    parts: list[str] = []
+    for piece in el.itertext():
+        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isupper():
+            parts.append(" ")
+        if piece:
+            parts.append(piece)
+    return " ".join("".join(parts).split())
 
 
 @functools.lru_cache(maxsize=8192)
 def _hint_kind(tag: str, attrs: str, rel_author: bool) -> str | None:
     """What an element's tag and attributes say it holds; pages repeat a few class strings a lot."""
-    if tag == "figcaption" or (attrs and _CAPTION_HINT.search(attrs)):
+    if tag in ("figcaption", "figure") or (attrs and _CAPTION_HINT.search(attrs)):
         return "copyright?" if attrs and _COPYRIGHT_HINT.search(attrs) else "caption"
     if tag in ("address", "byline", "author", "dateline") or rel_author:
         return "byline"
@@ -206,15 +277,24 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
             data = json.loads(script.text or "")
         except ValueError:
             continue
-        credits.extend(Credit(n.strip(), "jsonld") for n in _jsonld_people(data) if n.strip())
-        credits.extend(Credit(n.strip(), "caption") for n in _jsonld_captions(data) if n.strip())
+        credits.extend(jsonld_credits(data))
 
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
+    teasers = _teaser_blocks(tree)
     for el in tree.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
+            continue
+        if tag == "img":
+            # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").
+            for attr in ("alt", "title"):
+                words = " ".join((el.get(attr) or "").split())
+                if words and len(words) <= _MAX_CAPTION:
+                    context, in_article = _context(el, teasers)
+                    if context is None and (in_article or not has_article):
+                        credits.append(Credit(words, "caption"))
             continue
         kind = _kind(el) if _may_hold_credit(el, tag) else None
         text = None
@@ -239,7 +319,9 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
                 continue
         else:
             continue
-        context, in_article = _context(el)
+        # A byline sits next to the headline, which pages often wrap with their menus: the
+        # list-of-links shape says nothing about it, only words and tags do.
+        context, in_article = _context(el, frozenset() if kind == "byline" else teasers)
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.

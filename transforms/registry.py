@@ -32,6 +32,10 @@ class Source:
     # Languages whose texts may cite the source by name; empty: any. An acronym such as APA is
     # the Austrian agency in German text and a psychologists' association in English text.
     cite_languages: tuple[str, ...] = ()
+    country: str = ""  # ISO 3166-1 alpha-2
+    language: str = ""  # ISO 639-1
+    # A photo agency: credited for pictures only, never for the text.
+    photo_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ def parse_registry(entries: list[dict]) -> Registry:
     """Build a registry from the parsed data file, checking each entry."""
     sources = []
     seen: set[str] = set()
+    alias_owner: dict[str, str] = {}
     for entry in entries:
         name = entry.get("name")
         kind = entry.get("kind")
@@ -69,6 +74,10 @@ def parse_registry(entries: list[dict]) -> Registry:
             raise ValueError(f"registry entry {name!r} is listed twice")
         seen.add(name)
         aliases = tuple(dict.fromkeys([name, *entry.get("aliases", [])]))
+        for alias in aliases:
+            owner = alias_owner.setdefault(alias, name)
+            if owner != name:
+                raise ValueError(f"alias {alias!r} of {name!r} is already an alias of {owner!r}")
         sources.append(
             Source(
                 name=name,
@@ -78,6 +87,9 @@ def parse_registry(entries: list[dict]) -> Registry:
                 datelines=tuple(entry.get("datelines", [])),
                 ambiguous=bool(entry.get("ambiguous", False)),
                 cite_languages=tuple(entry.get("cite_languages", [])),
+                country=str(entry.get("country", "")),
+                language=str(entry.get("language", "")),
+                photo_only=bool(entry.get("photo_only", False)),
             )
         )
     return Registry(tuple(sources))

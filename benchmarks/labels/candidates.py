@@ -1,0 +1,103 @@
+"""Every occurrence of a registry name on the Fundus pages, with its context: the worksheet for labelling.
+
+Run from the repository root:  .venv/bin/python benchmarks/labels/candidates.py A-M
+
+It reads the page's visible text (scripts and styles dropped; image alt/title texts and
+figure captions included), its meta tags and its JSON-LD, finds each alias and dateline token
+of `transforms/data/sources.yaml` as written (or in capitals) and as a whole word, and prints
+one line per occurrence. It never runs the tagger: labels are judged from these lines and
+from reading the page, not from what the tagger outputs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from transforms.registry import load_registry  # noqa: E402
+
+FUNDUS = REPO.parent / "shared" / "corpus" / "fundus"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def page_texts(raw: bytes) -> list[tuple[str, str]]:
+    tree = lxml.html.document_fromstring(raw)
+    found: list[tuple[str, str]] = []
+    for meta in tree.iter("meta"):
+        if meta.get("content"):
+            found.append((f"meta:{meta.get('name') or meta.get('property')}", meta.get("content")))
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        found.append(("jsonld", script.text or ""))
+    for bad in tree.xpath("//script | //style | //noscript | //template"):
+        bad.drop_tree()
+    for img in tree.iter("img"):
+        for attr in ("alt", "title"):
+            if img.get(attr):
+                found.append((f"img-{attr}", img.get(attr)))
+    body = tree.find("body")
+    text = "\n".join(t.strip() for t in (body if body is not None else tree).itertext() if t.strip())
+    found.append(("text", text))
+    return found
+
+
+def patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for source in load_registry().sources:
+        for word in dict.fromkeys([*source.aliases, *source.datelines]):
+            forms = {word, word.upper()}
+            for form in forms:
+                left = "" if _CJK.match(form) else r"(?<![\w$@&.-])"
+                right = "" if _CJK.match(form[-1]) else r"(?![\w$@&])"
+                core = left + re.escape(form) + right
+                if word not in source.aliases:
+                    # A dateline-only token ("TT", "Mehr") is a credit only next to a bracket, a
+                    # slash, or alone on its line.
+                    core = rf"(?:(?<=[(/])\s*{core}|{core}(?=\s*[)/])|(?<=\n){core}(?=\s*(?:\n|$)))"
+                out.append((re.compile(core), source.name))
+    return out
+
+
+def main() -> None:
+    part = sys.argv[1] if len(sys.argv) > 1 else "A-M"
+    first, last = part.split("-")
+    pats = patterns()
+    registry = load_registry()
+    urls = dict(line.split(",", 1) for line in (FUNDUS / "manifest.csv").read_text().split()[1:])
+    for path in sorted((FUNDUS / "pages").glob("*.html.gz")):
+        if not (first.lower() <= path.name[0].lower() <= last.lower()):
+            continue
+        host = urlsplit(urls[f"pages/{path.name}"]).hostname or ""
+        owner = registry.source_for_host(host)
+        # An outlet's own name on its own page is its site name, not a credit of another source.
+        own = owner.name if owner is not None and owner.kind == "outlet" else None
+        for where, text in page_texts(gzip.decompress(path.read_bytes())):
+            if "dataLayer" in where or where in ("meta:keywords", "meta:news_keywords"):
+                continue
+            hits: dict[tuple[int, int], str] = {}
+            for pat, name in pats:
+                for m in pat.finditer(text):
+                    hits.setdefault((m.start(), m.end()), name)
+            # keep the longest of overlapping hits
+            kept: list[tuple[int, int, str]] = []
+            for (a, b), name in sorted(hits.items(), key=lambda x: (x[0][0], -(x[0][1] - x[0][0]))):
+                if kept and a < kept[-1][1]:
+                    continue
+                kept.append((a, b, name))
+            for a, b, name in kept:
+                if name == own:
+                    continue
+                ctx = text[max(0, a - 90) : b + 90].replace("\n", " ⏎ ")
+                print(f"{path.name}\t{where}\t{name}\t{json.dumps(ctx, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":
+    main()

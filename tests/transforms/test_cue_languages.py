@@ -1,0 +1,101 @@
+"""Cue words per language (transforms/data/cues/<language>.yaml): one credit of each kind a language's
+file holds, in a sentence of that language. Sentences marked "page" are quoted from a corpus page
+(attribution-dev, or the Fundus development half A–M)."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.records import TEXT_ROLES, Article
+from transforms.tag_sources import CUES_DIR, tag_sources
+
+# (language, text, source, role)
+SENTENCES = [
+    ("en", "The minister told Reuters on Monday that talks would go on.", "Reuters", "cited"),
+    ("en", "Graham told The Associated Press he was worried about Georgia’s shift.", "AP", "cited"),  # page
+    ("en", "A Reuters poll of economists showed slower growth.", "Reuters", "cited"),
+    ("de", "Die Zahl stieg, wie die Nachrichtenagentur Reuters berichtete.", "Reuters", "cited"),
+    (
+        "de",
+        "Jüngst berichteten die französischsprachigen Medien Le Figaro und RTL darüber.",
+        "Le Figaro",
+        "cited",
+    ),
+    ("es", "Según confirmó a EFE Zaher al Waheidi, director de la unidad.", "EFE", "cited"),  # page
+    (
+        "fr",
+        "Dmitri Peskov, dans une interview à l’agence RIA Novosti publiée vendredi.",
+        "RIA Novosti",
+        "cited",
+    ),
+    (
+        "it",
+        "La versione di Mosca. Dalla Tass si apprendeva che la situazione era tesa.",
+        "TASS",
+        "cited",
+    ),  # page
+    ("pt", "Segundo a agência Lusa, o acordo foi assinado ontem.", "Lusa", "cited"),
+    ("nl", "Dat meldt persbureau ANP op zondag.", "ANP", "cited"),
+    ("no", "Det er ikke sikkert, sa han ifølge Reuters.", "Reuters", "cited"),  # page
+    ("sv", "Han är inte säker, sa Trump till Financial Times på fredagen.", "Financial Times", "cited"),
+    ("da", "Det oplyser politiet, skriver Ritzau.", "Ritzau", "cited"),
+    ("fi", "Poliisi tutkii tapausta STT:n mukaan.", "STT", "cited"),
+    ("pl", "Według agencji PAP rozmowy potrwają do piątku.", "PAP", "cited"),
+    ("cs", "Podle agentury ČTK se jednání protáhne.", "ČTK", "cited"),
+    ("tr", "Reuters'a göre görüşmeler cuma günü sürecek.", "Reuters", "cited"),
+    ("tr", "Yangın söndürüldü.\nAnadolu Ajansı'na konuşan yetkili bilgi verdi.", "Anadolu", "cited"),
+    ("ru", "Переговоры продолжатся в пятницу, сообщает ТАСС.", "TASS", "cited"),
+    ("uk", "Переговори триватимуть до п'ятниці, повідомляє Укрінформ.", "Ukrinform", "cited"),
+    ("ar", "ذكرت وكالة وفا أن المفاوضات ستستمر.", "WAFA", "cited"),
+    ("ja", "共同通信によると、会談は金曜日まで続く。", "Kyodo", "cited"),
+    (
+        "ja",
+        "外交を総括する演説をするバイデン米大統領＝ワシントンで2025年1月13日、ロイター",
+        "Reuters",
+        "photo",
+    ),
+    ("zh", "据新华社报道，会谈将持续到周五。", "Xinhua", "cited"),
+    ("ko", "연합뉴스에 따르면 회담은 금요일까지 계속된다.", "Yonhap", "cited"),
+    ("ko", "이재명 대통령 당선인 [사진 출처 = 연합뉴스]", "Yonhap", "photo"),  # page
+    ("de", "Berlin (dpa) - Die Regierung will sparen.", "dpa", "origin"),
+    ("de", "Die Bilanz fiel schwächer aus.\nQuelle: sid/dpa", "dpa", "origin"),
+    ("de", "Der Zinssatz ist um drei Prozent gesunken. sak/Reuters", "Reuters", "origin"),
+    ("fr", "Par Le Figaro et AFP\nLe président a parlé.", "AFP", "origin"),  # page
+    ("es", "Putin no dio detalles.\n(Con información de AFP, EFE y Reuters)", "EFE", "origin"),
+    ("no", "Solskjær kan gjøre comeback.\n(NTB)", "NTB", "origin"),
+    ("de", "Die Bischöfe beraten weiter.\nFoto: Soeren Stache/dpa", "dpa", "photo"),
+    ("sv", "Efterdyningarna efter attacken mot Kiev.\nFoto: Efrem Lukatsky/AP", "AP", "photo"),  # page
+]
+
+
+@pytest.mark.parametrize(("language", "text", "source", "role"), SENTENCES)
+def test_a_credit_in_each_language(language: str, text: str, source: str, role: str) -> None:
+    tags = tag_sources(Article(text=text, language=language))
+    got = {(t.source, t.role) for t in tags}
+    assert (source, role) in got, tags
+    if role == "photo":
+        assert not any(t.source == source and t.role in TEXT_ROLES for t in tags), tags
+    for t in tags:
+        assert text[t.start : t.end] == t.evidence
+
+
+def test_every_language_file_is_exercised() -> None:
+    languages = {path.stem for path in CUES_DIR.glob("*.yaml")}
+    assert languages <= {language for language, *_ in SENTENCES}
+
+
+# Mentions that are not credits, in several languages: nothing may be tagged with a text role.
+NOT_CREDITS = [
+    ("ja", "辛酸なめ子のじわじわ時事ワード"),  # 時事 is "current affairs", not Jiji Press
+    ("ja", "日米共同声明を発表した。"),  # 共同 inside "joint statement"
+    ("de", "Mehr zum Thema: Die Bilder des Tages."),
+    ("es", "El jefe de la diplomacia recalcó que la ANP es la alternativa."),
+    ("en", "CNN reported that it would lay off 100 employees."),
+    ("en", "Haryana Congress AAP Alliance talks collapsed."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_CREDITS)
+def test_mentions_that_are_not_credits(language: str, text: str) -> None:
+    tags = tag_sources(Article(text=text, language=language))
+    assert not [t for t in tags if t.role in TEXT_ROLES], tags
