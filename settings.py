@@ -21,6 +21,8 @@ DEFAULT_DB = Path("warehouse") / "wiretrace.duckdb"
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
+# Seconds Prefect's temporary API may take to start (its default, 20 s, is missed on a busy machine).
+API_START_SECONDS = 120
 # Sent with every feed, page and robots.txt request; robots.txt rules are matched on its first word.
 USER_AGENT = "wiretrace/0.1 (media monitoring; +https://example.org/wiretrace)"
 # Seconds a run waits for another run's lock; below the 15-minute polling interval, so polls never pile up.
@@ -70,6 +72,9 @@ class Settings:
     pages_per_chunk: int = 100
     # Longest Retry-After waited for inside a run; a longer one leaves the page to a later run.
     max_wait_in_run: float = 30.0
+    # CPU seconds one input may take in extraction and tagging (a page takes ~0.03 s); more is a
+    # recorded failure (stage 'timeout'), so no document can hold the run lock for hours.
+    cpu_seconds_per_document: float = 20.0
 
 
 SETTINGS = Settings()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from warehouse.summary import plural
+
 
 @dataclass(frozen=True)
 class _Addable:
@@ -27,7 +29,16 @@ class InputCounts(_Addable):
     updated: int = 0  # articles rewritten (the input or the transforms changed)
     unchanged: int = 0  # skipped: same bytes, same transforms
     failed: int = 0  # inputs recorded in ingest_failures this run
+    duplicate: int = 0  # the same article as another input (same canonical URL): recorded, not loaded
     loaded: tuple[str, ...] = ()  # article ids written, for provenance
+
+    def describe(self) -> str:
+        """'5 inputs, 5 new, 0 updated, 0 unchanged, 0 failed' (and duplicates, when there are)."""
+        text = (
+            f"{plural(self.inputs, 'input')}, {self.new} new, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.failed} failed"
+        )
+        return text + (f", {plural(self.duplicate, 'duplicate')}" if self.duplicate else "")
 
 
 @dataclass(frozen=True)
@@ -46,3 +57,14 @@ class FeedCounts(_Addable):
     new: int = 0  # articles added from pages
     updated: int = 0  # articles rewritten from pages
     loaded: tuple[str, ...] = ()  # article ids written, for provenance
+
+    def describe(self) -> str:
+        """'12 polled, 0 not modified, 12 failed; 0 new entries, 0 pages fetched, ...'."""
+        return (
+            f"{self.feeds_polled} polled, {self.feeds_not_modified} not modified, "
+            f"{self.feeds_failed} failed; "
+            f"{plural(self.entries_new, 'new entry', 'new entries')}, "
+            f"{plural(self.pages_fetched, 'page')} fetched, {self.pages_failed} failed, "
+            f"{self.pages_duplicate} already known, {self.pages_matched} matched a topic; "
+            f"{self.new} new and {self.updated} updated articles"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from pathlib import Path
 
@@ -12,17 +13,27 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_sett
 from prefect.states import Completed, State
 
 from flows.alerts import check_alerts
-from flows.counts import FeedCounts
+from flows.counts import FeedCounts, InputCounts
 from flows.feeds import ingest_feeds
 from flows.seeds import ingest_seeds
-from flows.tasks import find_reuse_and_stories, now, pipeline_version, publish_summary, retag_stored
+from flows.tasks import (
+    RunClaims,
+    find_reuse_and_stories,
+    now,
+    pipeline_version,
+    publish_summary,
+    retag_stored,
+)
 from flows.workers import start_fork_server, worker_pool
 from settings import DEFAULT_DB, SETTINGS
 from warehouse import db
-from warehouse.session import WarehouseBusy, run_session
+from warehouse.session import WarehouseBusy, check_writable, run_session
 
 FLOW_NAME = "wiretrace-run"
-COUNTS = ("inputs", "new", "updated", "unchanged", "failed")
+
+
+class StartupError(RuntimeError):
+    """The run could not start (Prefect's API, the warehouse file); the message says what to do."""
 
 
 def run_name() -> str:
@@ -31,6 +42,37 @@ def run_name() -> str:
     inputs = (("seeds", "seeds_dir"), ("feeds", "feeds_file"))
     parts = [f"{kind}-{Path(params[key]).name}" for kind, key in inputs if params.get(key)]
     return "+".join(parts) or "nothing-to-read"
+
+
+def run_columns(inputs: InputCounts, feeds: FeedCounts) -> dict[str, int]:
+    """The counts of the runs table (warehouse.db.RUN_COUNT_COLUMNS): inputs, and feeds apart."""
+    return {
+        "inputs_seen": inputs.inputs,
+        "articles_new": inputs.new + feeds.new,
+        "articles_updated": inputs.updated + feeds.updated,
+        "articles_unchanged": inputs.unchanged,
+        "failures": inputs.failed,
+        "inputs_duplicate": inputs.duplicate,
+        "feeds_polled": feeds.feeds_polled,
+        "feeds_failed": feeds.feeds_failed,
+        "pages_fetched": feeds.pages_fetched,
+        "pages_failed": feeds.pages_failed,
+    }
+
+
+def _result(run_id: str, inputs: InputCounts, feeds: FeedCounts | None, **extra: object) -> dict:
+    # The input counts at the top level (what `wiretrace run` prints first), the feeds apart.
+    counts = {k: v for k, v in dataclasses.asdict(inputs).items() if k != "loaded"}
+    return {
+        "run_id": run_id,
+        **counts,
+        "line": inputs.describe(),
+        "feeds": None
+        if feeds is None
+        else {k: v for k, v in dataclasses.asdict(feeds).items() if k != "loaded"},
+        "feeds_line": None if feeds is None else feeds.describe(),
+        **extra,
+    }
 
 
 @flow(name=FLOW_NAME, flow_run_name=run_name, log_prints=True)
@@ -44,8 +86,7 @@ def wiretrace_run(
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
-    totals = dict.fromkeys(COUNTS, 0)
-    loaded: list[str] = []
+    claims = RunClaims()
     with contextlib.ExitStack() as stack:
         pool = stack.enter_context(worker_pool(settings))  # first: the workers warm up meanwhile
         try:
@@ -53,31 +94,31 @@ def wiretrace_run(
         except WarehouseBusy as busy:
             # Another run kept the warehouse past the wait: end "Skipped" (completed), nothing written.
             get_run_logger().warning("skipped: %s", busy)
-            skipped = {"run_id": run_id, **totals, "skipped": str(busy), "summary": None}
+            skipped = _result(run_id, InputCounts(), None, skipped=str(busy), summary=None)
             return Completed(name="Skipped", message=str(busy), data=skipped)
         # A failed run is never published and its working copy is thrown away (warehouse/session.py),
         # so the runs table only ever holds completed runs; Prefect keeps the record of failures.
         db.start_run(con, run_id, FLOW_NAME, now())
-        seeds = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings) if seeds_dir else {}
-        stored = retag_stored(con, seeds.get("seed_refs", []), run_id, version, pool, settings)
-        feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings) if feeds_file else None
-        fed = feeds or FeedCounts()
-        fed_totals = {"inputs": fed.pages_fetched, "new": fed.new, "updated": fed.updated,
-                      "failed": fed.feeds_failed + fed.pages_failed, "loaded_ids": fed.loaded}  # fmt: skip
-        for part in (seeds, stored, fed_totals):
-            loaded += list(part.get("loaded_ids", []))
-            for key in COUNTS:
-                totals[key] += part.get(key, 0)
+        inputs = InputCounts()
+        if seeds_dir:
+            inputs = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings, claims)
+        inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
+        feeds = FeedCounts()
+        if feeds_file:
+            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings)
+        loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
         if feeds_file:  # alert rules live in the feeds file (flows/alerts.py); they never fail the run
             check_alerts(con, feeds_file, run_id, loaded)
-        db.finish_run(con, run_id, now(), totals)
+        db.finish_run(con, run_id, now(), run_columns(inputs, feeds))
+        get_run_logger().info("inputs: %s", inputs.describe())
         report = publish_summary(con, run_id)
-    feed_counts = {"polled": fed.feeds_polled, "not_modified": fed.feeds_not_modified,
-                   "entries_new": fed.entries_new, "pages": fed.pages_fetched, "matched": fed.pages_matched,
-                   "feeds_failed": fed.feeds_failed}  # fmt: skip
-    return {"run_id": run_id, **totals, "summary": report, "feeds": feed_counts if feeds else None}
+    return _result(run_id, inputs, feeds if feeds_file else None, summary=report)
+
+
+def _api_start_failed(exc: BaseException) -> bool:
+    return "ephemeral Prefect API" in str(exc) or "connect to ephemeral" in str(exc)
 
 
 def run_main_job(
@@ -86,7 +127,18 @@ def run_main_job(
     db_path: str = str(DEFAULT_DB),
     force: bool = False,
 ) -> dict | State:
-    """One run of the main job in this process, as `wiretrace run` makes it."""
+    """One run of the main job in this process, as `wiretrace run` makes it.
+
+    StartupError when the run cannot start: the warehouse cannot be written, or Prefect's
+    temporary API did not start twice in a row (a busy machine; settings.API_START_SECONDS each).
+    """
+    try:
+        check_writable(db_path)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "
+            "choose another --db (or WIRETRACE_DB), or fix the folder's permissions"
+        ) from None
     start_fork_server(SETTINGS)  # the workers warm up while Prefect starts its temporary API
     settings = contextlib.nullcontext()
     if get_current_settings().api.url is None:
@@ -94,4 +146,18 @@ def run_main_job(
         # stopping the heartbeat thread would hold the end of the run for up to a second.
         settings = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
     with settings:
-        return wiretrace_run(seeds_dir=seeds_dir, feeds_file=feeds_file, db_path=db_path, force=force)
+        try:
+            return wiretrace_run(seeds_dir=seeds_dir, feeds_file=feeds_file, db_path=db_path, force=force)
+        except RuntimeError as exc:
+            if not _api_start_failed(exc):
+                raise
+        try:  # once more: the first start may have lost a race for the machine
+            return wiretrace_run(seeds_dir=seeds_dir, feeds_file=feeds_file, db_path=db_path, force=force)
+        except RuntimeError as exc:
+            if not _api_start_failed(exc):
+                raise
+            raise StartupError(
+                "Prefect's temporary API did not start in time, twice (is the machine very busy?); "
+                "try again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start a "
+                "server (`prefect server start`) and set PREFECT_API_URL"
+            ) from None

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +19,11 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 
 import transforms
+from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import load_language_model
+from flows.workers import WorkerPool, load_language_model, process_batch_limited, run_in_pool
 from settings import Settings
-from transforms.pipeline import article_id_for, content_hash, process_batch
+from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
 
@@ -34,6 +34,20 @@ class BatchResult:
     new: int
     updated: int
     failed: int
+    duplicate: int = 0  # inputs left out as the same article as another input
+
+
+@dataclass
+class RunClaims:
+    """Which input holds each article id, across the batches of one run (see split_duplicates)."""
+
+    live_seeds: set[str] = field(default_factory=set)  # seed files present in the folder this run
+    taken: dict[str, tuple[str, str]] = field(default_factory=dict)  # article_id -> (origin, source_ref)
+
+    def held(self, stored: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """Holders that win over a batch: this run's earlier loads, and stored seeds still present."""
+        alive = {i: h for i, h in stored.items() if h[0] == "seed" and h[1] in self.live_seeds}
+        return {**alive, **self.taken}
 
 
 def now() -> datetime:
@@ -65,71 +79,69 @@ def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str
     return docs
 
 
-def process_and_load(
+def extract_and_load(
     con: duckdb.DuckDBPyConnection,
     docs: Sequence[RawDocument],
     run_id: str,
     version: str,
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerPool | None,
     settings: Settings,
-) -> dict:
-    """Extract, tag and load documents batch by batch; counts and the ids loaded."""
-    counts: dict = {"new": 0, "updated": 0, "failed": 0, "loaded_ids": []}
+    claims: RunClaims,
+) -> InputCounts:
+    """Extract, tag and load inputs batch by batch (seed files, stored articles re-tagged)."""
+    counts = InputCounts()
     batches = list(chunks(docs, settings.batch_size))
     if len(batches) > 1:  # how far a long run is, on the run's page and the Artifacts page
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
     for number, batch in enumerate(batches, 1):
-        outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version)
-        counts["loaded_ids"] += outcome.loaded
-        counts["new"] += outcome.new
-        counts["updated"] += outcome.updated
-        counts["failed"] += outcome.failed
+        outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version, claims)
+        counts += InputCounts(
+            new=outcome.new,
+            updated=outcome.updated,
+            failed=outcome.failed,
+            duplicate=outcome.duplicate,
+            loaded=tuple(outcome.loaded),
+        )
         if len(batches) > 1:
             update_progress_artifact(
                 progress,
                 100 * number / len(batches),
-                description=f"batch {number} of {len(batches)}: {counts['new']} new, "
-                f"{counts['updated']} updated, {counts['failed']} failed",
+                description=f"batch {number} of {len(batches)}: {counts.describe()}",
             )
     return counts
 
 
 def retag_stored(
     con: duckdb.DuckDBPyConnection,
-    seed_refs: list[str],
+    seed_refs: Sequence[str],
     run_id: str,
     version: str,
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerPool | None,
     settings: Settings,
-) -> dict:
+    claims: RunClaims,
+) -> InputCounts:
     """Re-tag, from their raw bytes, stored articles that other transforms made and no input re-read."""
-    stale = read_stale(con, version, seed_refs)
-    return {"inputs": 0, **process_and_load(con, stale, run_id, version, pool, settings)}
-
-
-def run_in_pool(
-    parts: Sequence[Sequence[RawDocument]], pool: ProcessPoolExecutor, max_bytes: int
-) -> list[TaggedArticle | Failure]:
-    """process_batch over parts in the pool's workers; the results in input order."""
-    futures = [pool.submit(process_batch, part, max_bytes) for part in parts]
-    return [result for future in futures for result in future.result()]
+    stale = read_stale(con, version, list(seed_refs))
+    counts = extract_and_load(con, stale, run_id, version, pool, settings, claims)
+    return counts + InputCounts(inputs=len(stale))
 
 
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
-    batch: Sequence[RawDocument], pool: ProcessPoolExecutor | None, settings: Settings
+    batch: Sequence[RawDocument], pool: WorkerPool | None, settings: Settings
 ) -> list[TaggedArticle | Failure]:
     """Clean, describe and tag one batch, split across the worker processes."""
+    limit = settings.cpu_seconds_per_document
     if pool is None or len(batch) < settings.pool_threshold:
         load_language_model(settings)
-        results = process_batch(batch, settings.max_document_bytes)
+        results = process_batch_limited(batch, settings.max_document_bytes, limit)
     else:
         # Small parts, so that no core idles behind one slow page.
         size = max(1, min(8, len(batch) // (settings.workers * 4)))
         parts = [batch[i : i + size] for i in range(0, len(batch), size)]
-        results = run_in_pool(parts, pool, settings.max_document_bytes)
+        results = run_in_pool(parts, pool, settings.max_document_bytes, limit)
     failed = sum(isinstance(r, Failure) for r in results)
     get_run_logger().info("extracted and tagged %d articles, %d failed", len(results) - failed, failed)
     return results
@@ -142,34 +154,44 @@ def load_batch(
     raws: Sequence[RawDocument],
     run_id: str,
     version: str,
+    claims: RunClaims | None = None,
 ) -> BatchResult:
     """One transaction: articles, sources, raw bytes, failures and their resolution.
 
     `results` are the articles to keep (e.g. feed pages that matched a topic) and the failures;
-    `raws` are all inputs of the batch, whose old warnings are replaced.
+    `raws` are all inputs of the batch, whose old warnings are replaced. Inputs that are one
+    article (the same canonical URL) load once: the others are recorded as duplicates.
     """
-    ok = [r for r in results if isinstance(r, TaggedArticle)]
+    claims = claims if claims is not None else RunClaims()
+    candidates = [r for r in results if isinstance(r, TaggedArticle)]
+    items = [(article_id_for(r.article.url, r.origin, r.source_ref), r) for r in candidates]
+    stored = db.article_holders(con, [article_id for article_id, _ in items])
+    items, duplicates = split_duplicates(items, claims.held(stored))
+    ok = [r for _, r in items]
     failures = [r for r in results if isinstance(r, Failure)]
     warnings = [
         Failure(r.source_ref, r.origin, "decode", note, r.content_hash, severity="warning")
         for r in ok
         for note in r.notes
     ]
-    items = [(article_id_for(r.article.url, r.origin, r.source_ref), r) for r in ok]
     raw_by_hash = {content_hash(r.data): (r.data, r.media_type) for r in raws}
     raw_kept = {r.content_hash: raw_by_hash[r.content_hash] for r in ok if r.content_hash in raw_by_hash}
+    given = {(r.origin, r.source_ref): key for r in raws if (key := given_key(r))}
     stamp = now()
     with db.transaction(con):
-        counts = db.load_articles(con, items, raw_kept, version, stamp)
+        counts = db.load_articles(con, items, raw_kept, version, stamp, given)
         for origin in {r.origin for r in raws}:
             db.clear_warnings(con, origin, [r.source_ref for r in raws if r.origin == origin])
             db.resolve_failures(con, origin, [r.source_ref for r in ok if r.origin == origin], stamp)
-        db.record_failures(con, failures + warnings, run_id, stamp)
+        db.record_failures(con, failures + warnings + duplicates, run_id, stamp)
+    claims.taken.update((article_id, (r.origin, r.source_ref)) for article_id, r in items)
     logger = get_run_logger()
     logger.info("loaded %d new and %d updated articles", counts["new"], counts["updated"])
-    for f in failures:
-        logger.warning("failed: %s (%s): %s", f.source_ref, f.stage, f.reason)
-    return BatchResult([i for i, _ in items], counts["new"], counts["updated"], len(failures))
+    for f in failures + duplicates:
+        logger.warning("%s: %s (%s): %s", f.severity, f.source_ref, f.stage, f.reason)
+    return BatchResult(
+        [i for i, _ in items], counts["new"], counts["updated"], len(failures), len(duplicates)
+    )
 
 
 @task(name="record-failures", cache_policy=NONE)

@@ -10,17 +10,26 @@ as this process, so later runs in the same process reuse it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+import resource
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from settings import Settings
 from transforms import language
+from transforms.pipeline import content_hash, process
+from transforms.records import Failure, RawDocument, TaggedArticle
+from transforms.registry import Registry, load_registry
 
 _WARM_MODULE = "flows.warm_worker"
 
@@ -42,18 +51,225 @@ def start_fork_server(settings: Settings) -> None:
         forkserver.ensure_running()
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# Prefect's temporary API runs in a process of its own, started by the run's process, that does not
+# end with it: the fork server (a sibling) ends it when the run is killed. Matched by its command line.
+_PREFECT_API = b"prefect.server.api.server:create_app"
+
+
+def _children(pid: int) -> dict[int, bytes]:
+    """Children of `pid` (Linux /proc) with their start times, to tell a reused pid apart."""
+    found: dict[int, bytes] = {}
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                for child in map(int, handle.read().split()):
+                    found[child] = _started(child)
+    return found
+
+
+def _started(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19]  # field 22: start time
+    except (OSError, IndexError):
+        return b""
+
+
+def _end_prefect_api(siblings: dict[int, bytes]) -> None:
+    for pid, started in siblings.items():
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read()
+            if _PREFECT_API in command and _started(pid) == started:
+                os.kill(pid, signal.SIGTERM)
+
+
+def watch_parent() -> None:
+    """Exit this process when its parent exits: a thread that watches the parent's pid.
+
+    Used in the fork server. It would also exit when the run's process closes its pipe, but every
+    worker holds a copy of that pipe, so a killed run would leave the fork server and its workers
+    waiting for each other. (prctl is not used here: it fires when the *thread* that started
+    the fork server ends, which need not be the run's main thread.) On the way out it also ends
+    the run's Prefect temporary API, which would otherwise outlive a killed run.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        siblings: dict[int, bytes] = {}
+        while os.getppid() == parent:
+            siblings = _children(parent)
+            threading.Event().wait(0.5)
+        _end_prefect_api(siblings)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this worker when its parent (the fork server) dies."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the request took effect
+                    os._exit(1)
+                return
+    watch_parent()
+
+
+_IN_WORKER = False
+
+
+def _init_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+    _die_with_parent()
+
+
+class WorkerPool:
+    """A process pool that can be replaced when one of its workers dies (segfault, OOM, kill)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.workers = settings.workers
+        self._executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker)
+
+    def submit(self, fn: Callable, *args: Any) -> Future:
+        return self._executor.submit(fn, *args)
+
+    def renew(self) -> None:
+        """A fresh pool after a worker died: the old one refuses all work once broken."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new()
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)  # idle workers exit on their own
+
+
 @contextlib.contextmanager
-def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
+def worker_pool(settings: Settings) -> Iterator[WorkerPool | None]:
     """Processes for extraction and tagging; None when there are not two cores to use."""
     if settings.workers < 2:
         yield None
         return
     start_fork_server(settings)
-    pool = ProcessPoolExecutor(settings.workers, mp_context=_context())
+    pool = WorkerPool(settings)
     try:
         yield pool
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # idle workers exit on their own
+        pool.shutdown()
+
+
+# -- one input's CPU-time limit ------------------------------------------------------------------
+
+
+class DocumentTimeout(BaseException):
+    """Raised by the CPU timer inside a document; a BaseException so no `except Exception` in the
+    transforms (which turn library errors into failures) swallows it."""
+
+
+_armed = False
+
+
+def _on_cpu_timer(signum: int, frame: object) -> None:
+    if _armed:
+        raise DocumentTimeout
+
+
+def _timer_usable() -> bool:
+    # Signal handlers can only be set from the main thread of the main interpreter.
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def process_limited(
+    raw: RawDocument, registry: Registry, max_bytes: int, cpu_seconds: float
+) -> TaggedArticle | Failure:
+    """process() with a CPU-time limit: exceeding it is a Failure(stage='timeout'), not a stalled run.
+
+    The limit is CPU time (ITIMER_PROF), not wall time, so a busy machine does not fail documents.
+    In a worker, RLIMIT_CPU backs it up: code that never returns to Python (and so never sees the
+    timer) gets the process killed, and the pool retries its other documents (run_in_pool).
+    """
+    global _armed
+    if not _timer_usable():
+        return process(raw, registry, max_bytes)
+    if _IN_WORKER:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = used.ru_utime + used.ru_stime
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = int(spent + 3 * cpu_seconds + 5)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    previous = signal.signal(signal.SIGPROF, _on_cpu_timer)
+    _armed = True
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        return process(raw, registry, max_bytes)
+    except DocumentTimeout:
+        reason = f"took more than {cpu_seconds:g} s of CPU time and was stopped"
+        return Failure(raw.source_ref, raw.origin, "timeout", reason, content_hash(raw.data))
+    finally:
+        _armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def process_batch_limited(
+    raws: Sequence[RawDocument], max_bytes: int, cpu_seconds: float
+) -> list[TaggedArticle | Failure]:
+    """process_limited() over a batch, in order: the unit of work of one worker process."""
+    registry = load_registry()
+    return [process_limited(raw, registry, max_bytes, cpu_seconds) for raw in raws]
+
+
+BatchFunction = Callable[[Sequence[RawDocument], int, float], list[TaggedArticle | Failure]]
+
+
+def run_in_pool(
+    parts: Sequence[Sequence[RawDocument]],
+    pool: WorkerPool,
+    max_bytes: int,
+    cpu_seconds: float | None = None,
+    work: BatchFunction = process_batch_limited,
+) -> list[TaggedArticle | Failure]:
+    """`work` (process_batch_limited) over parts in the pool's workers; the results in input order.
+
+    When a worker dies, every part not finished is run again one document at a time in a fresh
+    pool, so only the document that kills its worker fails (stage 'crash').
+    """
+    if cpu_seconds is None:
+        cpu_seconds = Settings.cpu_seconds_per_document
+    futures = [pool.submit(work, part, max_bytes, cpu_seconds) for part in parts]
+    done: list[list[TaggedArticle | Failure] | None] = []
+    for future in futures:
+        try:
+            done.append(future.result())
+        except BrokenProcessPool:
+            done.append(None)
+    if any(result is None for result in done):
+        pool.renew()
+        for index, part in enumerate(parts):
+            if done[index] is None:
+                done[index] = [_alone(raw, pool, max_bytes, cpu_seconds, work) for raw in part]
+    return [result for part in done for result in part or ()]
+
+
+def _alone(
+    raw: RawDocument, pool: WorkerPool, max_bytes: int, cpu_seconds: float, work: BatchFunction
+) -> TaggedArticle | Failure:
+    try:
+        return pool.submit(work, [raw], max_bytes, cpu_seconds).result()[0]
+    except BrokenProcessPool:
+        pool.renew()
+        reason = "the worker process died while reading it (crash, out of memory or killed)"
+        return Failure(raw.source_ref, raw.origin, "crash", reason, content_hash(raw.data))
 
 
 def cached_language_model(cache_dir: Path) -> Any:

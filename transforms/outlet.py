@@ -17,9 +17,13 @@ def _extractor() -> tldextract.TLDExtract:
 
 
 def host_of(url: str | None) -> str | None:
+    """The lower-cased host of a URL; None when there is none or the URL is invalid ('http://[::1')."""
     if not url:
         return None
-    host = urlsplit(url if "//" in url else f"//{url}").hostname
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname
+    except ValueError:
+        return None
     return host.lower().rstrip(".") if host else None
 
 

@@ -7,11 +7,20 @@ Pure and picklable, so flows can run batches of it in worker processes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from transforms.dates import normalize_date
-from transforms.decode import DecodeError, charset_of, decode_bytes, gunzip, sniff_media_type, too_large
+from transforms.decode import (
+    Decoded,
+    DecodeError,
+    charset_of,
+    decode_bytes,
+    gunzip,
+    sniff_media_type,
+    too_large,
+)
 from transforms.html import NoArticleError, extract_html
 from transforms.html import warm_up as warm_up_html
 from transforms.language import detect_language
@@ -20,6 +29,7 @@ from transforms.plaintext import clean_plaintext
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
 from transforms.tag_sources import tag_sources
+from transforms.urls import canonicalize_url
 
 DEFAULT_MAX_BYTES = 10_000_000
 _UTF8 = ("utf-8", "utf-8-sig", "ascii")
@@ -35,16 +45,15 @@ def article_id_for(url: str | None, origin: str, source_ref: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, str, str]:
-    """(text, media type, encoding) of a raw document; DecodeError says why not."""
+def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Decoded, str]:
+    """The decoded text of a raw document and its media type; DecodeError says why not."""
     data = raw.data
     if len(data) > max_bytes:
         raise DecodeError(too_large(len(data), max_bytes))
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_bytes)
     media_type = sniff_media_type(raw.source_ref, data, raw.media_type)
-    text, encoding = decode_bytes(data, media_type, charset_of(raw.media_type))
-    return text, media_type, encoding
+    return decode_bytes(data, media_type, charset_of(raw.media_type)), media_type
 
 
 def process(
@@ -57,10 +66,13 @@ def process(
     def failed(stage: str, reason: str) -> Failure:
         return Failure(raw.source_ref, raw.origin, stage, reason, digest)
 
+    if raw.url is not None and canonicalize_url(raw.url) is None:
+        return failed("read", f"not a valid http(s) URL: {raw.url[:200]!r}")
     try:
-        text, media_type, encoding = read_document(raw, max_bytes)
+        decoded, media_type = read_document(raw, max_bytes)
     except DecodeError as exc:
         return failed("decode", str(exc))
+    text = decoded.text
     try:
         article = extract_html(text, raw.url) if media_type == "text/html" else clean_plaintext(text)
     except NoArticleError as exc:
@@ -80,7 +92,8 @@ def process(
         # HTML extraction has already weighed the page's declaration against its text.
         language=article.language or detect_language(article.text),
     )
-    notes = () if encoding in _UTF8 else (f"not UTF-8: read as {encoding}",)
+    notes = () if decoded.encoding in _UTF8 else (f"not UTF-8: read as {decoded.encoding}",)
+    notes += (decoded.note,) if decoded.note else ()
     return TaggedArticle(
         source_ref=raw.source_ref,
         origin=raw.origin,
@@ -130,3 +143,54 @@ def warm_up() -> None:
     """
     warm_up_html()
     process_batch(_WARM_UP)
+
+
+def split_duplicates(
+    items: Sequence[tuple[str, TaggedArticle]], held: Mapping[str, tuple[str, str]]
+) -> tuple[list[tuple[str, TaggedArticle]], list[Failure]]:
+    """One input per article id: the articles to load, and a warning for each input left out.
+
+    Two inputs can be one article (the same page saved as `x.html` and `x.html.gz`, or copies
+    sharing a `rel=canonical`). `held` maps an article id to the (origin, source_ref) that holds
+    it already (earlier in the run, or stored from an input still present): that input keeps it.
+    Otherwise the first input by (origin, source_ref) wins, so every run picks the same one.
+    """
+    groups: dict[str, list[TaggedArticle]] = {}
+    for article_id, item in items:
+        groups.setdefault(article_id, []).append(item)
+    keep: list[tuple[str, TaggedArticle]] = []
+    left_out: list[Failure] = []
+    for article_id, group in groups.items():
+        group.sort(key=lambda t: (t.origin, t.source_ref))
+        holder = held.get(article_id)
+        if holder is not None and holder not in {(t.origin, t.source_ref) for t in group}:
+            winner, losers = f"{holder[0]} input {holder[1]}", group
+        else:
+            keep.append((article_id, group[0]))
+            winner, losers = f"{group[0].origin} input {group[0].source_ref}", group[1:]
+        for loser in losers:
+            url = loser.article.url or "none"
+            left_out.append(
+                Failure(
+                    loser.source_ref,
+                    loser.origin,
+                    "duplicate",
+                    f"the same article as {winner} (article {article_id}, canonical URL {url}): "
+                    "that input was loaded, this one was not",
+                    loser.content_hash,
+                    severity="warning",
+                )
+            )
+    return keep, left_out
+
+
+def given_key(raw: RawDocument) -> str | None:
+    """A digest of what the caller gave with an input (a manifest's url, outlet, published).
+
+    Part of the key that decides whether an input is unchanged: an edited manifest row makes its
+    file load again. None when nothing was given.
+    """
+    given = (raw.url, raw.outlet, raw.published)
+    if not any(given):
+        return None
+    return hashlib.sha256(json.dumps(given).encode()).hexdigest()[:16]

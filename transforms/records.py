@@ -13,7 +13,6 @@ from transforms.textunits import count_words
 
 ROLES = ("origin", "cited", "photo", "via", "reuse")
 TEXT_ROLES = ("origin", "cited", "via", "reuse")
-KINDS = ("agency", "outlet")
 
 
 @dataclass(frozen=True, slots=True)

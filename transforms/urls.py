@@ -106,8 +106,12 @@ def canonicalize_url(url: str, base: str | None = None, tracking: TrackingParams
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
-_LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
+# Linear time on any page: a tag ends at the next "<" too (a run of "<link" without ">" is not rescanned
+# from each one), and an attribute name starts only where a name starts (not inside a long one).
+_LINK_TAG = re.compile(r"<link\b[^<>]*>", re.IGNORECASE)
+_ATTR = re.compile(
+    r"""(?<![-a-zA-Z0-9_:.])([a-zA-Z_:][-a-zA-Z0-9_:.]*+)\s*+=\s*+("[^"]*"|'[^']*'|[^\s"'>]++)"""
+)
 _HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -93,32 +93,45 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datet
     )
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, counts: dict[str, int]) -> None:
+RUN_COUNT_COLUMNS = (
+    "inputs_seen", "articles_new", "articles_updated", "articles_unchanged", "failures", "inputs_duplicate",
+    "feeds_polled", "feeds_failed", "pages_fetched", "pages_failed",
+)  # fmt: skip
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, counts: Mapping[str, int]) -> None:
+    """Mark the run completed with its counts, keyed by the runs columns of RUN_COUNT_COLUMNS."""
+    unknown = set(counts) - set(RUN_COUNT_COLUMNS)
+    if unknown:
+        raise ValueError(f"not columns of runs: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in RUN_COUNT_COLUMNS)
     con.execute(
-        """UPDATE runs SET finished_at = ?, status = 'completed', inputs_seen = ?, articles_new = ?,
-               articles_updated = ?, articles_unchanged = ?, failures = ?
-           WHERE run_id = ?""",
-        [
-            now,
-            counts.get("inputs", 0),
-            counts.get("new", 0),
-            counts.get("updated", 0),
-            counts.get("unchanged", 0),
-            counts.get("failed", 0),
-            run_id,
-        ],
+        f"UPDATE runs SET finished_at = ?, status = 'completed', {assignments} WHERE run_id = ?",
+        [now, *(counts.get(name, 0) for name in RUN_COUNT_COLUMNS), run_id],
     )
 
 
 # -- articles -----------------------------------------------------------------------------------
 
 
-def loaded_versions(con: duckdb.DuckDBPyConnection, origin: str) -> dict[str, tuple[str, str]]:
-    """source_ref -> (content_hash, pipeline_version) of every article loaded from `origin`."""
+def loaded_versions(con: duckdb.DuckDBPyConnection, origin: str) -> dict[str, tuple[str, str, str | None]]:
+    """source_ref -> (content_hash, pipeline_version, given_key) of every article loaded from `origin`."""
     rows = con.execute(
-        "SELECT source_ref, content_hash, pipeline_version FROM articles WHERE origin = ?", [origin]
+        "SELECT source_ref, content_hash, pipeline_version, given_key FROM articles WHERE origin = ?",
+        [origin],
     ).fetchall()
-    return {ref: (h, v) for ref, h, v in rows}
+    return {ref: (h, v, k) for ref, h, v, k in rows}
+
+
+def article_holders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """article_id -> (origin, source_ref) of the input each stored article was loaded from."""
+    if not article_ids:
+        return {}
+    rows = con.execute(
+        "SELECT article_id, origin, source_ref FROM articles WHERE list_contains(?, article_id)",
+        [list(article_ids)],
+    ).fetchall()
+    return {article_id: (origin, ref) for article_id, origin, ref in rows}
 
 
 def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequence[str]) -> list[dict]:
@@ -164,6 +177,7 @@ _ARTICLE_SCHEMA = pa.schema(
         ("source_ref", pa.string()),
         ("pipeline_version", pa.string()),
         ("topics", pa.list_(pa.string())),
+        ("given_key", pa.string()),
     ]
 )
 _SOURCE_SCHEMA = pa.schema(
@@ -179,7 +193,9 @@ _SOURCE_SCHEMA = pa.schema(
 )
 
 
-def _article_rows(items: Sequence[tuple[str, TaggedArticle]], version: str) -> pa.Table:
+def _article_rows(
+    items: Sequence[tuple[str, TaggedArticle]], version: str, given: Mapping[tuple[str, str], str]
+) -> pa.Table:
     cols: dict[str, list] = {name: [] for name in _ARTICLE_SCHEMA.names}
     for article_id, item in items:
         a = item.article
@@ -187,7 +203,7 @@ def _article_rows(items: Sequence[tuple[str, TaggedArticle]], version: str) -> p
         values = (
             article_id, a.url, a.outlet, a.title, a.byline, a.published, moment, day, a.language,
             a.text, item.word_count, item.content_hash, item.origin, item.source_ref, version,
-            list(item.topics) or None,
+            list(item.topics) or None, given.get((item.origin, item.source_ref)),
         )  # fmt: skip
         for name, value in zip(_ARTICLE_SCHEMA.names, values, strict=True):
             cols[name].append(value)
@@ -216,15 +232,18 @@ def load_articles(
     raw: dict[str, tuple[bytes, str | None]],
     version: str,
     now: datetime,
+    given: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, int]:
     """Upsert articles with their sources and raw bytes, in bulk; return counts new/updated.
 
+    `items` hold one input per article id (transforms.pipeline.split_duplicates); `given` maps
+    (origin, source_ref) to the digest of what the caller gave with the input (given_key).
     A re-loaded article keeps its first_seen_at and story; its sources are replaced.
     The caller wraps this in `transaction()` with the rest of the batch.
     """
     if not items:
         return {"new": 0, "updated": 0}
-    articles = _article_rows(items, version)
+    articles = _article_rows(items, version, given or {})
     sources = _source_rows(items)
     raws = pa.table(
         {
@@ -331,3 +350,13 @@ def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Seq
                WHERE origin = ? AND severity = 'warning' AND list_contains(?, source_ref)""",
             [origin, list(source_refs)],
         )
+
+
+def open_failure_refs(con: duckdb.DuckDBPyConnection, origin: str, stage: str) -> list[str]:
+    """source_refs of the unresolved errors of one stage (e.g. the manifest's rows)."""
+    rows = con.execute(
+        """SELECT source_ref FROM ingest_failures
+           WHERE origin = ? AND stage = ? AND severity = 'error' AND resolved_at IS NULL""",
+        [origin, stage],
+    ).fetchall()
+    return [r[0] for r in rows]

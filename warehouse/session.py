@@ -200,6 +200,17 @@ def publish(files: WarehouseFiles) -> None:
     files.stamp.write_text(json.dumps(_identity(files.published)), encoding="utf-8")
 
 
+def check_writable(db_path: str | Path) -> None:
+    """OSError unless a run could write the warehouse at db_path (its folder, lock and files)."""
+    files = WarehouseFiles.of(db_path)
+    files.published.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(files.lock, os.O_RDWR | os.O_CREAT, 0o644))
+    # Publishing writes a temporary file next to the published one and renames it over it.
+    for path in (files.published.parent, files.published, files.work):
+        if path.exists() and not os.access(path, os.W_OK):
+            raise PermissionError(13, "Permission denied", str(path))
+
+
 @contextlib.contextmanager
 def run_session(db_path: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable, migrated connection for one run; its work is published when the block succeeds.

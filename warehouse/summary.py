@@ -12,6 +12,15 @@ if TYPE_CHECKING:
 TOP_STORIES = 5  # stories listed in the run summary; `wiretrace report` lists them all
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 story', '2 stories', '1 uncredited copy': a count with its noun in the right number."""
+    if count == 1:
+        return f"{count} {word}"
+    if many is None:
+        many = f"{word[:-1]}ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else f"{word}s"
+    return f"{count} {many}"
+
+
 def _md(value: object) -> str:
     """A value safe inside a markdown table cell."""
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
@@ -34,8 +43,9 @@ def _top_stories(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
     """Totals of the warehouse, the sources with their roles, and this run's counts."""
+    # Outlets as story_summary counts them ('(unknown)' once), so the totals agree with the story rows.
     articles, outlets, stories = con.execute(
-        "SELECT count(*), count(DISTINCT outlet), count(DISTINCT story_id) FROM articles"
+        "SELECT count(*), count(DISTINCT outlet), count(DISTINCT story_id) FROM article_summary"
     ).fetchone()
     rows = con.execute(
         """SELECT source, any_value(kind) AS kind, count(DISTINCT article_id) AS articles,
@@ -56,7 +66,7 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
     lines = [
         "# wiretrace run",
         "",
-        f"**{articles}** articles from **{outlets}** outlets in **{stories}** stories; "
+        f"**{articles}** articles from **{outlets}** outlets in **{plural(stories, 'story')}**; "
         f"**{open_failures}** inputs failing.",
     ]
     if run:

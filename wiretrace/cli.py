@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from settings import DEFAULT_FEEDS, DEFAULT_SEEDS, MANIFEST_NAME, SETTINGS, default_db
+from settings import API_START_SECONDS, DEFAULT_FEEDS, DEFAULT_SEEDS, MANIFEST_NAME, SETTINGS, default_db
 
 
 def _article_json(file: str, result) -> dict:
@@ -131,10 +131,16 @@ def _print_tags(items: list[dict]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """One flow run of the main job."""
     feeds = args.feeds or (str(DEFAULT_FEEDS) if DEFAULT_FEEDS.is_file() else None)
-    from flows.ingest import run_main_job
+    from flows.ingest import StartupError, run_main_job
     from wiretrace.report import print_summary
 
-    result = run_main_job(seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force)
+    try:
+        result = run_main_job(
+            seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force
+        )
+    except StartupError as exc:  # one line that says what to do, no traceback
+        print(f"wiretrace run: {exc}", file=sys.stderr)
+        return 2
     print_summary(result, args.db)
     return 0
 
@@ -311,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Prefect's telemetry writes to its database from a second thread and logs "database is locked".
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(API_START_SECONDS))
     args = build_parser().parse_args(argv)
     if getattr(args, "db", "unset") is None:
         args.db = default_db()

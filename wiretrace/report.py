@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from warehouse.report_queries import TIMELINE_COLUMNS, ReportData, agency_totals, short_story_id
+from warehouse.summary import plural
 
 TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them all
 
@@ -21,19 +22,12 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
         console.print(f"[bold yellow]wiretrace run skipped[/]: {result['skipped']}")
         return
     summary = result["summary"]
-    console.print(
-        f"[bold]wiretrace run[/] {result['run_id']}: {result['inputs']} inputs, {result['new']} new, "
-        f"{result['updated']} updated, {result['unchanged']} unchanged, {result['failed']} failed"
-    )
-    if feeds := result.get("feeds"):
-        console.print(
-            f"feeds: {feeds['polled']} polled ({feeds['not_modified']} not modified, "
-            f"{feeds['feeds_failed']} failed), {feeds['entries_new']} new entries, {feeds['pages']} pages "
-            f"fetched, {feeds['matched']} matched a topic"
-        )
+    console.print(f"[bold]wiretrace run[/] {result['run_id']}: {result['line']}")
+    if result.get("feeds_line"):
+        console.print(f"feeds: {result['feeds_line']}")
     console.print(
         f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, "
-        f"[bold]{summary['outlets']}[/] outlets, [bold]{summary['stories']}[/] stories, "
+        f"[bold]{summary['outlets']}[/] outlets, [bold]{plural(summary['stories'], 'story', 'stories')}[/], "
         f"[bold]{summary['open_failures']}[/] inputs failing"
         + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
@@ -53,11 +47,6 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 story', '2 stories', '1 uncredited copy'."""
-    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
 def _table(

@@ -243,3 +243,188 @@ def test_new_transforms_retag_stored_articles_from_their_raw_bytes(tmp_path, mon
         versions = con.execute("SELECT DISTINCT pipeline_version FROM articles").fetchall()
     assert versions == [("next-version",)]
     assert snapshot(path, {"articles": "article_id, text, title", "article_sources": "*"}) == before
+
+
+# -- one item never stops a run ----------------------------------------------------------------
+
+import gzip  # noqa: E402
+import os  # noqa: E402
+
+from tests.conftest import CORPUS  # noqa: E402
+
+
+def canonical_page() -> bytes:
+    """A real corpus page that names its canonical URL in a <link rel=canonical>."""
+    for path in sorted((CORPUS / "aeb" / "html").glob("*.html.gz")):
+        html = gzip.decompress(path.read_bytes())
+        if b'rel="canonical"' in html:
+            return html
+    raise AssertionError(f"no corpus page with a canonical link under {CORPUS / 'aeb' / 'html'}")
+
+
+def _articles_and_duplicates(path: Path) -> tuple[list[str], dict[str, str]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        refs = sorted(r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall())
+        dups = dict(
+            con.execute("SELECT source_ref, reason FROM ingest_failures WHERE stage = 'duplicate'").fetchall()
+        )
+    return refs, dups
+
+
+def test_inputs_with_one_canonical_url_merge_into_one_article(tmp_path):
+    # The reported failure: x.html and x.html.gz (or copies keeping the page's rel=canonical) raised
+    # ConstraintException in load_articles, and every later run failed the same way.
+    html = canonical_page()
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "x.html").write_bytes(html)
+    (seeds / "x.html.gz").write_bytes(gzip.compress(html))
+    (seeds / "copy.html").write_bytes(html.replace(b"</body>", b"<p>A copy.</p></body>", 1))
+    shutil.copy(SEEDS / "002_cd3e9b45309f4b3f.txt", seeds / "other.txt")
+    path = tmp_path / "w.duckdb"
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["inputs"], result["new"], result["failed"], result["duplicate"]) == (4, 2, 0, 2)
+    refs, dups = _articles_and_duplicates(path)
+    assert refs == ["copy.html", "other.txt"]  # the first by name of the three copies wins
+    assert sorted(dups) == ["x.html", "x.html.gz"]
+    assert all("seed input copy.html" in reason for reason in dups.values())
+    again = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (again["new"], again["updated"], again["duplicate"]) == (0, 0, 2)
+    assert _articles_and_duplicates(path) == (refs, dups)
+
+
+def test_duplicates_across_batches_and_against_the_store_keep_the_first_holder(tmp_path, monkeypatch):
+    from settings import Settings
+
+    monkeypatch.setattr("flows.ingest.SETTINGS", Settings(batch_size=1, workers=1))
+    html = canonical_page()
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.html").write_bytes(html)
+    (seeds / "b.html.gz").write_bytes(gzip.compress(html))  # a batch of its own
+    path = tmp_path / "w.duckdb"
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["new"], result["duplicate"]) == (1, 1)
+    (seeds / "0-first-by-name.html").write_bytes(html)  # sorts first, but a.html holds the article
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["new"], result["updated"], result["duplicate"]) == (0, 0, 2)
+    refs, dups = _articles_and_duplicates(path)
+    assert refs == ["a.html"] and sorted(dups) == ["0-first-by-name.html", "b.html.gz"]
+    (seeds / "a.html").unlink()  # the holder is gone: the next input by name takes the article over
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert _articles_and_duplicates(path)[0] == ["0-first-by-name.html"]
+
+
+def test_a_hostile_seeds_folder_reads_nothing_outside_it_and_records_each_refusal(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Secret title\n\nThe password of the database server is swordfish, written here.")
+    seeds = tmp_path / "seeds"
+    (seeds / "sub").mkdir(parents=True)
+    shutil.copy(SEEDS / "002_cd3e9b45309f4b3f.txt", seeds / "good.txt")
+    (seeds / "escape.txt").symlink_to(outside)
+    (seeds / "passwd.txt").symlink_to("/etc/passwd")
+    (seeds / "proc.txt").symlink_to("/proc/self/status")
+    (seeds / "dangling.txt").symlink_to(tmp_path / "nowhere")
+    (seeds / "folder-link").symlink_to(tmp_path)
+    (seeds / "inside.txt").symlink_to(seeds / "good.txt")  # inside the folder: read
+    os.mkfifo(seeds / "sub" / "fifo.txt")
+    path = tmp_path / "w.duckdb"
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert result["new"] == 2  # good.txt, and inside.txt that links to it
+    with duckdb.connect(str(path), read_only=True) as con:
+        texts = [r[0] for r in con.execute("SELECT text FROM articles").fetchall()]
+        raws = con.execute("SELECT count(*) FROM raw_documents").fetchone()[0]
+        failures = dict(
+            con.execute("SELECT source_ref, reason FROM ingest_failures WHERE stage = 'read'").fetchall()
+        )
+    assert not any("swordfish" in t or "root:" in t for t in texts)
+    assert raws == 1  # the same bytes twice
+    assert set(failures) == {
+        "escape.txt",
+        "passwd.txt",
+        "proc.txt",
+        "dangling.txt",
+        "folder-link",
+        "sub/fifo.txt",
+    }
+    assert "outside the seeds folder" in failures["escape.txt"]
+    assert "outside the seeds folder" in failures["proc.txt"]
+    assert failures["dangling.txt"].startswith("dangling symlink")
+    assert failures["sub/fifo.txt"] == "not a regular file: a FIFO (named pipe)"
+    assert result["failed"] == 6
+
+
+def test_manifest_problems_are_failure_rows_and_the_good_rows_still_apply(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEEDS / "003_c203a4481660e9bf.txt", seeds / "afp.txt")
+    shutil.copy(SEEDS / "002_cd3e9b45309f4b3f.txt", seeds / "b.txt")
+    huge = "x" * 200_000
+    (seeds / "manifest.csv").write_text(
+        "file,url,outlet,published\n"
+        "afp.txt,https://www.example.com/wechat,,\n"
+        "b.txt,http://[::1,,\n"
+        "../outside.txt,,,\n"
+        "/etc/passwd,,,\n"
+        f"c.txt,,{huge},\n"
+        "missing.txt,,,\n"
+    )
+    path = tmp_path / "w.duckdb"
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["new"], result["failed"]) == (2, 0)
+    with duckdb.connect(str(path), read_only=True) as con:
+        urls = dict(con.execute("SELECT source_ref, url FROM articles").fetchall())
+        problems = dict(
+            con.execute("SELECT source_ref, reason FROM open_failures WHERE stage = 'manifest'").fetchall()
+        )
+    assert urls == {"afp.txt": "https://www.example.com/wechat", "b.txt": None}
+    assert problems == {
+        "manifest.csv:3": "manifest line 3: 'http://[::1' is not a valid http(s) URL",
+        "manifest.csv:4": "manifest line 4: '../outside.txt' leaves the manifest's folder ('..')",
+        "manifest.csv:5": "manifest line 5: '/etc/passwd' is an absolute path; "
+        "'file' must be relative to the manifest's folder",
+        "manifest.csv:6": "manifest line 6: 'outlet' is 200,000 characters long (the limit is 4,096)",
+        "missing.txt": "manifest.csv lists 'missing.txt', which is not in the seeds folder",
+    }
+
+
+def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEEDS / "003_c203a4481660e9bf.txt", seeds / "afp.txt")
+    shutil.copy(SEEDS / "002_cd3e9b45309f4b3f.txt", seeds / "b.txt")
+    (seeds / "manifest.csv").write_text(
+        "file,url,outlet\nafp.txt,https://www.example.com/a,\nb.txt,http://[::1,\n"
+    )
+    path = tmp_path / "w.duckdb"
+    wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    (seeds / "manifest.csv").write_text(
+        "file,url,outlet\nafp.txt,https://www.example.com/a,The Example\nb.txt,,\n"
+    )
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["updated"], result["unchanged"]) == (1, 1)
+    with duckdb.connect(str(path), read_only=True) as con:
+        outlet = con.execute("SELECT outlet FROM articles WHERE source_ref = 'afp.txt'").fetchone()[0]
+        still_open = con.execute("SELECT count(*) FROM open_failures").fetchone()[0]
+    assert outlet == "The Example"
+    assert still_open == 0
+
+
+def test_an_unwritable_db_is_one_clear_line_and_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    wiretrace = str(Path(sys.executable).with_name("wiretrace"))
+    run = subprocess.run(
+        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(blocked / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith(f"wiretrace run: cannot write the warehouse {blocked / 'w.duckdb'}: ")
+    assert "choose another --db" in line

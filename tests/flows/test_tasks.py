@@ -1,21 +1,34 @@
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+"""The batch tasks: one article per canonical URL, whatever the inputs."""
 
-from flows.tasks import run_in_pool
-from tests.conftest import SEEDS
-from transforms.pipeline import process_batch
-from transforms.records import RawDocument
+from transforms.pipeline import article_id_for, split_duplicates
+from transforms.records import Article, TaggedArticle
 
 
-def test_run_in_pool_keeps_input_order_and_matches_in_process_results():
-    docs = [
-        RawDocument(source_ref=f"{i}-{p.name}", data=p.read_bytes())
-        for i in range(4)
-        for p in sorted(SEEDS.glob("*.txt"))
+def tagged(ref: str, url: str | None, origin: str = "seed") -> tuple[str, TaggedArticle]:
+    item = TaggedArticle(ref, origin, f"hash-{ref}", Article(text="Body.", url=url))
+    return article_id_for(url, origin, ref), item
+
+
+def test_inputs_with_one_canonical_url_load_once_and_the_first_by_name_wins():
+    items = [
+        tagged("x.html.gz", "https://a.test/x"),
+        tagged("x.html", "https://a.test/x"),
+        tagged("y.txt", None),
     ]
-    docs.append(RawDocument(source_ref="empty.txt", data=b""))
-    parts = [docs[i : i + 3] for i in range(0, len(docs), 3)]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pooled = run_in_pool(parts, pool, 1_000_000)
-    assert [r.source_ref for r in pooled] == [d.source_ref for d in docs]
-    assert pooled == process_batch(docs, 1_000_000)
+    keep, left_out = split_duplicates(items, {})
+    assert [item.source_ref for _, item in keep] == ["x.html", "y.txt"]
+    assert [(f.source_ref, f.stage, f.severity) for f in left_out] == [("x.html.gz", "duplicate", "warning")]
+    assert "seed input x.html" in left_out[0].reason and "https://a.test/x" in left_out[0].reason
+    # the same inputs in another order give the same winner
+    assert split_duplicates(items[::-1], {})[0] == keep[::-1]
+
+
+def test_an_input_that_holds_the_article_already_keeps_it():
+    article_id, item = tagged("b.html", "https://a.test/x")
+    keep, left_out = split_duplicates([(article_id, item)], {article_id: ("seed", "a.html")})
+    assert keep == [] and left_out[0].source_ref == "b.html" and "seed input a.html" in left_out[0].reason
+    # its own stored row is no competitor
+    assert split_duplicates([(article_id, item)], {article_id: ("seed", "b.html")}) == (
+        [(article_id, item)],
+        [],
+    )

@@ -51,3 +51,108 @@ def test_an_unwritable_cache_costs_only_time(tmp_path: Path) -> None:
     blocked.write_text("not a folder")
     assert cached_language_model(blocked / "cache").classify(GERMAN)[0] == "de"
     assert detect_language(GERMAN) == "de"
+
+
+# -- time limits and dying workers -------------------------------------------------------------
+
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from flows.workers import WorkerPool, process_batch_limited, process_limited, run_in_pool  # noqa: E402
+from tests.conftest import REPO, SEEDS  # noqa: E402
+from transforms.pipeline import process_batch  # noqa: E402
+from transforms.records import Failure, RawDocument, TaggedArticle  # noqa: E402
+from transforms.registry import load_registry  # noqa: E402
+
+SEED_DOCS = [RawDocument(source_ref=p.name, data=p.read_bytes()) for p in sorted(SEEDS.glob("*.txt"))]
+# Every seed's text many times over: real text that takes far more than 10 ms of CPU to tag.
+LONG = RawDocument(source_ref="long.txt", data=b"\n\n".join(d.data for d in SEED_DOCS) * 40)
+
+
+def test_a_document_over_its_cpu_time_is_a_timeout_failure_and_the_next_one_loads() -> None:
+    registry = load_registry()
+    stopped = process_limited(LONG, registry, 10_000_000, cpu_seconds=0.01)
+    assert isinstance(stopped, Failure)
+    assert (stopped.source_ref, stopped.stage) == ("long.txt", "timeout")
+    assert stopped.reason == "took more than 0.01 s of CPU time and was stopped"
+    after = process_limited(SEED_DOCS[0], registry, 10_000_000, cpu_seconds=30)
+    assert isinstance(after, TaggedArticle)
+    assert isinstance(process_limited(LONG, registry, 10_000_000, cpu_seconds=60), TaggedArticle)
+
+
+def test_the_cpu_limit_holds_in_the_workers_too() -> None:
+    with worker_pool(Settings(workers=2)) as pool:
+        results = run_in_pool([[SEED_DOCS[0], LONG], [SEED_DOCS[1]]], pool, 10_000_000, cpu_seconds=0.01)
+    assert [r.source_ref for r in results] == [SEED_DOCS[0].source_ref, "long.txt", SEED_DOCS[1].source_ref]
+    assert [type(r).__name__ for r in results] == ["TaggedArticle", "Failure", "TaggedArticle"]
+    assert results[1].stage == "timeout"
+
+
+def test_run_in_pool_keeps_input_order_and_matches_in_process_results() -> None:
+    docs = [RawDocument(source_ref=f"{i}-{d.source_ref}", data=d.data) for i in range(4) for d in SEED_DOCS]
+    docs.append(RawDocument(source_ref="empty.txt", data=b""))
+    parts = [docs[i : i + 3] for i in range(0, len(docs), 3)]
+    with worker_pool(Settings(workers=2)) as pool:
+        pooled = run_in_pool(parts, pool, 1_000_000)
+    assert [r.source_ref for r in pooled] == [d.source_ref for d in docs]
+    assert pooled == process_batch(docs, 1_000_000)
+
+
+def _dies_on_marker(raws, max_bytes, cpu_seconds):
+    # A stand-in for a document that crashes its worker (a segfault in a C library, the OOM killer).
+    if any(raw.source_ref == "kills-its-worker.txt" for raw in raws):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return process_batch_limited(raws, max_bytes, cpu_seconds)
+
+
+def test_a_dead_worker_fails_only_its_own_document() -> None:
+    culprit = RawDocument(source_ref="kills-its-worker.txt", data=SEED_DOCS[0].data)
+    docs = [*SEED_DOCS[:3], culprit, *SEED_DOCS[3:]]
+    parts = [docs[i : i + 2] for i in range(0, len(docs), 2)]
+    pool = WorkerPool(Settings(workers=2))
+    try:
+        results = run_in_pool(parts, pool, 10_000_000, 30, work=_dies_on_marker)
+        assert [r.source_ref for r in results] == [d.source_ref for d in docs]
+        crashed = [r for r in results if isinstance(r, Failure)]
+        assert [(f.source_ref, f.stage) for f in crashed] == [("kills-its-worker.txt", "crash")]
+        # the pool works on after it
+        assert all(isinstance(r, TaggedArticle) for r in run_in_pool([SEED_DOCS[:2]], pool, 10_000_000, 30))
+    finally:
+        pool.shutdown()
+
+
+KILLED_RUN = """
+import sys, time
+from flows.workers import WorkerPool, worker_pool
+from settings import Settings
+with worker_pool(Settings(workers=2)) as pool:
+    futures = [pool.submit(time.sleep, 600) for _ in range(2)]
+    time.sleep(1)
+    import multiprocessing
+    print(" ".join(str(p) for p in pool._executor._processes), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ")[1][0] != "Z"  # a zombie has already exited
+    except FileNotFoundError:
+        return False
+
+
+def test_kill_9_of_a_run_leaves_no_worker_behind() -> None:
+    run = subprocess.Popen([sys.executable, "-c", KILLED_RUN], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in run.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        run.kill()
+        run.wait()
+    deadline = time.monotonic() + 30  # a wait for the kernel to deliver, not a speed check
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)

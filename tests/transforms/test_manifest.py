@@ -26,3 +26,26 @@ def test_only_file_column_is_required_and_header_case_is_free():
 def test_bad_manifest_says_what_is_wrong(text, message):
     with pytest.raises(ManifestError, match=message):
         parse_manifest(text)
+
+
+def test_bad_rows_are_reported_one_by_one_and_the_good_rows_still_apply():
+    from transforms.manifest import parse_manifest_rows
+
+    text = (
+        "file,url,outlet\n"
+        "a.txt,https://x.test/a,X\n"
+        "b.txt,http://[::1,\n"
+        "../up.txt,,\n"
+        "/etc/passwd,,\n"
+        f"c.txt,,{'y' * 200_000}\n"  # over csv's own field limit (128 KiB) too
+        "d.txt,http://x.test:99999/,\n"
+        "e.txt,,E\n"
+    )
+    entries, problems = parse_manifest_rows(text)
+    assert sorted(entries) == ["a.txt", "e.txt"]
+    assert [p.line for p in problems] == [3, 4, 5, 6, 7]
+    assert "not a valid http(s) URL" in problems[0].reason
+    assert "leaves the manifest's folder" in problems[1].reason
+    assert "absolute path" in problems[2].reason
+    assert "200,000 characters" in problems[3].reason
+    assert "not a valid http(s) URL" in problems[4].reason

@@ -30,3 +30,11 @@ def test_outlet_rules_in_order():
     assert resolve_outlet(registry, None, "https://www.example.org/a", "Example Daily") == "Example Daily"
     assert resolve_outlet(registry, None, "https://www.example.org/a", None) == "example.org"
     assert resolve_outlet(registry, None, None, None) is None
+
+
+def test_an_invalid_url_has_no_host_instead_of_an_error():
+    from transforms.outlet import host_of, registered_domain
+
+    assert host_of("http://[::1") is None
+    assert registered_domain("http://[::1") is None
+    assert host_of("https://Example.COM./x") == "example.com"

@@ -76,3 +76,18 @@ def test_warm_up_documents_take_the_common_paths():
     assert {(s.source, s.role) for s in html.sources} >= {("AFP", "origin"), ("Quartz", "cited")}
     assert text.article.byline == "Jane Doe"
     assert ("AFP", "origin") in {(s.source, s.role) for s in text.sources}
+
+
+def test_an_invalid_url_is_a_failure_not_an_exception():
+    path = SEEDS / "002_cd3e9b45309f4b3f.txt"
+    result = process(raw(path.name, path.read_bytes(), url="http://[::1"))
+    assert isinstance(result, Failure)
+    assert (result.stage, result.reason) == ("read", "not a valid http(s) URL: 'http://[::1'")
+
+
+def test_damaged_utf8_is_loaded_with_a_warning_note():
+    data = bytearray((SEEDS / "003_c203a4481660e9bf.txt").read_bytes())
+    data[400] = 0xFF
+    result = process(raw("d.txt", bytes(data)))
+    assert isinstance(result, TaggedArticle)
+    assert result.notes == ("mostly UTF-8: 1 invalid byte sequence replaced with U+FFFD",)

@@ -81,3 +81,13 @@ def test_choose_canonical_trusts_rel_canonical_on_the_same_site_only():
     # A template that names the front page on every article is ignored.
     assert choose_canonical("https://site.com/news/a", "https://site.com/") == "https://site.com/news/a"
     assert choose_canonical("https://site.com/a", None) == "https://site.com/a"
+
+
+def test_canonical_link_search_is_linear_on_hostile_heads():
+    # Each of these made the old patterns rescan the rest of the head from every position; the
+    # answer must come back (and be right) however long the run is.
+    from transforms.urls import find_canonical_link
+
+    for junk in ("<link " + "x" * 200_000 + ">", "<link " * 40_000, "<link rel=x " * 30_000):
+        page = f"<html><head>{junk}<link rel='canonical' href='https://a.test/x'></head><body></body></html>"
+        assert find_canonical_link(page) == "https://a.test/x"

@@ -102,3 +102,15 @@ def test_read_only_connection_does_not_migrate(tmp_path):
     db.connect(path).close()
     with db.connect(path, read_only=True) as con, pytest.raises(duckdb.Error):
         con.execute("CREATE TABLE x (a INT)")
+
+
+def test_runs_take_their_counts_by_column_name(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    db.start_run(con, "r1", "wiretrace-run", NOW)
+    db.finish_run(con, "r1", NOW, {"inputs_seen": 5, "articles_new": 4, "failures": 1, "feeds_polled": 12})
+    row = con.execute(
+        "SELECT status, inputs_seen, articles_new, failures, feeds_polled, pages_fetched FROM runs"
+    ).fetchone()
+    assert row == ("completed", 5, 4, 1, 12, 0)
+    with pytest.raises(ValueError, match="not columns of runs"):
+        db.finish_run(con, "r1", NOW, {"inputs": 5})

@@ -104,8 +104,8 @@ def test_story_first_outlet_is_the_earliest_article(con: duckdb.DuckDBPyConnecti
     assert all(":" not in r["date_shown"] for r in timeline if r["date_basis"] == "published_date_only")
     # the story with the AFP article and its copy: its earliest article is the one of 6 May 2017
     titles = {r["title"] for r in timeline}
-    if {AFP_TITLE, COPY_TITLE} <= titles and EARLIEST_TITLE in titles:
-        assert first[0]["title"] == EARLIEST_TITLE
+    assert {AFP_TITLE, COPY_TITLE, EARLIEST_TITLE} <= titles
+    assert first[0]["title"] == EARLIEST_TITLE
 
 
 def test_story_agencies_per_day_show_afp_copy(con: duckdb.DuckDBPyConnection) -> None:
