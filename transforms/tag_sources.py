@@ -148,7 +148,7 @@ class _Cues:
         )
         roles = _alt(_escaped(get("byline_roles")))
         self.byline_after = re.compile(
-            rf"^(?:\s*$|\s*[,;|/&(]|\s*[-–—:]|\s+{joins}\s|\s+(?:in|aus|en|from|with)\s|\s+\d"
+            rf"^(?:\s*$|\s*[,;|/&(]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{_alt(get('byline_places'))})\s|\s+\d"
             rf"|\s+(?:{roles}|\w+day)\b)"
         )
         self.byline_name_before = re.compile(rf"(?:[,;/|&:(–—-]|\s{joins}|^\s*{joins})\s*$", re.I)
@@ -163,11 +163,13 @@ class _Cues:
         self.cosign_before = re.compile(rf"(?:^|\s){cosign}\s+$", re.I)
         self.paren_cosign_before = re.compile(rf"\(\s*(?:[\w.]{{1,20}}\s+)?{cosign}\s+$", re.I)
         self.copyright_before = re.compile(
-            rf"{_alt(get('copyright'))}\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?(?:by\s+)?"
-            r"(?:the\s+)?(?:Thomson\s+)?(?:[\w.&-]+\s*/\s*)*$",
+            rf"{_alt(get('copyright'))}\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
+            rf"(?:{_alt(get('copyright_fillers'))}\s+){{0,3}}(?:[\w.&-]+\s*/\s*)*$",
             re.I,
         )
         self.site_notice = re.compile(_alt(get("site_notice")), re.I)
+        # "KVELLER via JTA —": a partner's dateline crediting the agency.
+        self.via_dateline = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\b{_alt(get('dateline_joins'))}\s+$")
         # Single cue words that may open a credit in capitals ("By", "Foto", "Laut").
         self.lead_words = frozenset(
             w.lower()
@@ -189,7 +191,6 @@ class _Cues:
         self.via_name = re.compile(rf"(?<!\w){via}\s*(?::\s*)?$", re.I)
         joins_list = _alt(get("list_joins"))
         self.list_join = re.compile(rf"^\s*(?:,|/|&|\+|\b{joins_list}\b)\s*(?:{determiners}\s+)?$", re.I)
-        self.teaser_headings = tuple(h.casefold() for h in get("teaser_headings"))
 
 
 @functools.cache
@@ -383,7 +384,6 @@ _DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)
 _DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{_UPPER}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
 _SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
-_VIA_DATELINE = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\bvia\s+$")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
 _AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
 _SIGNATURE_AFTER = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)?\s*[.*]?\s*$")
@@ -452,7 +452,7 @@ def _dateline(c: _Context) -> _Form | None:
             return c.form("origin", c.lead(), e + close.end() + (dash.end() if dash else 0), True)
     if _SLASH_DATELINE.match(before) and after.startswith("/"):  # "MOSCOW, November 18. /TASS/."
         return c.form("origin", c.lead(), e + 1)
-    if _VIA_DATELINE.match(before):
+    if c.cues.via_dateline.match(before):
         dash = _DASH.match(after)
         if dash:
             return c.form("origin", c.lead(), e + dash.end())
