@@ -1,6 +1,11 @@
 """Main job vs bare trafilatura on the 181 AEB pages: pages/s of both and their ratio.
 
     .venv/bin/python benchmarks/extraction_speed.py [--rounds 5]
+    .venv/bin/python benchmarks/extraction_speed.py --extraction-only [--rounds 5]
+
+With --extraction-only, only `extract_html` and trafilatura's `bare_extraction` (with metadata)
+are timed, in one process, page after page in turn (CPU seconds), so that both see the same
+load on a shared machine: the ratio to compare between versions of the extraction.
 
 The main job is what `wiretrace run` runs (`run_main_job`: read, decode, extract, clean,
 tag, load into DuckDB, find reuse and stories, publish) with its worker pool, against Prefect's
@@ -19,6 +24,7 @@ run to run, so the figures are the medians of the rounds, each round's ratio pri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -97,11 +103,54 @@ def warm_pool_throughput() -> float:
         return time.perf_counter() - start
 
 
+def extraction_only(rounds: int) -> None:
+    """CPU seconds of extract_html and of bare trafilatura, interleaved page by page, per round."""
+    import logging
+
+    from trafilatura import bare_extraction
+
+    from transforms.html import extract_html
+
+    logging.disable(logging.CRITICAL)  # trafilatura warns on every discarded candidate
+    pages = [
+        gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in sorted(AEB.glob("*.html.gz"))
+    ]
+
+    def ours(html: str) -> None:
+        with contextlib.suppress(ValueError):  # a page without article text costs its time all the same
+            extract_html(html)
+
+    def theirs(html: str) -> None:
+        bare_extraction(html, with_metadata=True)
+
+    for html in pages[:10]:  # imports and first-use tables
+        ours(html)
+        theirs(html)
+    ratios = []
+    for number in range(1, rounds + 1):
+        spent = {ours: 0.0, theirs: 0.0}
+        for html in pages:
+            for fn in spent:
+                start = time.process_time()
+                fn(html)
+                spent[fn] += time.process_time() - start
+        ratios.append(spent[theirs] / spent[ours])
+        speeds = f"extract_html {len(pages) / spent[ours]:.1f}, trafilatura {len(pages) / spent[theirs]:.1f}"
+        print(f"round {number}: {speeds} pages/s, ratio {ratios[-1]:.3f}", flush=True)
+    print(f"extract_html / trafilatura speed, median of {rounds} rounds: {statistics.median(ratios):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="fresh processes to time (default 5)")
     parser.add_argument("--one-round", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--extraction-only", action="store_true", help="time the extraction alone (see above)"
+    )
     args = parser.parse_args()
+    if args.extraction_only:
+        extraction_only(args.rounds)
+        return
     if args.one_round:
         # A Prefect home of its own: the temporary API's database is made fresh, as on a new machine.
         os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="wiretrace-bench-prefect-")

@@ -1,27 +1,31 @@
-"""HTML pages to Article records: trafilatura for the main text, page metadata around it.
+"""HTML pages to Article records: structured data and trafilatura, each checked against the page.
 
-The extraction settings were chosen by measurement on the Article Extraction Benchmark
-(benchmarks/extraction_quality.py): trafilatura in precision mode without its fallback
-comparison, the full run (fallbacks, then balanced mode) only when that keeps almost
-nothing, the rest of an article body split into sibling
-containers of the same class, then two general clean-ups of the text (the headline repeated
-as the first line, and one-line "read more" / "follow us" / newsletter prompts).
-Metadata comes from trafilatura's metadata functions and the page's own date fields.
+The main text is trafilatura's, in precision mode without its fallback comparison; its slower
+runs only for a page the first one leaves short (under 500 characters, under half of the
+paragraphs of the same <article>, or under most of a JSON-LD articleBody the page shows); the
+rest of a body split into same-class sibling containers (not teasers made of links); then the
+repeated headline and one-line "read more" / "follow us" / newsletter prompts are dropped.
+Title, authors, date and language come first from the page's structured data
+(transforms/structured.py), then from trafilatura's metadata functions, with checks that hold
+for any site (a body the page shows, authors that are not the site itself or its address, a
+declared language that is a language tag). Measured by benchmarks/extraction_quality.py on
+the AEB and on Fundus's 181 publishers (developed on A–M, N–Z held out).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import html as html_lib
 import re
-from collections.abc import Iterator
-from urllib.parse import urljoin
+from collections.abc import Callable, Iterator
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from htmldate import find_date
 from htmldate.extractors import get_external_parser
 from lxml import etree
 from trafilatura import bare_extraction
+from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import (
     examine_meta,
     extract_author,
@@ -34,9 +38,11 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 from transforms.dates import normalize_date
-from transforms.language import detect_language
+from transforms.language import declared_code, detect_language
 from transforms.page_credits import harvest_credits
 from transforms.records import Article, Credit
+from transforms.structured import StructuredData, read_structured
+from transforms.textunits import count_words
 
 # Limits against pathological input. The AEB news pages have at most ~1,700 elements and
 # 1.5 MB of markup; trafilatura needs ~4 s for 25,000 paragraphs and grows faster than
@@ -50,7 +56,8 @@ _BULKY_CLOSE = {tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("scr
 MAX_HTML_CHARS = 20_000_000
 MAX_ELEMENTS = 30_000
 # Fewer words than this is an error page, a teaser or a shell, not an article (the
-# shortest AEB article has 18 words).
+# shortest AEB article has 18 words). Words as textunits.count_words counts them, so that
+# Chinese, Japanese or Thai text is not one "word" per paragraph.
 MIN_WORDS = 10
 
 # An index or section page yields a list of headlines, each the text of a link; articles on
@@ -71,6 +78,16 @@ _ERROR_PAGE = re.compile(
 # article: on one AEB page it keeps only a reprint notice), each kept when it finds more text.
 _SHORT_TEXT = 500
 _RETRY_GAIN = 2.0
+# A longer first extraction is still suspect when it holds less than this share of what the page
+# visibly holds: its paragraphs' text, or a JSON-LD articleBody shown on the page (precision mode
+# sometimes stops after the lead of a long article).
+_SHORT_SHARE = 0.5
+_DECLARED_SHARE, _DECLARED_OVER = 0.9, 1.2
+# A JSON-LD articleBody replaces the extracted text when the page shows it (3 of 5 probes of
+# 40 characters found in its paragraphs), it is a quarter longer, and it holds 80% of the text.
+_PROBES, _PROBES_SHOWN, _PROBE_CHARS = 5, 3, 40
+_BODY_GAIN = 1.25
+_BODY_HOLDS_TEXT = 0.8
 
 # One-line prompts that sit between or after article paragraphs. Each alternative must
 # match from the start of a short line so that a sentence merely containing the words
@@ -125,7 +142,17 @@ _BLOCKS = frozenset({"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"
 
 
 class NoArticleError(ValueError):
-    """The page holds no article text (an index page, an error page, an empty shell)."""
+    """The page holds no article text (an index page, an error page, an empty shell).
+
+    `found` holds what the page did show (title, published, language), so that a rejected
+    page keeps it; the message ends with it.
+    """
+
+    def __init__(self, reason: str, found: dict[str, str] | None = None) -> None:
+        self.reason = reason
+        self.found = {key: value for key, value in (found or {}).items() if value}
+        detail = ", ".join(f"{key} {value!r}" for key, value in self.found.items())
+        super().__init__(f"{reason}; found {detail}" if detail else reason)
 
 
 def extract_html(html: str, url: str | None = None) -> Article:
@@ -149,32 +176,46 @@ def extract_html(html: str, url: str | None = None) -> Article:
     if size > MAX_ELEMENTS:
         raise NoArticleError(f"page too large: {size:,} HTML elements (limit {MAX_ELEMENTS:,})")
 
+    structured = read_structured(tree)
     meta = _metadata(tree, url)
     page_url = meta.url or url
-    doc = _extract(tree, page_url)
+    title = _title(structured, meta.title)
+    published = _published(tree, page_url, structured)
+    declared = _declared_language(tree, structured)
+
+    def rejected(reason: str, text: str = "") -> NoArticleError:
+        language = detect_language(text or f"{title or ''}", declared)
+        return NoArticleError(reason, {"title": title, "published": published, "language": language})
+
+    words_of = {para: _words(para) for para in tree.iter("p")}  # paragraph texts, for every walk
+    body = structured.article_body
+    shown = len(body) if body and _shown(body, words_of) else 0
+    doc = _extract(tree, page_url, lambda text: _beside(text, words_of), shown)
     if doc is None:
-        raise NoArticleError("no main text found in the page")
-    words_of: dict[lxml.html.HtmlElement, str] = {}  # paragraph texts, shared by the two walks
-    text = clean_text(_add_split_chunks(tree, doc.text or "", words_of), meta.title)
-    words = len(text.split())
+        raise rejected("no main text found in the page")
+    text = doc.text or ""
+    text = _declared_body(text, structured, words_of) or _add_split_chunks(tree, text, words_of)
+    text = clean_text(text, title)
+    words = count_words(text)
     if words < MIN_WORDS:
-        raise NoArticleError(f"no article: main text has {words} words (minimum {MIN_WORDS})")
+        raise rejected(f"no article: main text has {words} words (minimum {MIN_WORDS})", text)
     first_line = text.partition("\n")[0]
-    if words < _ERROR_PAGE_WORDS and _ERROR_PAGE.search(f"{meta.title or ''}\n{first_line}"):
-        raise NoArticleError(f"error page: {(meta.title or text[:80]).strip()!r}")
+    if words < _ERROR_PAGE_WORDS and _ERROR_PAGE.search(f"{title or ''}\n{first_line}"):
+        raise rejected(f"error page: {(title or text[:80]).strip()!r}", text)
     share = _link_share(tree, text)
     if share > MAX_LINK_SHARE:
-        raise NoArticleError(f"index page: {share:.0%} of the main text is link titles")
+        raise rejected(f"index page: {share:.0%} of the main text is link titles", text)
 
     credits = harvest_credits(tree)
+    site_name = (meta.sitename or "").strip() or None
     return Article(
         text=text,
-        title=(meta.title or "").strip() or None,
-        byline=_as_on_page(meta.author, credits),
-        published=_published(tree, page_url),
-        language=detect_language(text, _declared_language(tree)),
+        title=title,
+        byline=_byline(structured, meta.author, credits, site_name, page_url),
+        published=published,
+        language=detect_language(text, declared),
         url=page_url,
-        site_name=(meta.sitename or "").strip() or None,
+        site_name=site_name,
         credits=credits,
         links=_text_links(tree, text, page_url, words_of),
     )
@@ -220,6 +261,75 @@ def warm_up() -> None:
     page whose full extraction falls back to justext.
     """
     get_external_parser().get_date_data("Tuesday, 5 May 2017")
+
+
+def _byline(
+    structured: StructuredData,
+    found: str | None,
+    credits: tuple[Credit, ...],
+    site: str | None,
+    url: str | None,
+) -> str | None:
+    """The article's authors: structured data's, else trafilatura's; the site's own name only alone.
+
+    Names must look like names: no URLs, e-mail addresses or dates. A value that names the site
+    together with other parts ("hessenschau.de, Frankfurt, Germany" in an author meta) is the
+    publisher's address: its other parts are no authors. The site's own name ("heise online",
+    a JSON-LD author named like the site) is a credit of the newsroom: kept when nobody else is
+    named, dropped beside the names of the people who wrote the article.
+    """
+    own = _own_keys((site, structured.site_name, structured.publisher), url)
+    address = {
+        _key(part)
+        for value in structured.meta_authors
+        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
+        for part in _PARTS.split(value)
+        if not _is_own(_key(part), own)
+    }
+    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
+    declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+    newsroom: list[str] = []
+    for candidate in (declared, found):
+        spelled = [
+            name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
+        ]
+        names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+        if names:
+            return "; ".join(dict.fromkeys(names))
+        newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
+    return newsroom[0] if newsroom else None
+
+
+_PARTS = re.compile(r"[,;|]")
+_NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
+_NAME_MAX_CHARS = 80
+_NAME_MAX_WORDS = 6
+_OWN_MIN_CHARS = 6  # a longer site key inside a name ("mediaindonesiacom developer") marks it as the site's
+
+
+def _key(text: str) -> str:
+    return "".join(_WORDS.findall(text.casefold()))
+
+
+def _own_keys(names: tuple[str | None, ...], url: str | None) -> frozenset[str]:
+    keys = {_key(name) for name in names if name}
+    host = urlsplit(url).hostname or "" if url else ""
+    labels = [label for label in host.split(".") if label and label != "www"]
+    if labels:
+        keys.add(_key(".".join(labels)))  # hessenschau.de -> hessenschaude
+        keys.add(_key(max(labels[:-1] or labels, key=len)))  # its longest name label
+    return frozenset(key for key in keys if key)
+
+
+def _is_own(key: str, own: frozenset[str]) -> bool:
+    return key in own or any(len(site) >= _OWN_MIN_CHARS and site in key for site in own)
+
+
+def _looks_like_name(name: str) -> bool:
+    name = name.strip()
+    if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
+        return False
+    return not _NOT_A_NAME.search(name) and bool(_key(name))
 
 
 def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:
@@ -282,7 +392,59 @@ def _metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
     return meta
 
 
-def _extract(tree: lxml.html.HtmlElement, url: str | None) -> Document | None:
+def _beside(text: str, words_of: dict[lxml.html.HtmlElement, str]) -> int:
+    """Characters of the paragraphs beside the kept ones (same parent element): the same body."""
+    body = " ".join(text.split())
+    long = [(para, words) for para, words in words_of.items() if len(words) >= _CHUNK_MIN_CHARS]
+    parents = {_container(para) for para, words in long if words in body}
+    return sum(len(words) for para, words in long if _container(para) in parents)
+
+
+def _container(para: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The <article> or <main> holding a paragraph, else its parent element."""
+    found = next(para.iterancestors("article", "main"), None)
+    return found if found is not None else para.getparent()
+
+
+def _shown(body: str, words_of: dict[lxml.html.HtmlElement, str]) -> bool:
+    """Whether the page's paragraphs show most of a JSON-LD body (not only a paywall's teaser).
+
+    Five probes along the body (start, quarters, end) are looked up in the paragraphs' text.
+    """
+    text = " ".join(body.split())
+    if len(text) < 2 * _PROBE_CHARS:
+        return False
+    shown = "\n".join(words_of.values())
+    starts = [round(i * (len(text) - _PROBE_CHARS) / (_PROBES - 1)) for i in range(_PROBES)]
+    found = sum(1 for start in starts if text[start : start + _PROBE_CHARS] in shown)
+    return found >= _PROBES_SHOWN
+
+
+def _declared_body(
+    text: str, structured: StructuredData, words_of: dict[lxml.html.HtmlElement, str]
+) -> str | None:
+    """The JSON-LD articleBody when it is a longer, shown version of what the extraction kept."""
+    body = structured.article_body
+    if not body or len(body) < _BODY_GAIN * len(text) or not _shown(body, words_of):
+        return None
+    flat = " ".join(body.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    inside = sum(len(line) for line in lines if line in flat)
+    if inside < _BODY_HOLDS_TEXT * sum(len(line) for line in lines):
+        return None  # the extraction found other text: the body is not simply a longer copy
+    return body
+
+
+def _extract(
+    tree: lxml.html.HtmlElement, url: str | None, beside: Callable[[str], int] = len, declared: int = 0
+) -> Document | None:
+    """trafilatura's text, with its slower runs for a page the first one leaves short.
+
+    Short: under 500 characters, under half of the paragraphs beside the kept ones, or under
+    90% of a JSON-LD articleBody the page shows (`declared`, its length). A longer balanced-mode
+    text is taken when it doubles the text, or, with a declared body, when it stays within 20%
+    above that body's length.
+    """
     options = {"include_comments": False}
     # Precision mode scores best (it drops teasers and link lists trafilatura's default keeps).
     # Its fallback comparison (readability, justext) costs a fifth of the page's time and, on
@@ -291,13 +453,19 @@ def _extract(tree: lxml.html.HtmlElement, url: str | None) -> Document | None:
     # bare_extraction copies the tree, so ours stays intact for the re-runs.
     doc = bare_extraction(tree, favor_precision=True, fast=True, **options)
     kept = len(doc.text or "") if doc is not None else 0
-    if kept < _SHORT_TEXT:
+    short = (
+        _SHORT_TEXT
+        if kept < _SHORT_TEXT
+        else max(_DECLARED_SHARE * declared, _SHORT_SHARE * beside(doc.text or "") if kept else 0)
+    )
+    if kept < short:
         full = bare_extraction(tree, favor_precision=True, **options)
         if full is not None and len(full.text or "") > kept:
             doc, kept = full, len(full.text or "")
-    if kept < _SHORT_TEXT:
+    if kept < short:
         balanced = bare_extraction(tree, **options)
-        if balanced is not None and len(balanced.text or "") > _RETRY_GAIN * kept:
+        found = len(balanced.text or "") if balanced is not None else 0
+        if found > _RETRY_GAIN * kept or kept < found <= _DECLARED_OVER * declared:
             return balanced
     return doc
 
@@ -310,13 +478,14 @@ def _add_split_chunks(
     Some CMSs cut the article body into several sibling containers of the same class (ads or
     embeds between them); trafilatura keeps the first and loses the rest of the article.
     Only containers with exactly the same tag and class under the same grandparent count, and
-    none inside another <article> or in page chrome (comments, related links, footer).
+    none inside another <article> or in page chrome (comments, related links, footer); a paragraph
+    that is mostly link text (a related story's headline in a twin container) is not taken.
     """
     body = " ".join(text.split())
     paras: list[tuple[lxml.html.HtmlElement, str, bool]] = []
     owners: dict[lxml.html.HtmlElement, None] = {}
     for para in tree.iter("p"):
-        words = words_of[para] = _words(para)
+        words = words_of[para]
         if len(words) < _CHUNK_MIN_CHARS:
             continue
         kept = words in body
@@ -347,7 +516,7 @@ def _add_split_chunks(
     for para, words, kept in paras:
         if kept:
             anchor = words
-        elif any(node in twins for node in para.iterancestors()):
+        elif any(node in twins for node in para.iterancestors()) and not _mostly_links(para, words):
             extra.setdefault(anchor, []).append(words)
     if not extra:
         return text
@@ -356,6 +525,12 @@ def _add_split_chunks(
         at = _line_of(lines, anchor_words)
         lines[at + 1 : at + 1] = added
     return "\n".join(lines)
+
+
+def _mostly_links(para: lxml.html.HtmlElement, words: str) -> bool:
+    """A paragraph that is mostly link text is a teaser of another story, not article text."""
+    linked = sum(len(" ".join(anchor.text_content().split())) for anchor in para.iter("a"))
+    return linked > MAX_LINK_SHARE * len(words)
 
 
 def _in_chrome(element: lxml.html.HtmlElement) -> bool:
@@ -400,12 +575,29 @@ def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
 
 
-def _published(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
+def _title(structured: StructuredData, found: str | None) -> str | None:
+    """The article's headline: structured data's, then Open Graph's, then trafilatura's.
+
+    The <title> element often carries the site's name or an SEO variant; the headline the
+    publisher declares for the article is the better reading when there is one.
+    """
+    for candidate in (structured.headline, structured.og_title, found):
+        if candidate and candidate.strip():
+            return _unescaped(candidate)
+    return None
+
+
+def _unescaped(value: str) -> str:
+    # some CMSs escape HTML entities twice inside JSON-LD and meta content
+    return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
+
+
+def _published(tree: lxml.html.HtmlElement, url: str | None, structured: StructuredData) -> str | None:
     # The page's own published-time fields usually carry the instant with its offset;
     # htmldate (trafilatura's date finder) returns the day only, so it is the fallback.
     first_day = None
-    for candidate in _date_candidates(tree):
-        value = normalize_date(candidate)
+    for candidate in (structured.date_published, *_date_candidates(tree)):
+        value = normalize_date(candidate) if candidate else None
         if value is None:
             continue
         if "T" in value:
@@ -418,12 +610,6 @@ def _published(tree: lxml.html.HtmlElement, url: str | None) -> str | None:
 
 
 def _date_candidates(tree: lxml.html.HtmlElement) -> Iterator[str]:
-    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        yield from _jsonld_dates(data)
     metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
@@ -437,27 +623,20 @@ def _date_candidates(tree: lxml.html.HtmlElement) -> Iterator[str]:
         yield node.get("datetime") or node.get("content")
 
 
-def _jsonld_dates(node: object) -> Iterator[str]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _jsonld_dates(item)
-    elif isinstance(node, dict):
-        value = node.get("datePublished")
-        if isinstance(value, str) and value.strip():
-            yield value.strip()
-        if "@graph" in node:
-            yield from _jsonld_dates(node["@graph"])
-
-
-def _declared_language(tree: lxml.html.HtmlElement) -> str | None:
-    declared = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    if declared and declared.strip():
-        return declared
-    for meta in tree.iter("meta"):
-        key = (meta.get("property") or meta.get("http-equiv") or meta.get("name") or "").lower()
-        if key in ("og:locale", "content-language", "language") and meta.get("content", "").strip():
-            return meta.get("content")
-    return None
+def _declared_language(tree: lxml.html.HtmlElement, structured: StructuredData) -> str | None:
+    """The first language tag the page declares; a value that is no tag ("utf-8") is passed over."""
+    candidates = [
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        structured.in_language,
+        *(
+            meta.get("content")
+            for meta in tree.iter("meta")
+            if (meta.get("property") or meta.get("http-equiv") or meta.get("name") or "").lower()
+            in ("og:locale", "content-language", "language")
+        ),
+    ]
+    return next((value for value in candidates if declared_code(value)), None)
 
 
 def _link_share(tree: lxml.html.HtmlElement, text: str) -> float:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CODE = re.compile(r"^[a-z]{2,3}$")
+from transforms.textunits import count_words
+
+# A language tag (BCP 47 shape: "de", "pt-BR", "zh-Hant-TW"). A header or attribute holding anything
+# else ("utf-8", "iso-8859-1", "windows-1252") is no declaration: the text decides.
+_TAG = re.compile(r"^([a-z]{2,3})(?:-[a-z0-9]{2,8})*$")
 # Templates often declare the site's default language on every page (lang="en" on a German
 # article): a confident reading of enough text overrules the declaration.
 _OVERRULE_WORDS = 40
@@ -38,18 +42,19 @@ def _identifier() -> Any:
     return _model
 
 
-def _declared_code(declared: str | None) -> str | None:
+def declared_code(declared: str | None) -> str | None:
+    """The ISO 639 code of a declared language tag ("pt-BR" -> "pt"); None when it is no tag."""
     if not declared:
         return None
-    code = declared.strip().lower().replace("_", "-").split("-")[0]
-    return code if _CODE.match(code) else None
+    match = _TAG.match(declared.strip().lower().replace("_", "-"))
+    return match.group(1) if match else None
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """An ISO 639-1 code: 'en', 'de', ... or None for text too short to tell."""
-    code = _declared_code(declared)
+    code = declared_code(declared)
     sample = text[:2000]  # plenty for a confident reading; the cost grows with the length
-    words = len(sample.split())
+    words = count_words(sample)
     if words < 5:
         return code
     lang, prob = _identifier().classify(sample)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from transforms.textunits import count_words
+
 ROLES = ("origin", "cited", "photo", "via", "reuse")
 TEXT_ROLES = ("origin", "cited", "via", "reuse")
 
@@ -83,7 +85,7 @@ class TaggedArticle:
 
     @property
     def word_count(self) -> int:
-        return len(self.article.text.split())
+        return count_words(self.article.text)  # Chinese, Japanese, Thai: not one word per paragraph
 
 
 @dataclass(frozen=True, slots=True)

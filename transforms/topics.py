@@ -7,7 +7,9 @@ Words and "quoted phrases" match whole words, case-insensitively. AND, OR and NO
 only when written in capitals; two terms side by side mean AND. NOT binds tighter than AND, AND
 tighter than OR; parentheses group. A trailing * matches any word starting so (block* = block,
 blocked, blocking). A lower-case and/or/not outside quotes is refused as ambiguous: quote it
-to search for the word. Pure: no I/O.
+to search for the word. In scripts written without spaces (Chinese, Japanese, Thai) a run of
+letters holds many words, so a word of such a script matches anywhere inside the text's runs
+(地震 matches 巨大地震が). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from transforms.textunits import is_unspaced
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)(?P<close>"?)|(?P<word>[^\s()"]+))')
@@ -35,7 +39,7 @@ def words(text: str) -> list[str]:
 class Document:
     """An article's words, indexed once so that many topics can be matched cheaply."""
 
-    __slots__ = ("positions", "vocabulary", "words")
+    __slots__ = ("positions", "unspaced", "vocabulary", "words")
 
     def __init__(self, *texts: str | None) -> None:
         self.words: list[str] = []
@@ -47,6 +51,13 @@ class Document:
         for i, word in enumerate(self.words):
             self.positions.setdefault(word, []).append(i)
         self.vocabulary = sorted(self.positions)
+        # the runs of unspaced scripts, one a line, searched by substring
+        self.unspaced = "\n".join(
+            word for word in self.vocabulary if not word.isascii() and is_unspaced(word)
+        )
+
+    def has_unspaced(self, text: str) -> bool:
+        return text in self.unspaced
 
     def has_prefix(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.vocabulary, prefix)
@@ -68,6 +79,8 @@ class Term:
     prefix: bool = False
 
     def eval(self, doc: Document) -> bool:
+        if is_unspaced(self.word):
+            return doc.has_unspaced(self.word)
         return doc.has_prefix(self.word) if self.prefix else self.word in doc.positions
 
 
@@ -76,6 +89,8 @@ class Phrase:
     words: tuple[str, ...]
 
     def eval(self, doc: Document) -> bool:
+        if all(is_unspaced(word) for word in self.words):
+            return doc.has_unspaced("".join(self.words))
         return doc.has_sequence(self.words)
 
 

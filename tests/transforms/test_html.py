@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,21 +10,10 @@ import lxml.html
 import pytest
 from trafilatura import bare_extraction, load_html
 
+from benchmarks import extraction_metrics as quality
 from transforms.html import MAX_ELEMENTS, NoArticleError, clean_text, extract_html, parse_html
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_benchmark():
-    spec = importlib.util.spec_from_file_location(
-        "extraction_quality", REPO / "benchmarks" / "extraction_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-quality = _load_benchmark()
+from transforms.pipeline import process
+from transforms.records import Failure, RawDocument, TaggedArticle
 
 
 @pytest.fixture(scope="module")
@@ -205,14 +193,17 @@ def test_full_timestamp_from_json_ld_when_meta_has_only_a_day() -> None:
     assert article.language == "de"
 
 
-def test_a_time_without_zone_keeps_only_the_day() -> None:
+def harbour_report(head: str, lang: str = "") -> str:
+    """A small article page: eight paragraphs about a harbour, with `head` in its <head>."""
     paragraphs = "".join(
         f"<p>Sentence number {i} of a short local report about the harbour.</p>" for i in range(8)
     )
-    html = (
-        "<html><head><title>Harbour</title>"
-        '<meta property="article:published_time" content="2024-03-05T09:15:00">'
-        f"</head><body><article>{paragraphs}</article></body></html>"
+    return f"<html{lang}><head>{head}</head><body><article>{paragraphs}</article></body></html>"
+
+
+def test_a_time_without_zone_keeps_only_the_day() -> None:
+    html = harbour_report(
+        '<title>Harbour</title><meta property="article:published_time" content="2024-03-05T09:15:00">'
     )
     assert extract_html(html).published == "2024-03-05"
 
@@ -286,3 +277,93 @@ def test_fifty_megabytes_of_script_around_an_article_still_give_the_article() ->
     )
     article = extract_html(html)
     assert "item 11 of the budget" in article.text
+
+
+# --- pages of publishers nobody tuned for (Fundus, A–M; People.cn named by issue #10) ------------
+
+
+def fundus_page(corpus_dir: Path, name: str) -> quality.Page:
+    (found,) = quality.load_fundus(corpus_dir / "fundus", names=[name])
+    return found
+
+
+def test_a_japanese_page_loads_with_text_title_date_and_language(corpus_dir: Path) -> None:
+    # Japanese has no spaces: counted by spaces the text had 7 words and the page was refused.
+    page = fundus_page(corpus_dir, "AsahiShimbun_2025_01_13.html.gz")
+    article = extract_html(page.html, page.url)
+    assert article.title.startswith("宮崎県で震度5弱、高知と宮崎に1メートルの津波注意報")
+    assert article.published == "2025-01-13T21:37:00+09:00"
+    assert article.language == "ja"
+    assert page.body.splitlines()[-1] in article.text  # the list of towns closes the article
+    raw = RawDocument(source_ref=page.name, data=page.html.encode(), url=page.url)
+    assert isinstance(process(raw), TaggedArticle)
+
+
+def test_a_long_article_keeps_its_last_paragraph(corpus_dir: Path) -> None:
+    # The fast first pass kept 1,083 characters (more than the 500 that triggered the full run)
+    # of a 7,000-character article; its JSON-LD articleBody, shown on the page, says how long it is.
+    page = fundus_page(corpus_dir, "MallorcaMagazin_2025_04_16.html.gz")
+    first = bare_extraction(parse_html(page.html), favor_precision=True, fast=True, include_comments=False)
+    last = page.body.splitlines()[-1]
+    assert last not in " ".join(first.text.split())
+    article = extract_html(page.html, page.url)
+    assert last in " ".join(article.text.split())
+    tp, _fp, fn = quality.page_counts(page.body, article.text)
+    assert tp / (tp + fn) > 0.95  # recall
+
+
+def test_related_stories_beside_a_split_body_are_not_in_the_text(corpus_dir: Path) -> None:
+    # Les Echos: the body's sibling containers also hold teasers whose text is a link to another story.
+    page = fundus_page(corpus_dir, "LesEchos_2024_07_18.html.gz")
+    article = extract_html(page.html, page.url)
+    assert "Tutoyant ses records en Bourse, Publicis assoit son leadership" not in article.text
+    assert "fil des événements de la journée" not in article.text
+    assert page.body.splitlines()[-1] in article.text  # the split body itself is still whole
+
+
+def test_a_content_language_that_is_a_charset_gives_the_texts_language(corpus_dir: Path) -> None:
+    # People.cn: <meta http-equiv="Content-Language" content="utf-8"> once gave the language "utf".
+    page = fundus_page(corpus_dir, "People_2024_04_24.html.gz")
+    assert 'content="utf-8"' in page.html
+    assert extract_html(page.html, page.url).language == "zh"
+
+
+def test_an_author_list_drops_the_sites_name_and_address(corpus_dir: Path) -> None:
+    # Hessenschau: <meta name="author" content="hessenschau.de, Frankfurt, Germany"> once gave
+    # the byline "Hessenschau De; Frankfurt; Germany".
+    page = fundus_page(corpus_dir, "Hessenschau_2024_04_27.html.gz")
+    byline = extract_html(page.html, page.url).byline or ""
+    assert "Frankfurt" not in byline and "Germany" not in byline
+    assert "Hessenschau De" not in byline
+
+
+def test_the_sites_name_beside_a_persons_name_is_dropped() -> None:
+    html = harbour_report(
+        '<title>Cranes</title><meta property="og:site_name" content="Harbour Times">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "New cranes", '
+        '"author": [{"@type": "Organization", "name": "Harbour Times"},'
+        ' {"@type": "Person", "name": "Ann Lee"}]}</script>',
+        ' lang="en"',
+    )
+    article = extract_html(html, "https://www.harbourtimes.example/cranes")
+    assert article.byline == "Ann Lee"
+    assert article.title == "New cranes"
+
+
+def test_a_rejected_page_keeps_its_title_date_and_language() -> None:
+    html = (
+        '<html lang="de"><head><title>Stau auf der A5</title>'
+        '<meta property="article:published_time" content="2024-03-05T09:15:00+01:00"></head>'
+        "<body><article><p>Mehr in Kürze.</p></article></body></html>"
+    )
+    with pytest.raises(NoArticleError, match="no article") as caught:
+        extract_html(html)
+    assert caught.value.found == {
+        "title": "Stau auf der A5",
+        "published": "2024-03-05T09:15:00+01:00",
+        "language": "de",
+    }
+    failure = process(RawDocument(source_ref="stau.html", data=html.encode()))
+    assert isinstance(failure, Failure)
+    assert "Stau auf der A5" in failure.reason and "2024-03-05T09:15:00+01:00" in failure.reason
+    assert "'de'" in failure.reason

@@ -91,3 +91,28 @@ def test_matching_topics_names_each_topic_that_matched():
         ("ru", parse_query("russia*")),
     ]
     assert matching_topics(topics, "Title", TEXT) == ("wechat", "ru")
+
+
+# The first lines of the Chunichi Shimbun page of the Fundus corpus: Japanese has no spaces.
+JAPANESE = "南海トラフ、一時調査　巨大地震、基準達せず"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("地震", True),  # "earthquake", inside the run 巨大地震
+        ("巨大地震", True),
+        ("南海トラフ 地震", True),
+        ('"南海トラフ"', True),
+        ("津波", False),  # "tsunami": not in the text
+        ("地震 AND NOT 調査", False),
+        ("トラフ*", True),
+    ],
+)
+def test_words_match_inside_unspaced_text(query, expected):
+    assert parse_query(query).matches(None, JAPANESE) is expected
+
+
+def test_spaced_words_still_match_whole_words_beside_unspaced_text():
+    assert parse_query("nankai").matches("Nankai 南海トラフ", JAPANESE)
+    assert not parse_query("nan").matches("Nankai 南海トラフ", JAPANESE)
