@@ -21,6 +21,26 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {many}"
 
 
+def open_failure_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Open failures as three kinds that are never added up as one: input files (seeds, manifest
+    rows), feeds (a poll or parse that failed) and pages (a feed entry's page)."""
+    inputs, feeds, pages = con.execute(
+        """SELECT count(*) FILTER (WHERE origin <> 'feed'),
+                  count(*) FILTER (WHERE origin = 'feed' AND stage IN ('poll', 'parse')),
+                  count(*) FILTER (WHERE origin = 'feed' AND stage NOT IN ('poll', 'parse'))
+           FROM open_failures"""
+    ).fetchone()
+    return {"input": inputs, "feed": feeds, "page": pages}
+
+
+def failing_phrase(counts: dict[str, int]) -> str:
+    """'12 feeds failing', '1 input and 2 pages failing', 'nothing failing'."""
+    parts = [plural(n, kind) for kind, n in counts.items() if n]
+    if not parts:
+        return "nothing failing"
+    return (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + " failing"
+
+
 def _md(value: object) -> str:
     """A value safe inside a markdown table cell."""
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
@@ -62,12 +82,13 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
         ).fetchone()
         if found:
             run = dict(zip(("status", "inputs", "new", "updated", "unchanged", "failed"), found, strict=True))
-    open_failures = con.execute("SELECT count(*) FROM open_failures").fetchone()[0]
+    failing = open_failure_counts(con)
+    open_failures = sum(failing.values())
     lines = [
         "# wiretrace run",
         "",
         f"**{articles}** articles from **{outlets}** outlets in **{plural(stories, 'story')}**; "
-        f"**{open_failures}** inputs failing.",
+        f"{failing_phrase(failing)}.",
     ]
     if run:
         lines.append(
@@ -84,6 +105,7 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
         "outlets": outlets,
         "stories": stories,
         "open_failures": open_failures,
+        "failing": failing,
         "run": run,
         "table": table,
         "markdown": "\n".join(lines),
@@ -98,7 +120,7 @@ def report_markdown(data: ReportData) -> str:
         "",
         f"**{t['articles']}** articles from **{t['outlets']}** known outlets in **{t['stories']}** stories; "
         f"agencies credited: **{t['agencies']}**; uncredited agency copies: **{len(data.uncredited)}**; "
-        f"inputs failing: **{t['open_failures']}**.",
+        f"open failures (inputs, feeds and pages): **{t['open_failures']}**.",
         "",
         "## Stories",
         "",

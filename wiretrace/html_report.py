@@ -290,7 +290,7 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
             (t["stories"], "stories"),
             (t["agencies"], "agencies credited"),
             (len(data.uncredited), "uncredited copies"),
-            (t["open_failures"], "inputs failing"),
+            (t["open_failures"], "open failures"),
         )
     )
     run = data.last_run

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from warehouse.report_queries import TIMELINE_COLUMNS, ReportData, agency_totals, short_story_id
-from warehouse.summary import plural
+from warehouse.summary import failing_phrase, plural
 
 TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them all
 
@@ -28,7 +28,7 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
     console.print(
         f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, "
         f"[bold]{summary['outlets']}[/] outlets, [bold]{plural(summary['stories'], 'story', 'stories')}[/], "
-        f"[bold]{summary['open_failures']}[/] inputs failing"
+        f"{failing_phrase(summary['failing'])}"
         + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
     table = Table("source", "kind", "articles", "roles", title="Sources credited", title_justify="left")
@@ -84,7 +84,7 @@ def print_report(data: ReportData, console: Console | None = None) -> None:
         f"[bold]{plural(t['stories'], 'story', 'stories')}[/], "
         f"[bold]{plural(t['agencies'], 'agency', 'agencies')}[/] credited, "
         f"[bold]{plural(len(data.uncredited), 'uncredited copy', 'uncredited copies')}[/], "
-        f"[bold]{plural(t['open_failures'], 'input')}[/] failing"
+        f"[bold]{plural(t['open_failures'], 'open failure')}[/]"
         + (f"; published {t['first_dated_day']} to {t['last_dated_day']}" if t.get("first_dated_day") else "")
         + (f"; {plural(t['undated'], 'article')} without a date (marked undated)" if t.get("undated") else "")
     )
