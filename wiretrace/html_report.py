@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.report_queries import TIMELINE_COLUMNS, ReportData, agency_totals, short_story_id
+from warehouse.summary import plural
 from wiretrace.charts import COLUMN_DAYS, _days_axis, bar_chart, column_chart, esc, line_chart
 
 MAX_SERIES = 8  # agencies drawn in the coverage chart; the rest are in the table below it
@@ -67,10 +68,6 @@ def _fmt(value: object) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # -- sections -------------------------------------------------------------------------------------
@@ -163,7 +160,7 @@ def stories_section(data: ReportData) -> str:
             (
                 s["label"] or s["story_id"],
                 [s["outlets"]],
-                _plural(s["outlets"], "outlet") + " · " + _plural(s["articles"], "article"),
+                plural(s["outlets"], "outlet") + " · " + plural(s["articles"], "article"),
             )
             for s in shown
         ],
@@ -253,7 +250,7 @@ def timeline_section(data: ReportData) -> str:
     which = "" if data.story else " (the biggest story; pick another with --story)"
     undated = sum(r["date_basis"] == "first_seen" for r in data.timeline)
     how = (
-        f" {_plural(undated, 'article')} give no date: marked undated, each placed just before the first "
+        f" {plural(undated, 'article')} give no date: marked undated, each placed just before the first "
         "article that copies it, else at the end, never at the day wiretrace first saw it."
         if undated
         else ""
@@ -281,7 +278,7 @@ def render(data: ReportData, generated_at: datetime | None = None) -> str:
         else "no dated articles yet"
     )
     if t.get("undated"):
-        span += f" (+ {_plural(t['undated'], 'undated article')})"
+        span += f" (+ {plural(t['undated'], 'undated article')})"
     cards = "".join(
         f'<div class="card"><b>{esc(value)}</b><span>{esc(label)}</span></div>'
         for value, label in (
