@@ -8,12 +8,13 @@ followed, so a public hook cannot bounce the POST to an internal address.
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
-from clients.guard import refusal
+from clients.fetch import run_async
+from clients.guard import AddressRefused, GuardedBackend
 from settings import USER_AGENT, allow_private_networks
 
 TIMEOUT = 10.0  # seconds for one POST
@@ -23,36 +24,33 @@ class WebhookError(Exception):
     """The alert was not delivered; the message says why (it is recorded and retried next run)."""
 
 
-def check_url(url: str) -> None:
-    """WebhookError unless `url` is http(s) to a host whose every address fetching may reach."""
+def post_json(url: str, body: str) -> None:
+    """POST `body` (JSON text) to `url`; WebhookError when it is refused or not answered with 2xx.
+
+    The connection goes through the fetch guard's network backend, so the address checked is the one
+    connected to (no DNS rebinding window between the check and the POST).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError(f"webhook {url!r}: only http(s) URLs are allowed")
-    if allow_private_networks():
-        return
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise WebhookError(f"webhook {url}: cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        if reason := refusal(str(info[4][0])):
-            raise WebhookError(
-                f"webhook {url}: {reason}, not a public address (WIRETRACE_ALLOW_PRIVATE_NETWORKS=1)"
-            )
-
-
-def post_json(url: str, body: str, client: httpx.Client | None = None) -> None:
-    """POST `body` (JSON text) to `url`; WebhookError when it is refused or not answered with 2xx."""
-    check_url(url)
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    timeouts = {"connect": TIMEOUT, "read": TIMEOUT, "write": TIMEOUT, "pool": TIMEOUT}
+
+    async def post() -> int:
+        async with httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=GuardedBackend(allow_private_networks()),
+        ) as pool:
+            response = await pool.request(
+                "POST", url, headers=headers, content=body.encode("utf-8"), extensions={"timeout": timeouts}
+            )
+            return response.status
+
     try:
-        if client is None:
-            with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as own:
-                response = own.post(url, content=body.encode("utf-8"), headers=headers)
-        else:
-            response = client.post(url, content=body.encode("utf-8"), headers=headers)
-    except httpx.HTTPError as exc:
+        status = run_async(post)
+    except AddressRefused as exc:
+        raise WebhookError(f"webhook {url}: {exc}: not a public address") from exc
+    except (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError) as exc:
         raise WebhookError(f"webhook {url}: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise WebhookError(f"webhook {url}: HTTP {response.status_code}")
+    if not 200 <= status < 300:
+        raise WebhookError(f"webhook {url}: HTTP {status}")
