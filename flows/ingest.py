@@ -27,7 +27,7 @@ from flows.tasks import (
 from flows.workers import start_fork_server, worker_pool
 from settings import DEFAULT_DB, SETTINGS
 from warehouse import db
-from warehouse.session import WarehouseBusy, check_writable, run_session
+from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
 
 FLOW_NAME = "wiretrace-run"
 
@@ -96,8 +96,8 @@ def wiretrace_run(
             get_run_logger().warning("skipped: %s", busy)
             skipped = _result(run_id, InputCounts(), None, skipped=str(busy), summary=None)
             return Completed(name="Skipped", message=str(busy), data=skipped)
-        # A failed run is never published and its working copy is thrown away (warehouse/session.py),
-        # so the runs table only ever holds completed runs; Prefect keeps the record of failures.
+        # Each batch commits on its own (warehouse/session.py); a failed run leaves its runs row
+        # 'running' with the batches it committed, and Prefect keeps the record of the failure.
         db.start_run(con, run_id, FLOW_NAME, now())
         inputs = InputCounts()
         if seeds_dir:
@@ -134,6 +134,8 @@ def run_main_job(
     """
     try:
         check_writable(db_path)
+    except LegacyWarehouse as exc:  # the storage before DuckLake: say which command converts it
+        raise StartupError(str(exc)) from None
     except OSError as exc:
         raise StartupError(
             f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "

@@ -23,7 +23,7 @@ def seed_items():
 
 
 def test_migrations_apply_once_in_order(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w.sqlite"
     con = db.connect(path)
     assert db.migrate(con) == []  # nothing left to apply
     versions = [
@@ -36,14 +36,14 @@ def test_migrations_apply_once_in_order(tmp_path):
 
 
 def test_an_edited_migration_is_refused(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     con.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
-    with pytest.raises(db.MigrationError, match=r"001_core\.sql changed after it was applied"):
+    with pytest.raises(db.MigrationError, match=r"001_schema\.sql changed after it was applied"):
         db.migrate(con)
 
 
 def test_transaction_rolls_back_everything_on_error(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     items, raw = seed_items()
     with pytest.raises(ZeroDivisionError), db.transaction(con):
         db.load_articles(con, items, raw, "v1", NOW)
@@ -53,7 +53,7 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
 
 
 def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     items, raw = seed_items()
     assert db.load_articles(con, items, raw, "v1", NOW) == {"new": 5, "updated": 0}
     sources = con.execute("SELECT count(*) FROM article_sources").fetchone()[0]
@@ -69,7 +69,7 @@ def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
 
 
 def test_raw_bytes_come_back_whole_whether_they_were_gzip_already_or_not(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     html_gz = next((CORPUS / "aeb" / "html").glob("*.html.gz")).read_bytes()
     text = next(SEEDS.glob("*.txt")).read_bytes()
     items, raw = [], {}
@@ -87,7 +87,7 @@ def test_raw_bytes_come_back_whole_whether_they_were_gzip_already_or_not(tmp_pat
 
 
 def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     failure = Failure("a.txt", "seed", "decode", "empty file")
     db.record_failures(con, [failure], "run-1", NOW)
     db.record_failures(con, [failure], "run-1", NOW)  # the same run twice counts once
@@ -98,14 +98,14 @@ def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
 
 
 def test_read_only_connection_does_not_migrate(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w.sqlite"
     db.connect(path).close()
     with db.connect(path, read_only=True) as con, pytest.raises(duckdb.Error):
         con.execute("CREATE TABLE x (a INT)")
 
 
 def test_runs_take_their_counts_by_column_name(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     db.start_run(con, "r1", "wiretrace-run", NOW)
     db.finish_run(con, "r1", NOW, {"inputs_seen": 5, "articles_new": 4, "failures": 1, "feeds_polled": 12})
     row = con.execute(
