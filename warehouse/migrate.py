@@ -70,7 +70,9 @@ def migrate_legacy(old: str | Path, new: str | Path) -> dict[str, int]:
                 names = ", ".join(f'"{c}"' for c in shared)
                 # runs and friends may hold rows already (a run of the new version): the old ones win
                 con.execute(f"DELETE FROM {lake.ALIAS}.main.{table}")
-                con.execute(f"INSERT INTO {lake.ALIAS}.main.{table} ({names}) SELECT {names} FROM legacy.{table}")
+                con.execute(
+                    f"INSERT INTO {lake.ALIAS}.main.{table} ({names}) SELECT {names} FROM legacy.{table}"
+                )
                 counts[table] = con.execute(f"SELECT count(*) FROM {lake.ALIAS}.main.{table}").fetchone()[0]
         con.execute("DETACH legacy")
     finally:

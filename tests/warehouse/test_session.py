@@ -170,9 +170,12 @@ def test_a_writer_skips_when_the_wait_is_over(tmp_path: Path, caplog: pytest.Log
     first = _python(HOLDER, str(path))
     try:
         assert first.stdout.readline().strip() == "holding"
-        with run_session(path, wait=0.5) as con:
-            with pytest.raises(WarehouseBusy, match="skipped, nothing was written"), db.transaction(con):
-                pytest.fail("the batch must not run without the lock")
+        with (
+            run_session(path, wait=0.5) as con,
+            pytest.raises(WarehouseBusy, match="skipped, nothing was written"),
+            db.transaction(con),
+        ):
+            pytest.fail("the batch must not run without the lock")
         assert "waiting for another run (pid" in caplog.text
         _tell(first)
         assert first.wait(timeout=30) == 0, first.stderr.read()
