@@ -96,9 +96,10 @@ def wiretrace_run(
             get_run_logger().warning("skipped: %s", busy)
             skipped = _result(run_id, InputCounts(), None, skipped=str(busy), summary=None)
             return Completed(name="Skipped", message=str(busy), data=skipped)
-        # Each batch commits on its own (warehouse/session.py); a failed run leaves its runs row
-        # 'running' with the batches it committed, and Prefect keeps the record of the failure.
+        # Each batch commits on its own (warehouse/session.py): a failed run keeps the batches it
+        # committed and its runs row says 'crashed'; Prefect keeps the record of the failure.
         db.start_run(con, run_id, FLOW_NAME, now())
+        stack.callback(db.crash_run, con, run_id)  # a no-op once finish_run marked it completed
         inputs = InputCounts()
         if seeds_dir:
             inputs = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings, claims)

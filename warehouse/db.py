@@ -157,6 +157,19 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, count
         )
 
 
+def crash_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mark the run 'crashed' unless it completed (a run's batches commit one by one, so its row stays)."""
+    try:
+        with transaction(con):
+            con.execute(
+                "UPDATE runs SET status = 'crashed', finished_at = now() "
+                "WHERE run_id = ? AND status = 'running'",
+                [run_id],
+            )
+    except duckdb.Error:
+        pass  # the warehouse is what failed: the run's failure is recorded by Prefect anyway
+
+
 # -- articles -----------------------------------------------------------------------------------
 
 

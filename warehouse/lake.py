@@ -318,7 +318,7 @@ class _LoadLock:
                 if now >= deadline:
                     raise WarehouseBusy(
                         f"another writer ({self._holder()}) still holds the warehouse's load lock after "
-                        f"{wait:.0f} s; this run skipped, nothing was written"
+                        f"{wait:.0f} s; this run skipped, nothing of this batch was written"
                     )
                 if now >= next_note:
                     _logger().warning(

@@ -172,7 +172,7 @@ def test_a_writer_skips_when_the_wait_is_over(tmp_path: Path, caplog: pytest.Log
         assert first.stdout.readline().strip() == "holding"
         with (
             run_session(path, wait=0.5) as con,
-            pytest.raises(WarehouseBusy, match="skipped, nothing was written"),
+            pytest.raises(WarehouseBusy, match="skipped, nothing of this batch was written"),
             db.transaction(con),
         ):
             pytest.fail("the batch must not run without the lock")
