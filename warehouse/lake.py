@@ -410,7 +410,8 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
     name = _quote(ALIAS)
     done: dict[str, int] = {}
     with locked(con):
-        before = con.execute(f"SELECT count(*) FROM ducklake_snapshots({name})").fetchone()[0]
+        snapshots = f"SELECT snapshot_id FROM ducklake_snapshots({name})"
+        before = {i for (i,) in con.execute(snapshots).fetchall()}
         files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
         con.execute(f"CALL ducklake_flush_inlined_data({name})")
         con.execute(f"CALL ducklake_merge_adjacent_files({name})")
@@ -420,8 +421,8 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
         )
         # Only files of expired snapshots are scheduled for deletion: none a kept snapshot reads.
         removed = con.execute(f"CALL ducklake_cleanup_old_files({name}, cleanup_all => true)").fetchall()
-        after = con.execute(f"SELECT count(*) FROM ducklake_snapshots({name})").fetchone()[0]
-        done["snapshots expired"] = before - after
+        # compaction commits snapshots of its own: count only the old ones that are gone
+        done["snapshots expired"] = len(before - {i for (i,) in con.execute(snapshots).fetchall()})
         done["files deleted"] = len(removed)
         done["articles files before"] = files
         done["articles files after"] = con.execute(
