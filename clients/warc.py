@@ -19,6 +19,7 @@ bytes to the run's file and makes them durable, before the warehouse rows that p
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import io
@@ -120,6 +121,16 @@ def _warcinfo(name: str, when: datetime) -> bytes:
     )
     record.rec_headers.replace_header("WARC-Date", when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return _member(_serialise(io.BytesIO(), record))
+
+
+def check_writable(root: Path) -> None:
+    """OSError, saying which folder, unless records can be written under `root` (made if missing)."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(exc.errno, f"its archive folder {root} cannot be made: {exc.strerror}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"its archive folder {root} is not writable", str(root))
 
 
 # Files this process has appended to, so known to end on a record boundary.

@@ -4,7 +4,10 @@ import gzip
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -113,3 +116,20 @@ def test_the_workers_encode_the_same_records_the_flow_would(tmp_path):
                 fh.seek(row.warc_offset)
                 found[name][digest] = fh.read(row.warc_length)
     assert found["pool"] == found["alone"]
+
+
+def test_an_archive_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    wiretrace = str(Path(sys.executable).with_name("wiretrace"))
+    run = subprocess.run(
+        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "WIRETRACE_ARCHIVE": str(blocked / "archive")},
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"its archive folder {blocked / 'archive'} cannot be made: Not a directory" in line
+    assert not (tmp_path / "w.duckdb").exists()
