@@ -52,4 +52,4 @@ screenshots: setup
 clean:
 	rm -rf $(VENV) exports screenshots warehouse/*.sqlite warehouse/*.sqlite-wal warehouse/*.sqlite-shm \
 		warehouse/*.sqlite.files warehouse/.*.sqlite.lock \
-		warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*
+		warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive

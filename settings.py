@@ -12,6 +12,7 @@ Environment variables:
   WIRETRACE_LOCK_WAIT               seconds a run waits for another one (default 600)
   WIRETRACE_CACHE                   derived files that make start-up faster (default ~/.cache/wiretrace)
   WIRETRACE_ALLOW_PRIVATE_NETWORKS  1 lets fetching reach loopback and private networks (tests, local feeds)
+  WIRETRACE_ARCHIVE                 the WARC archive of raw inputs (default: archive/ beside the warehouse)
 """
 
 from __future__ import annotations
@@ -51,6 +52,16 @@ def lake_data_path() -> str | None:
 def snapshot_days() -> float:
     """WIRETRACE_SNAPSHOT_DAYS overrides how many days of snapshots compaction keeps."""
     return float(os.environ.get("WIRETRACE_SNAPSHOT_DAYS") or DEFAULT_SNAPSHOT_DAYS)
+
+
+# -- archive of raw inputs (WARC files, clients/warc.py) --------------------------------------------
+ARCHIVE_FOLDER = "archive"
+
+
+def archive_root(db_path: str | Path) -> Path:
+    """WIRETRACE_ARCHIVE, else archive/ in the warehouse's folder (absolute: rows store paths under it)."""
+    given = os.environ.get("WIRETRACE_ARCHIVE")
+    return (Path(given) if given else Path(db_path).parent / ARCHIVE_FOLDER).resolve()
 
 
 def lock_wait() -> float:

@@ -2,7 +2,8 @@
 
 The old file is attached READ_ONLY and never written. Every table of the lake schema is filled
 from the table of the same name, by column name, in **one transaction**: the new warehouse
-holds all of the old one or nothing. A column the lake added since is left NULL.
+holds all of the old one or nothing. A column the old file lacks (a legacy migration it never got,
+or one the lake added since) is left NULL, so any legacy version converts.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ from pathlib import Path
 import duckdb
 
 from warehouse import db, lake
-
-# The legacy files a warehouse must have applied to be read as it is (a newer legacy file
-# never shipped: schema changes after DuckLake are lake migrations).
-LEGACY_FILES = db.migration_files(db.SQL_DIR)
 
 
 class MigrateError(RuntimeError):
@@ -48,18 +45,13 @@ def migrate_legacy(old: str | Path, new: str | Path) -> dict[str, int]:
     con = db.connect(new)
     try:
         con.execute(f"ATTACH {lake._quote(str(old.absolute()))} AS legacy (READ_ONLY)")
-        applied = {v for (v,) in con.execute("SELECT version FROM legacy.schema_migrations").fetchall()}
-        missing = [f.name for f in LEGACY_FILES if int(f.name[:3]) not in applied]
-        if missing:
-            raise MigrateError(
-                f"{old} lacks the legacy migrations {', '.join(missing)}: open it once with the "
-                "wiretrace version before DuckLake (`wiretrace run`), then convert it"
-            )
+        source = set(_tables(con, "legacy"))
+        if not {"schema_migrations", "articles"} <= source:
+            raise MigrateError(f"{old} is a DuckDB file but not a wiretrace warehouse (no articles table)")
         tables = [t for t in _tables(con, lake.ALIAS) if t != "schema_migrations"]
         held = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         if held:
             raise MigrateError(f"{new} already holds a warehouse ({held} articles); choose a new --db")
-        source = set(_tables(con, "legacy"))
         counts: dict[str, int] = {}
         with db.transaction(con):
             for table in tables:

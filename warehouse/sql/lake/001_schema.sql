@@ -1,6 +1,6 @@
 -- lake/001_schema: the warehouse schema for DuckLake, folded from the legacy migrations
--- warehouse/sql/001_core.sql .. 013_analyst_story_order.sql (their statements, in their order, so
--- every column, default and view reads as it did; a legacy warehouse converts with `wiretrace migrate`).
+-- warehouse/sql/001_core.sql .. 013_analyst_story_order.sql (their statements, in their order, so every
+-- column, default and view reads as it did; a legacy warehouse converts with `wiretrace migrate`).
 -- DuckLake has no PRIMARY KEY, UNIQUE or index: each table's logical key is named in a comment
 -- ("logical key"), kept NOT NULL, and made unique by the loads (DELETE+INSERT or MERGE under the load
 -- lock, warehouse/lake.py); the view duplicate_keys (002) lists any key seen twice and stays empty.
@@ -986,6 +986,18 @@ ALTER TABLE runs ADD COLUMN inputs_duplicate INTEGER;    -- inputs left out as t
 -- A digest of what the caller gave with the input (manifest url, outlet, published): part of the
 -- key that decides whether an input is unchanged since its last load.
 ALTER TABLE articles ADD COLUMN given_key VARCHAR;
+
+-- ===== from legacy 011_raw_archive.sql =====
+-- 011_raw_archive: raw inputs move out of the table into WARC files (clients/warc.py).
+-- New rows keep data_gzip NULL and say where their record lies instead; rows loaded before keep
+-- their bytes in data_gzip. Re-tagging reads whichever the row has.
+ALTER TABLE raw_documents ALTER COLUMN data_gzip DROP NOT NULL;
+-- The archive file, relative to the archive root (WIRETRACE_ARCHIVE, default archive/ beside the
+-- warehouse), so the folder can move: 'YYYY/MM/DD/<run_id>.warc.gz'.
+ALTER TABLE raw_documents ADD COLUMN warc_path VARCHAR;
+-- Byte offset of the record's gzip member in that file, and its length in bytes: one range read.
+ALTER TABLE raw_documents ADD COLUMN warc_offset BIGINT;
+ALTER TABLE raw_documents ADD COLUMN warc_length BIGINT;
 
 -- ===== from legacy 013_analyst_story_order.sql =====
 -- 013_analyst_story_order: story_timeline as 009 defines it (reuse direction and explanations), in the
