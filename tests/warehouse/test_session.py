@@ -214,11 +214,8 @@ def test_a_writer_killed_mid_batch_leaves_the_warehouse_as_before_and_unlocked(t
         assert [r[0] for r in con.execute("SELECT run_id FROM runs").fetchall()] == ["good"]
         _add_run(con, "after")
     assert _run_ids(path) == ["after", "good"]
-    con = open_warehouse(path)
-    try:
+    with open_warehouse(path) as con:
         assert con.execute("SELECT * FROM duplicate_keys").fetchall() == []
-    finally:
-        con.close()
 
 
 def test_time_travel_reads_the_warehouse_as_it_was(tmp_path: Path) -> None:
@@ -228,13 +225,10 @@ def test_time_travel_reads_the_warehouse_as_it_was(tmp_path: Path) -> None:
         moment = con.execute("SELECT now()").fetchone()[0]
         time.sleep(0.05)
         _add_run(con, "r2")
-    con = open_warehouse(path)
-    try:
+    with open_warehouse(path) as con:
         then = con.execute("SELECT run_id FROM runs AT (TIMESTAMP => ?) ORDER BY 1", [moment]).fetchall()
         assert then == [("r1",)]
         assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
-    finally:
-        con.close()
 
 
 def test_a_deleted_warehouse_starts_over_empty(tmp_path: Path) -> None:
