@@ -99,11 +99,8 @@ class Lake:
             options += [f"DATA_PATH {_quote(self.data_path)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
-        return f"ATTACH {_quote('ducklake:' + self.catalog)} AS {alias} ({', '.join(options)})"
-
-    def shell_command(self) -> str:
-        """The stock `duckdb` one-liner that opens this warehouse read-only (`wiretrace sql` prints it)."""
-        return f'duckdb -cmd "{self.attach_sql(read_only=True)}; USE {ALIAS};"'
+        given = f" ({', '.join(options)})" if options else ""
+        return f"ATTACH {_quote('ducklake:' + self.catalog)} AS {alias}{given}"
 
 
 def _quote(text: str) -> str:
