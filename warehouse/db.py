@@ -90,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection, folder: Path = LAKE_SQL_DIR) -> list
         for file in migration_files(folder):
             version = int(file.name[:3])
             sql = file.read_text(encoding="utf-8")
-            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            checksum = _checksum(file)
             if version in applied:
                 if applied[version][1] != checksum:
                     raise MigrationError(
@@ -108,11 +108,16 @@ def migrate(con: duckdb.DuckDBPyConnection, folder: Path = LAKE_SQL_DIR) -> list
 
 
 def _up_to_date(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+    """Every file applied as it is now (an edited one is not: migrate() then refuses it)."""
     try:
-        applied = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
     except duckdb.CatalogException:
         return False
-    return all(int(f.name[:3]) in applied for f in migration_files(folder))
+    return all(applied.get(int(f.name[:3])) == _checksum(f) for f in migration_files(folder))
+
+
+def _checksum(file: Path) -> str:
+    return hashlib.sha256(file.read_text(encoding="utf-8").encode()).hexdigest()
 
 
 # Connections inside a transaction() now: an inner transaction() joins the outer one.
