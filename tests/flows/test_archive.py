@@ -133,3 +133,23 @@ def test_an_archive_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
     (line,) = run.stderr.strip().splitlines()
     assert f"its archive folder {blocked / 'archive'} cannot be made: Not a directory" in line
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_record_names_the_url_fetched_else_the_seeds_url_else_its_file(tmp_path):
+    pages = {
+        "fetched": RawDocument(
+            "https://example.org/a?utm=1", b"<p>a</p>", "feed", url="https://example.org/a"
+        ),
+        "manifest": RawDocument("afp.txt", b"b", "seed", url="https://example.org/b"),
+        "file": RawDocument("c.txt", b"c", "seed"),
+    }
+    con = db.connect(tmp_path / "w.duckdb")
+    rows = archive_raws(con, {content_hash(r.data): r for r in pages.values()}, "r", datetime.now(UTC))
+    (path,) = {db.archive_root(con) / row.warc_path for row in rows.values()}
+    with open(path, "rb") as fh:
+        targets = [
+            r.rec_headers.get_header("WARC-Target-URI")
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "resource"
+        ]
+    assert targets == ["https://example.org/a?utm=1", "https://example.org/b", "c.txt"]
