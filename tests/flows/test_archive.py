@@ -80,6 +80,7 @@ def test_a_retag_reads_the_archive_and_a_damaged_record_fails_alone(tmp_path, mo
     last_ref, _, _, relpath, offset, _ = rows[-1]
     os.truncate(tmp_path / "archive" / relpath, offset + 20)  # the last record cut short
     monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
+    monkeypatch.setattr("flows.ingest.SETTINGS", Settings(batch_size=2, workers=1))  # read 2 by 2
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["updated"], result["failed"]) == (4, 1)
     with duckdb.connect(str(path), read_only=True) as con:
