@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from settings import archive_root as archive_root_for
+from settings import ARCHIVE_FOLDER, archive_override
 from transforms.dates import parse_iso
 from transforms.records import Failure, TaggedArticle
 from warehouse import lake
@@ -45,8 +45,26 @@ def connect(
         except BaseException:
             con.close()
             raise
-    set_archive_root(con, archive_root_for(path))
+    if (root := archive_root_for(path)) is not None:
+        set_archive_root(con, root)
     return con
+
+
+def archive_root_for(db: str | Path) -> Path | None:
+    """The archive folder of the warehouse `db` names (None: none known, set WIRETRACE_ARCHIVE).
+
+    WIRETRACE_ARCHIVE, else archive/ beside a SQLite catalog, else beside a PostgreSQL catalog's data
+    folder (WIRETRACE_DATA): the writers of a shared catalog see that place, so they see the archive too.
+    Never inside the data folder, whose files DuckLake manages.
+    """
+    if (given := archive_override()) is not None:
+        return given
+    where = lake.locate(db)
+    if where.file is not None:
+        return (where.file.parent / ARCHIVE_FOLDER).resolve()
+    if where.data_path:
+        return (Path(where.data_path).parent / ARCHIVE_FOLDER).resolve()
+    return None
 
 
 def set_archive_root(con: duckdb.DuckDBPyConnection, root: Path) -> None:
@@ -58,7 +76,10 @@ def archive_root(con: duckdb.DuckDBPyConnection) -> Path:
     """The archive folder of a connection opened by connect() (or given one by set_archive_root())."""
     root = con.execute("SELECT getvariable('wiretrace_archive')").fetchone()[0]
     if not root:
-        raise RuntimeError("no archive folder for this connection: open the warehouse with db.connect")
+        raise RuntimeError(
+            "no archive folder for this warehouse: set WIRETRACE_ARCHIVE (a PostgreSQL catalog without"
+            " WIRETRACE_DATA has no folder of its own), or open it with warehouse.db.connect"
+        )
     return Path(root)
 
 
