@@ -12,7 +12,8 @@ Environment variables:
   WIRETRACE_LOCK_WAIT               seconds a run waits for another one (default 600)
   WIRETRACE_CACHE                   derived files that make start-up faster (default ~/.cache/wiretrace)
   WIRETRACE_ALLOW_PRIVATE_NETWORKS  1 lets fetching reach loopback and private networks (tests, local feeds)
-  WIRETRACE_ARCHIVE                 the WARC archive of raw inputs (default: archive/ beside the warehouse)
+  WIRETRACE_ARCHIVE                 the WARC archive of raw inputs (default: archive/ beside a SQLite catalog,
+                                    or beside a PostgreSQL catalog's WIRETRACE_DATA)
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ def snapshot_days() -> float:
 ARCHIVE_FOLDER = "archive"
 
 
-def archive_root(db_path: str | Path) -> Path:
-    """WIRETRACE_ARCHIVE, else archive/ in the warehouse's folder (absolute: rows store paths under it)."""
+def archive_override() -> Path | None:
+    """WIRETRACE_ARCHIVE: the folder of the WARC archive, wherever the warehouse is (absolute)."""
     given = os.environ.get("WIRETRACE_ARCHIVE")
-    return (Path(given) if given else Path(db_path).parent / ARCHIVE_FOLDER).resolve()
+    return Path(given).resolve() if given else None
 
 
 def lock_wait() -> float:

@@ -123,8 +123,15 @@ def _warcinfo(name: str, when: datetime) -> bytes:
     return _member(_serialise(io.BytesIO(), record))
 
 
-def check_writable(root: Path) -> None:
-    """OSError, saying which folder, unless records can be written under `root` (made if missing)."""
+def check_writable(root: Path | None) -> None:
+    """OSError, saying which folder, unless records can be written under `root` (made if missing).
+
+    None (no folder known for the warehouse) is refused too.
+    """
+    if root is None:
+        raise OSError(
+            errno.ENOENT, "it has no archive folder: set WIRETRACE_ARCHIVE to one every writer sees"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

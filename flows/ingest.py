@@ -26,7 +26,7 @@ from flows.tasks import (
     retag_stored,
 )
 from flows.workers import start_fork_server, worker_pool
-from settings import DEFAULT_DB, SETTINGS, archive_root
+from settings import DEFAULT_DB, SETTINGS
 from warehouse import db
 from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
 
@@ -136,7 +136,7 @@ def run_main_job(
     """
     try:
         check_writable(db_path)
-        warc.check_writable(archive_root(db_path))
+        warc.check_writable(db.archive_root_for(db_path))
     except LegacyWarehouse as exc:  # the storage before DuckLake: say which command converts it
         raise StartupError(str(exc)) from None
     except OSError as exc:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
@@ -73,30 +74,50 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 @task(name="read-stale-articles", cache_policy=NONE)
-def read_stale(
-    con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]
-) -> tuple[list[RawDocument], list[Failure]]:
-    """Stored articles to re-tag from their raw bytes because the transforms changed.
+def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]) -> pa.Table:
+    """Stored articles to re-tag because the transforms changed: where their bytes are, not the bytes."""
+    stale = db.stale_articles(con, version, seed_refs)
+    if stale.num_rows:
+        get_run_logger().info(
+            "%d stored articles to re-tag with transforms version %s", stale.num_rows, version
+        )
+    return stale
 
-    Bytes come from the archive (or from data_gzip for rows loaded before it); an archive record
-    that is missing or damaged is a failure of that article (stage 'archive'), not of the run.
+
+def stored_documents(
+    con: duckdb.DuckDBPyConnection, rows: Sequence[dict]
+) -> tuple[list[RawDocument], list[Failure]]:
+    """The inputs of stale rows, their bytes read from the archive (or data_gzip for rows from before it).
+
+    A record that is missing or damaged is a failure of that article (stage 'archive'), not of the run.
     """
     root = db.archive_root(con)
+    old = db.stored_gzip(con, [r["content_hash"] for r in rows if r["warc_path"] is None])
     docs, failures = [], []
-    for row in db.stale_articles(con, version, seed_refs):
-        digest, data, where = row.pop("content_hash"), row.pop("data"), row.pop("warc")
-        if data is None:
-            try:
-                data = warc.read_record(root, warc.Location(*where), digest)
-            except warc.ArchiveError as exc:
-                failures.append(Failure(row["source_ref"], row["origin"], "archive", str(exc), digest))
-                continue
-        docs.append(RawDocument(**row, data=data))
-    if docs or failures:
-        get_run_logger().info(
-            "%d stored articles to re-tag with transforms version %s (%d unreadable in the archive)",
-            len(docs) + len(failures), version, len(failures),
-        )  # fmt: skip
+    for row in rows:
+        digest = row["content_hash"]
+        try:
+            if row["warc_path"] is None:
+                data = old[digest]
+            else:
+                where = warc.Location(row["warc_path"], row["warc_offset"], row["warc_length"])
+                data = warc.read_record(root, where, digest)
+        except warc.ArchiveError as exc:
+            failures.append(Failure(row["source_ref"], row["origin"], "archive", str(exc), digest))
+            continue
+        docs.append(
+            RawDocument(
+                source_ref=row["source_ref"],
+                data=data,
+                origin=row["origin"],
+                url=row["url"],
+                outlet=row["outlet"],
+                published=row["published"],
+                media_type=row["media_type"],
+                title=row["title"],
+                topics=tuple(row["topics"] or ()),
+            )
+        )
     return docs, failures
 
 
@@ -145,11 +166,16 @@ def retag_stored(
     claims: RunClaims,
 ) -> InputCounts:
     """Re-tag, from their raw bytes, stored articles that other transforms made and no input re-read."""
-    stale, unreadable = read_stale(con, version, list(seed_refs))
-    if unreadable:
-        record_failures(con, unreadable, run_id)
-    counts = extract_and_load(con, stale, run_id, version, pool, settings, claims)
-    return counts + InputCounts(inputs=len(stale) + len(unreadable), failed=len(unreadable))
+    stale = read_stale(con, version, list(seed_refs))
+    counts = InputCounts(inputs=stale.num_rows)
+    # A batch's bytes at a time: a re-tag of the whole warehouse never holds all its pages at once.
+    for start in range(0, stale.num_rows, settings.batch_size):
+        docs, unreadable = stored_documents(con, stale.slice(start, settings.batch_size).to_pylist())
+        if unreadable:
+            record_failures(con, unreadable, run_id)
+        counts += InputCounts(failed=len(unreadable))
+        counts += extract_and_load(con, docs, run_id, version, pool, settings, claims)
+    return counts
 
 
 @task(name="extract-and-tag", cache_policy=NONE)

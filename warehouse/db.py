@@ -22,7 +22,7 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from settings import archive_root as archive_root_for
+from settings import ARCHIVE_FOLDER, archive_override
 from transforms.dates import parse_iso
 from transforms.records import Failure, TaggedArticle
 from warehouse import lake
@@ -47,8 +47,26 @@ def connect(
         except BaseException:
             con.close()
             raise
-    set_archive_root(con, archive_root_for(path))
+    if (root := archive_root_for(path)) is not None:
+        set_archive_root(con, root)
     return con
+
+
+def archive_root_for(db: str | Path) -> Path | None:
+    """The archive folder of the warehouse `db` names (None: none known, set WIRETRACE_ARCHIVE).
+
+    WIRETRACE_ARCHIVE, else archive/ beside a SQLite catalog, else beside a PostgreSQL catalog's data
+    folder (WIRETRACE_DATA): the writers of a shared catalog see that place, so they see the archive too.
+    Never inside the data folder, whose files DuckLake manages.
+    """
+    if (given := archive_override()) is not None:
+        return given
+    where = lake.locate(db)
+    if where.file is not None:
+        return (where.file.parent / ARCHIVE_FOLDER).resolve()
+    if where.data_path:
+        return (Path(where.data_path).parent / ARCHIVE_FOLDER).resolve()
+    return None
 
 
 def set_archive_root(con: duckdb.DuckDBPyConnection, root: Path) -> None:
@@ -60,7 +78,10 @@ def archive_root(con: duckdb.DuckDBPyConnection) -> Path:
     """The archive folder of a connection opened by connect() (or given one by set_archive_root())."""
     root = con.execute("SELECT getvariable('wiretrace_archive')").fetchone()[0]
     if not root:
-        raise RuntimeError("no archive folder for this connection: open the warehouse with db.connect")
+        raise RuntimeError(
+            "no archive folder for this warehouse: set WIRETRACE_ARCHIVE (a PostgreSQL catalog without"
+            " WIRETRACE_DATA has no folder of its own), or open it with warehouse.db.connect"
+        )
     return Path(root)
 
 
@@ -230,33 +251,35 @@ def article_holders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) 
     return {article_id: (origin, ref) for article_id, origin, ref in rows}
 
 
-def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequence[str]) -> list[dict]:
+def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequence[str]) -> pa.Table:
     """Articles made by another version of the transforms that this run does not re-read.
 
     Seeds still in the seeds folder are re-read from disk; everything else (feed pages,
-    seeds no longer on disk) is re-tagged from its stored raw bytes. Each row has either
-    `data` (rows loaded before 011 kept their bytes in data_gzip) or, with `data` None, the
-    archive record `warc` = (path, offset, length) the caller reads them from.
+    seeds no longer on disk) is re-tagged from its stored raw bytes. One row per article, without
+    the bytes (columnar, so a million rows stay small): the columns of a RawDocument but `data`,
+    its content_hash, and where its record is (warc_path, warc_offset, warc_length), null for rows
+    loaded before 011, whose bytes are in data_gzip (stored_gzip).
     """
-    rows = con.execute(
+    return con.execute(
         """SELECT a.origin, a.source_ref, a.url, a.outlet, a.published, a.title, a.topics,
-                  r.media_type, r.content_hash, r.data_gzip, r.warc_path, r.warc_offset, r.warc_length
+                  r.media_type, r.content_hash, r.warc_path, r.warc_offset, r.warc_length
            FROM articles a JOIN raw_documents r USING (content_hash)
            WHERE a.pipeline_version <> ? AND NOT (a.origin = 'seed' AND list_contains(?, a.source_ref))
            ORDER BY a.article_id""",
         [version, list(seed_refs)],
+    ).to_arrow_table()
+
+
+def stored_gzip(con: duckdb.DuckDBPyConnection, digests: Sequence[str]) -> dict[str, bytes]:
+    """The raw bytes of rows loaded before 011 (data_gzip, decompressed), by content_hash."""
+    if not digests:
+        return {}
+    rows = con.execute(
+        """SELECT content_hash, data_gzip FROM raw_documents
+           WHERE data_gzip IS NOT NULL AND list_contains(?, content_hash)""",
+        [list(digests)],
     ).fetchall()
-    names = ("origin", "source_ref", "url", "outlet", "published", "title", "topics", "media_type")
-    return [
-        {
-            **dict(zip(names, row[:8], strict=True)),
-            "topics": tuple(row[6] or ()),
-            "content_hash": row[8],
-            "data": gzip.decompress(row[9]) if row[9] is not None else None,
-            "warc": None if row[10] is None else (row[10], row[11], row[12]),
-        }
-        for row in rows
-    ]
+    return {digest: gzip.decompress(data) for digest, data in rows}
 
 
 def archived_digests(con: duckdb.DuckDBPyConnection, digests: Sequence[str]) -> set[str]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,9 +45,20 @@ def archived(root) -> list[str]:
     return digests
 
 
-def test_a_run_archives_each_input_once_and_its_rows_point_at_the_records(tmp_path):
-    path = tmp_path / "w.duckdb"
-    first = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
+@pytest.fixture(params=["sqlite", "postgres"])
+def catalog(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> str:
+    """A new warehouse of each catalog kind, as `--db` names it; its archive is tmp_path/archive."""
+    monkeypatch.delenv("WIRETRACE_ARCHIVE", raising=False)
+    if request.param == "sqlite":
+        return str(tmp_path / "w.sqlite")
+    server = request.getfixturevalue("pg_server")
+    monkeypatch.setenv("WIRETRACE_DATA", str(tmp_path / "data"))  # the archive goes beside it
+    return f"postgres:{server.create_database(f'archive_{uuid.uuid4().hex[:8]}')}"
+
+
+def test_a_run_archives_each_input_once_and_its_rows_point_at_the_records(tmp_path, catalog):
+    path = catalog
+    first = wiretrace_run(seeds_dir=str(SEEDS), db_path=path)
     root = tmp_path / "archive"
     rows = raw_rows(path)
     assert len(rows) == 5
@@ -61,7 +73,7 @@ def test_a_run_archives_each_input_once_and_its_rows_point_at_the_records(tmp_pa
         assert hashlib.sha256(back).digest() == hashlib.sha256((SEEDS / ref).read_bytes()).digest()
     assert archived(root) == [f"sha256:{row[1]}" for row in rows]
     # Content-addressed: loading the same bytes again (forced) writes no record and moves no row.
-    forced = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path), force=True)
+    forced = wiretrace_run(seeds_dir=str(SEEDS), db_path=path, force=True)
     assert forced["updated"] == 5
     assert archived(root) == [f"sha256:{row[1]}" for row in rows]
     assert raw_rows(path) == rows
@@ -80,6 +92,7 @@ def test_a_retag_reads_the_archive_and_a_damaged_record_fails_alone(tmp_path, mo
     last_ref, _, _, relpath, offset, _ = rows[-1]
     os.truncate(tmp_path / "archive" / relpath, offset + 20)  # the last record cut short
     monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
+    monkeypatch.setattr("flows.ingest.SETTINGS", Settings(batch_size=2, workers=1))  # read 2 by 2
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["updated"], result["failed"]) == (4, 1)
     with open_warehouse(path) as con:
@@ -118,18 +131,68 @@ def test_the_workers_encode_the_same_records_the_flow_would(tmp_path):
     assert found["pool"] == found["alone"]
 
 
-def test_an_archive_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
-    blocked = tmp_path / "a-file"
-    blocked.write_text("not a folder")
+@pytest.mark.parametrize(
+    ("db", "archive", "says"),
+    [
+        (
+            "w.sqlite",
+            "a-file/archive",
+            "its archive folder {tmp}/a-file/archive cannot be made: Not a directory",
+        ),
+        ("postgres:dbname=x host=127.0.0.1 port=9", None, "it has no archive folder: set WIRETRACE_ARCHIVE"),
+    ],
+)
+def test_an_archive_folder_that_cannot_be_made_or_is_not_known_is_one_clear_line(tmp_path, db, archive, says):
+    (tmp_path / "a-file").write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if k not in ("WIRETRACE_ARCHIVE", "WIRETRACE_DATA")}
+    if archive:
+        env["WIRETRACE_ARCHIVE"] = str(tmp_path / archive)
+    where = str(tmp_path / db) if db.endswith(".sqlite") else db
     wiretrace = str(Path(sys.executable).with_name("wiretrace"))
     run = subprocess.run(
-        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(tmp_path / "w.duckdb")],
+        [wiretrace, "run", "--seeds", str(SEEDS), "--db", where],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "WIRETRACE_ARCHIVE": str(blocked / "archive")},
+        env=env,
     )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     (line,) = run.stderr.strip().splitlines()
-    assert f"its archive folder {blocked / 'archive'} cannot be made: Not a directory" in line
-    assert not (tmp_path / "w.duckdb").exists()
+    assert line.startswith(f"wiretrace run: cannot write the warehouse {where}: ")
+    assert says.format(tmp=tmp_path) in line
+    assert not (tmp_path / "w.sqlite").exists()
+
+
+def test_the_archive_is_beside_a_sqlite_catalog_or_a_postgresql_catalogs_data_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("WIRETRACE_ARCHIVE", raising=False)
+    monkeypatch.delenv("WIRETRACE_DATA", raising=False)
+    assert db.archive_root_for(tmp_path / "wh" / "w.sqlite") == tmp_path / "wh" / "archive"
+    assert db.archive_root_for("postgres:dbname=w host=/var/run/postgresql") is None
+    monkeypatch.setenv("WIRETRACE_DATA", str(tmp_path / "shared" / "data"))
+    assert (
+        db.archive_root_for("postgres:dbname=w host=/var/run/postgresql") == tmp_path / "shared" / "archive"
+    )
+    monkeypatch.setenv("WIRETRACE_ARCHIVE", str(tmp_path / "elsewhere"))
+    assert (
+        db.archive_root_for("postgres:dbname=w") == db.archive_root_for("w.sqlite") == tmp_path / "elsewhere"
+    )
+
+
+def test_a_record_names_the_url_fetched_else_the_seeds_url_else_its_file(tmp_path):
+    pages = {
+        "fetched": RawDocument(
+            "https://example.org/a?utm=1", b"<p>a</p>", "feed", url="https://example.org/a"
+        ),
+        "manifest": RawDocument("afp.txt", b"b", "seed", url="https://example.org/b"),
+        "file": RawDocument("c.txt", b"c", "seed"),
+    }
+    con = db.connect(tmp_path / "w.duckdb")
+    rows = archive_raws(con, {content_hash(r.data): r for r in pages.values()}, "r", datetime.now(UTC))
+    (path,) = {db.archive_root(con) / row.warc_path for row in rows.values()}
+    with open(path, "rb") as fh:
+        targets = [
+            r.rec_headers.get_header("WARC-Target-URI")
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "resource"
+        ]
+    assert targets == ["https://example.org/a?utm=1", "https://example.org/b", "c.txt"]

@@ -87,10 +87,12 @@ def test_stale_rows_give_old_bytes_from_data_gzip_and_new_ones_as_archive_record
     items, raw = seed_items()
     first = raw[items[0][1].content_hash]
     db.load_articles(con, items[:1], {items[0][1].content_hash: first}, "v1", NOW)
-    rows = {row["source_ref"]: row for row in db.stale_articles(con, "v2", [])}
-    assert rows["page.html.gz"]["data"] == html_gz and rows["page.html.gz"]["warc"] is None
+    rows = {row["source_ref"]: row for row in db.stale_articles(con, "v2", []).to_pylist()}
+    assert rows["page.html.gz"]["warc_path"] is None
+    assert db.stored_gzip(con, [old.content_hash, items[0][1].content_hash]) == {old.content_hash: html_gz}
     new = rows[items[0][1].source_ref]
-    assert new["data"] is None and new["warc"] == (first.warc_path, first.warc_offset, first.warc_length)
+    where = (new["warc_path"], new["warc_offset"], new["warc_length"])
+    assert where == (first.warc_path, first.warc_offset, first.warc_length)
     assert new["content_hash"] == items[0][1].content_hash
     assert con.execute("SELECT count(*) FROM raw_documents WHERE data_gzip IS NULL").fetchone()[0] == 1
 
