@@ -21,7 +21,7 @@ from prefect.cache_policies import NONE
 import transforms
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import WorkerPool, load_language_model, process_batch_limited, run_in_pool
+from flows.workers import Pool, load_language_model, process_batch_limited, run_in_pool
 from settings import Settings
 from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
@@ -84,7 +84,7 @@ def extract_and_load(
     docs: Sequence[RawDocument],
     run_id: str,
     version: str,
-    pool: WorkerPool | None,
+    pool: Pool | None,
     settings: Settings,
     claims: RunClaims,
 ) -> InputCounts:
@@ -118,7 +118,7 @@ def retag_stored(
     seed_refs: Sequence[str],
     run_id: str,
     version: str,
-    pool: WorkerPool | None,
+    pool: Pool | None,
     settings: Settings,
     claims: RunClaims,
 ) -> InputCounts:
@@ -130,7 +130,7 @@ def retag_stored(
 
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
-    batch: Sequence[RawDocument], pool: WorkerPool | None, settings: Settings
+    batch: Sequence[RawDocument], pool: Pool | None, settings: Settings
 ) -> list[TaggedArticle | Failure]:
     """Clean, describe and tag one batch, split across the worker processes."""
     limit = settings.cpu_seconds_per_document
@@ -139,7 +139,7 @@ def extract_and_tag(
         results = process_batch_limited(batch, settings.max_document_bytes, limit)
     else:
         # Small parts, so that no core idles behind one slow page.
-        size = max(1, min(8, len(batch) // (settings.workers * 4)))
+        size = max(1, min(8, len(batch) // (pool.workers * 4)))
         parts = [batch[i : i + size] for i in range(0, len(batch), size)]
         results = run_in_pool(parts, pool, settings.max_document_bytes, limit)
     failed = sum(isinstance(r, Failure) for r in results)
