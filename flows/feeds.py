@@ -7,15 +7,17 @@
 Decisions are in transforms/feed_decisions.py and feed_pages.py, statements in warehouse/feeds.py,
 HTTP in clients/. Every entry seen is kept in feed_entries, matched or not, so no page is fetched
 twice; feed state is saved in the same transaction as the new entries, so a crash after it never loses
-an entry. Pages are fetched, then processed, a chunk at a time (fetching does not overlap extraction
-yet: issue #13).
+an entry. Pages are fetched in a thread of their own (clients/feeds.py PageStream) while the chunk
+fetched before is extracted, tagged and saved: fetching overlaps extraction, with a bounded number
+of pages waiting between them. New fetches start only within the run's time budget
+(settings.feed_fetch_budget); the entries not reached stay pending for the next run.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 import duckdb
@@ -23,11 +25,12 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
 
-from clients.feeds import fetch_pages, poll
+from clients.feeds import PageStream, poll
 from clients.robots import RobotsCache
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
 from flows.tasks import chunks, extract_and_tag, load_batch, now
+from flows.workers import Pool
 from settings import Settings, allow_private_networks
 from transforms import feed_decisions as fd
 from transforms import feed_pages as fp
@@ -104,18 +107,13 @@ def record_polls_task(
     return entries
 
 
-@task(name="fetch-pages", cache_policy=NONE)
-def fetch_pages_task(
-    entries: list[fd.EntryRow], policy: FetchPolicy, max_bytes: int, robots: RobotsCache, settings: Settings
-) -> list[fp.FetchedPage]:
-    pages = fetch_pages(entries, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run)
+def log_fetched(pages: Sequence[fp.FetchedPage]) -> None:
     failed = [p for p in pages if p.error]
-    retries = sum(e.status == "failed" for e in entries)
+    retries = sum(p.entry.status == "failed" for p in pages)
     log = _logger()
-    log.info("fetched %d pages (%d retried): %d failed", len(entries), retries, len(failed))
+    log.info("fetched %d pages (%d retried): %d failed", len(pages), retries, len(failed))
     for p in failed:
         log.warning("page failed: %s (%d attempts): %s", p.entry.link, p.attempts, p.error)
-    return pages
 
 
 def process_feed_pages(
@@ -124,7 +122,7 @@ def process_feed_pages(
     topics: Sequence[Topic],
     run_id: str,
     version: str,
-    pool: ProcessPoolExecutor | None,
+    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
@@ -150,13 +148,41 @@ def process_feed_pages(
     return settled, counts
 
 
+def save_chunk(
+    con: duckdb.DuckDBPyConnection,
+    pages: Sequence[fp.FetchedPage],
+    topics: Sequence[Topic],
+    outlets: dict[str, str | None],
+    run_id: str,
+    version: str,
+    pool: Pool | None,
+    settings: Settings,
+) -> FeedCounts:
+    """Sort fetched pages, extract and load the new ones, and save every entry's outcome."""
+    moment = now()
+    known = wf.known_settled_urls(con, [p.url for p in pages if p.url])
+    fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
+    processed, counts = process_feed_pages(con, fetched.work, topics, run_id, version, pool, settings, moment)
+    with db.transaction(con):
+        wf.upsert_entries(con, [*fetched.settled, *processed])
+        db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
+        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
+        done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
+        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
+    return counts + FeedCounts(
+        pages_fetched=len(pages),
+        pages_failed=len(fetched.fetch_failures),
+        pages_duplicate=sum(e.status == "duplicate" for e in fetched.settled),
+    )
+
+
 def ingest_feeds(
     con: duckdb.DuckDBPyConnection,
     feeds_file: str,
     run_id: str,
     version: str,
     force: bool,
-    pool: ProcessPoolExecutor | None,
+    pool: Pool | None,
     settings: Settings,
 ) -> FeedCounts:
     """Poll the due feeds of `feeds_file` and load the new pages that match a topic.
@@ -177,26 +203,22 @@ def ingest_feeds(
         feeds_failed=sum(o.status == "failed" for o in outcomes),
         entries_new=len(entries.new),
     )
-    # A chunk at a time: pages in memory stay bounded, and each chunk's outcome is saved before the next.
-    for chunk in chunks(todo, settings.pages_per_chunk):
-        moment = now()
-        pages = fetch_pages_task(list(chunk), config.fetch, max_bytes, robots, settings)
-        known = wf.known_settled_urls(con, [p.url for p in pages if p.url])
-        fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
-        processed, counts = process_feed_pages(
-            con, fetched.work, config.topics, run_id, version, pool, settings, moment
-        )
-        with db.transaction(con):
-            wf.upsert_entries(con, [*fetched.settled, *processed])
-            db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
-            # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
-            done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
-            db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
-        totals += counts + FeedCounts(
-            pages_fetched=len(pages),
-            pages_failed=len(fetched.fetch_failures),
-            pages_duplicate=sum(e.status == "duplicate" for e in fetched.settled),
-        )
+    # A chunk at a time, fetched while the chunk before is processed: pages in memory stay bounded, and
+    # each chunk's outcome is saved before the next.
+    policy, chunk = config.fetch, settings.pages_per_chunk
+    deadline = time.monotonic() + settings.feed_fetch_budget
+    ahead = max(settings.pages_ahead, 2 * chunk)
+    with PageStream(
+        todo, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run, ahead, deadline
+    ) as stream:
+        for pages in stream.batches(chunk):
+            log_fetched(pages)
+            totals += save_chunk(con, pages, config.topics, outlets, run_id, version, pool, settings)
+    if stream.not_started:
+        _logger().info(
+            "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",
+            len(stream.not_started), settings.feed_fetch_budget,
+        )  # fmt: skip
     _logger().info(
         "feeds: %d polled (%d not modified, %d failed), %d new entries, %d pages fetched, %d matched a "
         "topic, %d did not, %d duplicates, %d failed", totals.feeds_polled, totals.feeds_not_modified,

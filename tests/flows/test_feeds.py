@@ -633,3 +633,43 @@ def test_a_thousand_feeds_in_one_run_never_wait_for_the_pool_until_timeout(con, 
         httpd.server_close()
     assert (counts.feeds_polled, counts.feeds_not_modified, counts.feeds_failed) == (1000, 1000, 0)
     assert con.execute("SELECT count(*) FROM feed_state WHERE last_error IS NOT NULL").fetchone() == (0,)
+
+
+# -- volume: a time budget per run, fetching while extracting ------------------------------------
+
+
+def test_pages_past_the_time_budget_stay_pending_and_the_next_run_fetches_them(
+    server, con, tmp_path, corpus_dir
+):
+    items = [{"title": p, "link": server.url_for(f"/p/{p}")} for p in (DREAMLINER, WEWORK, EUROPA)]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    for p in (DREAMLINER, WEWORK, EUROPA):
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+
+    spent = run(con, config, "r1", settings=replace(SETTINGS, feed_fetch_budget=0))
+    assert (spent.entries_new, spent.pages_fetched) == (3, 0) and page_requests(server) == []
+    assert {status for status, *_ in entry_status(con).values()} == {"pending"}
+
+    later = run(con, config, "r2", settings=replace(SETTINGS, feed_fetch_budget=600))
+    assert sorted(page_requests(server)) == sorted(f"/p/{p}" for p in (DREAMLINER, WEWORK, EUROPA))
+    assert (later.entries_new, later.pages_fetched, later.pages_matched, later.new) == (0, 3, 2, 2)
+
+
+def test_chunks_smaller_than_the_pages_give_the_rows_of_one_chunk(server, con, tmp_path, corpus_dir):
+    """Pages streamed one per chunk (fetching ahead of extraction) load what one chunk of all loads."""
+    items = [{"title": p, "link": server.url_for(f"/p/{p}")} for p in (DREAMLINER, WEWORK, EUROPA, DAVIS_CUP)]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    for p in (DREAMLINER, WEWORK, EUROPA, DAVIS_CUP):
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+    one_by_one = run(con, config, "r1", settings=replace(SETTINGS, pages_per_chunk=1, pages_ahead=2))
+    other = db.connect(tmp_path / "other.duckdb")
+    try:
+        together = run(other, config, "r1", settings=replace(SETTINGS, pages_per_chunk=100))
+        columns = "article_id, url, title, text, topics"
+        rows = [c.execute(f"SELECT {columns} FROM articles ORDER BY 1").fetchall() for c in (con, other)]
+    finally:
+        other.close()
+    assert (one_by_one.pages_fetched, one_by_one.pages_matched) == (together.pages_fetched, 2) == (4, 2)
+    assert rows[0] == rows[1] and len(rows[0]) == 2
