@@ -6,16 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import httpx
-
 T = TypeVar("T")
-
-
-def host_of(url: str) -> str:
-    """The host that politeness counts by: its name, and its port when the URL gives one (two servers
-    on one address are two sites, as robots.txt counts them)."""
-    parsed = httpx.URL(url)
-    return parsed.host if parsed.port is None else f"{parsed.host}:{parsed.port}"
 
 
 class HostGate:

@@ -184,19 +184,25 @@ def ingest_feeds(
     force: bool,
     pool: Pool | None,
     settings: Settings,
+    shard: int = 0,
+    shards: int = 1,
 ) -> FeedCounts:
     """Poll the due feeds of `feeds_file` and load the new pages that match a topic.
 
+    With `shards` > 1, only the feeds and pages on the hosts of `shard` (transforms/feed_decisions.py
+    shard_of): the runs of the other shards, on other workers, poll and fetch the rest, never the same.
     Raises FeedConfigError when the config cannot be used; network and page problems are recorded
     (feed_state, feed_entries, ingest_failures) and never raised.
     """
-    config = load_feed_config(feeds_file)
+    full = load_feed_config(feeds_file)
+    config = fd.feeds_of_shard(full, shard, shards)
     max_bytes = settings.max_document_bytes
     robots = RobotsCache()  # one read of each site's robots.txt per run
     outcomes = poll_feeds_task(con, config, force, max_bytes, robots)
     entries = record_polls_task(con, outcomes, run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
-    outlets = {f.url: f.outlet for f in config.feeds}
+    todo = fd.entries_of_shard(todo, shard, shards) if shards > 1 else todo
+    outlets = {f.url: f.outlet for f in full.feeds}  # a page of this shard may come from any feed
     totals = FeedCounts(
         feeds_polled=len(outcomes),
         feeds_not_modified=sum(o.status in ("not_modified", "unchanged") for o in outcomes),

@@ -26,6 +26,7 @@ from flows.tasks import (
 )
 from flows.workers import start_fork_server, worker_pool
 from settings import DEFAULT_DB, SETTINGS
+from transforms.feed_decisions import check_shard
 from warehouse import db
 from warehouse.session import WarehouseBusy, check_writable, run_session
 
@@ -81,8 +82,15 @@ def wiretrace_run(
     feeds_file: str | None = None,
     db_path: str = str(DEFAULT_DB),
     force: bool = False,
+    shard: int = 0,
+    shards: int = 1,
 ) -> dict | State:
-    """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise."""
+    """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise.
+
+    `shard` of `shards`: this run polls and fetches only the feeds and pages on its share of the hosts
+    (several workers of one pool, one deployment per shard; prefect.yaml).
+    """
+    check_shard(shard, shards)  # before anything is written
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
@@ -105,7 +113,7 @@ def wiretrace_run(
         inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
         feeds = FeedCounts()
         if feeds_file:
-            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings)
+            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings, shard, shards)
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)

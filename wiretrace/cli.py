@@ -256,7 +256,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """A local Prefect server, the work pool, the deployments of prefect.yaml and a worker, until Ctrl-C."""
     from wiretrace.serve import serve
 
-    return serve(port=args.port, home=args.home, worker=not args.no_worker, run_seeds=args.run_seeds)
+    return serve(
+        port=args.port,
+        home=args.home,
+        worker=not args.no_worker,
+        run_seeds=args.run_seeds,
+        workers=args.workers,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -309,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--home", type=Path, default=Path(".prefect"), help="PREFECT_HOME of the server: its "
                        "database and logs (default: .prefect/)")  # fmt: skip
     serve.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
+    serve.add_argument("--workers", type=int, default=1, help="process workers in the pool (default 1); 2 "
+                       "or more share feed polling by host (prefect.yaml's sharded deployments)")  # fmt: skip
     serve.add_argument("--run-seeds", action="store_true", help="trigger the seed-ingest deployment now")
     serve.set_defaults(func=cmd_serve)
     return parser

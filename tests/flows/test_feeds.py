@@ -673,3 +673,59 @@ def test_chunks_smaller_than_the_pages_give_the_rows_of_one_chunk(server, con, t
         other.close()
     assert (one_by_one.pages_fetched, one_by_one.pages_matched) == (together.pages_fetched, 2) == (4, 2)
     assert rows[0] == rows[1] and len(rows[0]) == 2
+
+
+def test_shards_poll_and_fetch_disjoint_hosts_and_together_cover_every_feed_and_page(
+    con, tmp_path, corpus_dir
+):
+    """Two workers, shard 0 and shard 1 of 2: no feed polled and no page fetched by both; between them
+    (and the next cycle of shard 0, for pages that shard 1's feeds listed on its hosts) everything."""
+    from transforms.feed_decisions import shard_of
+
+    hosts = [HTTPServer(host="127.0.0.1", port=0, threaded=True) for _ in range(4)]
+    pages = [DREAMLINER, WEWORK, EUROPA, DAVIS_CUP]
+    try:
+        for h in hosts:
+            h.start()
+            h.expect_request("/robots.txt").respond_with_data("", status=404)
+        for i, h in enumerate(hosts):
+            # each host's feed lists the page on the next host: pages are sharded by their own host
+            other = hosts[(i + 1) % len(hosts)]
+            item = {"title": pages[i], "link": other.url_for(f"/p/{pages[i]}")}
+            h.expect_request("/feed.xml").respond_with_data(rss([item]), content_type="application/rss+xml")
+            serve_page(other, f"/p/{pages[i]}", aeb_page(corpus_dir, pages[i]))
+        config = write_config(tmp_path, [{"url": h.url_for("/feed.xml")} for h in hosts], topics=[])
+        requested: dict[int, list[tuple[int, str]]] = {}
+        for run_id, shard in (("s0", 0), ("s1", 1), ("s0-next", 0)):
+            for h in hosts:
+                h.log.clear()
+
+            @flow(name="feeds-shard-test")
+            def shard_run(shard: int = shard, run_id: str = run_id) -> FeedCounts:
+                return ingest_feeds(con, config, run_id, "v1", True, None, SETTINGS, shard, 2)
+
+            shard_run()
+            got = [
+                (i, req.path) for i, h in enumerate(hosts) for req, _ in h.log if req.path != "/robots.txt"
+            ]
+            requested.setdefault(shard, []).extend(got)
+            # every request of a shard's run went to a host of that shard
+            assert all(shard_of(hosts[i].url_for("/"), 2) == shard for i, _ in got), (shard, got)
+    finally:
+        for h in hosts:
+            h.clear()
+            if h.is_running():
+                h.stop()
+    polled = {shard: {i for i, path in got if path == "/feed.xml"} for shard, got in requested.items()}
+    assert not polled.get(0, set()) & polled.get(1, set())  # no feed polled by both shards
+    assert polled.get(0, set()) | polled.get(1, set()) == {0, 1, 2, 3}
+    fetched = [r for got in requested.values() for r in got if r[1].startswith("/p/")]
+    assert len(fetched) == len(set(fetched)) == 4  # every page fetched, once
+    assert {status for status, *_ in entry_status(con).values()} == {"matched"}
+
+
+def test_a_shard_outside_its_range_is_refused_before_anything_is_written(con, tmp_path):
+    config = write_config(tmp_path, [{"url": "http://127.0.0.1:9/feed.xml"}])
+    with pytest.raises(ValueError, match="shard 2 of 2"):
+        ingest_feeds(con, config, "r1", "v1", True, None, SETTINGS, 2, 2)
+    assert con.execute("SELECT count(*) FROM feed_state").fetchone()[0] == 0
