@@ -18,24 +18,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
+from prefect.futures import PrefectFuture
 
 from clients.feeds import PageStream, poll
 from clients.robots import RobotsCache
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
-from flows.tasks import chunks, extract_and_tag, load_batch, now
+from flows.tasks import extract_and_tag, load_batch, now
 from flows.workers import Pool
 from settings import Settings, allow_private_networks
 from transforms import feed_decisions as fd
 from transforms import feed_pages as fp
 from transforms.feeds import FeedConfig, FetchPolicy, Topic
-from transforms.records import Failure, RawDocument
+from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db
 from warehouse import feeds as wf
 
@@ -116,27 +118,27 @@ def log_fetched(pages: Sequence[fp.FetchedPage]) -> None:
         log.warning("page failed: %s (%d attempts): %s", p.entry.link, p.attempts, p.error)
 
 
-def process_feed_pages(
+def load_feed_pages(
     con: duckdb.DuckDBPyConnection,
     work: Sequence[tuple[fd.EntryRow, RawDocument]],
+    results: Sequence[TaggedArticle | Failure],
     topics: Sequence[Topic],
     run_id: str,
     version: str,
-    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
-    """Extract and tag in batches (the seeds' tasks), keep the articles matching a topic, load them."""
+    """Keep the extracted articles matching a topic and load them, in batches (the seeds' tasks)."""
     settled: list[fd.EntryRow] = []
     counts = FeedCounts()
-    for batch in chunks(work, settings.batch_size):
+    for start in range(0, len(work), settings.batch_size):
+        batch, done = work[start : start + settings.batch_size], results[start : start + settings.batch_size]
         raws = [raw for _, raw in batch]
-        results = extract_and_tag(raws, pool, settings)
-        kept = fp.filter_topics(results, topics)
+        kept = fp.filter_topics(done, topics)
         matched = [k for k in kept if k is not None]
-        failures = fp.page_failures(results, raws)
+        failures = fp.page_failures(done, raws)
         outcome = load_batch(con, [*matched, *failures], raws, run_id, version)
-        settled += fp.settle_processed(batch, results, kept, moment, run_id)
+        settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
             pages_matched=len(matched),
@@ -148,29 +150,64 @@ def process_feed_pages(
     return settled, counts
 
 
-def save_chunk(
+@dataclass
+class Chunk:
+    """Fetched pages, sorted, whose extraction runs (a Prefect future) while the chunk before is loaded."""
+
+    pages: Sequence[fp.FetchedPage]
+    moment: datetime
+    fetched: fp.SortedPages
+    extraction: PrefectFuture | None
+
+    def urls(self) -> dict[str, str | None]:
+        """The pages this chunk will load or settle: for the next chunk, as known as if saved."""
+        return {raw.url: None for _, raw in self.fetched.work if raw.url}
+
+
+def start_chunk(
     con: duckdb.DuckDBPyConnection,
     pages: Sequence[fp.FetchedPage],
-    topics: Sequence[Topic],
+    in_flight: dict[str, str | None],
     outlets: dict[str, str | None],
     run_id: str,
-    version: str,
     pool: Pool | None,
     settings: Settings,
-) -> FeedCounts:
-    """Sort fetched pages, extract and load the new ones, and save every entry's outcome."""
+) -> Chunk:
+    """Sort fetched pages and start extracting the new ones (returns at once).
+
+    `in_flight`: the pages of the chunk before, not saved yet, count as known (a page reached again
+    through another link is a duplicate, as within one chunk)."""
     moment = now()
-    known = wf.known_settled_urls(con, [p.url for p in pages if p.url])
+    known = {**in_flight, **wf.known_settled_urls(con, [p.url for p in pages if p.url])}
     fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
-    processed, counts = process_feed_pages(con, fetched.work, topics, run_id, version, pool, settings, moment)
+    raws = [raw for _, raw in fetched.work]
+    extraction = extract_and_tag.submit(raws, pool, settings) if raws else None
+    return Chunk(pages, moment, fetched, extraction)
+
+
+def finish_chunk(
+    con: duckdb.DuckDBPyConnection, chunk: Chunk, topics: Sequence[Topic], run_id: str, version: str,
+    settings: Settings,
+) -> FeedCounts:  # fmt: skip
+    """Wait for the chunk's extraction, load what matches, and save every entry's outcome."""
+    fetched, moment = chunk.fetched, chunk.moment
+    results = chunk.extraction.result() if chunk.extraction is not None else []
+    processed, counts = load_feed_pages(con, fetched.work, results, topics, run_id, version, settings, moment)
+    # A duplicate of a page of the chunk before was sorted before that chunk was saved: its article id now.
+    unresolved = [e.canonical_url for e in fetched.settled if e.status == "duplicate" and not e.article_id]
+    ids = wf.known_settled_urls(con, [u for u in unresolved if u])
+    settled = [
+        replace(e, article_id=ids[e.canonical_url]) if ids.get(e.canonical_url or "") else e
+        for e in fetched.settled
+    ]
     with db.transaction(con):
-        wf.upsert_entries(con, [*fetched.settled, *processed])
+        wf.upsert_entries(con, [*settled, *processed])
         db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
         # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
         done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
         db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
     return counts + FeedCounts(
-        pages_fetched=len(pages),
+        pages_fetched=len(chunk.pages),
         pages_failed=len(fetched.fetch_failures),
         pages_duplicate=sum(e.status == "duplicate" for e in fetched.settled),
     )
@@ -217,9 +254,18 @@ def ingest_feeds(
     with PageStream(
         todo, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run, ahead, deadline
     ) as stream:
+        # Three stages at once: this chunk is fetched (the stream's thread) and extracted (the pool)
+        # while the chunk before it is loaded here.
+        pending: Chunk | None = None
         for pages in stream.batches(chunk):
             log_fetched(pages)
-            totals += save_chunk(con, pages, config.topics, outlets, run_id, version, pool, settings)
+            in_flight = pending.urls() if pending else {}
+            started = start_chunk(con, pages, in_flight, outlets, run_id, pool, settings)
+            if pending is not None:
+                totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
+            pending = started
+        if pending is not None:
+            totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
     if stream.not_started:
         _logger().info(
             "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",
