@@ -125,6 +125,7 @@ def load_feed_pages(
     topics: Sequence[Topic],
     run_id: str,
     version: str,
+    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
@@ -137,7 +138,7 @@ def load_feed_pages(
         kept = fp.filter_topics(done, topics)
         matched = [k for k in kept if k is not None]
         failures = fp.page_failures(done, raws)
-        outcome = load_batch(con, [*matched, *failures], raws, run_id, version)
+        outcome = load_batch(con, [*matched, *failures], raws, run_id, version, pool=pool)
         settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
@@ -187,12 +188,14 @@ def start_chunk(
 
 def finish_chunk(
     con: duckdb.DuckDBPyConnection, chunk: Chunk, topics: Sequence[Topic], run_id: str, version: str,
-    settings: Settings,
+    pool: Pool | None, settings: Settings,
 ) -> FeedCounts:  # fmt: skip
     """Wait for the chunk's extraction, load what matches, and save every entry's outcome."""
     fetched, moment = chunk.fetched, chunk.moment
     results = chunk.extraction.result() if chunk.extraction is not None else []
-    processed, counts = load_feed_pages(con, fetched.work, results, topics, run_id, version, settings, moment)
+    processed, counts = load_feed_pages(
+        con, fetched.work, results, topics, run_id, version, pool, settings, moment
+    )
     # A duplicate of a page of the chunk before was sorted before that chunk was saved: its article id now.
     unresolved = [e.canonical_url for e in fetched.settled if e.status == "duplicate" and not e.article_id]
     ids = wf.known_settled_urls(con, [u for u in unresolved if u])
@@ -262,10 +265,10 @@ def ingest_feeds(
             in_flight = pending.urls() if pending else {}
             started = start_chunk(con, pages, in_flight, outlets, run_id, pool, settings)
             if pending is not None:
-                totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
+                totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
             pending = started
         if pending is not None:
-            totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
+            totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
     if stream.not_started:
         _logger().info(
             "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",
