@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
 from flows.feeds import ingest_feeds
-from settings import Settings
+from settings import API_START_SECONDS, Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
 
@@ -42,7 +42,9 @@ def prefect_harness() -> Iterator[None]:
     # Flow and task runs need a Prefect API: a temporary one for the whole session.
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(
+        server_startup_timeout=API_START_SECONDS
+    ):  # its 30 s are short on a busy machine
         yield
 
 
