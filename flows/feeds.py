@@ -26,6 +26,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
 from clients.feeds import PageStream, poll
 from clients.robots import RobotsCache
@@ -138,7 +139,7 @@ def load_feed_pages(
         kept = fp.filter_topics(done, topics)
         matched = [k for k in kept if k is not None]
         failures = fp.page_failures(done, raws)
-        outcome = load_batch(con, [*matched, *failures], raws, run_id, version, pool=pool)
+        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=pool)
         settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
@@ -182,7 +183,7 @@ def start_chunk(
     known = {**in_flight, **wf.known_settled_urls(con, [p.url for p in pages if p.url])}
     fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
     raws = [raw for _, raw in fetched.work]
-    extraction = extract_and_tag.submit(raws, pool, settings) if raws else None
+    extraction = extract_and_tag.submit(quote(raws), pool, settings) if raws else None
     return Chunk(pages, moment, fetched, extraction)
 
 
@@ -238,8 +239,10 @@ def ingest_feeds(
     config = fd.feeds_of_shard(full, shard, shards)
     max_bytes = settings.max_document_bytes
     robots = RobotsCache()  # one read of each site's robots.txt per run
-    outcomes = poll_feeds_task(con, config, force, max_bytes, robots)
-    entries = record_polls_task(con, outcomes, run_id)
+    # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
+    # for futures (a second of CPU for 1000 feeds); these never hold any.
+    outcomes = poll_feeds_task(con, quote(config), force, max_bytes, robots)
+    entries = record_polls_task(con, quote(outcomes), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
     todo = fd.entries_of_shard(todo, shard, shards) if shards > 1 else todo
     outlets = {f.url: f.outlet for f in full.feeds}  # a page of this shard may come from any feed

@@ -17,6 +17,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote
 
 import transforms
 from clients import warc
@@ -116,8 +117,9 @@ def extract_and_load(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
     for number, batch in enumerate(batches, 1):
-        results = extract_and_tag(batch, pool, settings)
-        outcome = load_batch(con, results, batch, run_id, version, claims, pool=pool)
+        # quote(): Prefect need not walk every input and article of a batch looking for futures
+        results = extract_and_tag(quote(batch), pool, settings)
+        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=pool)
         counts += InputCounts(
             new=outcome.new,
             updated=outcome.updated,

@@ -131,16 +131,22 @@ def _print_tags(items: list[dict]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """One flow run of the main job."""
     feeds = args.feeds or (str(DEFAULT_FEEDS) if DEFAULT_FEEDS.is_file() else None)
-    from flows.ingest import StartupError, run_main_job
-    from wiretrace.report import print_summary
+    from wiretrace.temporary_api import start_early
 
+    api = start_early()  # first: Prefect's temporary API starts while the pipeline is imported
     try:
+        from flows.ingest import StartupError, run_main_job
+        from wiretrace.report import print_summary
+
         result = run_main_job(
-            seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force
+            seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force, api=api
         )
     except StartupError as exc:  # one line that says what to do, no traceback
         print(f"wiretrace run: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if api is not None:
+            api.stop()
     print_summary(result, args.db)
     return 0
 
