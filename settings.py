@@ -14,6 +14,8 @@ Environment variables:
   WIRETRACE_ALLOW_PRIVATE_NETWORKS  1 lets fetching reach loopback and private networks (tests, local feeds)
   WIRETRACE_ARCHIVE                 the WARC archive of raw inputs (default: archive/ beside a SQLite catalog,
                                     or beside a PostgreSQL catalog's WIRETRACE_DATA)
+  WIRETRACE_DASK                    tcp://host:8786: extraction and tagging run on that Dask cluster
+  WIRETRACE_FEED_BUDGET             seconds of page fetching per run (default 600); the rest waits
 """
 
 from __future__ import annotations
@@ -82,6 +84,19 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wiretrace"
 
 
+# -- compute: Dask, feeds at volume (issue #13) ------------------------------------------------------
+
+
+def _dask_address() -> str | None:
+    """WIRETRACE_DASK: the address of a Dask scheduler (tcp://host:8786); unset means local processes."""
+    return os.environ.get("WIRETRACE_DASK", "").strip() or None
+
+
+def _feed_budget() -> float:
+    """WIRETRACE_FEED_BUDGET (seconds) overrides how long a run starts new page fetches."""
+    return float(os.environ.get("WIRETRACE_FEED_BUDGET") or 600.0)
+
+
 def _workers() -> int:
     """WIRETRACE_WORKERS, else one per core."""
     return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
@@ -106,6 +121,16 @@ class Settings:
     # CPU seconds one input may take in extraction and tagging (a page takes ~0.03 s); more is a
     # recorded failure (stage 'timeout'), so no document can hold the run lock for hours.
     cpu_seconds_per_document: float = 20.0
+    # -- compute (issue #13) --
+    # A Dask scheduler to run extraction and tagging on, instead of local processes (None: local).
+    dask_address: str | None = field(default_factory=_dask_address)
+    # Seconds to reach that scheduler before the run fails with a clear error.
+    dask_connect_seconds: float = 20.0
+    # Seconds of a run in which new page fetches start (the per-run page cap): pages not reached stay
+    # pending for the next run. Below the 15-minute schedule, so one run ends before the next is due.
+    feed_fetch_budget: float = field(default_factory=_feed_budget)
+    # Feed pages fetched ahead of extraction at most (they wait in memory, up to 10 MB each).
+    pages_ahead: int = 200
 
 
 SETTINGS = Settings()

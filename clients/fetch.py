@@ -37,6 +37,7 @@ from clients.robots import (
     site_of,
     unavailable,
 )
+from transforms.feed_decisions import host_key
 from transforms.urls import strip_credentials
 
 T = TypeVar("T")
@@ -182,8 +183,7 @@ class Fetcher:
         await self._obey_robots(url, in_slot=False)
         if gate is None:
             return await self._in_slot(url, headers or {}, obey_robots=True)
-        host = httpx.URL(url).host
-        return await gate.run(host, lambda: self._in_slot(url, headers or {}, obey_robots=True))
+        return await gate.run(host_key(url), lambda: self._in_slot(url, headers or {}, obey_robots=True))
 
     async def _in_slot(
         self, url: str, headers: dict[str, str], obey_robots: bool, max_bytes: int | None = None

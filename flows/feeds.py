@@ -7,32 +7,38 @@
 Decisions are in transforms/feed_decisions.py and feed_pages.py, statements in warehouse/feeds.py,
 HTTP in clients/. Every entry seen is kept in feed_entries, matched or not, so no page is fetched
 twice; feed state is saved in the same transaction as the new entries, so a crash after it never loses
-an entry. Pages are fetched, then processed, a chunk at a time (fetching does not overlap extraction
-yet: issue #13).
+an entry. Pages are fetched in a thread of their own (clients/feeds.py PageStream) while the chunk
+fetched before is extracted, tagged and saved: fetching overlaps extraction, with a bounded number
+of pages waiting between them. New fetches start only within the run's time budget
+(settings.feed_fetch_budget); the entries not reached stay pending for the next run.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.exceptions import MissingContextError
+from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
-from clients.feeds import fetch_pages, poll
+from clients.feeds import PageStream, poll
 from clients.robots import RobotsCache
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
-from flows.tasks import chunks, extract_and_tag, load_batch, now
+from flows.tasks import extract_and_tag, load_batch, now
+from flows.workers import Pool
 from settings import Settings, allow_private_networks
 from transforms import feed_decisions as fd
 from transforms import feed_pages as fp
 from transforms.feeds import FeedConfig, FetchPolicy, Topic
-from transforms.records import Failure, RawDocument
+from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db
 from warehouse import feeds as wf
 
@@ -104,41 +110,37 @@ def record_polls_task(
     return entries
 
 
-@task(name="fetch-pages", cache_policy=NONE)
-def fetch_pages_task(
-    entries: list[fd.EntryRow], policy: FetchPolicy, max_bytes: int, robots: RobotsCache, settings: Settings
-) -> list[fp.FetchedPage]:
-    pages = fetch_pages(entries, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run)
+def log_fetched(pages: Sequence[fp.FetchedPage]) -> None:
     failed = [p for p in pages if p.error]
-    retries = sum(e.status == "failed" for e in entries)
+    retries = sum(p.entry.status == "failed" for p in pages)
     log = _logger()
-    log.info("fetched %d pages (%d retried): %d failed", len(entries), retries, len(failed))
+    log.info("fetched %d pages (%d retried): %d failed", len(pages), retries, len(failed))
     for p in failed:
         log.warning("page failed: %s (%d attempts): %s", p.entry.link, p.attempts, p.error)
-    return pages
 
 
-def process_feed_pages(
+def load_feed_pages(
     con: duckdb.DuckDBPyConnection,
     work: Sequence[tuple[fd.EntryRow, RawDocument]],
+    results: Sequence[TaggedArticle | Failure],
     topics: Sequence[Topic],
     run_id: str,
     version: str,
-    pool: ProcessPoolExecutor | None,
+    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
-    """Extract and tag in batches (the seeds' tasks), keep the articles matching a topic, load them."""
+    """Keep the extracted articles matching a topic and load them, in batches (the seeds' tasks)."""
     settled: list[fd.EntryRow] = []
     counts = FeedCounts()
-    for batch in chunks(work, settings.batch_size):
+    for start in range(0, len(work), settings.batch_size):
+        batch, done = work[start : start + settings.batch_size], results[start : start + settings.batch_size]
         raws = [raw for _, raw in batch]
-        results = extract_and_tag(raws, pool, settings)
-        kept = fp.filter_topics(results, topics)
+        kept = fp.filter_topics(done, topics)
         matched = [k for k in kept if k is not None]
-        failures = fp.page_failures(results, raws)
-        outcome = load_batch(con, [*matched, *failures], raws, run_id, version, pool=pool)
-        settled += fp.settle_processed(batch, results, kept, moment, run_id)
+        failures = fp.page_failures(done, raws)
+        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=pool)
+        settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
             pages_matched=len(matched),
@@ -150,53 +152,131 @@ def process_feed_pages(
     return settled, counts
 
 
+@dataclass
+class Chunk:
+    """Fetched pages, sorted, whose extraction runs (a Prefect future) while the chunk before is loaded."""
+
+    pages: Sequence[fp.FetchedPage]
+    moment: datetime
+    fetched: fp.SortedPages
+    extraction: PrefectFuture | None
+
+    def urls(self) -> dict[str, str | None]:
+        """The pages this chunk will load or settle: for the next chunk, as known as if saved."""
+        return {raw.url: None for _, raw in self.fetched.work if raw.url}
+
+
+def start_chunk(
+    con: duckdb.DuckDBPyConnection,
+    pages: Sequence[fp.FetchedPage],
+    in_flight: dict[str, str | None],
+    outlets: dict[str, str | None],
+    run_id: str,
+    pool: Pool | None,
+    settings: Settings,
+) -> Chunk:
+    """Sort fetched pages and start extracting the new ones (returns at once).
+
+    `in_flight`: the pages of the chunk before, not saved yet, count as known (a page reached again
+    through another link is a duplicate, as within one chunk)."""
+    moment = now()
+    known = {**in_flight, **wf.known_settled_urls(con, [p.url for p in pages if p.url])}
+    fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
+    raws = [raw for _, raw in fetched.work]
+    extraction = extract_and_tag.submit(quote(raws), pool, settings) if raws else None
+    return Chunk(pages, moment, fetched, extraction)
+
+
+def finish_chunk(
+    con: duckdb.DuckDBPyConnection, chunk: Chunk, topics: Sequence[Topic], run_id: str, version: str,
+    pool: Pool | None, settings: Settings,
+) -> FeedCounts:  # fmt: skip
+    """Wait for the chunk's extraction, load what matches, and save every entry's outcome."""
+    fetched, moment = chunk.fetched, chunk.moment
+    results = chunk.extraction.result() if chunk.extraction is not None else []
+    processed, counts = load_feed_pages(
+        con, fetched.work, results, topics, run_id, version, pool, settings, moment
+    )
+    # A duplicate of a page of the chunk before was sorted before that chunk was saved: its article id now.
+    unresolved = [e.canonical_url for e in fetched.settled if e.status == "duplicate" and not e.article_id]
+    ids = wf.known_settled_urls(con, [u for u in unresolved if u])
+    settled = [
+        replace(e, article_id=ids[e.canonical_url]) if ids.get(e.canonical_url or "") else e
+        for e in fetched.settled
+    ]
+    with db.transaction(con):
+        wf.upsert_entries(con, [*settled, *processed])
+        db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
+        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
+        done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
+        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
+    return counts + FeedCounts(
+        pages_fetched=len(chunk.pages),
+        pages_failed=len(fetched.fetch_failures),
+        pages_duplicate=sum(e.status == "duplicate" for e in fetched.settled),
+    )
+
+
 def ingest_feeds(
     con: duckdb.DuckDBPyConnection,
     feeds_file: str,
     run_id: str,
     version: str,
     force: bool,
-    pool: ProcessPoolExecutor | None,
+    pool: Pool | None,
     settings: Settings,
+    shard: int = 0,
+    shards: int = 1,
 ) -> FeedCounts:
     """Poll the due feeds of `feeds_file` and load the new pages that match a topic.
 
+    With `shards` > 1, only the feeds and pages on the hosts of `shard` (transforms/feed_decisions.py
+    shard_of): the runs of the other shards, on other workers, poll and fetch the rest, never the same.
     Raises FeedConfigError when the config cannot be used; network and page problems are recorded
     (feed_state, feed_entries, ingest_failures) and never raised.
     """
-    config = load_feed_config(feeds_file)
+    full = load_feed_config(feeds_file)
+    config = fd.feeds_of_shard(full, shard, shards)
     max_bytes = settings.max_document_bytes
     robots = RobotsCache()  # one read of each site's robots.txt per run
-    outcomes = poll_feeds_task(con, config, force, max_bytes, robots)
-    entries = record_polls_task(con, outcomes, run_id)
+    # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
+    # for futures (a second of CPU for 1000 feeds); these never hold any.
+    outcomes = poll_feeds_task(con, quote(config), force, max_bytes, robots)
+    entries = record_polls_task(con, quote(outcomes), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
-    outlets = {f.url: f.outlet for f in config.feeds}
+    todo = fd.entries_of_shard(todo, shard, shards) if shards > 1 else todo
+    outlets = {f.url: f.outlet for f in full.feeds}  # a page of this shard may come from any feed
     totals = FeedCounts(
         feeds_polled=len(outcomes),
         feeds_not_modified=sum(o.status in ("not_modified", "unchanged") for o in outcomes),
         feeds_failed=sum(o.status == "failed" for o in outcomes),
         entries_new=len(entries.new),
     )
-    # A chunk at a time: pages in memory stay bounded, and each chunk's outcome is saved before the next.
-    for chunk in chunks(todo, settings.pages_per_chunk):
-        moment = now()
-        pages = fetch_pages_task(list(chunk), config.fetch, max_bytes, robots, settings)
-        known = wf.known_settled_urls(con, [p.url for p in pages if p.url])
-        fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
-        processed, counts = process_feed_pages(
-            con, fetched.work, config.topics, run_id, version, pool, settings, moment
-        )
-        with db.transaction(con):
-            wf.upsert_entries(con, [*fetched.settled, *processed])
-            db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
-            # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
-            done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
-            db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
-        totals += counts + FeedCounts(
-            pages_fetched=len(pages),
-            pages_failed=len(fetched.fetch_failures),
-            pages_duplicate=sum(e.status == "duplicate" for e in fetched.settled),
-        )
+    # A chunk at a time, fetched while the chunk before is processed: pages in memory stay bounded, and
+    # each chunk's outcome is saved before the next.
+    policy, chunk = config.fetch, settings.pages_per_chunk
+    deadline = time.monotonic() + settings.feed_fetch_budget
+    ahead = max(settings.pages_ahead, 2 * chunk)
+    with PageStream(
+        todo, policy, max_bytes, _private_ok(policy), robots, settings.max_wait_in_run, ahead, deadline
+    ) as stream:
+        # Three stages at once: this chunk is fetched (the stream's thread) and extracted (the pool)
+        # while the chunk before it is loaded here.
+        pending: Chunk | None = None
+        for pages in stream.batches(chunk):
+            log_fetched(pages)
+            in_flight = pending.urls() if pending else {}
+            started = start_chunk(con, pages, in_flight, outlets, run_id, pool, settings)
+            if pending is not None:
+                totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+            pending = started
+        if pending is not None:
+            totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+    if stream.not_started:
+        _logger().info(
+            "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",
+            len(stream.not_started), settings.feed_fetch_budget,
+        )  # fmt: skip
     _logger().info(
         "feeds: %d polled (%d not modified, %d failed), %d new entries, %d pages fetched, %d matched a "
         "topic, %d did not, %d duplicates, %d failed", totals.feeds_polled, totals.feeds_not_modified,

@@ -6,10 +6,16 @@ import contextlib
 import dataclasses
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    get_current_settings,
+    temporary_settings,
+)
 from prefect.states import Completed, State
 
 from clients import warc
@@ -26,9 +32,13 @@ from flows.tasks import (
     retag_stored,
 )
 from flows.workers import start_fork_server, worker_pool
-from settings import DEFAULT_DB, SETTINGS
+from settings import API_START_SECONDS, DEFAULT_DB, SETTINGS
+from transforms.feed_decisions import check_shard
 from warehouse import db
 from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
+
+if TYPE_CHECKING:
+    from wiretrace.temporary_api import TemporaryAPI
 
 FLOW_NAME = "wiretrace-run"
 
@@ -82,8 +92,15 @@ def wiretrace_run(
     feeds_file: str | None = None,
     db_path: str = str(DEFAULT_DB),
     force: bool = False,
+    shard: int = 0,
+    shards: int = 1,
 ) -> dict | State:
-    """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise."""
+    """Ingest seeds and poll feeds, extract and tag, load, find reuse and stories, summarise.
+
+    `shard` of `shards`: this run polls and fetches only the feeds and pages on its share of the hosts
+    (several workers of one pool, one deployment per shard; prefect.yaml).
+    """
+    check_shard(shard, shards)  # before anything is written
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
@@ -107,7 +124,7 @@ def wiretrace_run(
         inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
         feeds = FeedCounts()
         if feeds_file:
-            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings)
+            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings, shard, shards)
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
@@ -128,8 +145,12 @@ def run_main_job(
     feeds_file: str | None = None,
     db_path: str = str(DEFAULT_DB),
     force: bool = False,
+    api: TemporaryAPI | None = None,
 ) -> dict | State:
     """One run of the main job in this process, as `wiretrace run` makes it.
+
+    `api`: Prefect's temporary API, started before the imports (wiretrace/temporary_api.py); used
+    when no API is configured, stopped when one is (or when it did not start: Prefect starts its own).
 
     StartupError when the run cannot start: the warehouse cannot be written, or Prefect's
     temporary API did not start twice in a row (a busy machine; settings.API_START_SECONDS each).
@@ -145,12 +166,18 @@ def run_main_job(
             "choose another --db (or WIRETRACE_DB), or fix the folder's permissions"
         ) from None
     start_fork_server(SETTINGS)  # the workers warm up while Prefect starts its temporary API
-    settings = contextlib.nullcontext()
+    updates: dict = {}
     if get_current_settings().api.url is None:
         # The temporary API ends with this process, so no server is left to watch heartbeats;
         # stopping the heartbeat thread would hold the end of the run for up to a second.
-        settings = temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
-    with settings:
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+        if api is not None and api.wait(API_START_SECONDS):
+            updates[PREFECT_API_URL] = api.url
+        elif api is not None:
+            api.stop()
+    elif api is not None:
+        api.stop()  # a configured API wins
+    with temporary_settings(updates=updates) if updates else contextlib.nullcontext():
         try:
             return wiretrace_run(seeds_dir=seeds_dir, feeds_file=feeds_file, db_path=db_path, force=force)
         except RuntimeError as exc:

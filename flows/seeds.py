@@ -16,7 +16,7 @@ from prefect.cache_policies import NONE
 
 from flows.counts import InputCounts
 from flows.tasks import RunClaims, extract_and_load, now, record_failures
-from flows.workers import WorkerPool
+from flows.workers import Pool
 from settings import MANIFEST_NAME, Settings
 from transforms.decode import too_large
 from transforms.manifest import ManifestEntry, ManifestError, parse_manifest, parse_manifest_rows
@@ -203,7 +203,7 @@ def ingest_seeds(
     run_id: str,
     version: str,
     force: bool,
-    pool: WorkerPool | None,
+    pool: Pool | None,
     settings: Settings,
     claims: RunClaims,
 ) -> InputCounts:

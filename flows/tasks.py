@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +18,13 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote
 
 import transforms
 from clients import warc
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import WorkerPool, load_language_model, process_batch_limited, run_in_pool
+from flows.workers import Pool, load_language_model, process_batch_limited, run_in_pool
 from settings import SETTINGS, Settings
 from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
@@ -126,7 +126,7 @@ def extract_and_load(
     docs: Sequence[RawDocument],
     run_id: str,
     version: str,
-    pool: WorkerPool | None,
+    pool: Pool | None,
     settings: Settings,
     claims: RunClaims,
 ) -> InputCounts:
@@ -138,8 +138,9 @@ def extract_and_load(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
     for number, batch in enumerate(batches, 1):
-        results = extract_and_tag(batch, pool, settings)
-        outcome = load_batch(con, results, batch, run_id, version, claims, pool=pool)
+        # quote(): Prefect need not walk every input and article of a batch looking for futures
+        results = extract_and_tag(quote(batch), pool, settings)
+        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=pool)
         counts += InputCounts(
             new=outcome.new,
             updated=outcome.updated,
@@ -161,7 +162,7 @@ def retag_stored(
     seed_refs: Sequence[str],
     run_id: str,
     version: str,
-    pool: WorkerPool | None,
+    pool: Pool | None,
     settings: Settings,
     claims: RunClaims,
 ) -> InputCounts:
@@ -180,7 +181,7 @@ def retag_stored(
 
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
-    batch: Sequence[RawDocument], pool: WorkerPool | None, settings: Settings
+    batch: Sequence[RawDocument], pool: Pool | None, settings: Settings
 ) -> list[TaggedArticle | Failure]:
     """Clean, describe and tag one batch, split across the worker processes."""
     limit = settings.cpu_seconds_per_document
@@ -189,7 +190,7 @@ def extract_and_tag(
         results = process_batch_limited(batch, settings.max_document_bytes, limit)
     else:
         # Small parts, so that no core idles behind one slow page.
-        size = max(1, min(8, len(batch) // (settings.workers * 4)))
+        size = max(1, min(8, len(batch) // (pool.workers * 4)))
         parts = [batch[i : i + size] for i in range(0, len(batch), size)]
         results = run_in_pool(parts, pool, settings.max_document_bytes, limit)
     failed = sum(isinstance(r, Failure) for r in results)
@@ -205,7 +206,7 @@ def load_batch(
     run_id: str,
     version: str,
     claims: RunClaims | None = None,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> BatchResult:
     """One transaction: articles, sources, raw bytes, failures and their resolution.
 
@@ -262,7 +263,7 @@ def archive_raws(
     raws: dict[str, RawDocument],
     run_id: str,
     stamp: datetime,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> dict[str, db.RawRow]:
     """Write the inputs not stored yet to this run's archive file; their raw_documents rows.
 
@@ -283,13 +284,13 @@ def archive_raws(
     return rows
 
 
-def _encode(todo: list[warc.Payload], stamp: datetime, pool: WorkerPool | None) -> list[warc.EncodedRecord]:
+def _encode(todo: list[warc.Payload], stamp: datetime, pool: Pool | None) -> list[warc.EncodedRecord]:
     if pool is not None and len(todo) >= SETTINGS.pool_threshold:
-        parts = chunks(todo, -(-len(todo) // (2 * SETTINGS.workers)))  # two parts per worker
+        parts = chunks(todo, -(-len(todo) // (2 * pool.workers)))  # two parts per worker
         futures = [pool.submit(warc.encode_records, part, stamp) for part in parts]
         try:
             return [record for future in futures for record in future.result()]
-        except BrokenProcessPool:  # a worker died (killed, out of memory): this process encodes them
+        except pool.died:  # a worker died (killed, out of memory): this process encodes them
             pool.renew()
     return warc.encode_records(todo, stamp)
 

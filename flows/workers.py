@@ -1,10 +1,14 @@
-"""The worker processes that extract and tag, forked from one warmed-up fork server.
+"""The worker processes that extract and tag, forked from one warmed-up fork server, or a Dask cluster.
 
 A worker started from scratch spends about a second importing trafilatura and loading the
 language model before its first article, each worker and each run. Workers forked from a fork
 server that has done this once start warm; the server is started at the beginning of a run (or
 earlier: `wiretrace run` starts it while Prefect's temporary API starts) and lives as long
 as this process, so later runs in the same process reuse it.
+
+With WIRETRACE_DASK set, the same batches go to the Dask cluster at that address instead
+(flows/dask_pool.py); its workers are warmed once each by a worker plugin. Either way a pool
+offers submit/renew/shutdown, and `died` names the errors that mean a worker died under a part.
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ import resource
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from settings import Settings
 from transforms import language
@@ -126,13 +131,21 @@ _IN_WORKER = False
 
 
 def _init_worker() -> None:
+    mark_worker()
+    _die_with_parent()
+
+
+def mark_worker() -> None:
+    """This process only works for a pool: RLIMIT_CPU may back up the per-document limit (which
+    kills the process when code never returns to Python; the pool then retries the others)."""
     global _IN_WORKER
     _IN_WORKER = True
-    _die_with_parent()
 
 
 class WorkerPool:
     """A process pool that can be replaced when one of its workers dies (segfault, OOM, kill)."""
+
+    died: tuple[type[BaseException], ...] = (BrokenProcessPool,)
 
     def __init__(self, settings: Settings) -> None:
         self.workers = settings.workers
@@ -153,9 +166,32 @@ class WorkerPool:
         self._executor.shutdown(wait=False, cancel_futures=True)  # idle workers exit on their own
 
 
+class Pool(Protocol):
+    """What run_in_pool needs of a pool: the local WorkerPool, or DaskPool (flows/dask_pool.py)."""
+
+    workers: int  # parts that run at once
+    died: tuple[type[BaseException], ...]  # raised by a part's result when its worker died
+
+    def submit(self, fn: Callable, *args: Any) -> Future: ...
+
+    def renew(self) -> None: ...
+
+    def shutdown(self) -> None: ...
+
+
 @contextlib.contextmanager
-def worker_pool(settings: Settings) -> Iterator[WorkerPool | None]:
-    """Processes for extraction and tagging; None when there are not two cores to use."""
+def worker_pool(settings: Settings) -> Iterator[Pool | None]:
+    """Processes for extraction and tagging: the Dask cluster of settings.dask_address when set, else
+    local ones; None when there are not two local cores to use."""
+    if settings.dask_address:
+        from flows.dask_pool import DaskPool
+
+        dask = DaskPool(settings)
+        try:
+            yield dask
+        finally:
+            dask.shutdown()
+        return
     if settings.workers < 2:
         yield None
         return
@@ -193,13 +229,12 @@ def process_limited(
 ) -> TaggedArticle | Failure:
     """process() with a CPU-time limit: exceeding it is a Failure(stage='timeout'), not a stalled run.
 
-    The limit is CPU time (ITIMER_PROF), not wall time, so a busy machine does not fail documents.
-    In a worker, RLIMIT_CPU backs it up: code that never returns to Python (and so never sees the
-    timer) gets the process killed, and the pool retries its other documents (run_in_pool).
+    The limit is CPU time (ITIMER_PROF; in a thread other than the main one, that thread's CPU clock),
+    not wall time, so a busy machine does not fail documents. In a worker, RLIMIT_CPU backs it up:
+    code that never returns to Python (and so never sees the timer) gets the process killed, and the
+    pool retries its other documents (run_in_pool).
     """
     global _armed
-    if not _timer_usable():
-        return process(raw, registry, max_bytes)
     if _IN_WORKER:
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = used.ru_utime + used.ru_stime
@@ -207,18 +242,77 @@ def process_limited(
         soft = int(spent + 3 * cpu_seconds + 5)
         if hard == resource.RLIM_INFINITY or soft < hard:
             resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    if not _timer_usable():
+        return _process_in_thread(raw, registry, max_bytes, cpu_seconds)
     previous = signal.signal(signal.SIGPROF, _on_cpu_timer)
     _armed = True
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     try:
         return process(raw, registry, max_bytes)
     except DocumentTimeout:
-        reason = f"took more than {cpu_seconds:g} s of CPU time and was stopped"
-        return Failure(raw.source_ref, raw.origin, "timeout", reason, content_hash(raw.data))
+        return _timeout(raw, cpu_seconds)
     finally:
         _armed = False
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
+
+
+def _timeout(raw: RawDocument, cpu_seconds: float) -> Failure:
+    reason = f"took more than {cpu_seconds:g} s of CPU time and was stopped"
+    return Failure(raw.source_ref, raw.origin, "timeout", reason, content_hash(raw.data))
+
+
+class _ThreadCpuWatch:
+    """The CPU-time limit for a thread other than the main one (a Dask worker runs tasks in threads;
+    signals only reach the main thread): a watcher reads this thread's own CPU clock and raises
+    DocumentTimeout in it, between two bytecodes as a signal handler would, once the limit is passed.
+    """
+
+    def __init__(self, cpu_seconds: float) -> None:
+        self._target = threading.get_ident()
+        self._clock = time.pthread_getcpuclockid(self._target)
+        self._limit = time.clock_gettime(self._clock) + cpu_seconds
+        self._lock = threading.Lock()
+        self._armed = True
+        self._fired = False
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, name="cpu-limit", daemon=True).start()
+
+    def _raise(self, exc: type[BaseException] | None) -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(self._target), ctypes.py_object(exc) if exc else None
+        )
+
+    def _watch(self) -> None:
+        while (left := self._limit - time.clock_gettime(self._clock)) > 0:
+            if self._done.wait(left):  # a thread's CPU time never grows faster than wall time
+                return
+        with self._lock:
+            if self._armed:
+                self._fired = True
+                self._raise(DocumentTimeout)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._armed = False
+            self._done.set()
+            if self._fired:  # raised already, or still pending: it must not surface after this
+                self._raise(None)
+
+
+def _process_in_thread(
+    raw: RawDocument, registry: Registry, max_bytes: int, cpu_seconds: float
+) -> TaggedArticle | Failure:
+    if not hasattr(time, "pthread_getcpuclockid"):
+        return process(raw, registry, max_bytes)  # no per-thread CPU clock (not Unix): no limit
+    try:
+        watch = _ThreadCpuWatch(cpu_seconds)
+        try:
+            return process(raw, registry, max_bytes)
+        finally:
+            watch.stop()
+    except DocumentTimeout:
+        return _timeout(raw, cpu_seconds)
 
 
 def process_batch_limited(
@@ -234,7 +328,7 @@ BatchFunction = Callable[[Sequence[RawDocument], int, float], list[TaggedArticle
 
 def run_in_pool(
     parts: Sequence[Sequence[RawDocument]],
-    pool: WorkerPool,
+    pool: Pool,
     max_bytes: int,
     cpu_seconds: float | None = None,
     work: BatchFunction = process_batch_limited,
@@ -251,7 +345,7 @@ def run_in_pool(
     for future in futures:
         try:
             done.append(future.result())
-        except BrokenProcessPool:
+        except pool.died:
             done.append(None)
     if any(result is None for result in done):
         pool.renew()
@@ -262,11 +356,11 @@ def run_in_pool(
 
 
 def _alone(
-    raw: RawDocument, pool: WorkerPool, max_bytes: int, cpu_seconds: float, work: BatchFunction
+    raw: RawDocument, pool: Pool, max_bytes: int, cpu_seconds: float, work: BatchFunction
 ) -> TaggedArticle | Failure:
     try:
         return pool.submit(work, [raw], max_bytes, cpu_seconds).result()[0]
-    except BrokenProcessPool:
+    except pool.died:
         pool.renew()
         reason = "the worker process died while reading it (crash, out of memory or killed)"
         return Failure(raw.source_ref, raw.origin, "crash", reason, content_hash(raw.data))

@@ -97,3 +97,18 @@ def test_a_run_left_pending_is_closed_and_the_next_run_completes(
     # a second heal finds nothing left to close
     time.sleep(0.5)
     assert [h for h in serve.heal_stuck_runs(api, [deployment]) if h[1] != "SCHEDULED"] == []
+
+
+def test_two_workers_get_the_sharded_feed_polling_instead_of_one_deployment_for_all() -> None:
+    import yaml
+
+    one, two = serve.deployment_names(REPO, workers=1), serve.deployment_names(REPO, workers=2)
+    assert "feed-poll" in one and not any("shard" in name for name in one)
+    assert "feed-poll" not in two and {"seed-ingest", "daily-report"} <= set(two) & set(one)
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    sharded = [d for d in config["deployments"] if d["name"] in set(two) - set(one)]
+    # the shards of one split cover it exactly: 0 .. shards-1, each once, the same feeds file
+    (shards,) = {d["parameters"]["shards"] for d in sharded}
+    assert sorted(d["parameters"]["shard"] for d in sharded) == list(range(shards)) and shards >= 2
+    assert {d["parameters"]["feeds_file"] for d in sharded} == {"feeds.yaml"}
+    assert all(d["entrypoint"] == "flows/ingest.py:wiretrace_run" for d in sharded)

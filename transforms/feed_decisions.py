@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from transforms.feeds import (
     FeedConfig,
@@ -96,6 +97,47 @@ class PollOutcome:
     retry_after: str | None = None
     polled_url: str | None = None  # the URL requested (the feed's current one)
     moved_to: str | None = None  # where permanent redirects (301/308) led
+
+
+# -- shards: several workers, each polling and fetching its own hosts ---------------------------
+
+
+def host_key(url: str) -> str:
+    """The host that politeness and sharding count by: its name, and its port when the URL gives one
+    (two servers on one address are two sites, as robots.txt counts them)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: the URL fails when fetched, here it is a name
+        port = None
+    return f"{host}:{port}" if port is not None else host
+
+
+def shard_of(url: str, shards: int) -> int:
+    """Which of `shards` shards the URL's host belongs to: the same on every machine and every run
+    (a digest, not Python's salted hash()), so one host is only ever polled by one worker per cycle."""
+    digest = hashlib.sha256(host_key(url).encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def check_shard(shard: int, shards: int) -> None:
+    """ValueError unless 0 <= shard < shards."""
+    if shards < 1 or not 0 <= shard < shards:
+        raise ValueError(f"shard {shard} of {shards}: a shard is a number from 0 to shards - 1, shards >= 1")
+
+
+def feeds_of_shard(config: FeedConfig, shard: int, shards: int) -> FeedConfig:
+    """The config with only the feeds whose (configured) URL's host is in `shard`."""
+    check_shard(shard, shards)
+    return replace(config, feeds=tuple(f for f in config.feeds if shard_of(f.url, shards) == shard))
+
+
+def entries_of_shard(entries: Sequence[EntryRow], shard: int, shards: int) -> list[EntryRow]:
+    """The entries whose page is on a host of `shard`: whichever feed listed a page, one worker fetches
+    from its host, so politeness per host holds across machines."""
+    check_shard(shard, shards)
+    return [e for e in entries if shard_of(e.link or e.entry_key, shards) == shard]
 
 
 # -- polls --------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class FetchPolicy:
     attempts: int = 3  # tries of a page within one run (5xx, 429, timeouts, connection errors)
     retry_base: float = 1.0  # seconds before the first retry; doubles each time
     max_runs: int = 5  # runs that try a failed page before it is given up
-    max_pages: int = 300  # pages fetched per run at most; the rest wait for the next run
+    max_pages: int = 10_000  # pages per run at most, a safety cap: settings.feed_fetch_budget decides
     concurrency: int = 16  # requests at once in all
     user_agent: str = ""  # empty: settings.USER_AGENT
     allow_private_networks: bool = False  # as WIRETRACE_ALLOW_PRIVATE_NETWORKS=1 (local feeds)

@@ -131,16 +131,22 @@ def _print_tags(items: list[dict]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """One flow run of the main job."""
     feeds = args.feeds or (str(DEFAULT_FEEDS) if DEFAULT_FEEDS.is_file() else None)
-    from flows.ingest import StartupError, run_main_job
-    from wiretrace.report import print_summary
+    from wiretrace.temporary_api import start_early
 
+    api = start_early()  # first: Prefect's temporary API starts while the pipeline is imported
     try:
+        from flows.ingest import StartupError, run_main_job
+        from wiretrace.report import print_summary
+
         result = run_main_job(
-            seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force
+            seeds_dir=str(args.seeds), feeds_file=feeds, db_path=str(args.db), force=args.force, api=api
         )
     except StartupError as exc:  # one line that says what to do, no traceback
         print(f"wiretrace run: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if api is not None:
+            api.stop()
     print_summary(result, args.db)
     return 0
 
@@ -311,7 +317,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """A local Prefect server, the work pool, the deployments of prefect.yaml and a worker, until Ctrl-C."""
     from wiretrace.serve import serve
 
-    return serve(port=args.port, home=args.home, worker=not args.no_worker, run_seeds=args.run_seeds)
+    return serve(
+        port=args.port,
+        home=args.home,
+        worker=not args.no_worker,
+        run_seeds=args.run_seeds,
+        workers=args.workers,
+    )
 
 
 DB_HELP = ("the warehouse's catalog (default: $WIRETRACE_DB or warehouse/wiretrace.sqlite; "
@@ -378,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--home", type=Path, default=Path(".prefect"), help="PREFECT_HOME of the server: its "
                        "database and logs (default: .prefect/)")  # fmt: skip
     serve.add_argument("--no-worker", action="store_true", help="deploy only; start no worker")
+    serve.add_argument("--workers", type=int, default=1, help="process workers in the pool (default 1); 2 "
+                       "or more share feed polling by host (prefect.yaml's sharded deployments)")  # fmt: skip
     serve.add_argument("--run-seeds", action="store_true", help="trigger the seed-ingest deployment now")
     serve.set_defaults(func=cmd_serve)
     return parser

@@ -139,10 +139,21 @@ def create_pool(env: dict[str, str], repo: Path) -> None:
     prefect(["work-pool", "create", POOL, "--type", "process", "--overwrite"], env, repo)
 
 
-def deployment_names(repo: Path) -> list[str]:
-    """The deployments of prefect.yaml, in file order."""
+SHARDED_TAG = "sharded"  # prefect.yaml: feed polling split by host between the workers of the pool
+UNSHARDED = "feed-poll"  # what the sharded deployments replace
+
+
+def deployment_names(repo: Path, workers: int = 1) -> list[str]:
+    """The deployments of prefect.yaml to deploy for `workers` workers, in file order: with one worker
+    feed-poll polls every feed; with two or more, the sharded feed-poll deployments do instead."""
     config = yaml.safe_load((repo / "prefect.yaml").read_text(encoding="utf-8"))
-    return [d["name"] for d in config.get("deployments") or []]
+    names = []
+    for d in config.get("deployments") or []:
+        sharded = SHARDED_TAG in (d.get("tags") or [])
+        if sharded if workers < 2 else d["name"] == UNSHARDED:
+            continue
+        names.append(d["name"])
+    return names
 
 
 def deploy(env: dict[str, str], repo: Path, names: Sequence[str] = ()) -> list[str]:
@@ -177,9 +188,11 @@ def deploy(env: dict[str, str], repo: Path, names: Sequence[str] = ()) -> list[s
     return ids
 
 
-def start_worker(env: dict[str, str], repo: Path, log: Path | None = None) -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str], repo: Path, log: Path | None = None, name: str = "wiretrace-worker"
+) -> subprocess.Popen:
     return start(
-        [prefect_bin(), "worker", "start", "--pool", POOL, "--type", "process", "--name", "wiretrace-worker"],
+        [prefect_bin(), "worker", "start", "--pool", POOL, "--type", "process", "--name", name],
         env,
         repo,
         log,
@@ -284,8 +297,12 @@ def serve(
     worker: bool = True,
     run_seeds: bool = False,
     repo: Path | None = None,
+    workers: int = 1,
 ) -> int:
-    """Start everything, print where to look, and run until Ctrl-C or SIGTERM; then stop everything."""
+    """Start everything, print where to look, and run until Ctrl-C or SIGTERM; then stop everything.
+
+    `workers` >= 2: that many process workers in the one pool, and feed polling deployed in shards
+    (prefect.yaml) so they share the feeds by host."""
     repo = (repo or Path.cwd()).resolve()
     if not (repo / "prefect.yaml").is_file():
         print(f"wiretrace serve: no prefect.yaml in {repo}: run it from the repository root", file=sys.stderr)
@@ -299,7 +316,8 @@ def serve(
     env = prefect_env(home, port, repo)
     api_url = env["PREFECT_API_URL"]
     ui_url = f"http://127.0.0.1:{port}"
-    server = worker_proc = None
+    server = None
+    worker_procs: list[subprocess.Popen] = []
     deployment_ids: list[str] = []
     with _signals_as_interrupt():
         try:
@@ -308,16 +326,20 @@ def serve(
             wait_healthy(api_url, server)
             create_pool(env, repo)
             print(f"work pool {POOL!r} ready; deploying prefect.yaml ...", flush=True)
-            deployment_ids = deploy(env, repo)
+            deployment_ids = deploy(env, repo, deployment_names(repo, workers))
             _report_healed(heal_stuck_runs(api_url, deployment_ids), "on start")
             if worker:
-                worker_proc = start_worker(env, repo)
+                names = (
+                    ["wiretrace-worker"] if workers < 2 else [f"wiretrace-worker-{n}" for n in range(workers)]
+                )
+                worker_procs = [start_worker(env, repo, name=name) for name in names]
             if run_seeds:
                 run_id = run_deployment(env, repo, SEED_DEPLOYMENT)
                 print(f"triggered {SEED_DEPLOYMENT}: {ui_url}/runs/flow-run/{run_id}", flush=True)
+            polling = "feed-poll" if workers < 2 else "feed-poll-shard-*-of-2 (one per worker)"
             print(
                 f"\nwiretrace is serving. Prefect UI: {ui_url}\n"
-                f"  Deployments: {ui_url}/deployments (seed-ingest, feed-poll every 15 min, daily-report)\n"
+                f"  Deployments: {ui_url}/deployments (seed-ingest, {polling} every 15 min, daily-report)\n"
                 f"  Runs:        {ui_url}/runs  (flow runs, their task runs and logs)\n"
                 f"  Artifacts:   {ui_url}/artifacts  (run-summary, run-progress, daily-report)\n"
                 f"  Run one now: PREFECT_API_URL={api_url} {prefect_bin()} deployment run {SEED_DEPLOYMENT}\n"
@@ -330,9 +352,10 @@ def serve(
                         f"wiretrace serve: the Prefect server exited ({server.returncode})", file=sys.stderr
                     )
                     return 1
-                if worker_proc is not None and worker_proc.poll() is not None:
-                    print(f"wiretrace serve: the worker exited ({worker_proc.returncode})", file=sys.stderr)
-                    return 1
+                for proc in worker_procs:
+                    if proc.poll() is not None:
+                        print(f"wiretrace serve: a worker exited ({proc.returncode})", file=sys.stderr)
+                        return 1
                 time.sleep(1)
         except KeyboardInterrupt:
             print("\nstopping the worker and the server ...", flush=True)
@@ -341,10 +364,11 @@ def serve(
             print(f"wiretrace serve: {exc}", file=sys.stderr)
             return 1
         finally:
-            stop(worker_proc)
+            for proc in worker_procs:
+                stop(proc)
             # A run the worker was starting or executing died with it: close it while the server is
             # still up, so its concurrency slot is free for the next `make serve`.
-            if worker_proc is not None and server is not None and server.poll() is None:
+            if worker_procs and server is not None and server.poll() is None:
                 with contextlib.suppress(httpx.HTTPError):
                     _report_healed(heal_stuck_runs(api_url, deployment_ids, late_after=0), "on stop")
             stop(server)

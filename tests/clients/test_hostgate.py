@@ -33,3 +33,12 @@ def test_host_gate_limits_concurrency_and_spaces_requests_per_host():
     # Politeness, not speed: the starts to one host are at least min_delay apart.
     assert all(later - earlier >= 0.095 for earlier, later in itertools.pairwise(starts))
     assert order.index("b") < 2  # host b starts before host a's second request: it is not queued behind a
+
+
+def test_politeness_counts_a_host_with_its_port_and_default_ports_as_one():
+    from transforms.feed_decisions import host_key
+
+    assert host_key("https://example.org/a") == host_key("http://example.org/b") == "example.org"
+    assert host_key("http://127.0.0.1:8001/feed") != host_key("http://127.0.0.1:8002/feed")
+    assert host_key("http://user:pw@Example.ORG:8080/x?y") == "example.org:8080"
+    assert host_key("http://example.org:port/x") == "example.org"  # fails when fetched, not here

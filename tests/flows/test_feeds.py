@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
 from flows.feeds import ingest_feeds
-from settings import Settings
+from settings import API_START_SECONDS, Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
 
@@ -42,7 +42,9 @@ def prefect_harness() -> Iterator[None]:
     # Flow and task runs need a Prefect API: a temporary one for the whole session.
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(
+        server_startup_timeout=API_START_SECONDS
+    ):  # its 30 s are short on a busy machine
         yield
 
 
@@ -633,3 +635,99 @@ def test_a_thousand_feeds_in_one_run_never_wait_for_the_pool_until_timeout(con, 
         httpd.server_close()
     assert (counts.feeds_polled, counts.feeds_not_modified, counts.feeds_failed) == (1000, 1000, 0)
     assert con.execute("SELECT count(*) FROM feed_state WHERE last_error IS NOT NULL").fetchone() == (0,)
+
+
+# -- volume: a time budget per run, fetching while extracting ------------------------------------
+
+
+def test_pages_past_the_time_budget_stay_pending_and_the_next_run_fetches_them(
+    server, con, tmp_path, corpus_dir
+):
+    items = [{"title": p, "link": server.url_for(f"/p/{p}")} for p in (DREAMLINER, WEWORK, EUROPA)]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    for p in (DREAMLINER, WEWORK, EUROPA):
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+
+    spent = run(con, config, "r1", settings=replace(SETTINGS, feed_fetch_budget=0))
+    assert (spent.entries_new, spent.pages_fetched) == (3, 0) and page_requests(server) == []
+    assert {status for status, *_ in entry_status(con).values()} == {"pending"}
+
+    later = run(con, config, "r2", settings=replace(SETTINGS, feed_fetch_budget=600))
+    assert sorted(page_requests(server)) == sorted(f"/p/{p}" for p in (DREAMLINER, WEWORK, EUROPA))
+    assert (later.entries_new, later.pages_fetched, later.pages_matched, later.new) == (0, 3, 2, 2)
+
+
+def test_chunks_smaller_than_the_pages_give_the_rows_of_one_chunk(server, con, tmp_path, corpus_dir):
+    """Pages streamed one per chunk (fetching ahead of extraction) load what one chunk of all loads."""
+    items = [{"title": p, "link": server.url_for(f"/p/{p}")} for p in (DREAMLINER, WEWORK, EUROPA, DAVIS_CUP)]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    for p in (DREAMLINER, WEWORK, EUROPA, DAVIS_CUP):
+        serve_page(server, f"/p/{p}", aeb_page(corpus_dir, p))
+    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}])
+    one_by_one = run(con, config, "r1", settings=replace(SETTINGS, pages_per_chunk=1, pages_ahead=2))
+    other = db.connect(tmp_path / "other.duckdb")
+    try:
+        together = run(other, config, "r1", settings=replace(SETTINGS, pages_per_chunk=100))
+        columns = "article_id, url, title, text, topics"
+        rows = [c.execute(f"SELECT {columns} FROM articles ORDER BY 1").fetchall() for c in (con, other)]
+    finally:
+        other.close()
+    assert (one_by_one.pages_fetched, one_by_one.pages_matched) == (together.pages_fetched, 2) == (4, 2)
+    assert rows[0] == rows[1] and len(rows[0]) == 2
+
+
+def test_shards_poll_and_fetch_disjoint_hosts_and_together_cover_every_feed_and_page(
+    con, tmp_path, corpus_dir
+):
+    """Two workers, shard 0 and shard 1 of 2: no feed polled and no page fetched by both; between them
+    (and the next cycle of shard 0, for pages that shard 1's feeds listed on its hosts) everything."""
+    from transforms.feed_decisions import shard_of
+
+    hosts = [HTTPServer(host="127.0.0.1", port=0, threaded=True) for _ in range(4)]
+    pages = [DREAMLINER, WEWORK, EUROPA, DAVIS_CUP]
+    try:
+        for h in hosts:
+            h.start()
+            h.expect_request("/robots.txt").respond_with_data("", status=404)
+        for i, h in enumerate(hosts):
+            # each host's feed lists the page on the next host: pages are sharded by their own host
+            other = hosts[(i + 1) % len(hosts)]
+            item = {"title": pages[i], "link": other.url_for(f"/p/{pages[i]}")}
+            h.expect_request("/feed.xml").respond_with_data(rss([item]), content_type="application/rss+xml")
+            serve_page(other, f"/p/{pages[i]}", aeb_page(corpus_dir, pages[i]))
+        config = write_config(tmp_path, [{"url": h.url_for("/feed.xml")} for h in hosts], topics=[])
+        requested: dict[int, list[tuple[int, str]]] = {}
+        for run_id, shard in (("s0", 0), ("s1", 1), ("s0-next", 0)):
+            for h in hosts:
+                h.log.clear()
+
+            @flow(name="feeds-shard-test")
+            def shard_run(shard: int = shard, run_id: str = run_id) -> FeedCounts:
+                return ingest_feeds(con, config, run_id, "v1", True, None, SETTINGS, shard, 2)
+
+            shard_run()
+            got = [
+                (i, req.path) for i, h in enumerate(hosts) for req, _ in h.log if req.path != "/robots.txt"
+            ]
+            requested.setdefault(shard, []).extend(got)
+            # every request of a shard's run went to a host of that shard
+            assert all(shard_of(hosts[i].url_for("/"), 2) == shard for i, _ in got), (shard, got)
+    finally:
+        for h in hosts:
+            h.clear()
+            if h.is_running():
+                h.stop()
+    polled = {shard: {i for i, path in got if path == "/feed.xml"} for shard, got in requested.items()}
+    assert not polled.get(0, set()) & polled.get(1, set())  # no feed polled by both shards
+    assert polled.get(0, set()) | polled.get(1, set()) == {0, 1, 2, 3}
+    fetched = [r for got in requested.values() for r in got if r[1].startswith("/p/")]
+    assert len(fetched) == len(set(fetched)) == 4  # every page fetched, once
+    assert {status for status, *_ in entry_status(con).values()} == {"matched"}
+
+
+def test_a_shard_outside_its_range_is_refused_before_anything_is_written(con, tmp_path):
+    config = write_config(tmp_path, [{"url": "http://127.0.0.1:9/feed.xml"}])
+    with pytest.raises(ValueError, match="shard 2 of 2"):
+        ingest_feeds(con, config, "r1", "v1", True, None, SETTINGS, 2, 2)
+    assert con.execute("SELECT count(*) FROM feed_state").fetchone()[0] == 0

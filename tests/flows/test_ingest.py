@@ -429,3 +429,30 @@ def test_an_unwritable_db_is_one_clear_line_and_no_traceback(tmp_path):
     (line,) = run.stderr.strip().splitlines()
     assert line.startswith(f"wiretrace run: cannot write the warehouse {blocked / 'w.duckdb'}: ")
     assert "choose another --db" in line
+
+
+def test_with_wiretrace_dask_a_run_gives_the_rows_of_the_local_run(seed_warehouse, dask_cluster, tmp_path):
+    """WIRETRACE_DASK set: the seeds are extracted and tagged on the Dask cluster, same rows."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "dask.duckdb"
+    # A process of its own, as `wiretrace run` is: the setting is read when settings.py loads, and
+    # pool_threshold 1 sends even five seeds to the pool.
+    code = (
+        "import dataclasses, flows.ingest as i;"
+        "i.SETTINGS = dataclasses.replace(i.SETTINGS, pool_threshold=1);"
+        f"r = i.wiretrace_run(seeds_dir={str(SEEDS)!r}, db_path={str(path)!r});"
+        "print(i.SETTINGS.dask_address, r['new'], r['failed'])"
+    )
+    env = {**os.environ, "WIRETRACE_DASK": dask_cluster}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-3:] == [dask_cluster, "5", "0"]
+    # every stable column but what names the run: when it first saw the article, its archive file
+    columns = {
+        **STABLE_COLUMNS,
+        "articles": STABLE_COLUMNS["articles"].replace(" first_seen_at,", ""),
+        "raw_documents": "content_hash, size_bytes",
+    }
+    assert snapshot(path, columns) == snapshot(seed_warehouse, columns)

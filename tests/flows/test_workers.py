@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from flows.workers import cached_language_model, worker_pool
 from settings import Settings
 from transforms import language
@@ -67,8 +69,8 @@ from transforms.records import Failure, RawDocument, TaggedArticle  # noqa: E402
 from transforms.registry import load_registry  # noqa: E402
 
 SEED_DOCS = [RawDocument(source_ref=p.name, data=p.read_bytes()) for p in sorted(SEEDS.glob("*.txt"))]
-# Every seed's text many times over: real text that takes far more than 10 ms of CPU to tag.
-LONG = RawDocument(source_ref="long.txt", data=b"\n\n".join(d.data for d in SEED_DOCS) * 40)
+# Every seed's text many times over: real text that takes about 0.1 s of CPU to tag (a seed: 4 ms).
+LONG = RawDocument(source_ref="long.txt", data=b"\n\n".join(d.data for d in SEED_DOCS) * 150)
 
 
 def test_a_document_over_its_cpu_time_is_a_timeout_failure_and_the_next_one_loads() -> None:
@@ -84,7 +86,7 @@ def test_a_document_over_its_cpu_time_is_a_timeout_failure_and_the_next_one_load
 
 def test_the_cpu_limit_holds_in_the_workers_too() -> None:
     with worker_pool(Settings(workers=2)) as pool:
-        results = run_in_pool([[SEED_DOCS[0], LONG], [SEED_DOCS[1]]], pool, 10_000_000, cpu_seconds=0.01)
+        results = run_in_pool([[SEED_DOCS[0], LONG], [SEED_DOCS[1]]], pool, 10_000_000, cpu_seconds=0.03)
     assert [r.source_ref for r in results] == [SEED_DOCS[0].source_ref, "long.txt", SEED_DOCS[1].source_ref]
     assert [type(r).__name__ for r in results] == ["TaggedArticle", "Failure", "TaggedArticle"]
     assert results[1].stage == "timeout"
@@ -156,3 +158,87 @@ def test_kill_9_of_a_run_leaves_no_worker_behind() -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+
+
+# -- the same work on a Dask cluster (WIRETRACE_DASK) ------------------------------------------
+
+from flows.dask_pool import DaskUnavailable  # noqa: E402
+from tests.conftest import CORPUS, require_corpus  # noqa: E402
+
+
+def _aeb_docs(n: int) -> list[RawDocument]:
+    import gzip
+
+    paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))[:n]
+    return [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
+
+
+def test_dask_workers_give_the_results_of_local_workers_in_input_order(dask_cluster) -> None:
+    docs = [*SEED_DOCS, *_aeb_docs(24), RawDocument(source_ref="empty.txt", data=b"")]
+    parts = [docs[i : i + 3] for i in range(0, len(docs), 3)]
+    with worker_pool(Settings(dask_address=dask_cluster)) as dask:
+        assert dask is not None and dask.workers == 2
+        on_dask = run_in_pool(parts, dask, 10_000_000, 30)
+        # warmed by the plugin before any part: the model is there already
+        states = [dask.submit(_worker_state).result() for _ in range(4)]
+    with worker_pool(Settings(workers=2)) as pool:
+        local = run_in_pool(parts, pool, 10_000_000, 30)
+    assert [r.source_ref for r in on_dask] == [d.source_ref for d in docs]
+    assert on_dask == local
+    assert sum(isinstance(r, TaggedArticle) for r in on_dask) >= len(docs) - 2
+    assert all(pid != os.getpid() and loaded for pid, loaded in states)
+
+
+def test_on_dask_the_cpu_limit_holds_in_the_workers_threads(dask_cluster) -> None:
+    with worker_pool(Settings(dask_address=dask_cluster)) as dask:
+        results = run_in_pool([[SEED_DOCS[0], LONG], [SEED_DOCS[1]]], dask, 10_000_000, cpu_seconds=0.03)
+    assert [type(r).__name__ for r in results] == ["TaggedArticle", "Failure", "TaggedArticle"]
+    assert (results[1].source_ref, results[1].stage) == ("long.txt", "timeout")
+
+
+def test_on_dask_a_document_that_kills_its_worker_fails_alone(dask_cluster) -> None:
+    culprit = RawDocument(source_ref="kills-its-worker.txt", data=SEED_DOCS[0].data)
+    docs = [*SEED_DOCS[:3], culprit, *SEED_DOCS[3:]]
+    parts = [docs[i : i + 2] for i in range(0, len(docs), 2)]
+    with worker_pool(Settings(dask_address=dask_cluster)) as dask:
+        results = run_in_pool(parts, dask, 10_000_000, 30, work=_dies_on_marker)
+        assert [r.source_ref for r in results] == [d.source_ref for d in docs]
+        crashed = [(r.source_ref, r.stage) for r in results if isinstance(r, Failure)]
+        assert crashed == [("kills-its-worker.txt", "crash")]
+        # the cluster's nannies restarted the workers: the pool works on
+        assert all(isinstance(r, TaggedArticle) for r in run_in_pool([SEED_DOCS[:2]], dask, 10_000_000, 30))
+
+
+def test_no_scheduler_at_the_address_is_one_clear_error() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    unreachable = Settings(dask_address=address, dask_connect_seconds=1)
+    with (
+        pytest.raises(DaskUnavailable, match="no Dask scheduler answered") as caught,
+        worker_pool(unreachable),
+    ):
+        pass
+    assert address in str(caught.value) and "unset WIRETRACE_DASK" in str(caught.value)
+
+
+def test_the_thread_cpu_limit_stops_a_document_in_a_thread_and_leaves_nothing_pending() -> None:
+    import threading
+
+    registry = load_registry()
+    out: list = []
+
+    def in_thread() -> None:
+        out.append(process_limited(LONG, registry, 10_000_000, cpu_seconds=0.01))
+        out.append(process_limited(SEED_DOCS[0], registry, 10_000_000, cpu_seconds=30))
+        time.sleep(0.2)  # a late exception would surface here and end the thread early
+        out.append("finished")
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert (out[0].source_ref, out[0].stage) == ("long.txt", "timeout")
+    assert isinstance(out[1], TaggedArticle)
+    assert out[2] == "finished"
