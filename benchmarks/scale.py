@@ -1,0 +1,380 @@
+"""Issue #13's targets: does a run cost what its new articles cost, whatever the warehouse holds?
+
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental writers dask]
+
+**incremental**: a warehouse with N stored articles is generated once per size and cached under
+WIRETRACE_CACHE (scale-N/; `--rebuild` makes it again). Then, in a fresh process on a copy of it,
+`wiretrace_run` ingests 5 new articles (plain-text files from the same generator, undated, so their
+story window is the stored articles' last 7 days). Printed per size: the flow's wall time (Prefect's
+temporary API is up before the clock), its ratio to the smallest size, the process's peak RSS, and
+the largest file the run wrote against the warehouse's size on disk (a transient copy of the
+warehouse would show as a file as large as the warehouse). Targets: time at the largest size
+<= 1.5x the smallest's and <= 10 s; peak RSS <= 1.5 GB; no transient copy.
+
+How the stored articles are made (in SQL, in bulk: 100k articles take about a minute): texts from
+benchmarks/provenance.py's generator (Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words),
+K distinct bodies each made unique by its own first sentence; raw bytes of a realistic size (an AEB
+page, gzip, behind a gzip member of its own, so no two are equal); two credits each; the provenance
+indexes as the stage writes them: reuse fingerprints (one per 4 words), a 512-byte MinHash signature
+and its band keys, the story keyword vectors and term sets of the real `transforms.stories` code, the
+document frequencies, stories of 5 articles. They arrive at `--per-day` articles a day (default
+1,000) up to now, so the 7-day story window holds the same number of articles at every size: what
+grows is the history only.
+
+**writers**: two `wiretrace run`s at once on one PostgreSQL catalog (the throwaway server of
+wiretrace/postgres.py), each with its own seeds folder (half of them in both), against the same two
+runs one after the other on a second catalog: both must complete and the warehouses must hold the
+same rows (scripts/compare_warehouses.py).
+
+**dask**: 1000 pages (the 181 AEB pages, byte-different copies) extracted and tagged through the Dask
+pool (flows/dask_pool.py) on a LocalCluster of 1, then 2 workers (one process, one thread each).
+Target: 2 workers >= 1.7x one. Feed figures come from benchmarks/feed_polling.py.
+
+The machine this runs on is shared: ratios mean more than seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import gzip
+import multiprocessing
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+NEW_ARTICLES = 5
+POOL = 2_000  # distinct generated bodies
+SEED = 7
+TARGET_RATIO = 1.5
+TARGET_SECONDS = 10.0
+TARGET_RSS_MB = 1536
+TARGET_DASK = 1.7
+
+
+# -- the stored articles ------------------------------------------------------------------------
+
+
+def _pool(seed: int) -> tuple[list[str], list[dict[str, tuple[int, bool]]]]:
+    """POOL generated bodies and their story term counts (the real transforms code)."""
+    from benchmarks.provenance import Corpus
+    from transforms.stories import term_counts
+
+    corpus = Corpus.make(seed)
+    texts = ["\n\n".join(corpus.original()) for _ in range(POOL)]
+    return texts, [term_counts(t) for t in texts]
+
+
+def _raw_pages() -> list[bytes]:
+    """gzip bytes of real pages (AEB): the size of what the archive keeps per article."""
+    return [p.read_bytes() for p in sorted((CORPUS / "aeb" / "html").glob("*.html.gz"))]
+
+
+def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
+    """A warehouse at `path` holding `size` generated articles; what it holds, for the record."""
+    import pyarrow as pa
+
+    from flows.tasks import pipeline_version
+    from transforms.near_duplicates import lsh_params
+    from transforms.stories import vectorize
+    from warehouse.session import run_session
+
+    # the current code's version: stored articles made by other code would all be re-tagged
+    version = pipeline_version()
+    texts, counts = _pool(seed)
+    df: dict[str, int] = {}
+    for c in counts:
+        for term in c:
+            df[term] = df.get(term, 0) + 1
+    vectors = [vectorize(c, df, POOL) for c in counts]
+    pool = pa.table(
+        {
+            "k": pa.array(range(POOL), pa.int32()),
+            "body": texts,
+            "words": pa.array([len(t.split()) for t in texts], pa.int32()),
+            "terms": pa.array([sorted(c) for c in counts], pa.list_(pa.string())),
+        }
+    )
+    vector_rows = pa.table(
+        {
+            "k": pa.array([k for k, v in enumerate(vectors) for _ in v], pa.int32()),
+            "term": [t for v in vectors for t in v],
+            "weight": pa.array([w for v in vectors for w in v.values()], pa.float64()),
+        }
+    )
+    pages = _raw_pages()
+    bands = lsh_params()[0]
+    step = 86_400 / per_day
+    now = datetime.now(UTC).replace(microsecond=0)
+    t0 = now - timedelta(seconds=step * size)
+    chunk = 20_000
+    with run_session(path) as con:
+        con.register("bench_pool", pool)
+        con.register("bench_vectors", vector_rows)
+        for lo in range(0, size, chunk):
+            hi = min(size, lo + chunk)
+            raw = pa.table(
+                {
+                    "i": pa.array(range(lo, hi), pa.int64()),
+                    # a gzip member of its own first: every article's bytes differ, as pages do
+                    "data_gzip": [
+                        gzip.compress(f"<!-- page {i} -->".encode(), 1, mtime=0) + pages[i % len(pages)]
+                        for i in range(lo, hi)
+                    ],
+                }
+            )
+            con.register("bench_raw", raw)
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE bench_ids AS
+                    SELECT r.i, r.data_gzip, 'bench' || lpad(r.i::VARCHAR, 10, '0') AS article_id,
+                           sha256('raw ' || r.i::VARCHAR) AS content_hash,
+                           TIMESTAMPTZ '{t0.isoformat()}' + to_seconds(r.i * {step}) AS ts,
+                           (r.i % {POOL})::INTEGER AS k
+                    FROM bench_raw r"""
+            )
+            con.execute(
+                """INSERT INTO raw_documents BY NAME
+                   SELECT content_hash, octet_length(data_gzip) * 5 AS size_bytes, 'text/html' AS media_type,
+                          data_gzip, ts AS first_seen_at FROM bench_ids"""
+            )
+            con.execute(
+                """INSERT INTO articles BY NAME
+                   SELECT b.article_id, 'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS url,
+                          'Outlet ' || (b.i % 997) AS outlet, 'Report ' || b.i AS title,
+                          strftime(b.ts, '%Y-%m-%dT%H:%M:%S+00:00') AS published, b.ts AS published_at,
+                          b.ts::DATE AS published_date, 'en' AS language,
+                          'Report number ' || b.i || ' of the day. ' || p.body AS text,
+                          p.words + 6 AS word_count, b.content_hash, 'feed' AS origin,
+                          'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS source_ref,
+                          b.ts AS first_seen_at, b.ts AS updated_at, $version AS pipeline_version,
+                          'story-bench' || lpad((b.i - b.i % 5)::VARCHAR, 10, '0') AS story_id
+                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k""",
+                {"version": version},
+            )
+            con.execute(
+                """INSERT INTO article_sources BY NAME
+                   SELECT article_id, 'AFP' AS source, 'agency' AS kind, 'origin' AS role,
+                          '(AFP)' AS evidence, 0 AS char_start, 5 AS char_end FROM bench_ids
+                   UNION ALL
+                   SELECT article_id, 'Reuters', 'agency', 'cited', 'Reuters reported', NULL, NULL
+                   FROM bench_ids"""
+            )
+            con.execute(
+                """INSERT INTO reuse_fingerprints BY NAME
+                   SELECT b.article_id, (hash(b.article_id, g.pos) >> 1)::BIGINT AS fingerprint,
+                          g.pos::INTEGER AS position
+                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k,
+                        LATERAL (SELECT unnest(range(0, p.words, 4)) AS pos) g"""
+            )
+            hexes = " || ".join(f"md5(article_id || '{n}')" for n in range(32))
+            con.execute(
+                f"""INSERT INTO near_duplicate_signatures BY NAME
+                    SELECT article_id, unhex({hexes}) AS signature FROM bench_ids"""
+            )
+            con.execute(
+                f"""INSERT INTO near_duplicate_bands BY NAME
+                    SELECT article_id, (hash(article_id, band) >> 1)::BIGINT AS band_key
+                    FROM bench_ids, range({bands}) t(band)"""
+            )
+            con.execute(
+                """INSERT INTO story_terms BY NAME
+                   SELECT b.article_id, v.term, v.weight FROM bench_ids b JOIN bench_vectors v ON v.k = b.k"""
+            )
+            con.execute(
+                """INSERT INTO story_term_sets BY NAME
+                   SELECT b.article_id, p.terms FROM bench_ids b JOIN bench_pool p ON p.k = b.k"""
+            )
+            con.unregister("bench_raw")
+        con.execute(
+            """INSERT INTO story_term_df BY NAME
+               SELECT term, count(*)::INTEGER AS df
+               FROM (SELECT unnest(list_append(terms, '')) AS term FROM story_term_sets) GROUP BY term"""
+        )
+        con.execute(
+            """INSERT INTO stories BY NAME
+               SELECT story_id, min(title) AS label, min(published_at) AS first_seen,
+                      max(published_at) AS last_seen, list(article_id ORDER BY published_at) AS articles
+               FROM articles WHERE origin = 'feed' GROUP BY story_id"""
+        )
+        held = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "reuse_fingerprints", "near_duplicate_bands", "story_terms", "stories")
+        }
+    return held
+
+
+# -- the incremental run -------------------------------------------------------------------------
+
+
+def _warehouse_files(path: Path) -> list[Path]:
+    """Every file of the warehouse at `path`: the file itself, or its folder's files (catalog, data)."""
+    folder = path.parent
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def _disk_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in _warehouse_files(path))
+
+
+class WriteWatch:
+    """Largest file under a folder that appeared or grew while the watch ran (polled, 20 Hz)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.before = {p: p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+        self.largest = (0, "")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.look()
+            time.sleep(0.05)
+
+    def look(self) -> None:
+        for p in self.folder.rglob("*"):
+            try:
+                size = p.stat().st_size
+            except OSError:  # gone between listing and stat: a temporary file
+                continue
+            if p.is_file() and size != self.before.get(p) and size > self.largest[0]:
+                self.largest = (size, str(p.relative_to(self.folder)))
+
+    def __enter__(self) -> WriteWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.look()
+
+
+def _new_articles(folder: Path, seed: int) -> None:
+    """NEW_ARTICLES plain-text files from the stored articles' generator (another seed), undated."""
+    from benchmarks.provenance import Corpus
+
+    corpus = Corpus.make(seed)
+    folder.mkdir(parents=True)
+    for n in range(NEW_ARTICLES):
+        paragraphs = corpus.original()
+        (folder / f"new-{n}.txt").write_text(
+            f"Fresh report {n}\n\n" + "\n\n".join(paragraphs), encoding="utf-8"
+        )
+
+
+def incremental(cached: str, work: str) -> dict:
+    """In a fresh process: copy the cached warehouse, run 5 new articles into the copy, measure."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect import flow
+
+    from flows.ingest import wiretrace_run
+
+    work_dir = Path(work)
+    shutil.copytree(Path(cached).parent, work_dir / "warehouse")
+    db_path = work_dir / "warehouse" / Path(cached).name
+    seeds = work_dir / "seeds"
+    _new_articles(seeds, SEED + 1)
+
+    @flow
+    def warm() -> None:  # starts Prefect's temporary API before the clock
+        return None
+
+    warm()
+    size_before = _disk_size(db_path)
+    with WriteWatch(work_dir / "warehouse") as watch:
+        began = time.perf_counter()
+        result = wiretrace_run(seeds_dir=str(seeds), feeds_file=None, db_path=str(db_path))
+        took = time.perf_counter() - began
+    return {
+        "seconds": took,
+        "result": {k: v for k, v in result.items() if isinstance(v, int)}
+        if isinstance(result, dict)
+        else result,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "largest_write": watch.largest,
+        "warehouse_bytes": size_before,
+    }
+
+
+def _cached(size: int, per_day: int, rebuild: bool) -> Path:
+    from flows.tasks import pipeline_version
+    from settings import DEFAULT_DB, SETTINGS
+
+    # one per code version: articles that other code made are re-tagged by the run (flows.tasks.retag_stored)
+    folder = SETTINGS.cache_dir / f"scale-{size}-{per_day}-{pipeline_version()[:12]}"
+    path = folder / DEFAULT_DB.name
+    done = folder / "built.txt"
+    if rebuild or not done.is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        began = time.perf_counter()
+        held = _in_fresh_process(build, str(path), size, per_day)
+        took = time.perf_counter() - began
+        done.write_text(f"{held}\nbuilt in {took:.0f} s\n", encoding="utf-8")
+        print(f"  built {size:,} articles in {took:.0f} s: {held}", flush=True)
+    return path
+
+
+def _in_fresh_process(fn, *args):
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def run_incremental(sizes: list[int], per_day: int, rebuild: bool) -> bool:
+    print(f"\n== incremental run: {NEW_ARTICLES} new articles into N stored ones ({per_day:,} a day)")
+    rows = []
+    for size in sizes:
+        cached = _cached(size, per_day, rebuild)
+        with tempfile.TemporaryDirectory(dir=cached.parent.parent) as work:
+            rows.append((size, _in_fresh_process(incremental, str(cached), work)))
+    print(
+        f"{'stored':>10} {'flow s':>8} {'ratio':>6} {'peak RSS':>9} {'warehouse':>10} {'largest write':>14}"
+    )
+    base = rows[0][1]["seconds"]
+    ok = True
+    for size, r in rows:
+        big, name = r["largest_write"]
+        print(
+            f"{size:>10,} {r['seconds']:>8.2f} {r['seconds'] / base:>6.2f} {r['rss_mb']:>7.0f} MB "
+            f"{r['warehouse_bytes'] / 1e6:>7.0f} MB {big / 1e6:>11.2f} MB  ({name or 'none'})"
+        )
+        ok &= r["rss_mb"] <= TARGET_RSS_MB and big < r["warehouse_bytes"] / 2
+    last = rows[-1][1]
+    ratio = last["seconds"] / base
+    ok &= ratio <= TARGET_RATIO and last["seconds"] <= TARGET_SECONDS
+    print(
+        f"ratio {ratio:.2f} at {rows[-1][0]:,} against {rows[0][0]:,} (target <= {TARGET_RATIO}); "
+        f"flow {last['seconds']:.2f} s (target <= {TARGET_SECONDS:.0f} s); peak RSS target <= "
+        f"{TARGET_RSS_MB} MB; no write as large as half the warehouse: {'PASS' if ok else 'FAIL'}"
+    )
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--per-day", type=int, default=1_000)
+    parser.add_argument("--parts", nargs="+", default=["incremental", "writers", "dask"])
+    parser.add_argument("--rebuild", action="store_true", help="generate the cached warehouses again")
+    args = parser.parse_args()
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    ok = True
+    if "incremental" in args.parts:
+        ok &= run_incremental(args.sizes, args.per_day, args.rebuild)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
