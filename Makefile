@@ -58,4 +58,4 @@ screenshots: setup
 	$(BIN)/python benchmarks/screenshots.py
 
 clean:
-	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*
+	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive
