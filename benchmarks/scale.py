@@ -11,15 +11,15 @@ the largest file the run wrote against the warehouse's size on disk (a transient
 warehouse would show as a file as large as the warehouse). Targets: time at the largest size
 <= 1.5x the smallest's and <= 10 s; peak RSS <= 1.5 GB; no transient copy.
 
-How the stored articles are made (in SQL, in bulk: 100k articles take about a minute): texts from
-benchmarks/provenance.py's generator (Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words),
-K distinct bodies each made unique by its own first sentence; raw bytes of a realistic size (an AEB
-page, gzip, behind a gzip member of its own, so no two are equal); two credits each; the provenance
-indexes as the stage writes them: reuse fingerprints (one per 4 words), a 512-byte MinHash signature
-and its band keys, the story keyword vectors and term sets of the real `transforms.stories` code, the
-document frequencies, stories of 5 articles. They arrive at `--per-day` articles a day (default
-1,000) up to now, so the 7-day story window holds the same number of articles at every size: what
-grows is the history only.
+How the stored articles are made (in SQL, in bulk): texts from benchmarks/provenance.py's generator
+(Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words), POOL distinct bodies, each article's
+made unique by its own first sentence; raw bytes of a realistic size in the WARC archive, one file a
+day (an AEB page, gzip, behind a gzip member of its own, so no two are equal); two credits each; the
+provenance indexes as the stage writes them: reuse fingerprints (one per 4 words), a 512-byte MinHash
+signature and its band keys, the story keyword vectors and term sets of the real `transforms.stories`
+code, the document frequencies, stories of 5 articles. They arrive at `--per-day` articles a day
+(default 1,000) up to now, so the 7-day story window holds the same number of articles at every
+size: what grows is the history only.
 
 **writers**: two `wiretrace run`s at once on one PostgreSQL catalog (the throwaway server of
 wiretrace/postgres.py), each with its own seeds folder (half of them in both), against the same two
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import gzip
+import hashlib
 import multiprocessing
 import os
 import resource
@@ -80,6 +81,36 @@ def _raw_pages() -> list[bytes]:
     return [p.read_bytes() for p in sorted((CORPUS / "aeb" / "html").glob("*.html.gz"))]
 
 
+def _archive(root: Path, pages: list[bytes], lo: int, hi: int, t0: datetime, step: float) -> dict:
+    """Raw bytes of articles lo..hi into the WARC archive, one file a day as runs write them; their rows.
+
+    Each article's bytes: a gzip member of its own, then a real page's (a `.gz` input, as a seed can
+    be), so no two are equal and the archive grows by a real page's size per article.
+    """
+    from clients import warc
+
+    by_day: dict = {}
+    for i in range(lo, hi):
+        data = gzip.compress(f"<!-- page {i} -->".encode(), 1, mtime=0) + pages[i % len(pages)]
+        when = t0 + timedelta(seconds=i * step)
+        payload = warc.Payload(hashlib.sha256(data).hexdigest(), data, "text/html", f"https://bench/{i}")
+        by_day.setdefault(when.date(), []).append((i, payload, when))
+    rows: dict[str, list] = {k: [] for k in ("i", "content_hash", "size_bytes", "warc_path", "warc_offset")}
+    rows["warc_length"] = []
+    for day, items in by_day.items():
+        records = warc.encode_records([p for _, p, _ in items], items[0][2])
+        placed = warc.append_records(root, warc.run_file(f"bench-{day}", day), records, items[0][2])
+        for i, payload, _ in items:
+            where = placed[payload.digest]
+            rows["i"].append(i)
+            rows["content_hash"].append(payload.digest)
+            rows["size_bytes"].append(len(payload.data))
+            rows["warc_path"].append(where.path)
+            rows["warc_offset"].append(where.offset)
+            rows["warc_length"].append(where.length)
+    return rows
+
+
 def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
     """A warehouse at `path` holding `size` generated articles; what it holds, for the record."""
     import pyarrow as pa
@@ -87,6 +118,7 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
     from flows.tasks import pipeline_version
     from transforms.near_duplicates import lsh_params
     from transforms.stories import vectorize
+    from warehouse import db
     from warehouse.session import run_session
 
     # the current code's version: stored articles made by other code would all be re-tagged
@@ -119,37 +151,29 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
     t0 = now - timedelta(seconds=step * size)
     chunk = 20_000
     with run_session(path) as con:
+        root = db.archive_root(con)
         con.register("bench_pool", pool)
         con.register("bench_vectors", vector_rows)
         for lo in range(0, size, chunk):
             hi = min(size, lo + chunk)
-            raw = pa.table(
-                {
-                    "i": pa.array(range(lo, hi), pa.int64()),
-                    # a gzip member of its own first: every article's bytes differ, as pages do
-                    "data_gzip": [
-                        gzip.compress(f"<!-- page {i} -->".encode(), 1, mtime=0) + pages[i % len(pages)]
-                        for i in range(lo, hi)
-                    ],
-                }
-            )
+            raw = pa.table(_archive(root, pages, lo, hi, t0, step))
             con.register("bench_raw", raw)
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE bench_ids AS
-                    SELECT r.i, r.data_gzip, 'bench' || lpad(r.i::VARCHAR, 10, '0') AS article_id,
-                           sha256('raw ' || r.i::VARCHAR) AS content_hash,
+                    SELECT r.*, 'bench' || lpad(r.i::VARCHAR, 10, '0') AS article_id,
                            TIMESTAMPTZ '{t0.isoformat()}' + to_seconds(r.i * {step}) AS ts,
                            (r.i % {POOL})::INTEGER AS k
                     FROM bench_raw r"""
             )
             con.execute(
                 """INSERT INTO raw_documents BY NAME
-                   SELECT content_hash, octet_length(data_gzip) * 5 AS size_bytes, 'text/html' AS media_type,
-                          data_gzip, ts AS first_seen_at FROM bench_ids"""
+                   SELECT content_hash, size_bytes, 'text/html' AS media_type, warc_path, warc_offset,
+                          warc_length, ts AS first_seen_at FROM bench_ids"""
             )
             con.execute(
                 """INSERT INTO articles BY NAME
-                   SELECT b.article_id, 'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS url,
+                   SELECT b.article_id,
+                          'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS url,
                           'Outlet ' || (b.i % 997) AS outlet, 'Report ' || b.i AS title,
                           strftime(b.ts, '%Y-%m-%dT%H:%M:%S+00:00') AS published, b.ts AS published_at,
                           b.ts::DATE AS published_date, 'en' AS language,
@@ -273,6 +297,13 @@ def _new_articles(folder: Path, seed: int) -> None:
         )
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    if src.endswith((".warc.gz", ".parquet")):
+        os.link(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
 def incremental(cached: str, work: str) -> dict:
     """In a fresh process: copy the cached warehouse, run 5 new articles into the copy, measure."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -281,7 +312,9 @@ def incremental(cached: str, work: str) -> dict:
     from flows.ingest import wiretrace_run
 
     work_dir = Path(work)
-    shutil.copytree(Path(cached).parent, work_dir / "warehouse")
+    # Files a run never changes (archive files, Parquet data files) are linked, not copied: only
+    # the catalog or the DuckDB file is written in place.
+    shutil.copytree(Path(cached).parent, work_dir / "warehouse", copy_function=_link_or_copy)
     db_path = work_dir / "warehouse" / Path(cached).name
     seeds = work_dir / "seeds"
     _new_articles(seeds, SEED + 1)
