@@ -43,6 +43,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -395,17 +396,152 @@ def run_incremental(sizes: list[int], per_day: int, rebuild: bool) -> bool:
     return ok
 
 
+# -- two writers on one PostgreSQL catalog --------------------------------------------------------
+
+
+def _seed_folders(root: Path, pages: int = 30, shared: int = 15) -> tuple[Path, Path]:
+    """Two seeds folders of AEB pages, `shared` of them in both (the same articles, loaded twice)."""
+    names = sorted((CORPUS / "aeb" / "html").glob("*.html.gz"))
+    folders = (root / "seeds-a", root / "seeds-b")
+    for folder, chosen in zip(
+        folders, (names[:pages], names[pages - shared : 2 * pages - shared]), strict=True
+    ):
+        folder.mkdir()
+        for page in chosen:
+            shutil.copy(page, folder / page.name)
+    return folders
+
+
+def _run_cli(seeds: Path, db: str, data: Path, home: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(
+        {
+            "WIRETRACE_DATA": f"{data}/",
+            "PREFECT_HOME": str(home),  # each process its own temporary API database
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "WIRETRACE_WORKERS": "1",
+        }
+    )
+    home.mkdir(parents=True, exist_ok=True)
+    wiretrace = str(Path(sys.executable).with_name("wiretrace"))
+    return subprocess.Popen(
+        [wiretrace, "run", "--seeds", str(seeds), "--db", db],
+        env=env,
+        cwd=home.parent,  # no feeds.yaml there: seeds only
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _finish(proc: subprocess.Popen, what: str) -> bool:
+    out, _ = proc.communicate(timeout=1800)
+    if proc.returncode != 0:
+        print(f"  {what} failed ({proc.returncode}):\n{out[-2000:]}")
+    return proc.returncode == 0
+
+
+def run_writers() -> bool:
+    from scripts import compare_warehouses
+    from wiretrace import postgres
+
+    print("\n== two writers on one PostgreSQL catalog (DuckLake), against the same two runs in sequence")
+    server = postgres.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            a, b = _seed_folders(root)
+            concurrent_db = f"postgres:{server.create_database('together')}"
+            sequential_db = f"postgres:{server.create_database('one_by_one')}"
+            began = time.perf_counter()
+            procs = [
+                _run_cli(folder, concurrent_db, root / "data-together", root / f"home-{n}")
+                for n, folder in enumerate((a, b))
+            ]
+            together_ok = all(_finish(p, f"concurrent writer {n}") for n, p in enumerate(procs))
+            together = time.perf_counter() - began
+            began = time.perf_counter()
+            sequence_ok = all(
+                _finish(
+                    _run_cli(folder, sequential_db, root / "data-one-by-one", root / f"home-{n}"), f"run {n}"
+                )
+                for n, folder in enumerate((a, b))
+            )
+            sequential = time.perf_counter() - began
+            os.environ["WIRETRACE_DATA"] = f"{root / 'data-together'}/"
+            import wiretrace
+
+            con_a = wiretrace.open_warehouse(concurrent_db)
+            os.environ["WIRETRACE_DATA"] = f"{root / 'data-one-by-one'}/"
+            con_b = wiretrace.open_warehouse(sequential_db)
+            try:
+                problems = compare_warehouses.compare(con_a, con_b)
+                articles = con_a.execute("SELECT count(*) FROM articles").fetchone()[0]
+                duplicates = _duplicates(con_a)
+            finally:
+                con_a.close()
+                con_b.close()
+    finally:
+        postgres.stop(server)
+    for line in problems:
+        print(line)
+    ok = together_ok and sequence_ok and not problems and not duplicates
+    print(
+        f"both completed: {together_ok} (at once {together:.1f} s, one after the other {sequential:.1f} s); "
+        f"{articles} articles; rows identical to the sequential runs: {not problems}; "
+        f"duplicate keys: {duplicates}: {'PASS' if ok else 'FAIL'}"
+    )
+    return ok
+
+
+def _duplicates(con) -> int:
+    """Rows of the duplicate_keys check view (logical keys seen twice), when the warehouse has it."""
+    import duckdb
+
+    try:
+        return con.execute("SELECT count(*) FROM duplicate_keys").fetchone()[0]
+    except duckdb.CatalogException:
+        return 0
+
+
+# -- Dask: 1 against 2 workers -------------------------------------------------------------------
+
+
+def run_dask(pages: int) -> bool:
+    from benchmarks.dask_speed import TARGET, aeb_docs, dask_seconds
+
+    print(f"\n== Dask: {pages} pages on a LocalCluster of 1, then 2 workers (1 thread each)")
+    docs = aeb_docs(pages)
+    seconds = {}
+    for workers in (1, 2):
+        seconds[workers], failed = dask_seconds(docs, workers)
+        print(
+            f"{workers} worker(s): {seconds[workers]:.1f} s ({pages / seconds[workers]:.1f} pages/s), "
+            f"{failed} failed; load average {os.getloadavg()[0]:.1f}"
+        )
+    ratio = seconds[1] / seconds[2]
+    ok = ratio >= TARGET
+    verdict = "PASS" if ok else "FAIL"
+    print(f"2 workers / 1 worker: {ratio:.2f}x (target >= {TARGET}, on two idle cores): {verdict}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--per-day", type=int, default=1_000)
     parser.add_argument("--parts", nargs="+", default=["incremental", "writers", "dask"])
+    parser.add_argument("--pages", type=int, default=1000, help="pages for the Dask part")
     parser.add_argument("--rebuild", action="store_true", help="generate the cached warehouses again")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ok = True
     if "incremental" in args.parts:
         ok &= run_incremental(args.sizes, args.per_day, args.rebuild)
+    if "writers" in args.parts:
+        ok &= run_writers()
+    if "dask" in args.parts:
+        ok &= run_dask(args.pages)
     return 0 if ok else 1
 
 
