@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -189,13 +190,16 @@ def start_feed_server(state_dir: Path, state: dict, corpus: Path, repo: Path) ->
         raise ClusterError(
             f"{corpus}/aeb/html holds {len(pages)} pages, {FEED_PAGES} needed: is ../shared there?"
         )
-    port = serve.free_port()
+    # one port per feed: a host counts with its port, so the feeds are on FEEDS hosts, as politeness
+    # and the sharded feed polling of the two workers see it
+    ports = [serve.free_port() for _ in range(FEEDS)]
     log = state_dir / "feed-server.log"
-    args = [sys.executable, "-m", "wiretrace.cluster", "feed-server", "--port", str(port)]
+    args = [sys.executable, "-m", "wiretrace.cluster", "feed-server", "--ports", *map(str, ports)]
     args += ["--pages", str(FEED_PAGES), "--corpus", str(corpus)]
     proc = serve.start(args, dict(os.environ), repo, log)
     _started(state_dir, state, "feed-server", proc)
-    _wait_port(port, proc, "the feed server", log)
+    for port in ports:
+        _wait_port(port, proc, "the feed server", log)
     feeds = state_dir / "feeds.yaml"
     config = {
         "feeds": [
@@ -365,8 +369,9 @@ def down(state_dir: Path = STATE_DIR) -> int:
 # -- the feed server -----------------------------------------------------------------------------
 
 
-def feed_server(port: int, pages: int, corpus: Path) -> None:
-    """RSS feeds on 127.0.0.1:port: /feed/N.xml lists every FEEDS-th of the first `pages` corpus pages."""
+def feed_server(ports: Sequence[int], pages: int, corpus: Path) -> None:
+    """RSS feeds on 127.0.0.1, each port a host: /feed/N.xml lists every FEEDS-th of the first `pages`
+    corpus pages, linked on the host that serves the feed."""
     files = sorted((corpus / "aeb" / "html").glob("*.html.gz"))[:pages]
     bodies = {f.name.removesuffix(".html.gz"): gzip.decompress(f.read_bytes()) for f in files}
     names = list(bodies)
@@ -401,7 +406,10 @@ def feed_server(port: int, pages: int, corpus: Path) -> None:
             else:
                 self._send(404, b"not found", "text/plain")
 
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    servers = [ThreadingHTTPServer(("127.0.0.1", port), Handler) for port in ports]
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers[0].serve_forever()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -416,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = sub.add_parser("down", help="stop what `up` started")
     stop.add_argument("--state", type=Path, default=STATE_DIR)
     feeds = sub.add_parser("feed-server", help="(internal) the cluster's feed server")
-    feeds.add_argument("--port", type=int, required=True)
+    feeds.add_argument("--ports", type=int, nargs="+", required=True)
     feeds.add_argument("--pages", type=int, default=FEED_PAGES)
     feeds.add_argument("--corpus", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -424,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return up(Path.cwd(), args.state, args.corpus, run=not args.no_run)
     if args.command == "down":
         return down(args.state)
-    feed_server(args.port, args.pages, args.corpus)
+    feed_server(args.ports, args.pages, args.corpus)
     return 0
 
 
