@@ -178,6 +178,15 @@ def start_prefect(state_dir: Path, state: dict, env: dict[str, str], repo: Path)
     return env
 
 
+def _free_ports(n: int) -> list[int]:
+    """n different free ports (held open together while chosen: one at a time, the same comes back)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(n)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
@@ -192,7 +201,7 @@ def start_feed_server(state_dir: Path, state: dict, corpus: Path, repo: Path) ->
         )
     # one port per feed: a host counts with its port, so the feeds are on FEEDS hosts, as politeness
     # and the sharded feed polling of the two workers see it
-    ports = [serve.free_port() for _ in range(FEEDS)]
+    ports = _free_ports(FEEDS)
     log = state_dir / "feed-server.log"
     args = [sys.executable, "-m", "wiretrace.cluster", "feed-server", "--ports", *map(str, ports)]
     args += ["--pages", str(FEED_PAGES), "--corpus", str(corpus)]
