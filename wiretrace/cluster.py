@@ -212,9 +212,10 @@ def start_feed_server(state_dir: Path, state: dict, corpus: Path, repo: Path) ->
     feeds = state_dir / "feeds.yaml"
     config = {
         "feeds": [
-            {"url": f"http://127.0.0.1:{port}/feed/{n}.xml", "outlet": f"Feed {n}"} for n in range(FEEDS)
+            {"url": f"http://127.0.0.1:{port}/feed/{n}.xml", "outlet": f"Feed {n}"}
+            for n, port in enumerate(ports)
         ],
-        # one local host serves every page: no politeness delay, loopback allowed
+        # our own hosts: no politeness delay, loopback allowed
         "fetch": {"min_delay": 0, "per_host": 8, "allow_private_networks": True},
     }
     feeds.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
