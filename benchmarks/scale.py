@@ -308,6 +308,10 @@ def _link_or_copy(src: str, dst: str) -> None:
 def incremental(cached: str, work: str) -> dict:
     """In a fresh process: copy the cached warehouse, run 5 new articles into the copy, measure."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from settings import API_START_SECONDS
+
+    # a busy machine misses Prefect's default 20 s for its temporary API, as `wiretrace run` does
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(API_START_SECONDS))
     from prefect import flow
 
     from flows.ingest import wiretrace_run
