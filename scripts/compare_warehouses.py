@@ -7,8 +7,15 @@ Every table of the first warehouse is compared with the same table of the second
 (as multisets). What legitimately differs between two runs of the same inputs is compared only
 as present or absent: when wiretrace did something (timestamps, except publication times, which
 come from the pages), which run did it (run ids; `runs` is left out, a run is not an article), and
-where the raw bytes sit in an archive (which file, at what offset), and the tables the schema says
-depend on what was stored before (HISTORY_TABLES: compared by which articles they cover).
+where the raw bytes sit in an archive (which file, at what offset).
+
+Stories depend on the order in which articles arrive, by design: an article joins the most similar
+story active when it is grouped, with the keyword weights of that moment. Runs that load the same
+articles in another order (two workers at once, feed polling in shards) may group them otherwise.
+So the story tables are compared by which articles they cover (ARRIVAL_ORDER), each article's
+story_id as present or absent, and story_history (the log of merges and splits) is left out.
+Everything else derived from an article alone (credits, reuse, near-duplicates, fingerprints,
+keyword sets and their counts) must be equal.
 
     .venv/bin/python scripts/compare_warehouses.py WAREHOUSE_A WAREHOUSE_B [--show 10]
 """
@@ -24,12 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # Columns that say which run did something or where its bytes were archived: compared as null or not.
 RUN_COLUMNS = {"run_id", "last_run_id", "warc_path", "warc_offset", "warc_length", "warc_file"}
-# Tables that depend on what the warehouse held when their rows were written, by the schema's own
-# word: story_terms is each article's TF-IDF vector "as computed when the article was grouped" (the
-# document frequencies of that moment pick its terms and weights), so the order in which two runs
-# loaded the same articles changes it. Compared by the key given here: which articles have rows.
-HISTORY_TABLES = {"story_terms": "article_id"}
-SKIPPED_TABLES = {"runs"}
+# Tables whose rows depend on the order articles arrived in: compared by the articles they cover.
+ARRIVAL_ORDER = {"story_terms": "DISTINCT article_id", "stories": "unnest(articles) AS article_id"}
+ARRIVAL_COLUMNS = {("articles", "story_id")}
+SKIPPED_TABLES = {"runs", "story_history"}
 
 
 def _tables(con) -> dict[str, list[tuple[str, str]]]:
@@ -50,18 +55,19 @@ def _tables(con) -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
-def _volatile(column: str, kind: str) -> bool:
+def _volatile(table: str, column: str, kind: str) -> bool:
     """A column whose value depends on when, in which run or after what the row was written."""
-    if column in RUN_COLUMNS:
+    if column in RUN_COLUMNS or (table, column) in ARRIVAL_COLUMNS:
         return True
     return kind.startswith("TIMESTAMP") and not column.startswith("published")
 
 
 def _select(table: str, columns: list[tuple[str, str]]) -> str:
-    if table in HISTORY_TABLES:
-        return f'SELECT DISTINCT "{HISTORY_TABLES[table]}" FROM "{table}"'
+    if table in ARRIVAL_ORDER:
+        return f'SELECT {ARRIVAL_ORDER[table]} FROM "{table}"'
     parts = [
-        f'("{name}" IS NULL) AS "{name}"' if _volatile(name, kind) else f'"{name}"' for name, kind in columns
+        f'("{name}" IS NULL) AS "{name}"' if _volatile(table, name, kind) else f'"{name}"'
+        for name, kind in columns
     ]
     return f'SELECT {", ".join(parts)} FROM "{table}"'
 

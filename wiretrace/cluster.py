@@ -48,6 +48,9 @@ PREFECT_WORKERS = 2
 # Feed pages: more than Settings.pool_threshold, so the feed run's extraction goes to the Dask workers.
 FEED_PAGES = 48
 FEEDS = 4
+# Every entry's date: feeds date their entries, and an undated one would be dated when first seen,
+# which differs between the cluster's runs and the embedded one.
+PUBLISHED = "Mon, 18 Nov 2019 10:00:00 GMT"
 RUN_TIMEOUT = 900.0  # seconds a flow run may take on a loaded machine
 UP_TIMEOUT = 180.0  # seconds a server may take to answer
 
@@ -170,7 +173,9 @@ def start_prefect(state_dir: Path, state: dict, env: dict[str, str], repo: Path)
     state["prefect_ui"] = f"http://127.0.0.1:{port}"
     _save(state_dir, state)
     serve.create_pool(env, repo)
-    serve.deploy(env, repo)
+    # with 2 workers, feed polling is deployed in shards (by host), one per worker
+    state["deployments"] = serve.deployment_names(repo)
+    serve.deploy(env, repo, state["deployments"])
     for i in range(1, PREFECT_WORKERS + 1):
         name = f"prefect-worker-{i}"
         worker = serve.start_worker(env, repo, state_dir / f"{name}.log", name=f"wiretrace-cluster-{i}")
@@ -225,15 +230,14 @@ def start_feed_server(state_dir: Path, state: dict, corpus: Path, repo: Path) ->
 
 
 def warehouses(state_dir: Path, pg: postgres.Postgres) -> tuple[str, str, dict[str, str]]:
-    """(the cluster's warehouse, the embedded run's, the environment the cluster's writers need)."""
+    """(the cluster's warehouse, the embedded run's, the environment the cluster's writers need).
+
+    The cluster's is a DuckLake with its catalog in PostgreSQL and its data folder in .cluster/ (a
+    shared mount or object store across machines); the embedded run's is the default kind, a SQLite
+    catalog with its data beside it.
+    """
     from settings import DEFAULT_DB
 
-    if DEFAULT_DB.suffix == ".duckdb":  # storage before DuckLake: one file, no catalog server
-        return (
-            str(state_dir / "cluster" / "wiretrace.duckdb"),
-            str(state_dir / "embedded" / "wiretrace.duckdb"),
-            {},
-        )
     data = state_dir / "lake-data"
     data.mkdir(exist_ok=True)
     catalog = f"postgres:{pg.create_database('wiretrace')}"
@@ -241,6 +245,24 @@ def warehouses(state_dir: Path, pg: postgres.Postgres) -> tuple[str, str, dict[s
 
 
 # -- running the inputs through it ---------------------------------------------------------------
+
+
+def ingest_runs(repo: Path, deployed: Sequence[str], db_path: str, feeds: str) -> dict[str, dict]:
+    """The deployed ingest deployments of prefect.yaml and the parameters the cluster runs them with:
+    its warehouse, the bundled seeds where a deployment reads seeds, its feed server's feeds where it
+    polls feeds (each shard its hosts)."""
+    config = yaml.safe_load((repo / "prefect.yaml").read_text(encoding="utf-8"))
+    runs = {}
+    for d in config["deployments"]:
+        if d["name"] not in deployed or not d["entrypoint"].endswith(":wiretrace_run"):
+            continue
+        params = {"db_path": db_path}
+        if d["parameters"].get("seeds_dir"):
+            params["seeds_dir"] = "seeds"
+        if d["parameters"].get("feeds_file"):
+            params["feeds_file"] = feeds
+        runs[d["name"]] = params
+    return runs
 
 
 def run_through(state_dir: Path, state: dict, env: dict[str, str], repo: Path, embedded_db: str) -> int:
@@ -260,14 +282,10 @@ def run_through(state_dir: Path, state: dict, env: dict[str, str], repo: Path, e
             stderr=subprocess.STDOUT,
         )
     runs = {
-        "seed-ingest": serve.run_deployment(
-            env, repo, "wiretrace-run/seed-ingest", {"seeds_dir": "seeds", "db_path": db_path}
-        ),
-        "feed-poll": serve.run_deployment(
-            env, repo, "wiretrace-run/feed-poll", {"feeds_file": feeds, "db_path": db_path}
-        ),
+        name: serve.run_deployment(env, repo, f"wiretrace-run/{name}", params)
+        for name, params in ingest_runs(repo, state["deployments"], db_path, feeds).items()
     }
-    print(f"triggered seed-ingest and feed-poll; their runs: {state['prefect_ui']}/runs", flush=True)
+    print(f"triggered {', '.join(runs)}; their runs: {state['prefect_ui']}/runs", flush=True)
     failed = []
     for name, run_id in runs.items():
         run = serve.wait_flow_run(api, run_id, timeout=RUN_TIMEOUT)
@@ -405,7 +423,7 @@ def feed_server(ports: Sequence[int], pages: int, corpus: Path) -> None:
                 n = int(self.path.removeprefix("/feed/").removesuffix(".xml"))
                 items = "".join(
                     f"<item><title>Page {name[:12]}</title><link>{host}/page/{name}</link>"
-                    f"<guid>{name}</guid></item>"
+                    f"<guid>{name}</guid><pubDate>{PUBLISHED}</pubDate></item>"
                     for name in names[n::FEEDS]
                 )
                 rss = f"<?xml version='1.0'?><rss version='2.0'><channel><title>Feed {n}</title>"
