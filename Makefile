@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench serve screenshots clean
+.PHONY: setup run test lint format bench serve screenshots clean cluster cluster-stop
 
 setup: $(STAMP)
 
@@ -44,6 +44,16 @@ bench: setup
 # prefect.yaml and a worker, until Ctrl-C (which stops them all). Options: `wiretrace serve --help`.
 serve: setup
 	$(BIN)/wiretrace serve $(SERVE_ARGS)
+
+# Scale-out on this machine, all on 127.0.0.1 (README: A local cluster): PostgreSQL (Debian package),
+# a Dask scheduler and 2 workers, a Prefect server and 2 workers; runs the seeds and a local feed server
+# through it and compares the warehouse with an embedded run's. It keeps running until `make cluster-stop`,
+# which stops exactly the processes recorded in .cluster/state.json.
+cluster: setup
+	$(BIN)/python -m wiretrace.cluster up
+
+cluster-stop:
+	$(BIN)/python -m wiretrace.cluster down
 
 # The HTML report and the Prefect UI as PNGs in screenshots/ (needs chromium: apt-get install -y chromium).
 screenshots: setup

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 
-from wiretrace import postgres
+from scripts import compare_warehouses
+from tests.conftest import CORPUS, SEEDS
+from wiretrace import cluster, postgres, serve
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_session_postgres_answers_queries_on_loopback(pg_server: postgres.Postgres, pg_dsn: str) -> None:
@@ -61,3 +67,97 @@ def test_the_newest_installed_version_is_used_and_none_is_a_clear_error(
         (tmp_path / version / "bin").mkdir(parents=True)
         (tmp_path / version / "bin" / "pg_ctl").touch()
     assert postgres.bin_dir() == tmp_path / "15" / "bin"
+
+
+# -- the comparison `make cluster` ends with ---------------------------------------------------------
+
+
+def _seed_run(folder: Path) -> str:
+    from flows.ingest import wiretrace_run
+    from settings import DEFAULT_DB
+
+    folder.mkdir()
+    path = str(folder / DEFAULT_DB.name)
+    wiretrace_run(seeds_dir=str(SEEDS), feeds_file=None, db_path=path)
+    return path
+
+
+def test_two_runs_of_the_same_inputs_hold_the_same_rows_and_a_change_shows(
+    prefect_harness: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import duckdb
+
+    import wiretrace
+
+    first, second = _seed_run(tmp_path / "a"), _seed_run(tmp_path / "b")
+    # two runs: other run ids and times, same rows
+    assert compare_warehouses.main([first, second]) == 0
+    assert "hold the same rows" in capsys.readouterr().out
+
+    con_a = wiretrace.open_warehouse(first)
+    changed = duckdb.connect()
+    try:
+        tables = compare_warehouses._tables(con_a)
+        assert {"articles", "article_sources", "stories", "raw_documents"} <= set(tables)
+        for table in tables:
+            rows = con_a.table(table).arrow()  # noqa: F841 - read by name in the SQL below
+            changed.execute(f'CREATE TABLE "{table}" AS SELECT * FROM rows')
+        assert compare_warehouses.compare(con_a, changed) == []
+        changed.execute(
+            "UPDATE articles SET title = title || '!' "
+            "WHERE article_id = (SELECT min(article_id) FROM articles)"
+        )
+        changed.execute("DELETE FROM article_sources WHERE role = 'photo'")
+        # a wall-clock column is not a difference
+        changed.execute("UPDATE articles SET updated_at = updated_at + INTERVAL 1 DAY")
+        problems = compare_warehouses.compare(con_a, changed)
+    finally:
+        con_a.close()
+        changed.close()
+    headlines = [p for p in problems if p.startswith("table")]
+    assert [h.split(":")[0] for h in headlines] == ["table article_sources", "table articles"]
+    assert "1 only in the first, 1 only in the second" in headlines[1]
+    assert any(p.startswith("  - ") and "'photo'" in p for p in problems)
+
+
+# -- make cluster's processes and cluster-stop -------------------------------------------------------
+
+
+def test_cluster_stop_ends_every_process_it_recorded(pg_server: postgres.Postgres, tmp_path: Path) -> None:
+    """PostgreSQL, the Dask scheduler and workers and the feed server, started as `make cluster`
+    starts them (from another process's point of view: by the PIDs in the state file), then stopped."""
+    import httpx
+
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    state: dict = {}
+    server = postgres.start()
+    state["postgres"] = {"folder": str(server.folder), "port": server.port}
+    try:
+        cluster.start_dask(state_dir, state, dict(os.environ), REPO)
+        feeds = cluster.start_feed_server(state_dir, state, CORPUS, REPO)
+    except BaseException:
+        cluster.down(state_dir)
+        raise
+    recorded = cluster.load_state(state_dir)
+    assert set(recorded["processes"]) == {"dask-scheduler", "dask-worker-1", "dask-worker-2", "feed-server"}
+    assert sorted(cluster.running(recorded)) == sorted([*recorded["processes"], "postgres"])
+    assert cluster.up(REPO, state_dir) == 2  # a second cluster does not start over the first
+
+    # the feed server serves corpus pages behind its feeds
+    config = yaml.safe_load(feeds.read_text(encoding="utf-8"))
+    # one host (port) per feed: the two workers' sharded polling splits them by host
+    assert len({httpx.URL(f["url"]).port for f in config["feeds"]}) == cluster.FEEDS
+    rss = httpx.get(config["feeds"][0]["url"], timeout=30).text
+    link = rss.split("<link>")[1].split("</link>")[0]
+    assert link.startswith("http://127.0.0.1:")
+    assert "<html" in httpx.get(link, timeout=30).text.lower()
+
+    groups = list(recorded["processes"].values())
+    postmaster = server.pid()
+    assert cluster.down(state_dir) == 0
+    assert not any(serve._group_alive(pgid) for pgid in groups)
+    assert postmaster and not postgres.alive(postmaster)
+    assert not server.folder.exists()
+    assert not (state_dir / cluster.STATE_FILE).exists()
+    assert cluster.down(state_dir) == 0  # nothing recorded: nothing to stop, no error

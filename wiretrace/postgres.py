@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from wiretrace.serve import free_port
+from wiretrace.serve import free_port, stat_fields
 
 # Where the Debian/Ubuntu packages put the server binaries, one folder per major version.
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -83,12 +83,8 @@ class Postgres:
 
 def alive(pid: int) -> bool:
     """Whether a process runs; a zombie (exited, not reaped yet by its parent) does not count."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # the state letter follows the command name, which is in parentheses and may hold spaces
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    fields = stat_fields(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
 
 
 def _run(args: list[str], timeout: float = START_SECONDS) -> str:

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -79,19 +79,28 @@ def stop(proc: subprocess.Popen | None, grace: float = STOP_GRACE) -> None:
     """SIGTERM the process group, then SIGKILL what is left after `grace` seconds; reap the leader."""
     if proc is None:
         return
+    stop_group(proc.pid, grace, reap=proc.poll)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+def stop_group(pgid: int, grace: float = STOP_GRACE, reap: Callable[[], object] | None = None) -> None:
+    """SIGTERM the process group `pgid`, then SIGKILL what is left after `grace` seconds.
+
+    Also for groups another process started (`make cluster-stop`); `reap` polls our own child.
+    """
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
-            os.killpg(proc.pid, sig)
+            os.killpg(pgid, sig)
         except ProcessLookupError:
             break
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and _group_alive(proc.pid):
-            proc.poll()
+        while time.monotonic() < deadline and _group_alive(pgid):
+            if reap:
+                reap()
             time.sleep(0.2)
-        if not _group_alive(proc.pid):
+        if not _group_alive(pgid):
             break
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -101,7 +110,24 @@ def _group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A zombie still takes signals: a group whose leader's parent exited (and whose new parent does
+    # not reap) would look alive forever. Where /proc exists, only members still running count.
+    proc = Path("/proc")
+    return not proc.is_dir() or any(_running_in_group(stat, pgid) for stat in proc.glob("[0-9]*/stat"))
+
+
+def _running_in_group(stat: Path, pgid: int) -> bool:
+    fields = stat_fields(stat)
+    return fields is not None and int(fields[2]) == pgid and fields[0] != "Z"
+
+
+def stat_fields(stat: Path) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name: state, ppid, pgrp, ...; None if gone."""
+    try:
+        # the command name is in parentheses and may hold spaces
+        return stat.read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
 
 
 def start_server(env: dict[str, str], repo: Path, log: Path) -> subprocess.Popen:
