@@ -59,6 +59,22 @@ def _ids_table(ids: Sequence[str]) -> pa.Table:
     return pa.table({"article_id": pa.array(list(dict.fromkeys(ids)), pa.string())})
 
 
+def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
+    """Those of `ids` that went through the stage before, so may hold index state to replace.
+
+    Every processed article has a story_term_sets row (one narrow row per article): asking it
+    first spares new articles, the usual case, a delete that scans the large index tables.
+    """
+    if not ids:
+        return []
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """SELECT DISTINCT article_id FROM story_term_sets
+               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
 def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, ArticleRow]:
     """The articles `ids` with what reuse and stories need of them (missing ids are left out)."""
     if not ids:
@@ -82,8 +98,10 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
 # -- reuse --------------------------------------------------------------------------------------
 
 
-def replace_fingerprints(con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints]) -> None:
-    """Store the fingerprints of these articles (replacing any they had)."""
+def replace_fingerprints(
+    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], stale: Sequence[str]
+) -> None:
+    """Store the fingerprints of these articles, after deleting those of `stale` (ids that had some)."""
     table = pa.table(
         {
             "article_id": pa.array(
@@ -98,8 +116,8 @@ def replace_fingerprints(con: duckdb.DuckDBPyConnection, fps: Mapping[str, Finge
             ),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(list(fps))), _registered(con, "prov_fps", table):
-        con.execute("DELETE FROM reuse_fingerprints WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    _delete_by_id(con, ("reuse_fingerprints",), stale)
+    with _registered(con, "prov_fps", table):
         con.execute("INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position FROM prov_fps")
 
 
@@ -275,9 +293,12 @@ def replace_reuse_roles(
 
 
 def replace_signatures(
-    con: duckdb.DuckDBPyConnection, sigs: Mapping[str, np.ndarray], bands: Mapping[str, Sequence[int]]
+    con: duckdb.DuckDBPyConnection,
+    sigs: Mapping[str, np.ndarray],
+    bands: Mapping[str, Sequence[int]],
+    stale: Sequence[str],
 ) -> None:
-    """Store MinHash signatures and LSH band keys of these articles (replacing any they had)."""
+    """Store MinHash signatures and LSH band keys of these articles, after deleting those of `stale`."""
     sig_table = pa.table(
         {
             "article_id": pa.array(list(sigs), pa.string()),
@@ -290,30 +311,25 @@ def replace_signatures(
             "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
         }
     )
-    ids = list(dict.fromkeys([*sigs, *bands]))
-    with (
-        _registered(con, "prov_ids", _ids_table(ids)),
-        _registered(con, "prov_sigs", sig_table),
-        _registered(con, "prov_bands", band_table),
-    ):
-        con.execute(
-            "DELETE FROM near_duplicate_signatures WHERE article_id IN (SELECT article_id FROM prov_ids)"
-        )
-        con.execute("DELETE FROM near_duplicate_bands WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    _delete_by_id(con, ("near_duplicate_signatures", "near_duplicate_bands"), stale)
+    with _registered(con, "prov_sigs", sig_table), _registered(con, "prov_bands", band_table):
         con.execute("INSERT INTO near_duplicate_signatures SELECT article_id, signature FROM prov_sigs")
         con.execute("INSERT INTO near_duplicate_bands SELECT article_id, band_key FROM prov_bands")
 
 
-def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    """Drop the index state of articles (e.g. ones whose text is now empty)."""
+def _delete_by_id(con: duckdb.DuckDBPyConnection, tables: Sequence[str], ids: Sequence[str]) -> None:
+    if not ids:
+        return
     with _registered(con, "prov_ids", _ids_table(ids)):
-        for table in (
-            "reuse_fingerprints",
-            "near_duplicate_signatures",
-            "near_duplicate_bands",
-            "story_terms",
-        ):
+        for table in tables:
             con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM prov_ids)")
+
+
+def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Drop the index state of articles (e.g. ones no longer in the warehouse)."""
+    _delete_by_id(
+        con, ("reuse_fingerprints", "near_duplicate_signatures", "near_duplicate_bands", "story_terms"), ids
+    )
 
 
 def near_duplicate_candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple[str, str]]:
@@ -384,21 +400,35 @@ def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, st
     return dict(rows)
 
 
+def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
+    """Add (sign +1) or take away (-1) the term sets selected by `term_sets` in story_term_df.
+
+    One MERGE of the signed counts; a term whose count reaches 0 goes. MERGE, not an upsert:
+    DuckLake tables have no unique key (the load lock serialises writers).
+    """
+    con.execute(
+        f"""MERGE INTO story_term_df USING (
+                -- '' stands for the article itself: the row counting grouped articles
+                SELECT term, {sign:d} * count(*) AS n
+                FROM (SELECT unnest(list_append(terms, '')) AS term FROM ({term_sets}))
+                GROUP BY term
+            ) d ON story_term_df.term = d.term
+            WHEN MATCHED AND story_term_df.df + d.n <= 0 THEN DELETE
+            WHEN MATCHED THEN UPDATE SET df = story_term_df.df + d.n
+            WHEN NOT MATCHED AND d.n > 0 THEN INSERT VALUES (d.term, d.n)"""
+    )
+
+
 def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    """Take these articles out of the story index: their keyword vectors and their document counts."""
+    """Take these articles (ids that had state) out of the story index: keyword vectors and counts."""
+    if not ids:
+        return
     with _registered(con, "prov_ids", _ids_table(ids)):
-        con.execute(
-            """WITH gone AS (
-                   -- '' stands for the article itself: the row counting grouped articles
-                   SELECT term, count(*) AS n
-                   FROM (SELECT unnest(list_append(terms, '')) AS term FROM story_term_sets
-                         WHERE article_id IN (SELECT article_id FROM prov_ids))
-                   GROUP BY term
-               )
-               UPDATE story_term_df SET df = story_term_df.df - gone.n FROM gone
-               WHERE story_term_df.term = gone.term"""
+        _add_document_counts(
+            con,
+            "SELECT terms FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)",
+            -1,
         )
-        con.execute("DELETE FROM story_term_df WHERE df <= 0")
         con.execute("DELETE FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)")
         con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
 
@@ -420,13 +450,19 @@ def insert_story_terms(
     con: duckdb.DuckDBPyConnection,
     vectors: Mapping[str, Mapping[str, float]],
     term_sets: Mapping[str, Sequence[str]],
+    times: Mapping[str, tuple[datetime | None, bool]],
 ) -> None:
-    """Add articles to the story index (after `remove_story_terms` for the same ids)."""
+    """Add articles to the story index (after `remove_story_terms` for the same ids).
+
+    `times` holds each article's (time, dated), stored with its keywords for `story_members`.
+    """
     vec_table = pa.table(
         {
             "article_id": pa.array([a for a, v in vectors.items() for _ in v], pa.string()),
             "term": pa.array([t for v in vectors.values() for t in v], pa.string()),
             "weight": pa.array([w for v in vectors.values() for w in v.values()], pa.float64()),
+            "t": pa.array([times[a][0] for a, v in vectors.items() for _ in v], pa.timestamp("us", "UTC")),
+            "dated": pa.array([times[a][1] for a, v in vectors.items() for _ in v], pa.bool_()),
         }
     )
     sets_table = pa.table(
@@ -436,15 +472,10 @@ def insert_story_terms(
         }
     )
     with _registered(con, "prov_vec", vec_table), _registered(con, "prov_sets", sets_table):
-        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
+        # in time order, so that the blocks of story_terms keep narrow ranges of t
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec ORDER BY t, article_id")
         con.execute("INSERT INTO story_term_sets BY NAME SELECT * FROM prov_sets")
-        con.execute(
-            """INSERT INTO story_term_df
-               SELECT term, count(*) AS df
-               FROM (SELECT unnest(list_append(terms, '')) AS term FROM prov_sets)
-               GROUP BY term
-               ON CONFLICT (term) DO UPDATE SET df = story_term_df.df + excluded.df"""
-        )
+        _add_document_counts(con, "SELECT terms FROM prov_sets", 1)
 
 
 def story_members(
@@ -463,34 +494,43 @@ def story_members(
 
     A term held by more than max_term_articles articles in the window (a word like
     'government') is not used to find members: it would drag in the whole window.
+
+    Only story_terms is read, by its time column first (`t >= dated_since`, a plain range the
+    storage prunes blocks by), so the cost follows the window, not the warehouse; `articles` is
+    asked only for the story ids of the members found.
     """
     terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
+    # dated_since is the lowest time any member can have (undated_since is never below it)
+    since = "st.t >= ?::TIMESTAMPTZ AND" if dated_since is not None else ""
+    bounds = [dated_since] if dated_since is not None else []
     with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
         rows = con.execute(
-            f"""WITH recent AS (
-                    SELECT a.article_id, a.story_id, {ARTICLE_TIME} AS t, {DATED} AS dated FROM articles a
-                    WHERE a.story_id IS NOT NULL
-                      AND a.article_id NOT IN (SELECT article_id FROM prov_ids)
-                      AND CASE WHEN {DATED}
-                               THEN {ARTICLE_TIME} BETWEEN coalesce(?, '-infinity'::TIMESTAMPTZ) AND ?
-                               ELSE {ARTICLE_TIME} >= ? END
+            f"""WITH window_terms AS (
+                    SELECT st.article_id, st.term, st.weight, st.t, st.dated FROM story_terms st
+                    WHERE {since}
+                          CASE WHEN st.dated THEN st.t <= ?::TIMESTAMPTZ ELSE st.t >= ?::TIMESTAMPTZ END
+                      AND st.article_id NOT IN (SELECT article_id FROM prov_ids)
                 ),
                 hits AS (
-                    SELECT st.article_id, st.term FROM story_terms st
-                    JOIN recent USING (article_id)
-                    WHERE st.term IN (SELECT term FROM prov_terms)
+                    SELECT article_id, term FROM window_terms WHERE term IN (SELECT term FROM prov_terms)
                 ),
                 useful AS (SELECT term FROM hits GROUP BY term HAVING count(*) <= ?),
                 chosen AS (
                     SELECT DISTINCT article_id FROM hits WHERE term IN (SELECT term FROM useful)
+                ),
+                vectors AS (
+                    SELECT article_id, any_value(t) AS t, any_value(dated) AS dated,
+                           map_from_entries(list((term, weight))) AS v
+                    FROM window_terms
+                    WHERE article_id IN (SELECT article_id FROM chosen)
+                    GROUP BY article_id
                 )
-                SELECT r.article_id, r.story_id, r.t, r.dated, map_from_entries(list((st.term, st.weight)))
-                FROM recent r
-                JOIN chosen USING (article_id)
-                JOIN story_terms st USING (article_id)
-                GROUP BY ALL
-                ORDER BY r.article_id""",
-            [dated_since, until, undated_since, max_term_articles],
+                SELECT v.article_id, a.story_id, v.t, v.dated, v.v
+                FROM vectors v
+                JOIN articles a USING (article_id)
+                WHERE a.story_id IS NOT NULL
+                ORDER BY v.article_id""",
+            [*bounds, until, undated_since, max_term_articles],
         ).fetchall()
     return [StoryMember(a, s, t, dict(v), d) for a, s, t, d, v in rows]
 
