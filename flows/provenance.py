@@ -43,13 +43,13 @@ def _reuse(
 ) -> dict[str, int]:
     fps = {a: reuse.fingerprints(row.text, shingles[a]) for a, row in batch.items()}
     wp.replace_fingerprints(con, fps, stale)
-    pairs = wp.reuse_candidates(con, list(batch), reuse.MIN_HITS, reuse.MAX_POSTINGS)
+    pairs, recurrence = wp.reuse_lookup(con, fps, reuse.MIN_HITS, reuse.MAX_POSTINGS)
     others = sorted({x for p in pairs for x in p} - set(batch))
     rows = {**batch, **wp.read_articles(con, others)}
     docs = {a: _reuse_doc(r) for a, r in rows.items()}
     pairs = [p for p in pairs if p[0] in docs and p[1] in docs]
     old_copiers = wp.delete_reuse(con, ids)
-    edges = reuse.detect_reuse(pairs, docs, recurrence=wp.fingerprint_recurrence(con, list(batch)))
+    edges = reuse.detect_reuse(pairs, docs, recurrence=recurrence)
     wp.insert_reuse(con, edges)
 
     # reuse credits depend on every edge of a copier, old ones included
@@ -75,8 +75,9 @@ def _near_duplicates(
     stale: Sequence[str],
 ) -> int:
     sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text, shingles[a])) is not None}
-    wp.replace_signatures(con, sigs, {a: nd.band_keys(s) for a, s in sigs.items()}, stale)
-    pairs = wp.near_duplicate_candidates(con, list(sigs))
+    bands = {a: nd.band_keys(s) for a, s in sigs.items()}
+    wp.replace_signatures(con, sigs, bands, stale)
+    pairs = wp.near_duplicate_candidates(con, bands)
     involved = sorted({x for p in pairs for x in p})
     all_sigs = {**wp.read_signatures(con, [x for x in involved if x not in sigs]), **sigs}
     found = nd.find_near_duplicates(pairs, all_sigs, wp.read_times(con, involved))

@@ -121,57 +121,60 @@ def replace_fingerprints(
         con.execute("INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position FROM prov_fps")
 
 
-def reuse_candidates(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[str], min_hits: int, max_postings: int
-) -> list[tuple[str, str]]:
-    """Pairs (id, other) sharing >= min_hits fingerprints, one row per unordered pair.
+def _fingerprint_table(fps: Mapping[str, Fingerprints]) -> pa.Table:
+    """(article_id, fingerprint) rows of these articles, each pair once."""
+    pairs = {(a, int(h)) for a, f in fps.items() for h in np.unique(f.hashes)}
+    return pa.table(
+        {
+            "article_id": pa.array([a for a, _ in pairs], pa.string()),
+            "fingerprint": pa.array([h for _, h in pairs], pa.int64()),
+        }
+    )
 
-    Fingerprints held by more than max_postings articles are boilerplate and ignored.
+
+def reuse_lookup(
+    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], min_hits: int, max_postings: int
+) -> tuple[list[tuple[str, str]], dict[int, int]]:
+    """What reuse detection needs of the stored fingerprints, for these (stored) articles' fingerprints:
+
+    - candidate pairs (id, other) sharing >= min_hits fingerprints, one row per unordered pair;
+      fingerprints held by more than max_postings articles are boilerplate and ignored;
+    - fingerprint -> number of outlets holding it (an article without outlet counts as one), for
+      every fingerprint of the batch: how often a run of words recurs across outlets (stock phrases).
+
+    The batch's fingerprints come from the caller, and reuse_fingerprints is read once, by
+    fingerprint, into a small temporary table both answers come from.
     """
-    if not ids:
-        return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """WITH mine AS (
-                   SELECT DISTINCT article_id, fingerprint FROM reuse_fingerprints
-                   WHERE article_id IN (SELECT article_id FROM prov_ids)
-               ),
-               postings AS (
-                   SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
-                   WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
-               ),
-               common AS (
-                   SELECT fingerprint FROM postings GROUP BY fingerprint HAVING count(*) <= ?
-               )
-               SELECT least(m.article_id, p.article_id) AS a, greatest(m.article_id, p.article_id) AS b
-               FROM mine m
-               JOIN postings p ON p.fingerprint = m.fingerprint AND p.article_id <> m.article_id
-               WHERE m.fingerprint IN (SELECT fingerprint FROM common)
-               GROUP BY m.article_id, p.article_id
-               HAVING count(*) >= ?""",
-            [max_postings, min_hits],
-        ).fetchall()
-    return sorted(set(rows))
-
-
-def fingerprint_recurrence(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[int, int]:
-    """fingerprint -> number of outlets holding it (an article without outlet counts as one), for
-    every fingerprint of `ids`: how often a run of words recurs across outlets (stock phrases)."""
-    if not ids:
-        return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """WITH mine AS (
-                   SELECT DISTINCT fingerprint FROM reuse_fingerprints
-                   WHERE article_id IN (SELECT article_id FROM prov_ids)
-               )
-               SELECT f.fingerprint, count(DISTINCT coalesce(a.outlet, f.article_id))
-               FROM reuse_fingerprints f
-               JOIN articles a USING (article_id)
-               WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
-               GROUP BY f.fingerprint"""
-        ).fetchall()
-    return dict(rows)
+    if not fps:
+        return [], {}
+    with _registered(con, "prov_mine", _fingerprint_table(fps)):
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE prov_postings AS
+               SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
+               WHERE f.fingerprint IN (SELECT fingerprint FROM prov_mine)"""
+        )
+        try:
+            pairs = con.execute(
+                """WITH common AS (
+                       SELECT fingerprint FROM prov_postings GROUP BY fingerprint HAVING count(*) <= ?
+                   )
+                   SELECT least(m.article_id, p.article_id) AS a, greatest(m.article_id, p.article_id) AS b
+                   FROM prov_mine m
+                   JOIN prov_postings p ON p.fingerprint = m.fingerprint AND p.article_id <> m.article_id
+                   WHERE m.fingerprint IN (SELECT fingerprint FROM common)
+                   GROUP BY m.article_id, p.article_id
+                   HAVING count(*) >= ?""",
+                [max_postings, min_hits],
+            ).fetchall()
+            recurrence = con.execute(
+                """SELECT p.fingerprint, count(DISTINCT coalesce(a.outlet, p.article_id))
+                   FROM prov_postings p
+                   JOIN articles a USING (article_id)
+                   GROUP BY p.fingerprint"""
+            ).fetchall()
+        finally:
+            con.execute("DROP TABLE IF EXISTS prov_postings")
+    return sorted(set(pairs)), dict(recurrence)
 
 
 def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
@@ -292,6 +295,15 @@ def replace_reuse_roles(
 # -- near-duplicates ----------------------------------------------------------------------------
 
 
+def _bands_table(bands: Mapping[str, Sequence[int]]) -> pa.Table:
+    return pa.table(
+        {
+            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
+            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
+        }
+    )
+
+
 def replace_signatures(
     con: duckdb.DuckDBPyConnection,
     sigs: Mapping[str, np.ndarray],
@@ -305,12 +317,7 @@ def replace_signatures(
             "signature": pa.array([s.astype("<u4").tobytes() for s in sigs.values()], pa.binary()),
         }
     )
-    band_table = pa.table(
-        {
-            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
-            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
-        }
-    )
+    band_table = _bands_table(bands)
     _delete_by_id(con, ("near_duplicate_signatures", "near_duplicate_bands"), stale)
     with _registered(con, "prov_sigs", sig_table), _registered(con, "prov_bands", band_table):
         con.execute("INSERT INTO near_duplicate_signatures SELECT article_id, signature FROM prov_sigs")
@@ -332,16 +339,17 @@ def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
     )
 
 
-def near_duplicate_candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple[str, str]]:
-    """Unordered pairs (id, other) that share an LSH band key."""
-    if not ids:
+def near_duplicate_candidates(
+    con: duckdb.DuckDBPyConnection, bands: Mapping[str, Sequence[int]]
+) -> list[tuple[str, str]]:
+    """Unordered pairs (id, other) that share an LSH band key, for these (stored) articles' keys."""
+    if not bands:
         return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
+    with _registered(con, "prov_bands", _bands_table(bands)):
         rows = con.execute(
             """SELECT DISTINCT least(m.article_id, o.article_id), greatest(m.article_id, o.article_id)
-               FROM near_duplicate_bands m
-               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id
-               WHERE m.article_id IN (SELECT article_id FROM prov_ids)"""
+               FROM prov_bands m
+               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id"""
         ).fetchall()
     return sorted(rows)
 
