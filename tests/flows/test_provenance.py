@@ -299,3 +299,47 @@ def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
     assert con.execute("SELECT len(articles) FROM stories WHERE story_id = ?", [before["q1"]]).fetchone() == (
         5,
     )
+
+
+def test_migration_012_gives_stored_keywords_their_article_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warehouse grouped before 012 gets the time columns and groups new articles as a new one does."""
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = {"q1": QUAKE, "q2": QUAKE.replace("Tuesday", "Wednesday"), "a1": AID}
+
+    def load(con: duckdb.DuckDBPyConnection) -> None:
+        for i, (a, text) in enumerate(rows.items()):
+            # q2 has no date: its keywords count at its first-seen time, undated
+            dates = {} if a == "q2" else {"published_at": when.replace(hour=i)}
+            _insert(con, a, text, title=None, **dates)
+
+    new = duckdb.connect()
+    db.migrate(new)
+    load(new)
+    update_provenance(new, list(rows))
+
+    old = duckdb.connect()
+    files = db.migration_files()
+    monkeypatch.setattr(db, "migration_files", lambda: [f for f in files if int(f.name[:3]) < 12])
+    db.migrate(old)
+    for table in ("articles", "article_sources", *STATE):
+        columns = ", ".join(r[0] for r in old.execute(f"DESCRIBE {table}").fetchall())
+        old.register("copied", new.execute(f"SELECT {columns} FROM {table}").to_arrow_table())
+        old.execute(f"INSERT INTO {table} BY NAME SELECT * FROM copied")
+        old.unregister("copied")
+    monkeypatch.undo()
+    assert any(name.startswith("012_") for name in db.migrate(old))
+
+    terms = "SELECT article_id, term, weight, t, dated FROM story_terms ORDER BY ALL"
+    assert old.execute(terms).fetchall() == new.execute(terms).fetchall()
+    assert old.execute("SELECT DISTINCT article_id, t, dated FROM story_terms ORDER BY 1").fetchall() == [
+        ("a1", when.replace(hour=2), True),
+        ("q1", when, True),
+        ("q2", NOW, False),
+    ]
+    for con in (old, new):
+        _insert(con, "q3", QUAKE.replace("houses", "homes"), title=None, published_at=when.replace(hour=5))
+        update_provenance(con, ["q3"])
+    assert _snapshot(old) == _snapshot(new)
+    assert old.execute("SELECT story_id FROM articles WHERE article_id = 'q3'").fetchone() == (
+        old.execute("SELECT story_id FROM articles WHERE article_id = 'q1'").fetchone()
+    )
