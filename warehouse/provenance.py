@@ -411,8 +411,9 @@ def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, st
 def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
     """Add (sign +1) or take away (-1) the term sets selected by `term_sets` in story_term_df.
 
-    One MERGE of the signed counts; a term whose count reaches 0 goes. MERGE, not an upsert:
-    DuckLake tables have no unique key (the load lock serialises writers).
+    A MERGE of the signed counts, not an upsert: DuckLake tables have no unique key (the load
+    lock serialises writers), and its MERGE takes one UPDATE or DELETE action, so terms whose
+    count reaches 0 go in a second statement.
     """
     con.execute(
         f"""MERGE INTO story_term_df USING (
@@ -421,10 +422,11 @@ def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: i
                 FROM (SELECT unnest(list_append(terms, '')) AS term FROM ({term_sets}))
                 GROUP BY term
             ) d ON story_term_df.term = d.term
-            WHEN MATCHED AND story_term_df.df + d.n <= 0 THEN DELETE
             WHEN MATCHED THEN UPDATE SET df = story_term_df.df + d.n
-            WHEN NOT MATCHED AND d.n > 0 THEN INSERT VALUES (d.term, d.n)"""
+            {"WHEN NOT MATCHED THEN INSERT VALUES (d.term, d.n)" if sign > 0 else ""}"""
     )
+    if sign < 0:
+        con.execute("DELETE FROM story_term_df WHERE df <= 0")
 
 
 def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
