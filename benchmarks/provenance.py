@@ -50,6 +50,7 @@ import multiprocessing
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -324,9 +325,15 @@ class StepTimer:
 
 
 def run_warehouse(
-    size: int, batch: int, seed: int, probes: tuple[int, ...] = (), probe_batch: int = 5
+    size: int,
+    batch: int,
+    seed: int,
+    probes: tuple[int, ...] = (),
+    probe_batch: int = 5,
+    on_lake: bool = False,
 ) -> dict:
-    """The real stage: `update_provenance` per batch against an in-memory DuckDB warehouse.
+    """The real stage: `update_provenance` per batch against an in-memory DuckDB warehouse, or
+    a DuckLake (SQLite catalog and Parquet files in a temporary folder) when `on_lake`.
 
     At each size in `probes` (articles stored), the next `probe_batch` articles are processed as
     a batch of their own, as an incremental run would, and timed step by step.
@@ -340,8 +347,12 @@ def run_warehouse(
     timer = StepTimer()
     timer.install()
     corpus = Corpus.make(seed)
-    con = duckdb.connect()
-    db.migrate(con)
+    folder = tempfile.TemporaryDirectory(prefix="wiretrace-bench-")
+    if on_lake:
+        con = db.connect(Path(folder.name) / "w.sqlite")
+    else:
+        con = duckdb.connect()
+        db.migrate(con)
     truth: set[tuple[str, str]] = set()
     spent = cpu = 0.0
     batch_times = []
@@ -388,13 +399,16 @@ def run_warehouse(
         batch_times.append(took)
     found = set(con.execute("SELECT article_id, copied_from_id FROM article_reuse").fetchall())
     hit = found & truth
-    return {
+    result = {
         **_timings(size - probe_batch * len(probe_results), batch, spent, cpu, batch_times),
         "probes": probe_results,
         "precision": len(hit) / len(found) if found else 1.0,
         "recall": len(hit) / len(truth) if truth else 1.0,
         "stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],
     }
+    con.close()
+    folder.cleanup()
+    return result
 
 
 # -- real prose ---------------------------------------------------------------------------------
@@ -774,6 +788,9 @@ def main() -> None:
         metavar="STORED",
         help="with --warehouse: at these numbers of stored articles, time a 5-article run step by step",
     )
+    parser.add_argument(
+        "--lake", action="store_true", help="--warehouse on a DuckLake instead of in-memory DuckDB"
+    )
     parser.add_argument("--prose", action="store_true", help="run the real-prose benchmark instead")
     parser.add_argument("--per-set", type=int, default=40, help="copies per real-prose set")
     args = parser.parse_args()
@@ -810,8 +827,11 @@ def main() -> None:
     for size in args.warehouse:
         ctx = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            r = pool.submit(run_warehouse, size, args.batch, args.seed, tuple(args.probe)).result()
-        print(f"\n== warehouse path (update_provenance on DuckDB, stories included): {size:,} articles")
+            r = pool.submit(
+                run_warehouse, size, args.batch, args.seed, tuple(args.probe), on_lake=args.lake
+            ).result()
+        store = "a DuckLake (SQLite catalog, Parquet files)" if args.lake else "in-memory DuckDB"
+        print(f"\n== warehouse path (update_provenance on {store}, stories included): {size:,} articles")
         print(
             f"time            {r['seconds']:.1f} s wall  ({r['per_article_ms']:.2f} ms/article;"
             f" first 10% of batches {r['first_batches_ms']:.2f} ms/article,"

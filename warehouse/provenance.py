@@ -488,6 +488,23 @@ def insert_story_terms(
         _add_document_counts(con, "SELECT terms FROM prov_sets", 1)
 
 
+def fill_story_term_times(con: duckdb.DuckDBPyConnection) -> int:
+    """Give keyword rows without a time (converted from a DuckDB-file warehouse, which has none)
+    their article's time, rewritten in time order like the rows of a run; return how many."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE prov_timed AS
+            SELECT st.article_id, st.term, st.weight, {ARTICLE_TIME} AS t, {DATED} AS dated
+            FROM story_terms st JOIN articles a USING (article_id)
+            WHERE st.t IS NULL"""
+    )
+    try:
+        con.execute("DELETE FROM story_terms WHERE t IS NULL")
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_timed ORDER BY t, article_id")
+        return con.execute("SELECT count(*) FROM prov_timed").fetchone()[0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS prov_timed")
+
+
 def story_members(
     con: duckdb.DuckDBPyConnection,
     terms: Sequence[str],
