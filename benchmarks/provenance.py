@@ -45,15 +45,18 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import itertools
 import multiprocessing
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -277,23 +280,94 @@ def run(size: int, batch: int, seed: int) -> dict:
     }
 
 
-def run_warehouse(size: int, batch: int, seed: int) -> dict:
-    """The real stage: `update_provenance` per batch against an in-memory DuckDB warehouse."""
+class StepTimer:
+    """Wall time per step of `update_provenance`: every function it calls through the warehouse
+    module and the transforms, wrapped for the benchmark only (the stage itself is untouched)."""
+
+    STEPS: ClassVar[dict[str, tuple[str, ...] | None]] = {
+        "wp": None,  # every public function of warehouse.provenance
+        "reuse": ("text_shingles", "fingerprints", "detect_reuse", "reuse_tags", "link_tags"),
+        "nd": ("signature", "band_keys", "find_near_duplicates"),
+        "stories": ("term_counts", "assign_stories"),
+    }
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.active = False
+
+    def install(self) -> None:
+        import inspect
+
+        from flows import provenance as fp
+
+        for alias, names in self.STEPS.items():
+            module = getattr(fp, alias)
+            if names is None:
+                names = [
+                    n
+                    for n, f in vars(module).items()
+                    if inspect.isfunction(f) and not n.startswith("_") and f.__module__ == module.__name__
+                ]
+            for name in names:
+                setattr(module, name, self._wrap(f"{alias}.{name}", getattr(module, name)))
+
+    def _wrap(self, label: str, func):
+        def timed(*args, **kwargs):
+            if not self.active:
+                return func(*args, **kwargs)
+            began = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - began
+
+        return timed
+
+
+def run_warehouse(
+    size: int,
+    batch: int,
+    seed: int,
+    probes: tuple[int, ...] = (),
+    probe_batch: int = 5,
+    on_lake: bool = False,
+) -> dict:
+    """The real stage: `update_provenance` per batch against an in-memory DuckDB warehouse, or
+    a DuckLake (SQLite catalog and Parquet files in a temporary folder) when `on_lake`.
+
+    At each size in `probes` (articles stored), the next `probe_batch` articles are processed as
+    a batch of their own, as an incremental run would, and timed step by step.
+    """
     import duckdb
     import pyarrow as pa
 
     from flows.provenance import update_provenance
     from warehouse import db
 
+    timer = StepTimer()
+    timer.install()
     corpus = Corpus.make(seed)
-    con = duckdb.connect()
-    db.migrate(con)
+    folder = tempfile.TemporaryDirectory(prefix="wiretrace-bench-")
+    if on_lake:
+        con = db.connect(Path(folder.name) / "w.sqlite")
+    else:
+        con = duckdb.connect()
+        db.migrate(con)
     truth: set[tuple[str, str]] = set()
     spent = cpu = 0.0
     batch_times = []
-    for start in range(0, size, batch):
+    probe_results = []
+    cuts = sorted({0, size, *(p for p in probes if p < size)})
+    spans = [
+        (lo, hi)
+        for a, b in itertools.pairwise(cuts)
+        for lo, hi in ([(a, a + probe_batch)] if a in probes else [])
+        + [(s, min(b, s + batch)) for s in range(a + (probe_batch if a in probes else 0), b, batch)]
+    ]
+    for start, stop in spans:
+        probing = start in probes and stop - start == probe_batch
         rows: dict[str, list] = {k: [] for k in ("article_id", "text", "published_at", "word_count")}
-        for n in range(start, min(size, start + batch)):
+        for n in range(start, stop):
             text, kind, src = corpus.article(n)
             a = f"a{n:06d}"
             rows["article_id"].append(a)
@@ -310,21 +384,31 @@ def run_warehouse(size: int, batch: int, seed: int) -> dict:
                FROM bench_batch"""
         )
         con.unregister("bench_batch")
+        timer.seconds.clear()
+        timer.active = probing
         began, began_cpu = time.perf_counter(), time.process_time()
         with db.transaction(con):
             update_provenance(con, rows["article_id"])
         took = time.perf_counter() - began
+        timer.active = False
+        if probing:
+            probe_results.append({"stored": start, "seconds": took, "steps": dict(timer.seconds)})
+            continue
         spent += took
         cpu += time.process_time() - began_cpu
         batch_times.append(took)
     found = set(con.execute("SELECT article_id, copied_from_id FROM article_reuse").fetchall())
     hit = found & truth
-    return {
-        **_timings(size, batch, spent, cpu, batch_times),
+    result = {
+        **_timings(size - probe_batch * len(probe_results), batch, spent, cpu, batch_times),
+        "probes": probe_results,
         "precision": len(hit) / len(found) if found else 1.0,
         "recall": len(hit) / len(truth) if truth else 1.0,
         "stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],
     }
+    con.close()
+    folder.cleanup()
+    return result
 
 
 # -- real prose ---------------------------------------------------------------------------------
@@ -666,9 +750,26 @@ def print_prose(res: dict, per_set: int) -> None:
     )
 
 
+def print_probes(probes: list[dict]) -> None:
+    """Per-step seconds of each 5-article run, one column per number of stored articles."""
+    if not probes:
+        return
+    steps = sorted(
+        {k for p in probes for k in p["steps"]}, key=lambda k: -max(p["steps"].get(k, 0) for p in probes)
+    )
+    head = "".join(f"{p['stored']:>12,}" for p in probes)
+    print(f"\n5 new articles, seconds per step, by articles stored:\n{'step':<34}{head}")
+    for k in steps:
+        if max(p["steps"].get(k, 0) for p in probes) >= 0.001:
+            print(f"{k:<34}" + "".join(f"{p['steps'].get(k, 0):>12.3f}" for p in probes))
+    print(f"{'whole batch (update_provenance)':<34}" + "".join(f"{p['seconds']:>12.3f}" for p in probes))
+    if len(probes) > 1:
+        print(f"ratio last/first {probes[-1]['seconds'] / probes[0]['seconds']:.2f} (target <= 1.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -678,6 +779,17 @@ def main() -> None:
         default=[],
         metavar="SIZE",
         help="also run flows.provenance.update_provenance on DuckDB for these sizes (SQL index path)",
+    )
+    parser.add_argument(
+        "--probe",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="STORED",
+        help="with --warehouse: at these numbers of stored articles, time a 5-article run step by step",
+    )
+    parser.add_argument(
+        "--lake", action="store_true", help="--warehouse on a DuckLake instead of in-memory DuckDB"
     )
     parser.add_argument("--prose", action="store_true", help="run the real-prose benchmark instead")
     parser.add_argument("--per-set", type=int, default=40, help="copies per real-prose set")
@@ -715,8 +827,11 @@ def main() -> None:
     for size in args.warehouse:
         ctx = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            r = pool.submit(run_warehouse, size, args.batch, args.seed).result()
-        print(f"\n== warehouse path (update_provenance on DuckDB, stories included): {size:,} articles")
+            r = pool.submit(
+                run_warehouse, size, args.batch, args.seed, tuple(args.probe), on_lake=args.lake
+            ).result()
+        store = "a DuckLake (SQLite catalog, Parquet files)" if args.lake else "in-memory DuckDB"
+        print(f"\n== warehouse path (update_provenance on {store}, stories included): {size:,} articles")
         print(
             f"time            {r['seconds']:.1f} s wall  ({r['per_article_ms']:.2f} ms/article;"
             f" first 10% of batches {r['first_batches_ms']:.2f} ms/article,"
@@ -727,6 +842,7 @@ def main() -> None:
             f"reuse           precision {r['precision']:.4f}  recall {r['recall']:.4f}"
             f"  ({r['stories']:,} stories)"
         )
+        print_probes(r["probes"])
     if len(results) > 1:
         a, b = results[0], results[-1]
         ratio = b["per_article_ms"] / a["per_article_ms"]

@@ -39,16 +39,17 @@ def _reuse(
     batch: dict[str, wp.ArticleRow],
     ids: Sequence[str],
     shingles: dict[str, np.ndarray],
+    stale: Sequence[str],
 ) -> dict[str, int]:
     fps = {a: reuse.fingerprints(row.text, shingles[a]) for a, row in batch.items()}
-    wp.replace_fingerprints(con, fps)
-    pairs = wp.reuse_candidates(con, list(batch), reuse.MIN_HITS, reuse.MAX_POSTINGS)
+    wp.replace_fingerprints(con, fps, stale)
+    pairs, recurrence = wp.reuse_lookup(con, fps, reuse.MIN_HITS, reuse.MAX_POSTINGS)
     others = sorted({x for p in pairs for x in p} - set(batch))
     rows = {**batch, **wp.read_articles(con, others)}
     docs = {a: _reuse_doc(r) for a, r in rows.items()}
     pairs = [p for p in pairs if p[0] in docs and p[1] in docs]
     old_copiers = wp.delete_reuse(con, ids)
-    edges = reuse.detect_reuse(pairs, docs, recurrence=wp.fingerprint_recurrence(con, list(batch)))
+    edges = reuse.detect_reuse(pairs, docs, recurrence=recurrence)
     wp.insert_reuse(con, edges)
 
     # reuse credits depend on every edge of a copier, old ones included
@@ -71,10 +72,12 @@ def _near_duplicates(
     batch: dict[str, wp.ArticleRow],
     ids: Sequence[str],
     shingles: dict[str, np.ndarray],
+    stale: Sequence[str],
 ) -> int:
     sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text, shingles[a])) is not None}
-    wp.replace_signatures(con, sigs, {a: nd.band_keys(s) for a, s in sigs.items()})
-    pairs = wp.near_duplicate_candidates(con, list(sigs))
+    bands = {a: nd.band_keys(s) for a, s in sigs.items()}
+    wp.replace_signatures(con, sigs, bands, stale)
+    pairs = wp.near_duplicate_candidates(con, bands)
     involved = sorted({x for p in pairs for x in p})
     all_sigs = {**wp.read_signatures(con, [x for x in involved if x not in sigs]), **sigs}
     found = nd.find_near_duplicates(pairs, all_sigs, wp.read_times(con, involved))
@@ -82,11 +85,13 @@ def _near_duplicates(
     return len(found)
 
 
-def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str]) -> int:
+def _stories(
+    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str], stale: Sequence[str]
+) -> int:
     old_story = wp.story_of(con, ids)
     # out of the index first, so that a re-processed article is not its own neighbour
     # and the document frequencies are those of the other articles
-    wp.remove_story_terms(con, ids)
+    wp.remove_story_terms(con, stale)
     docs = [stories.StoryDoc(a, r.text, r.title, r.time, r.dated) for a, r in batch.items()]
     counts = {d.article_id: stories.term_counts(d.text, d.title) for d in docs}
     terms = sorted({t for c in counts.values() for t in c})
@@ -98,7 +103,9 @@ def _stories(con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], id
     assignments, vectors, merges = stories.assign_stories(
         docs, members, df, n_docs, counts=counts, sizes=sizes
     )
-    wp.insert_story_terms(con, vectors, {a: list(c) for a, c in counts.items()})
+    wp.insert_story_terms(
+        con, vectors, {a: list(c) for a, c in counts.items()}, {d.article_id: (d.time, d.dated) for d in docs}
+    )
     wp.merge_stories(con, merges)
     wp.assign_story_ids(con, assignments)
     new_story = {a.article_id: a.story_id for a in assignments}
@@ -121,12 +128,14 @@ def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
     """Find reuse, near-duplicates and stories for these (new or re-loaded) articles; return counts."""
     ids = sorted(set(article_ids))
     batch = wp.read_articles(con, ids)
-    # an id no longer in articles (or with no text) keeps no state and no edges
-    wp.delete_state(con, [a for a in ids if a not in batch])
+    # only articles processed before have index state to replace (new ones, the usual case, none)
+    stale = wp.processed(con, ids)
+    # an id no longer in articles keeps no state and no edges
+    wp.delete_state(con, [a for a in stale if a not in batch])
     counts = {"articles": len(batch)}
     # word shingles feed both the reuse fingerprints and the MinHash signatures
     shingles = {a: reuse.text_shingles(row.text) for a, row in batch.items()}
-    counts.update(_reuse(con, batch, ids, shingles))
-    counts["near_duplicates"] = _near_duplicates(con, batch, ids, shingles)
-    counts["stories"] = _stories(con, batch, ids)
+    counts.update(_reuse(con, batch, ids, shingles, stale))
+    counts["near_duplicates"] = _near_duplicates(con, batch, ids, shingles, stale)
+    counts["stories"] = _stories(con, batch, ids, stale)
     return counts

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import db, lake
+from warehouse import db, lake, provenance
 
 
 class MigrateError(RuntimeError):
@@ -66,6 +66,8 @@ def migrate_legacy(old: str | Path, new: str | Path) -> dict[str, int]:
                     f"INSERT INTO {lake.ALIAS}.main.{table} ({names}) SELECT {names} FROM legacy.{table}"
                 )
                 counts[table] = con.execute(f"SELECT count(*) FROM {lake.ALIAS}.main.{table}").fetchone()[0]
+            # a column the lake derives from other tables rather than leaves NULL (lake/003)
+            provenance.fill_story_term_times(con)
         con.execute("DETACH legacy")
     finally:
         con.close()

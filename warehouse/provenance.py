@@ -59,6 +59,22 @@ def _ids_table(ids: Sequence[str]) -> pa.Table:
     return pa.table({"article_id": pa.array(list(dict.fromkeys(ids)), pa.string())})
 
 
+def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
+    """Those of `ids` that went through the stage before, so may hold index state to replace.
+
+    Every processed article has a story_term_sets row (one narrow row per article): asking it
+    first spares new articles, the usual case, a delete that scans the large index tables.
+    """
+    if not ids:
+        return []
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        rows = con.execute(
+            """SELECT DISTINCT article_id FROM story_term_sets
+               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
+        ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
 def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, ArticleRow]:
     """The articles `ids` with what reuse and stories need of them (missing ids are left out)."""
     if not ids:
@@ -82,8 +98,10 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
 # -- reuse --------------------------------------------------------------------------------------
 
 
-def replace_fingerprints(con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints]) -> None:
-    """Store the fingerprints of these articles (replacing any they had)."""
+def replace_fingerprints(
+    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], stale: Sequence[str]
+) -> None:
+    """Store the fingerprints of these articles, after deleting those of `stale` (ids that had some)."""
     table = pa.table(
         {
             "article_id": pa.array(
@@ -98,62 +116,65 @@ def replace_fingerprints(con: duckdb.DuckDBPyConnection, fps: Mapping[str, Finge
             ),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(list(fps))), _registered(con, "prov_fps", table):
-        con.execute("DELETE FROM reuse_fingerprints WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    _delete_by_id(con, ("reuse_fingerprints",), stale)
+    with _registered(con, "prov_fps", table):
         con.execute("INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position FROM prov_fps")
 
 
-def reuse_candidates(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[str], min_hits: int, max_postings: int
-) -> list[tuple[str, str]]:
-    """Pairs (id, other) sharing >= min_hits fingerprints, one row per unordered pair.
+def _fingerprint_table(fps: Mapping[str, Fingerprints]) -> pa.Table:
+    """(article_id, fingerprint) rows of these articles, each pair once."""
+    pairs = {(a, int(h)) for a, f in fps.items() for h in np.unique(f.hashes)}
+    return pa.table(
+        {
+            "article_id": pa.array([a for a, _ in pairs], pa.string()),
+            "fingerprint": pa.array([h for _, h in pairs], pa.int64()),
+        }
+    )
 
-    Fingerprints held by more than max_postings articles are boilerplate and ignored.
+
+def reuse_lookup(
+    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], min_hits: int, max_postings: int
+) -> tuple[list[tuple[str, str]], dict[int, int]]:
+    """What reuse detection needs of the stored fingerprints, for these (stored) articles' fingerprints:
+
+    - candidate pairs (id, other) sharing >= min_hits fingerprints, one row per unordered pair;
+      fingerprints held by more than max_postings articles are boilerplate and ignored;
+    - fingerprint -> number of outlets holding it (an article without outlet counts as one), for
+      every fingerprint of the batch: how often a run of words recurs across outlets (stock phrases).
+
+    The batch's fingerprints come from the caller, and reuse_fingerprints is read once, by
+    fingerprint, into a small temporary table both answers come from.
     """
-    if not ids:
-        return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """WITH mine AS (
-                   SELECT DISTINCT article_id, fingerprint FROM reuse_fingerprints
-                   WHERE article_id IN (SELECT article_id FROM prov_ids)
-               ),
-               postings AS (
-                   SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
-                   WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
-               ),
-               common AS (
-                   SELECT fingerprint FROM postings GROUP BY fingerprint HAVING count(*) <= ?
-               )
-               SELECT least(m.article_id, p.article_id) AS a, greatest(m.article_id, p.article_id) AS b
-               FROM mine m
-               JOIN postings p ON p.fingerprint = m.fingerprint AND p.article_id <> m.article_id
-               WHERE m.fingerprint IN (SELECT fingerprint FROM common)
-               GROUP BY m.article_id, p.article_id
-               HAVING count(*) >= ?""",
-            [max_postings, min_hits],
-        ).fetchall()
-    return sorted(set(rows))
-
-
-def fingerprint_recurrence(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[int, int]:
-    """fingerprint -> number of outlets holding it (an article without outlet counts as one), for
-    every fingerprint of `ids`: how often a run of words recurs across outlets (stock phrases)."""
-    if not ids:
-        return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """WITH mine AS (
-                   SELECT DISTINCT fingerprint FROM reuse_fingerprints
-                   WHERE article_id IN (SELECT article_id FROM prov_ids)
-               )
-               SELECT f.fingerprint, count(DISTINCT coalesce(a.outlet, f.article_id))
-               FROM reuse_fingerprints f
-               JOIN articles a USING (article_id)
-               WHERE f.fingerprint IN (SELECT fingerprint FROM mine)
-               GROUP BY f.fingerprint"""
-        ).fetchall()
-    return dict(rows)
+    if not fps:
+        return [], {}
+    with _registered(con, "prov_mine", _fingerprint_table(fps)):
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE prov_postings AS
+               SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
+               WHERE f.fingerprint IN (SELECT fingerprint FROM prov_mine)"""
+        )
+        try:
+            pairs = con.execute(
+                """WITH common AS (
+                       SELECT fingerprint FROM prov_postings GROUP BY fingerprint HAVING count(*) <= ?
+                   )
+                   SELECT least(m.article_id, p.article_id) AS a, greatest(m.article_id, p.article_id) AS b
+                   FROM prov_mine m
+                   JOIN prov_postings p ON p.fingerprint = m.fingerprint AND p.article_id <> m.article_id
+                   WHERE m.fingerprint IN (SELECT fingerprint FROM common)
+                   GROUP BY m.article_id, p.article_id
+                   HAVING count(*) >= ?""",
+                [max_postings, min_hits],
+            ).fetchall()
+            recurrence = con.execute(
+                """SELECT p.fingerprint, count(DISTINCT coalesce(a.outlet, p.article_id))
+                   FROM prov_postings p
+                   JOIN articles a USING (article_id)
+                   GROUP BY p.fingerprint"""
+            ).fetchall()
+        finally:
+            con.execute("DROP TABLE IF EXISTS prov_postings")
+    return sorted(set(pairs)), dict(recurrence)
 
 
 def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
@@ -274,58 +295,61 @@ def replace_reuse_roles(
 # -- near-duplicates ----------------------------------------------------------------------------
 
 
+def _bands_table(bands: Mapping[str, Sequence[int]]) -> pa.Table:
+    return pa.table(
+        {
+            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
+            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
+        }
+    )
+
+
 def replace_signatures(
-    con: duckdb.DuckDBPyConnection, sigs: Mapping[str, np.ndarray], bands: Mapping[str, Sequence[int]]
+    con: duckdb.DuckDBPyConnection,
+    sigs: Mapping[str, np.ndarray],
+    bands: Mapping[str, Sequence[int]],
+    stale: Sequence[str],
 ) -> None:
-    """Store MinHash signatures and LSH band keys of these articles (replacing any they had)."""
+    """Store MinHash signatures and LSH band keys of these articles, after deleting those of `stale`."""
     sig_table = pa.table(
         {
             "article_id": pa.array(list(sigs), pa.string()),
             "signature": pa.array([s.astype("<u4").tobytes() for s in sigs.values()], pa.binary()),
         }
     )
-    band_table = pa.table(
-        {
-            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
-            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
-        }
-    )
-    ids = list(dict.fromkeys([*sigs, *bands]))
-    with (
-        _registered(con, "prov_ids", _ids_table(ids)),
-        _registered(con, "prov_sigs", sig_table),
-        _registered(con, "prov_bands", band_table),
-    ):
-        con.execute(
-            "DELETE FROM near_duplicate_signatures WHERE article_id IN (SELECT article_id FROM prov_ids)"
-        )
-        con.execute("DELETE FROM near_duplicate_bands WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    band_table = _bands_table(bands)
+    _delete_by_id(con, ("near_duplicate_signatures", "near_duplicate_bands"), stale)
+    with _registered(con, "prov_sigs", sig_table), _registered(con, "prov_bands", band_table):
         con.execute("INSERT INTO near_duplicate_signatures SELECT article_id, signature FROM prov_sigs")
         con.execute("INSERT INTO near_duplicate_bands SELECT article_id, band_key FROM prov_bands")
 
 
-def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    """Drop the index state of articles (e.g. ones whose text is now empty)."""
+def _delete_by_id(con: duckdb.DuckDBPyConnection, tables: Sequence[str], ids: Sequence[str]) -> None:
+    if not ids:
+        return
     with _registered(con, "prov_ids", _ids_table(ids)):
-        for table in (
-            "reuse_fingerprints",
-            "near_duplicate_signatures",
-            "near_duplicate_bands",
-            "story_terms",
-        ):
+        for table in tables:
             con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM prov_ids)")
 
 
-def near_duplicate_candidates(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple[str, str]]:
-    """Unordered pairs (id, other) that share an LSH band key."""
-    if not ids:
+def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Drop the index state of articles (e.g. ones no longer in the warehouse)."""
+    _delete_by_id(
+        con, ("reuse_fingerprints", "near_duplicate_signatures", "near_duplicate_bands", "story_terms"), ids
+    )
+
+
+def near_duplicate_candidates(
+    con: duckdb.DuckDBPyConnection, bands: Mapping[str, Sequence[int]]
+) -> list[tuple[str, str]]:
+    """Unordered pairs (id, other) that share an LSH band key, for these (stored) articles' keys."""
+    if not bands:
         return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
+    with _registered(con, "prov_bands", _bands_table(bands)):
         rows = con.execute(
             """SELECT DISTINCT least(m.article_id, o.article_id), greatest(m.article_id, o.article_id)
-               FROM near_duplicate_bands m
-               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id
-               WHERE m.article_id IN (SELECT article_id FROM prov_ids)"""
+               FROM prov_bands m
+               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id"""
         ).fetchall()
     return sorted(rows)
 
@@ -384,21 +408,37 @@ def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, st
     return dict(rows)
 
 
-def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    """Take these articles out of the story index: their keyword vectors and their document counts."""
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        con.execute(
-            """WITH gone AS (
-                   -- '' stands for the article itself: the row counting grouped articles
-                   SELECT term, count(*) AS n
-                   FROM (SELECT unnest(list_append(terms, '')) AS term FROM story_term_sets
-                         WHERE article_id IN (SELECT article_id FROM prov_ids))
-                   GROUP BY term
-               )
-               UPDATE story_term_df SET df = story_term_df.df - gone.n FROM gone
-               WHERE story_term_df.term = gone.term"""
-        )
+def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
+    """Add (sign +1) or take away (-1) the term sets selected by `term_sets` in story_term_df.
+
+    A MERGE of the signed counts, not an upsert: DuckLake tables have no unique key (the load
+    lock serialises writers), and its MERGE takes one UPDATE or DELETE action, so terms whose
+    count reaches 0 go in a second statement.
+    """
+    con.execute(
+        f"""MERGE INTO story_term_df USING (
+                -- '' stands for the article itself: the row counting grouped articles
+                SELECT term, {sign:d} * count(*) AS n
+                FROM (SELECT unnest(list_append(terms, '')) AS term FROM ({term_sets}))
+                GROUP BY term
+            ) d ON story_term_df.term = d.term
+            WHEN MATCHED THEN UPDATE SET df = story_term_df.df + d.n
+            {"WHEN NOT MATCHED THEN INSERT VALUES (d.term, d.n)" if sign > 0 else ""}"""
+    )
+    if sign < 0:
         con.execute("DELETE FROM story_term_df WHERE df <= 0")
+
+
+def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Take these articles (ids that had state) out of the story index: keyword vectors and counts."""
+    if not ids:
+        return
+    with _registered(con, "prov_ids", _ids_table(ids)):
+        _add_document_counts(
+            con,
+            "SELECT terms FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)",
+            -1,
+        )
         con.execute("DELETE FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)")
         con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
 
@@ -420,13 +460,19 @@ def insert_story_terms(
     con: duckdb.DuckDBPyConnection,
     vectors: Mapping[str, Mapping[str, float]],
     term_sets: Mapping[str, Sequence[str]],
+    times: Mapping[str, tuple[datetime | None, bool]],
 ) -> None:
-    """Add articles to the story index (after `remove_story_terms` for the same ids)."""
+    """Add articles to the story index (after `remove_story_terms` for the same ids).
+
+    `times` holds each article's (time, dated), stored with its keywords for `story_members`.
+    """
     vec_table = pa.table(
         {
             "article_id": pa.array([a for a, v in vectors.items() for _ in v], pa.string()),
             "term": pa.array([t for v in vectors.values() for t in v], pa.string()),
             "weight": pa.array([w for v in vectors.values() for w in v.values()], pa.float64()),
+            "t": pa.array([times[a][0] for a, v in vectors.items() for _ in v], pa.timestamp("us", "UTC")),
+            "dated": pa.array([times[a][1] for a, v in vectors.items() for _ in v], pa.bool_()),
         }
     )
     sets_table = pa.table(
@@ -436,18 +482,27 @@ def insert_story_terms(
         }
     )
     with _registered(con, "prov_vec", vec_table), _registered(con, "prov_sets", sets_table):
-        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
+        # in time order, so that the blocks of story_terms keep narrow ranges of t
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec ORDER BY t, article_id")
         con.execute("INSERT INTO story_term_sets BY NAME SELECT * FROM prov_sets")
-        # A counter every batch updates: the load lock around the batch keeps `term` unique.
-        con.execute(
-            """MERGE INTO story_term_df t
-               USING (SELECT term, count(*) AS df
-                      FROM (SELECT unnest(list_append(terms, '')) AS term FROM prov_sets)
-                      GROUP BY term) b
-               ON t.term = b.term
-               WHEN MATCHED THEN UPDATE SET df = t.df + b.df
-               WHEN NOT MATCHED THEN INSERT (term, df) VALUES (b.term, b.df)"""
-        )
+        _add_document_counts(con, "SELECT terms FROM prov_sets", 1)
+
+
+def fill_story_term_times(con: duckdb.DuckDBPyConnection) -> int:
+    """Give keyword rows without a time (converted from a DuckDB-file warehouse, which has none)
+    their article's time, rewritten in time order like the rows of a run; return how many."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE prov_timed AS
+            SELECT st.article_id, st.term, st.weight, {ARTICLE_TIME} AS t, {DATED} AS dated
+            FROM story_terms st JOIN articles a USING (article_id)
+            WHERE st.t IS NULL"""
+    )
+    try:
+        con.execute("DELETE FROM story_terms WHERE t IS NULL")
+        con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_timed ORDER BY t, article_id")
+        return con.execute("SELECT count(*) FROM prov_timed").fetchone()[0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS prov_timed")
 
 
 def story_members(
@@ -466,36 +521,50 @@ def story_members(
 
     A term held by more than max_term_articles articles in the window (a word like
     'government') is not used to find members: it would drag in the whole window.
+
+    Only story_terms is read, by its time column first (`t >= dated_since`, a plain range the
+    storage prunes blocks by), so the cost follows the window, not the warehouse; `articles` is
+    asked only for the story ids of the members found.
     """
     terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
+    # dated_since is the lowest time any member can have (undated_since is never below it)
+    since = "st.t >= ?::TIMESTAMPTZ AND" if dated_since is not None else ""
+    bounds = [dated_since] if dated_since is not None else []
     with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
         rows = con.execute(
-            f"""WITH recent AS (
-                    SELECT a.article_id, a.story_id, {ARTICLE_TIME} AS t, {DATED} AS dated FROM articles a
-                    WHERE a.story_id IS NOT NULL
-                      AND a.article_id NOT IN (SELECT article_id FROM prov_ids)
-                      AND CASE WHEN {DATED}
-                               THEN {ARTICLE_TIME} BETWEEN coalesce(?, '-infinity'::TIMESTAMPTZ) AND ?
-                               ELSE {ARTICLE_TIME} >= ? END
+            f"""WITH window_terms AS (
+                    SELECT st.article_id, st.term, st.weight, st.t, st.dated FROM story_terms st
+                    WHERE {since}
+                          CASE WHEN st.dated THEN st.t <= ?::TIMESTAMPTZ ELSE st.t >= ?::TIMESTAMPTZ END
+                      AND st.article_id NOT IN (SELECT article_id FROM prov_ids)
                 ),
                 hits AS (
-                    SELECT st.article_id, st.term FROM story_terms st
-                    JOIN recent USING (article_id)
-                    WHERE st.term IN (SELECT term FROM prov_terms)
+                    SELECT article_id, term FROM window_terms WHERE term IN (SELECT term FROM prov_terms)
                 ),
                 useful AS (SELECT term FROM hits GROUP BY term HAVING count(*) <= ?),
                 chosen AS (
                     SELECT DISTINCT article_id FROM hits WHERE term IN (SELECT term FROM useful)
+                ),
+                vectors AS (
+                    SELECT article_id, any_value(t) AS t, any_value(dated) AS dated,
+                           list(term) AS terms, list(weight) AS weights
+                    FROM window_terms
+                    WHERE article_id IN (SELECT article_id FROM chosen)
+                    GROUP BY article_id
                 )
-                SELECT r.article_id, r.story_id, r.t, r.dated, map_from_entries(list((st.term, st.weight)))
-                FROM recent r
-                JOIN chosen USING (article_id)
-                JOIN story_terms st USING (article_id)
-                GROUP BY ALL
-                ORDER BY r.article_id""",
-            [dated_since, until, undated_since, max_term_articles],
-        ).fetchall()
-    return [StoryMember(a, s, t, dict(v), d) for a, s, t, d, v in rows]
+                SELECT v.article_id, a.story_id, v.t, v.dated, v.terms, v.weights
+                FROM vectors v
+                JOIN articles a USING (article_id)
+                WHERE a.story_id IS NOT NULL
+                ORDER BY v.article_id""",
+            [*bounds, until, undated_since, max_term_articles],
+        ).to_arrow_table()
+    # thousands of members in a full window: two flat lists per member convert fastest
+    cols = [rows.column(i).to_pylist() for i in range(rows.num_columns)]
+    return [
+        StoryMember(a, s, t, dict(zip(ts, ws, strict=True)), d)
+        for a, s, t, d, ts, ws in zip(*cols, strict=True)
+    ]
 
 
 def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment]) -> None:

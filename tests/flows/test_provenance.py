@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from flows.provenance import update_provenance
 from tests.conftest import SEEDS
-from warehouse import db
+from warehouse import db, lake
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 BLOG, REWRITE, INDEPENDENT, AFP, DROID = "seed:004", "seed:001", "seed:002", "seed:003", "seed:000"
@@ -298,4 +300,46 @@ def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
     assert moved != before["q1"] and splits == [(before["q1"], moved, "q3")]
     assert con.execute("SELECT len(articles) FROM stories WHERE story_id = ?", [before["q1"]]).fetchone() == (
         5,
+    )
+
+
+def test_a_lake_grouped_before_003_gets_keyword_times_and_groups_as_a_new_one(tmp_path: Path) -> None:
+    """Lake migration 003 on a DuckLake that holds stories: the keyword rows get their articles' times."""
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = {"q1": QUAKE, "q2": QUAKE.replace("Tuesday", "Wednesday"), "a1": AID}
+    new = duckdb.connect()
+    db.migrate(new)
+    for i, (a, text) in enumerate(rows.items()):
+        # q2 has no date: its keywords count at its first-seen time, undated
+        _insert(new, a, text, title=None, **({} if a == "q2" else {"published_at": when.replace(hour=i)}))
+    update_provenance(new, list(rows))
+
+    before = tmp_path / "before_003"
+    before.mkdir()
+    for f in db.migration_files():
+        if int(f.name[:3]) < 3:
+            shutil.copy(f, before / f.name)
+    old = lake.connect(tmp_path / "w.sqlite")
+    db.migrate(old, before)
+    for table in ("articles", "article_sources", *STATE):
+        columns = ", ".join(r[0] for r in old.execute(f"DESCRIBE {table}").fetchall())
+        old.register("copied", new.execute(f"SELECT {columns} FROM {table}").to_arrow_table())
+        old.execute(f"INSERT INTO {table} BY NAME SELECT * FROM copied")
+        old.unregister("copied")
+    assert "003_story_terms_time.sql" in db.migrate(old)
+
+    terms = "SELECT article_id, term, weight, t, dated FROM story_terms ORDER BY ALL"
+    assert old.execute(terms).fetchall() == new.execute(terms).fetchall()
+    assert old.execute("SELECT DISTINCT article_id, t, dated FROM story_terms ORDER BY 1").fetchall() == [
+        ("a1", when.replace(hour=2), True),
+        ("q1", when, True),
+        ("q2", NOW, False),
+    ]
+    for con in (old, new):
+        _insert(con, "q3", QUAKE.replace("houses", "homes"), title=None, published_at=when.replace(hour=5))
+        with db.transaction(con):
+            update_provenance(con, ["q3"])
+    assert _snapshot(old) == _snapshot(new)
+    assert old.execute("SELECT story_id FROM articles WHERE article_id = 'q3'").fetchone() == (
+        old.execute("SELECT story_id FROM articles WHERE article_id = 'q1'").fetchone()
     )
