@@ -10,6 +10,7 @@ record; `byline` picks the authors once the page's credit strings are known. Pur
 from __future__ import annotations
 
 import contextlib
+import functools
 import html as html_lib
 import re
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from trafilatura.settings import set_date_params
 from transforms.dates import normalize_date
 from transforms.language import declared_code
 from transforms.records import Credit
+from transforms.registry import DATA_DIR, read_data_file
 from transforms.structured import StructuredData, read_structured
 
 _WORDS = re.compile(r"\w+")
@@ -99,13 +101,16 @@ def _byline(
     site: str | None,
     url: str | None,
 ) -> str | None:
-    """The article's authors: structured data's, else trafilatura's; the site's own name only alone.
+    """The article's authors: structured data's, else trafilatura's, else the page's byline elements.
 
     Names must look like names: no URLs, e-mail addresses or dates. A value that names the site
     together with other parts ("hessenschau.de, Frankfurt, Germany" in an author meta) is the
-    publisher's address: its other parts are no authors. The site's own name ("heise online",
-    a JSON-LD author named like the site) is a credit of the newsroom: kept when nobody else is
-    named, dropped beside the names of the people who wrote the article.
+    publisher's address: its other parts are no authors. A name a byline element credits for other
+    work ("Editor: X", "Foto: X"; data/author_roles.yaml) is no author either. The site's own name
+    ("heise online", a JSON-LD author named like the site) is a credit of the newsroom: kept when
+    nobody else is named, dropped beside the names of the people who wrote the article. When the
+    structured data names an organisation as the author and the page shows no person's name (only
+    a handle such as "amw"), the organisation is the author.
     """
     own = _own_keys((site, structured.site_name, structured.publisher), url)
     address = {
@@ -115,18 +120,68 @@ def _byline(
         for part in _PARTS.split(value)
         if not _is_own(_key(part), own)
     }
+    address |= _role_labelled(credits)
     # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
     declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
     newsroom: list[str] = []
-    for candidate in (declared, found):
+    for stage, candidate in (("declared", declared), ("found", found), ("shown", _shown_bylines(credits))):
         spelled = [
             name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
         ]
         names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+        if (
+            stage == "found"
+            and newsroom
+            and any(party.is_organization for party in structured.authors)
+            and all(name.islower() for name in names)  # nobody, or handles such as "amw"
+        ):
+            return newsroom[0]
         if names:
             return "; ".join(dict.fromkeys(names))
         newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
     return newsroom[0] if newsroom else None
+
+
+def _written_as_a_name(name: str) -> bool:
+    """Each word of four letters or more capitalised ("Naufal Zuhdi", not "Lien copié"), as names
+    are written; words in scripts without case always pass."""
+    return all(not word[:1].islower() for word in name.split() if len(word) >= 4)
+
+
+@functools.cache
+def _roles() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a byline that credits a name for other work than the writing, a byline word before a name)."""
+    data = read_data_file(DATA_DIR / "author_roles.yaml")
+    roles = sorted(data["not_author_roles"], key=len, reverse=True)
+    by = [role for role in roles if role.rsplit(" ", 1)[-1] in ("by", "por", "par")]
+    labels = "|".join(map(re.escape, roles))
+    by_labels = "|".join(map(re.escape, by)) or "(?!)"
+    role = re.compile(
+        rf"^\W*(?:(?:{labels})\s*[:：=|/–-]|(?:{by_labels})\s)\s*(?P<name>[^:：=|]+?)[\s.]*$", re.IGNORECASE
+    )
+    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
+    opener = re.compile(rf"^\W*(?:(?:{words})\b\s*:?\s*)?(?P<name>.+?)[\s.]*$", re.IGNORECASE)
+    return role, opener
+
+
+def _role_labelled(credits: tuple[Credit, ...]) -> set[str]:
+    """Keys of the names the page's bylines credit for other work ("Editor : Heryadi")."""
+    role = _roles()[0]
+    return {_key(m.group("name")) for c in credits if c.where == "byline" and (m := role.match(c.text))}
+
+
+def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
+    """The names that the page's byline elements show, each element one name ("By Ann Lee")."""
+    role, opener = _roles()
+    names = []
+    for credit in credits:
+        if credit.where != "byline" or role.match(credit.text):
+            continue
+        found = opener.match(credit.text)
+        name = found.group("name") if found else ""
+        if _looks_like_name(name) and _written_as_a_name(name):
+            names.append(" ".join(name.split()))
+    return "; ".join(dict.fromkeys(names)) or None
 
 
 _PARTS = re.compile(r"[,;|]")
