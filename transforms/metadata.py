@@ -269,6 +269,54 @@ def _title(structured: StructuredData, found: str | None) -> str | None:
     return None
 
 
+TITLE_SOURCES = ("json-ld headline", "og:title", "twitter:title", "h1", "title element")
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+
+
+def title_candidates(
+    tree: lxml.html.HtmlElement, structured: StructuredData, url: str | None = None
+) -> dict[str, str]:
+    """Every headline the page states, by source (TITLE_SOURCES), the <title> without the site's name.
+
+    `_title` takes the structured headline first: on Fundus's publishers a majority vote of these
+    sources matched the expected titles less often (benchmarks/extraction_quality.py prints both).
+    """
+    meta = {
+        (node.get("name") or node.get("property") or "").lower(): node.get("content") or ""
+        for node in tree.iter("meta")
+    }
+    h1 = next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
+    title = next((node.text_content() for node in tree.iter("title")), None)
+    own = _own_keys((structured.site_name, structured.publisher), url)
+    values = (
+        structured.headline,
+        structured.og_title,
+        meta.get("twitter:title"),
+        h1,
+        _without_site_name(_unescaped(title), own) if title else None,
+    )
+    return {
+        source: _unescaped(value)
+        for source, value in zip(TITLE_SOURCES, values, strict=True)
+        if value and value.strip()
+    }
+
+
+def _without_site_name(title: str, own: frozenset[str]) -> str:
+    """A title without the site's name before or after a separator ("Headline | Site")."""
+    start, end = 0, len(title)
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    for sep in reversed(separators):
+        if not _is_own(_key(title[sep.end() : end]), own):
+            break
+        end = sep.start()
+    for sep in separators:
+        if sep.start() >= end or not _is_own(_key(title[start : sep.start()]), own):
+            break
+        start = sep.end()
+    return title[start:end]
+
+
 def _unescaped(value: str) -> str:
     # some CMSs escape HTML entities twice inside JSON-LD and meta content
     return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
