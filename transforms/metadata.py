@@ -4,7 +4,8 @@ Structured data first (transforms/structured.py: JSON-LD, microdata, Open Graph 
 meta), trafilatura's metadata functions after, with checks that hold for any site: authors that are
 people, not the site itself, its address, a date or a URL; a published time with its offset; a
 declared language that is a language tag. `read_metadata` gathers what the page says in one frozen
-record; `byline` picks the authors once the page's credit strings are known. Pure: no I/O.
+record; `byline` picks the authors once the page's credit strings are known. Pure, but for reading
+its reference data (data/author_roles.yaml) once.
 """
 
 from __future__ import annotations
