@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks import extraction_metrics as quality
-from transforms.metadata import PageMetadata, byline, read_metadata
+from transforms.metadata import TITLE_SOURCES, PageMetadata, byline, read_metadata, title_candidates
 from transforms.page import parse_html
 from transforms.page_credits import harvest_credits
 
@@ -89,3 +89,15 @@ def test_page_metadata_fields() -> None:
     assert metadata.published == "2024-03-05T09:15:00+01:00"
     assert metadata.declared_language == "en"  # "utf-8" is no language tag
     assert metadata.url == "https://harbour.example/cranes"
+
+
+def test_title_candidates_by_source_without_the_sites_name(corpus_dir: Path) -> None:
+    # Express: five sources, three different headlines; the <title> ends with "| Express.co.uk".
+    page = fundus_page(corpus_dir, "Express_2024_07_18.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = title_candidates(tree, metadata.structured, page.url)
+    assert list(found) == list(TITLE_SOURCES)
+    assert found["og:title"] == found["twitter:title"] == page.title
+    assert found["json-ld headline"] == found["h1"] == metadata.title != page.title
+    assert found["title element"] == "Prince Harry and Meghan LIVE: Couple 'won't recover' | Royal | News"
