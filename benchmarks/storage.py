@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/storage.py [--sizes 10000 100000] [--runs 3]
 
 Three designs, each filled with N synthetic stored articles (title, ~1,500 characters of text,
-two credits, ~1 KB of gzip raw bytes each), then given `--runs` runs of 5 new articles. A run is
+two credits, a raw row pointing into a WARC file), then given `--runs` runs of 5 new articles. A run is
 what the pipeline's loads do: the runs row, one batch (articles, sources, raw bytes, failures),
 the run's end. Printed: the median seconds of a run, and the growth from the smallest size.
+
+Raw bytes are in WARC files (migration 011), so the rows hold only where each record lies.
 
 - copy-publish: the storage before DuckLake (one DuckDB file, legacy schema), with its publish:
   CHECKPOINT, a copy of the file, fsync, rename (what warehouse/session.py did before DuckLake).
@@ -56,9 +58,9 @@ _FILL = {
         SELECT 'a' || i, CASE WHEN i % 2 = 0 THEN 'AFP' ELSE 'Reuters' END, 'agency', 'origin', '(AFP)', 0, 5
         FROM range($n) t(i), range(2) r(j)""",
     "raw_documents": """
-        INSERT INTO raw_documents
-        SELECT 'h' || i, 4000, 'text/html', CAST(repeat(md5(i::VARCHAR), 32) AS BLOB), $now
-        FROM range($n) t(i)""",
+        INSERT INTO raw_documents (content_hash, size_bytes, media_type, first_seen_at, warc_path,
+                                   warc_offset, warc_length)
+        SELECT 'h' || i, 40000, 'text/html', $now, 'bench.warc.gz', i * 8000, 8000 FROM range($n) t(i)""",
 }
 
 

@@ -13,10 +13,11 @@ import contextlib
 import gzip
 import hashlib
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -28,6 +29,7 @@ from warehouse import lake
 
 SQL_DIR = Path(__file__).parent / "sql"
 LAKE_SQL_DIR = SQL_DIR / "lake"
+T = TypeVar("T")
 
 
 class MigrationError(RuntimeError):
@@ -145,6 +147,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             raise
         _OPEN.discard(con)
         con.execute("COMMIT")
+
+
+def batch(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work()` as one transaction(); run once more when its commit met a DuckLake conflict.
+
+    `work` must be idempotent (it is, when it loads the same computed records again). Between
+    wiretrace writers the load lock prevents conflicts; this covers any other writer.
+    """
+
+    def once() -> T:
+        with transaction(con):
+            return work()
+
+    return lake.retry_on_conflict(once)
 
 
 # -- runs ---------------------------------------------------------------------------------------

@@ -371,8 +371,13 @@ def locked(con: duckdb.DuckDBPyConnection) -> contextlib.AbstractContextManager:
 
 
 def is_conflict(exc: BaseException) -> bool:
-    """A DuckLake commit refused because another transaction changed the same table meanwhile."""
-    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
+    """A DuckLake commit refused because another transaction changed the catalog meanwhile.
+
+    DuckLake says "conflict" when the same table changed; a SQLite catalog says "database is
+    locked" when the snapshot the transaction read is no longer the newest (SQLITE_BUSY_SNAPSHOT).
+    """
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and ("conflict" in text or "database is locked" in text)
 
 
 def retry_on_conflict(batch: Callable[[], T]) -> T:

@@ -219,3 +219,29 @@ def test_compact_keeps_the_rows_and_the_snapshots_of_the_retention(tmp_path: Pat
         assert con.execute("SELECT * FROM duplicate_keys").fetchall() == []
     finally:
         con.close()
+
+
+def test_a_batch_that_meets_a_conflict_runs_once_more(tmp_path: Path) -> None:
+    path = tmp_path / "w.sqlite"
+    con, other = db.connect(path), db.connect(path)
+    try:
+        db.start_run(con, "r0", "test", NOW)
+        attempts = []
+
+        def work() -> int:
+            attempts.append(len(attempts))
+            con.execute("DELETE FROM runs WHERE run_id = 'r0'")
+            con.execute(
+                "INSERT INTO runs (run_id, flow, started_at, status) VALUES ('r0', 't', now(), 'again')"
+            )
+            if len(attempts) == 1:
+                # a writer outside the load lock (not wiretrace) changes the same table meanwhile
+                other.execute("UPDATE runs SET note = 'analyst' WHERE run_id = 'r0'")
+            return len(attempts)
+
+        assert db.batch(con, work) == 2  # the first commit met the conflict, the second went through
+        rows = con.execute("SELECT status, note FROM runs").fetchall()
+        assert rows == [("again", None)]
+    finally:
+        con.close()
+        other.close()
