@@ -155,6 +155,22 @@ def test_sql_command_runs_one_query_read_only(seed_warehouse: Path) -> None:
     assert missing.returncode == 2 and "no warehouse" in missing.stderr
 
 
+def test_sql_shell_is_the_stock_duckdb_attached_read_only(seed_warehouse: Path, tmp_path: Path) -> None:
+    # without -c: the stock shell replaces the process; fed on stdin, it runs what it reads. Its own
+    # home: the extensions are installed there (as into ~/.duckdb on a user's machine).
+    env = {**os.environ, "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [*WIRETRACE, "sql", "--db", str(seed_warehouse)], input="SELECT count(*) AS n FROM story_timeline;\n",
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"\b5\b", done.stdout)
+    assert (
+        f"wiretrace sql: duckdb -cmd \"ATTACH 'ducklake:sqlite:{seed_warehouse}' AS wiretrace" in done.stderr
+    )
+    assert (tmp_path / ".duckdb" / "extensions").is_dir()
+
+
 def test_sql_shell_argv_is_the_stock_one_liner(seed_warehouse: Path) -> None:
     from wiretrace.cli import shell_argv
 

@@ -204,10 +204,17 @@ def shell_argv(shell: str, db_path: str | Path) -> list[str]:
     return [shell, "-cmd", f"{where.attach_sql(read_only=True)}; USE {lake.ALIAS};"]
 
 
-def cmd_sql(args: argparse.Namespace) -> int:
-    """One query (-c), or an interactive DuckDB shell on the warehouse, read-only."""
+def _as_typed(argv: list[str]) -> str:
+    """The command line as one would type it: the ATTACH in double quotes (its paths in single ones)."""
     import shlex
 
+    return " ".join(
+        f'"{a}"' if " " in a and not any(c in a for c in '"$`\\') else shlex.quote(a) for a in argv
+    )
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """One query (-c), or an interactive DuckDB shell on the warehouse, read-only."""
     import duckdb
 
     from warehouse import lake
@@ -224,7 +231,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         # The stock shell autoloads the DuckLake extensions from DuckDB's extension folder.
         lake.install_extensions()
         argv = shell_argv(shell, args.db)
-        print("wiretrace sql: " + shlex.join(["duckdb", *argv[1:]]), file=sys.stderr)
+        print("wiretrace sql: " + _as_typed(["duckdb", *argv[1:]]), file=sys.stderr)
         # The shell replaces this process, so Ctrl-C and the terminal behave as in a plain `duckdb`.
         os.execv(shell, argv)
     try:
