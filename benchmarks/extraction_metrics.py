@@ -10,8 +10,8 @@ Metadata, on the Fundus pages (one per publisher, expected values written by Fun
 - title: the same after whitespace, or the same with the site's name before or after a separator;
 - authors: the share of expected authors whose words appear, in order, in the byline; a page has a
   wrong extra author when a name of the byline matches none of the expected ones;
-- date: the same calendar day as the page's own clock shows it, and the same instant wherever both
-  sides carry a time zone;
+- date: the same calendar day as the page's own clock shows it, and the same instant (and minute)
+  wherever both sides carry a time zone;
 - language: the ISO 639-1 code, on pages whose language pages.json names (plus the two corrections of
   the corpus README).
 """
@@ -254,6 +254,14 @@ def date_scores(expected: str, got: str | None) -> tuple[bool, bool | None]:
     return want.date() == have.astimezone(want.tzinfo).date(), want == have
 
 
+def same_minute(expected: str, got: str | None) -> bool:
+    """Both zoned values name the same minute, seconds and fractions left out."""
+    want, have = _parse_moment(expected), _parse_moment(got) if got else None
+    if want is None or have is None or want.tzinfo is None or have.tzinfo is None:
+        return False
+    return want.replace(second=0, microsecond=0) == have.replace(second=0, microsecond=0)
+
+
 @dataclass(frozen=True)
 class Extracted:
     """What an extractor returned for one page (None for every field when it gave up)."""
@@ -298,6 +306,13 @@ def scores(pages: list[Page], results: dict[str, Extracted]) -> dict[str, Any]:
     instants = [instant for _p, (_day, instant) in dated if instant is not None]
     out["date_same_instant"] = _share(instants)
     out["date_zoned_pages"] = len(instants)
+    # Some expected values drop the seconds the page states ("07:39:00" for 07:39:18.751)
+    minutes = [
+        same_minute(p.published, results[p.name].published)
+        for p, (_day, instant) in dated
+        if instant is not None
+    ]
+    out["date_same_minute"] = _share(minutes)
     languaged = [p for p in pages if p.language]
     out["language"] = _share(results[p.name].language == p.language for p in languaged)
     return out

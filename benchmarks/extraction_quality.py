@@ -16,7 +16,7 @@ import argparse
 import logging
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -35,6 +35,7 @@ from benchmarks.extraction_metrics import (  # noqa: E402
     page_counts,
     scores,
     summarize,
+    title_matches,
 )
 
 __all__ = ["page_counts", "summarize"]  # benchmarks/attribution.py takes the metric from here
@@ -98,6 +99,7 @@ _ROWS = (
     ("wrong extra author (lower is better)", "wrong_extra_author"),
     ("date, same day", "date_same_day"),
     ("date, same instant (both zoned)", "date_same_instant"),
+    ("  same minute (both zoned)", "date_same_minute"),
     ("language", "language"),
 )
 
@@ -128,6 +130,50 @@ def print_table(groups: dict[str, list[Page]], results: dict[str, dict[str, Extr
     print(f"{'  pages zoned on both sides (ours)':<{width}}" + "".join(f"{z:>16}" for z in zoned))
 
 
+def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Extracted]]) -> None:
+    """How often each headline the page states matches Fundus's title, beside wiretrace's choice.
+
+    A source the page lacks counts as a miss. 'majority' takes the text most sources agree on
+    (after case and punctuation; ties in TITLE_SOURCES order): the agreement rule that lost to
+    the structured headline first.
+    """
+    from transforms.metadata import TITLE_SOURCES, title_candidates
+    from transforms.page import parse_html
+    from transforms.structured import read_structured
+
+    def key(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+    def majority(candidates: dict[str, str]) -> str | None:
+        votes = Counter(key(text) for text in candidates.values())
+        return max(candidates.values(), key=lambda text: votes[key(text)], default=None)
+
+    candidates = {}
+    for page in {p.name: p for pages in groups.values() for p in pages}.values():
+        tree = parse_html(page.html)
+        candidates[page.name] = title_candidates(tree, read_structured(tree), page.url)
+    rows = {
+        **{source: lambda p, s=source: candidates[p.name].get(s) for source in TITLE_SOURCES},
+        "any of them": None,
+        "majority of them": lambda p: majority(candidates[p.name]),
+        "wiretrace (structured headline first)": lambda p: results["wiretrace"][p.name].title,
+    }
+    width = 38
+    print(f"\n{'Fundus title, by source':<{width}}" + "".join(f"{group:>16}" for group in groups))
+    for label, pick in rows.items():
+        cells = []
+        for pages in groups.values():
+            titled = [p for p in pages if p.title]
+            if pick is None:
+                hits = sum(
+                    any(title_matches(p.title, c) for c in candidates[p.name].values()) for p in titled
+                )
+            else:
+                hits = sum(title_matches(p.title, pick(p)) for p in titled)
+            cells.append(f"{hits / len(titled):.3f}")
+        print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2)
@@ -151,6 +197,7 @@ def main() -> None:
     big = {lang: pages for lang, pages in ordered if len(pages) >= 4}
     small = [p for lang, pages in ordered if len(pages) < 4 for p in pages]
     print_table({**big, "other": small}, results, "metric")
+    title_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus}, results)
     base = cpu["trafilatura"]
     print(
         f"\nCPU s/page on both corpora: wiretrace {cpu['wiretrace']:.4f}, trafilatura {base:.4f}, "

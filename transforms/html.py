@@ -1,63 +1,36 @@
-"""HTML pages to Article records: structured data and trafilatura, each checked against the page.
+"""HTML pages to Article records: the article's main text, checked against the page, with its metadata.
 
 The main text is trafilatura's, in precision mode without its fallback comparison; its slower
 runs only for a page the first one leaves short (under 500 characters, under half of the
 paragraphs of the same <article>, or under most of a JSON-LD articleBody the page shows); the
 rest of a body split into same-class sibling containers (not teasers made of links); then the
 repeated headline and one-line "read more" / "follow us" / newsletter prompts are dropped.
-Title, authors, date and language come first from the page's structured data
-(transforms/structured.py), then from trafilatura's metadata functions, with checks that hold
-for any site (a body the page shows, authors that are not the site itself or its address, a
-declared language that is a language tag). Measured by benchmarks/extraction_quality.py on
-the AEB and on Fundus's 181 publishers (developed on A–M, N–Z held out).
-
-Over 400 lines because the body checks and the metadata choices read the same parsed tree and
-its per-element word map, built once per page; the metadata half is the next to move out.
+Parsing and its limits are transforms/page.py's; title, authors, date and declared language
+transforms/metadata.py's. Measured by benchmarks/extraction_quality.py on the AEB and on
+Fundus's 181 publishers (developed on A–M, N–Z held out).
 """
 
 from __future__ import annotations
 
-import contextlib
-import html as html_lib
 import re
-from collections.abc import Callable, Iterator
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Callable
+from urllib.parse import urljoin
 
 import lxml.html
-from htmldate import find_date
 from htmldate.extractors import get_external_parser
-from lxml import etree
 from trafilatura import bare_extraction
-from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import (
-    examine_meta,
-    extract_author,
-    extract_meta_json,
-    extract_sitename,
-    extract_title,
-    extract_url,
-)
-from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import is_dubious_html, repair_faulty_html
+from trafilatura.settings import Document
 
-from transforms.dates import normalize_date
-from transforms.language import declared_code, detect_language
+from transforms.language import detect_language
+from transforms.metadata import byline, read_metadata
+from transforms.page import NoArticleError, load_page
 from transforms.page_credits import harvest_credits
-from transforms.records import Article, Credit
-from transforms.structured import StructuredData, read_structured
+from transforms.records import Article
+from transforms.structured import StructuredData
 from transforms.textunits import count_words
 
-# Limits against pathological input. The AEB news pages have at most ~1,700 elements and
-# 1.5 MB of markup; trafilatura needs ~4 s for 25,000 paragraphs and grows faster than
-# linearly, so a page far beyond any real article is refused instead of tying up a worker.
-# Bulk is usually inline scripts and styles (libxml2 also truncates text nodes over 10 MB,
-# losing the rest of the page): above _STRIP_ABOVE they are cut out before parsing, and
-# the size limit (trafilatura's own MAX_FILE_SIZE) applies to what is left.
-_STRIP_ABOVE = 2_000_000
-_BULKY_OPEN = re.compile(r"<(script|style)\b[^>]{0,10000}>", re.IGNORECASE)
-_BULKY_CLOSE = {tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
-MAX_HTML_CHARS = 20_000_000
-MAX_ELEMENTS = 30_000
+__all__ = ["NoArticleError", "clean_text", "extract_html", "warm_up"]
+
 # Fewer words than this is an error page, a teaser or a shell, not an article (the
 # shortest AEB article has 18 words). Words as textunits.count_words counts them, so that
 # Chinese, Japanese or Thai text is not one "word" per paragraph.
@@ -119,43 +92,12 @@ _PROMPT = re.compile(
 )
 _PROMPT_MAX_CHARS = 300
 _WORDS = re.compile(r"\w+")
-_BYLINE_SOURCES = frozenset({"author_meta", "jsonld", "byline"})
 
-# Where pages state their publication instant, most specific first.
-_DATE_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "publishdate",
-    "pubdate",
-    "publish-date",
-    "publication_date",
-    "sailthru.date",
-    "parsely-pub-date",
-    "dc.date.issued",
-    "dcterms.created",
-    "dc.date",
-    "date",
-)
 # Split-body recovery: paragraphs shorter than this are too common ("Advertisement")
 # to prove a container holds article text; _CHROME marks containers that never do.
 _CHUNK_MIN_CHARS = 40
 _CHROME = re.compile(r"comment|related|share|social|newsletter|promo|sidebar|footer|recirc|teaser", re.I)
 _BLOCKS = frozenset({"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "figcaption"})
-
-
-class NoArticleError(ValueError):
-    """The page holds no article text (an index page, an error page, an empty shell).
-
-    `found` holds what the page did show (title, published, language), so that a rejected
-    page keeps it; the message ends with it.
-    """
-
-    def __init__(self, reason: str, found: dict[str, str] | None = None) -> None:
-        self.reason = reason
-        self.found = {key: value for key, value in (found or {}).items() if value}
-        detail = ", ".join(f"{key} {value!r}" for key, value in self.found.items())
-        super().__init__(f"{reason}; found {detail}" if detail else reason)
 
 
 def extract_html(html: str, url: str | None = None) -> Article:
@@ -164,40 +106,22 @@ def extract_html(html: str, url: str | None = None) -> Article:
     Raises NoArticleError when the page is not HTML, too large to process, or has no
     article text.
     """
-    if not html.strip():
-        raise NoArticleError("empty page")
-    if len(html) > _STRIP_ABOVE:
-        html = _strip_bulky(html)
-    if len(html) > MAX_HTML_CHARS:
-        raise NoArticleError(
-            f"page too large: {len(html):,} characters without scripts and styles (limit {MAX_HTML_CHARS:,})"
-        )
-    tree = parse_html(html)
-    if tree is None:
-        raise NoArticleError("not parseable as HTML")
-    size = int(tree.xpath("count(//*)"))
-    if size > MAX_ELEMENTS:
-        raise NoArticleError(f"page too large: {size:,} HTML elements (limit {MAX_ELEMENTS:,})")
-
-    structured = read_structured(tree)
-    meta = _metadata(tree, url)
-    page_url = meta.url or url
-    title = _title(structured, meta.title)
-    published = _published(tree, page_url, structured)
-    declared = _declared_language(tree, structured)
+    tree = load_page(html)
+    meta = read_metadata(tree, url)
+    title, published, declared = meta.title, meta.published, meta.declared_language
 
     def rejected(reason: str, text: str = "") -> NoArticleError:
         language = detect_language(text or f"{title or ''}", declared)
         return NoArticleError(reason, {"title": title, "published": published, "language": language})
 
     words_of = {para: _words(para) for para in tree.iter("p")}  # paragraph texts, for every walk
-    body = structured.article_body
+    body = meta.structured.article_body
     shown = len(body) if body and _shown(body, words_of) else 0
-    doc = _extract(tree, page_url, lambda text: _beside(text, words_of), shown)
+    doc = _extract(tree, meta.url, lambda text: _beside(text, words_of), shown)
     if doc is None:
         raise rejected("no main text found in the page")
     text = doc.text or ""
-    text = _declared_body(text, structured, words_of) or _add_split_chunks(tree, text, words_of)
+    text = _declared_body(text, meta.structured, words_of) or _add_split_chunks(tree, text, words_of)
     text = clean_text(text, title)
     words = count_words(text)
     if words < MIN_WORDS:
@@ -210,50 +134,17 @@ def extract_html(html: str, url: str | None = None) -> Article:
         raise rejected(f"index page: {share:.0%} of the main text is link titles", text)
 
     credits = harvest_credits(tree)
-    site_name = (meta.sitename or "").strip() or None
     return Article(
         text=text,
         title=title,
-        byline=_byline(structured, meta.author, credits, site_name, page_url),
+        byline=byline(meta, credits),
         published=published,
         language=detect_language(text, declared),
-        url=page_url,
-        site_name=site_name,
+        url=meta.url,
+        site_name=meta.site_name,
         credits=credits,
-        links=_text_links(tree, text, page_url, words_of),
+        links=_text_links(tree, text, meta.url, words_of),
     )
-
-
-# trafilatura's parser settings with lxml's own class lookup: lxml.html's lookup is a Python
-# call for every element object made (a third of a million per hundred pages, ~7% of the time),
-# to give forms and inputs classes of their own that neither trafilatura nor this module uses.
-_PARSER = lxml.html.HTMLParser(
-    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
-)
-_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=lxml.html.HtmlElement,
-        comment=lxml.html.HtmlComment,
-        pi=lxml.html.HtmlProcessingInstruction,
-        entity=lxml.html.HtmlEntity,
-    )
-)
-
-
-def parse_html(html: str) -> lxml.html.HtmlElement | None:
-    """The page's tree as trafilatura's load_html makes it, or None when it is not HTML."""
-    beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
-    tree = None
-    with contextlib.suppress(ValueError, etree.ParserError):
-        tree = lxml.html.fromstring(html, parser=_PARSER)
-    if tree is None or len(tree) < 1:
-        # a string with an XML encoding declaration, or one the parser read as empty: as bytes
-        with contextlib.suppress(ValueError, etree.ParserError):
-            tree = lxml.html.fromstring(html.encode("utf-8", "surrogatepass"), parser=_PARSER)
-    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
-        return None  # neither declared nor shaped as an HTML document
-    return tree
 
 
 def warm_up() -> None:
@@ -264,135 +155,6 @@ def warm_up() -> None:
     page whose full extraction falls back to justext.
     """
     get_external_parser().get_date_data("Tuesday, 5 May 2017")
-
-
-def _byline(
-    structured: StructuredData,
-    found: str | None,
-    credits: tuple[Credit, ...],
-    site: str | None,
-    url: str | None,
-) -> str | None:
-    """The article's authors: structured data's, else trafilatura's; the site's own name only alone.
-
-    Names must look like names: no URLs, e-mail addresses or dates. A value that names the site
-    together with other parts ("hessenschau.de, Frankfurt, Germany" in an author meta) is the
-    publisher's address: its other parts are no authors. The site's own name ("heise online",
-    a JSON-LD author named like the site) is a credit of the newsroom: kept when nobody else is
-    named, dropped beside the names of the people who wrote the article.
-    """
-    own = _own_keys((site, structured.site_name, structured.publisher), url)
-    address = {
-        _key(part)
-        for value in structured.meta_authors
-        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
-        for part in _PARTS.split(value)
-        if not _is_own(_key(part), own)
-    }
-    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
-    declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
-    newsroom: list[str] = []
-    for candidate in (declared, found):
-        spelled = [
-            name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
-        ]
-        names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
-        if names:
-            return "; ".join(dict.fromkeys(names))
-        newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
-    return newsroom[0] if newsroom else None
-
-
-_PARTS = re.compile(r"[,;|]")
-_NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
-_NAME_MAX_CHARS = 80
-_NAME_MAX_WORDS = 6
-_OWN_MIN_CHARS = 6  # a longer site key inside a name ("mediaindonesiacom developer") marks it as the site's
-
-
-def _key(text: str) -> str:
-    return "".join(_WORDS.findall(text.casefold()))
-
-
-def _own_keys(names: tuple[str | None, ...], url: str | None) -> frozenset[str]:
-    keys = {_key(name) for name in names if name}
-    host = urlsplit(url).hostname or "" if url else ""
-    labels = [label for label in host.split(".") if label and label != "www"]
-    if labels:
-        keys.add(_key(".".join(labels)))  # hessenschau.de -> hessenschaude
-        keys.add(_key(max(labels[:-1] or labels, key=len)))  # its longest name label
-    return frozenset(key for key in keys if key)
-
-
-def _is_own(key: str, own: frozenset[str]) -> bool:
-    return key in own or any(len(site) >= _OWN_MIN_CHARS and site in key for site in own)
-
-
-def _looks_like_name(name: str) -> bool:
-    name = name.strip()
-    if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
-        return False
-    return not _NOT_A_NAME.search(name) and bool(_key(name))
-
-
-def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:
-    """trafilatura's author with each name spelled as the page spells it.
-
-    trafilatura normalises names ("Sarah E. Needleman" -> "Sarah E Needleman", "AP" -> "Ap");
-    the same words are looked up in the page's author fields and bylines and taken from there.
-    """
-    if not author:
-        return None
-    sources = [c.text for c in credits if c.where in _BYLINE_SOURCES]
-    names = []
-    for name in author.split("; "):
-        words = _WORDS.findall(name)
-        # Words must be apart on the page too: "meg-james" or "carlos.nadalim" are slugs.
-        gap = r"[.,:;]?\s+"
-        pattern = re.compile(r"(?<![\w.-])" + gap.join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
-        found = next((m.group(0) for source in sources if words and (m := pattern.search(source))), None)
-        names.append(found or name)
-    return "; ".join(names)
-
-
-def _strip_bulky(html: str) -> str:
-    """The page without its <script> and <style> elements, JSON-LD kept (dates and authors).
-
-    Each element is found with two forward searches (no pattern spans the element's body),
-    so tens of megabytes take linear time.
-    """
-    parts: list[str] = []
-    pos = 0
-    while opening := _BULKY_OPEN.search(html, pos):
-        closing = _BULKY_CLOSE[opening.group(1).lower()].search(html, opening.end())
-        if closing is None:
-            break  # unclosed: the parser gets the rest as it is
-        keep = "ld+json" in opening.group(0).lower()
-        parts.append(html[pos : closing.end()] if keep else html[pos : opening.start()])
-        pos = closing.end()
-    parts.append(html[pos:])
-    return "".join(parts)
-
-
-def _metadata(tree: lxml.html.HtmlElement, url: str | None) -> Document:
-    """Title, author, canonical URL and site name, the way trafilatura's metadata step finds them.
-
-    trafilatura's own with_metadata also collects categories, tags and a licence and runs
-    htmldate: ~45% on top of the text extraction. Only the fields used here are computed,
-    with the same functions and in the same order of precedence (meta tags, then JSON-LD,
-    then the page's markup).
-    """
-    meta = examine_meta(tree)
-    if meta.author and " " not in meta.author:
-        meta.author = None  # a lone word in an author meta is a handle or a site name
-    # trafilatura's JSON-LD reader can trip on odd blocks; the meta tags still stand then.
-    with contextlib.suppress(Exception):
-        meta = extract_meta_json(tree, meta)
-    meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
-    meta.url = meta.url or extract_url(tree, url)
-    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
-    return meta
 
 
 def _beside(text: str, words_of: dict[lxml.html.HtmlElement, str]) -> int:
@@ -576,70 +338,6 @@ def _same_heading(line: str, title: str) -> bool:
 
 def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower()))
-
-
-def _title(structured: StructuredData, found: str | None) -> str | None:
-    """The article's headline: structured data's, then Open Graph's, then trafilatura's.
-
-    The <title> element often carries the site's name or an SEO variant; the headline the
-    publisher declares for the article is the better reading when there is one.
-    """
-    for candidate in (structured.headline, structured.og_title, found):
-        if candidate and candidate.strip():
-            return _unescaped(candidate)
-    return None
-
-
-def _unescaped(value: str) -> str:
-    # some CMSs escape HTML entities twice inside JSON-LD and meta content
-    return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
-
-
-def _published(tree: lxml.html.HtmlElement, url: str | None, structured: StructuredData) -> str | None:
-    # The page's own published-time fields usually carry the instant with its offset;
-    # htmldate (trafilatura's date finder) returns the day only, so it is the fallback.
-    first_day = None
-    for candidate in (structured.date_published, *_date_candidates(tree)):
-        value = normalize_date(candidate) if candidate else None
-        if value is None:
-            continue
-        if "T" in value:
-            return value
-        first_day = first_day or value
-    if first_day:
-        return first_day
-    found = find_date(tree, **{**set_date_params(True), "url": url})
-    return normalize_date(found) if found else None
-
-
-def _date_candidates(tree: lxml.html.HtmlElement) -> Iterator[str]:
-    metas: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        content = (meta.get("content") or "").strip()
-        if key in _DATE_META and content and key not in metas:
-            metas[key] = content
-    for key in _DATE_META:
-        if key in metas:
-            yield metas[key]
-    for node in tree.xpath('//*[@itemprop="datePublished"][@datetime or @content]'):
-        yield node.get("datetime") or node.get("content")
-
-
-def _declared_language(tree: lxml.html.HtmlElement, structured: StructuredData) -> str | None:
-    """The first language tag the page declares; a value that is no tag ("utf-8") is passed over."""
-    candidates = [
-        tree.get("lang"),
-        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-        structured.in_language,
-        *(
-            meta.get("content")
-            for meta in tree.iter("meta")
-            if (meta.get("property") or meta.get("http-equiv") or meta.get("name") or "").lower()
-            in ("og:locale", "content-language", "language")
-        ),
-    ]
-    return next((value for value in candidates if declared_code(value)), None)
 
 
 def _link_share(tree: lxml.html.HtmlElement, text: str) -> float:

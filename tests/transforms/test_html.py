@@ -11,7 +11,8 @@ import pytest
 from trafilatura import bare_extraction, load_html
 
 from benchmarks import extraction_metrics as quality
-from transforms.html import MAX_ELEMENTS, NoArticleError, clean_text, extract_html, parse_html
+from transforms.html import NoArticleError, clean_text, extract_html
+from transforms.page import MAX_ELEMENTS, parse_html
 from transforms.pipeline import process
 from transforms.records import Failure, RawDocument, TaggedArticle
 

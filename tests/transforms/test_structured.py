@@ -7,7 +7,7 @@ from pathlib import Path
 
 import lxml.html
 
-from transforms.html import parse_html
+from transforms.page import parse_html
 from transforms.structured import Party, StructuredData, read_structured
 
 

@@ -1,0 +1,103 @@
+"""Title, authors, date and declared language of real pages (Fundus, A–M) and of small made-up ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import extraction_metrics as quality
+from transforms.metadata import TITLE_SOURCES, PageMetadata, byline, read_metadata, title_candidates
+from transforms.page import parse_html
+from transforms.page_credits import harvest_credits
+
+
+def fundus_page(corpus_dir: Path, name: str) -> quality.Page:
+    (found,) = quality.load_fundus(corpus_dir / "fundus", names=[name])
+    return found
+
+
+def metadata_and_byline(html: str, url: str | None = None) -> tuple[PageMetadata, str | None]:
+    tree = parse_html(html)
+    metadata = read_metadata(tree, url)
+    return metadata, byline(metadata, harvest_credits(tree))
+
+
+def test_the_organisation_named_as_author_beats_a_handle(corpus_dir: Path) -> None:
+    # kicker: JSON-LD author {"@type": "Organization", "name": "kicker"}; the only byline on the
+    # page is the handle "amw", which was the byline before.
+    page = fundus_page(corpus_dir, "Kicker_2024_04_26.html.gz")
+    assert ">amw<" in page.html
+    metadata, found = metadata_and_byline(page.html, page.url)
+    assert any(party.is_organization for party in metadata.structured.authors)
+    assert found == "kicker" == page.authors[0]
+
+
+def test_a_person_in_the_byline_beats_the_organisation(corpus_dir: Path) -> None:
+    # Mainichi: JSON-LD names the newspaper (an Organization) as author, the byline a reporter.
+    page = fundus_page(corpus_dir, "MainichiShimbun_2025_01_14.html.gz")
+    metadata, found = metadata_and_byline(page.html, page.url)
+    assert any(party.is_organization for party in metadata.structured.authors)
+    assert found == page.authors[0]
+
+
+def test_a_name_the_page_credits_as_editor_is_no_author(corpus_dir: Path) -> None:
+    # Media Indonesia: JSON-LD's only author is the editor ("Editor : Heryadi" on the page, which
+    # was the byline before); the writer is shown alone in a byline element.
+    page = fundus_page(corpus_dir, "MediaIndonesia_2026_01_20.html.gz")
+    metadata, found = metadata_and_byline(page.html, page.url)
+    assert [party.name for party in metadata.structured.authors] == ["Heryadi"]
+    assert found == "Naufal Zuhdi" == page.authors[0]
+
+
+def harbour_page(head: str, body: str = "") -> str:
+    paragraphs = "".join(f"<p>Sentence number {i} of a short report about the harbour.</p>" for i in range(8))
+    return f'<html lang="en"><head>{head}</head><body>{body}<article>{paragraphs}</article></body></html>'
+
+
+def test_photo_and_editing_credits_are_dropped_from_the_authors() -> None:
+    html = harbour_page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Cranes",'
+        ' "author": [{"@type": "Person", "name": "Ann Lee"}, {"@type": "Person", "name": "Bo Chen"},'
+        ' {"@type": "Person", "name": "Cy Diaz"}]}</script>',
+        '<div class="byline">By Ann Lee</div><div class="byline">Foto: Bo Chen</div>'
+        '<div class="author">Edited by Cy Diaz</div>',
+    )
+    _, found = metadata_and_byline(html, "https://harbour.example/cranes")
+    assert found == "Ann Lee"
+
+
+def test_a_byline_element_gives_the_author_when_the_author_fields_name_only_the_site() -> None:
+    html = harbour_page(
+        '<meta property="og:site_name" content="Harbour Times"><meta name="author" content="Harbour Times">',
+        '<p class="byline">By Ann Lee</p><span class="author">Lien copié</span>',
+    )
+    metadata, found = metadata_and_byline(html, "https://harbour.example/cranes")
+    assert metadata.found_author == "Harbour Times"
+    assert found == "Ann Lee"  # "Lien copié" ("link copied") is not written as a name is
+
+
+def test_page_metadata_fields() -> None:
+    html = harbour_page(
+        '<title>New cranes | Harbour Times</title><meta property="og:site_name" content="Harbour Times">'
+        '<meta property="og:title" content="New cranes for the harbour">'
+        '<meta http-equiv="Content-Language" content="utf-8">'
+        '<meta property="article:published_time" content="2024-03-05T09:15:00+01:00">'
+        '<link rel="canonical" href="https://harbour.example/cranes">'
+    )
+    metadata = read_metadata(parse_html(html), "https://harbour.example/cranes?utm=x")
+    assert metadata.title == "New cranes for the harbour"
+    assert metadata.site_name == "Harbour Times"
+    assert metadata.published == "2024-03-05T09:15:00+01:00"
+    assert metadata.declared_language == "en"  # "utf-8" is no language tag
+    assert metadata.url == "https://harbour.example/cranes"
+
+
+def test_title_candidates_by_source_without_the_sites_name(corpus_dir: Path) -> None:
+    # Express: five sources, three different headlines; the <title> ends with "| Express.co.uk".
+    page = fundus_page(corpus_dir, "Express_2024_07_18.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = title_candidates(tree, metadata.structured, page.url)
+    assert list(found) == list(TITLE_SOURCES)
+    assert found["og:title"] == found["twitter:title"] == page.title
+    assert found["json-ld headline"] == found["h1"] == metadata.title != page.title
+    assert found["title element"] == "Prince Harry and Meghan LIVE: Couple 'won't recover' | Royal | News"

@@ -1,0 +1,370 @@
+"""The article's title, authors, publication date and declared language, read from one parsed page.
+
+Structured data first (transforms/structured.py: JSON-LD, microdata, Open Graph and `article:*`
+meta), trafilatura's metadata functions after, with checks that hold for any site: authors that are
+people, not the site itself, its address, a date or a URL; a published time with its offset; a
+declared language that is a language tag. `read_metadata` gathers what the page says in one frozen
+record; `byline` picks the authors once the page's credit strings are known. Pure, but for reading
+its reference data (data/author_roles.yaml) once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html as html_lib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+from htmldate import find_date
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import set_date_params
+
+from transforms.dates import normalize_date
+from transforms.language import declared_code
+from transforms.records import Credit
+from transforms.registry import DATA_DIR, read_data_file
+from transforms.structured import StructuredData, read_structured
+
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetadata:
+    """What one page says about its article, before its text is extracted."""
+
+    structured: StructuredData
+    title: str | None = None
+    published: str | None = None  # ISO 8601, with the offset when the time is known
+    declared_language: str | None = None  # the first language tag the page declares, as written
+    url: str | None = None  # the canonical URL, else the one given
+    site_name: str | None = None
+    found_author: str | None = None  # trafilatura's reading of the author fields and bylines
+
+
+def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
+    """The page's title, date, declared language, canonical URL, site name and author fields."""
+    structured = read_structured(tree)
+    found = _trafilatura_metadata(tree, url)
+    page_url = found["url"] or url
+    return PageMetadata(
+        structured=structured,
+        title=_title(structured, found["title"]),
+        published=_published(tree, page_url, structured),
+        declared_language=_declared_language(tree, structured),
+        url=page_url,
+        site_name=(found["sitename"] or "").strip() or None,
+        found_author=found["author"],
+    )
+
+
+def byline(metadata: PageMetadata, credits: tuple[Credit, ...]) -> str | None:
+    """The article's authors as "A; B", spelled as the page spells them (see `_byline`)."""
+    return _byline(metadata.structured, metadata.found_author, credits, metadata.site_name, metadata.url)
+
+
+_BYLINE_SOURCES = frozenset({"author_meta", "jsonld", "byline"})
+
+
+# Where pages state their publication instant, most specific first.
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "publishdate",
+    "pubdate",
+    "publish-date",
+    "publication_date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dc.date",
+    "date",
+)
+
+
+def _byline(
+    structured: StructuredData,
+    found: str | None,
+    credits: tuple[Credit, ...],
+    site: str | None,
+    url: str | None,
+) -> str | None:
+    """The article's authors: structured data's, else trafilatura's, else the page's byline elements.
+
+    Names must look like names: no URLs, e-mail addresses or dates. A value that names the site
+    together with other parts ("hessenschau.de, Frankfurt, Germany" in an author meta) is the
+    publisher's address: its other parts are no authors. A name a byline element credits for other
+    work ("Editor: X", "Foto: X"; data/author_roles.yaml) is no author either. The site's own name
+    ("heise online", a JSON-LD author named like the site) is a credit of the newsroom: kept when
+    nobody else is named, dropped beside the names of the people who wrote the article. When the
+    structured data names an organisation as the author and the page shows no person's name (only
+    a handle such as "amw"), the organisation is the author.
+    """
+    own = _own_keys((site, structured.site_name, structured.publisher), url)
+    address = {
+        _key(part)
+        for value in structured.meta_authors
+        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
+        for part in _PARTS.split(value)
+        if not _is_own(_key(part), own)
+    }
+    address |= _role_labelled(credits)
+    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
+    declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+    newsroom: list[str] = []
+    for stage, candidate in (("declared", declared), ("found", found), ("shown", _shown_bylines(credits))):
+        spelled = [
+            name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
+        ]
+        names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+        if (
+            stage == "found"
+            and newsroom
+            and any(party.is_organization for party in structured.authors)
+            and all(name.islower() for name in names)  # nobody, or handles such as "amw"
+        ):
+            return newsroom[0]
+        if names:
+            return "; ".join(dict.fromkeys(names))
+        newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
+    return newsroom[0] if newsroom else None
+
+
+def _written_as_a_name(name: str) -> bool:
+    """Each word of four letters or more capitalised ("Naufal Zuhdi", not "Lien copié"), as names
+    are written; words in scripts without case always pass."""
+    return all(not word[:1].islower() for word in name.split() if len(word) >= 4)
+
+
+@functools.cache
+def _roles() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a byline that credits a name for other work than the writing, a byline word before a name)."""
+    data = read_data_file(DATA_DIR / "author_roles.yaml")
+    roles = sorted(data["not_author_roles"], key=len, reverse=True)
+    by = [role for role in roles if role.rsplit(" ", 1)[-1] in ("by", "por", "par")]
+    labels = "|".join(map(re.escape, roles))
+    by_labels = "|".join(map(re.escape, by)) or "(?!)"
+    role = re.compile(
+        rf"^\W*(?:(?:{labels})\s*[:：=|/–-]|(?:{by_labels})\s)\s*(?P<name>[^:：=|]+?)[\s.]*$", re.IGNORECASE
+    )
+    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
+    opener = re.compile(rf"^\W*(?:(?:{words})\b\s*:?\s*)?(?P<name>.+?)[\s.]*$", re.IGNORECASE)
+    return role, opener
+
+
+def _role_labelled(credits: tuple[Credit, ...]) -> set[str]:
+    """Keys of the names the page's bylines credit for other work ("Editor : Heryadi")."""
+    role = _roles()[0]
+    return {_key(m.group("name")) for c in credits if c.where == "byline" and (m := role.match(c.text))}
+
+
+def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
+    """The names that the page's byline elements show, each element one name ("By Ann Lee")."""
+    role, opener = _roles()
+    names = []
+    for credit in credits:
+        if credit.where != "byline" or role.match(credit.text):
+            continue
+        found = opener.match(credit.text)
+        name = found.group("name") if found else ""
+        if _looks_like_name(name) and _written_as_a_name(name):
+            names.append(" ".join(name.split()))
+    return "; ".join(dict.fromkeys(names)) or None
+
+
+_PARTS = re.compile(r"[,;|]")
+_NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
+_NAME_MAX_CHARS = 80
+_NAME_MAX_WORDS = 6
+_OWN_MIN_CHARS = 6  # a longer site key inside a name ("mediaindonesiacom developer") marks it as the site's
+
+
+def _key(text: str) -> str:
+    return "".join(_WORDS.findall(text.casefold()))
+
+
+def _own_keys(names: tuple[str | None, ...], url: str | None) -> frozenset[str]:
+    keys = {_key(name) for name in names if name}
+    host = urlsplit(url).hostname or "" if url else ""
+    labels = [label for label in host.split(".") if label and label != "www"]
+    if labels:
+        keys.add(_key(".".join(labels)))  # hessenschau.de -> hessenschaude
+        keys.add(_key(max(labels[:-1] or labels, key=len)))  # its longest name label
+    return frozenset(key for key in keys if key)
+
+
+def _is_own(key: str, own: frozenset[str]) -> bool:
+    return key in own or any(len(site) >= _OWN_MIN_CHARS and site in key for site in own)
+
+
+def _looks_like_name(name: str) -> bool:
+    name = name.strip()
+    if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
+        return False
+    return not _NOT_A_NAME.search(name) and bool(_key(name))
+
+
+def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:
+    """trafilatura's author with each name spelled as the page spells it.
+
+    trafilatura normalises names ("Sarah E. Needleman" -> "Sarah E Needleman", "AP" -> "Ap");
+    the same words are looked up in the page's author fields and bylines and taken from there.
+    """
+    if not author:
+        return None
+    sources = [c.text for c in credits if c.where in _BYLINE_SOURCES]
+    names = []
+    for name in author.split("; "):
+        words = _WORDS.findall(name)
+        # Words must be apart on the page too: "meg-james" or "carlos.nadalim" are slugs.
+        gap = r"[.,:;]?\s+"
+        pattern = re.compile(r"(?<![\w.-])" + gap.join(map(re.escape, words)) + r"(?![\w-])", re.IGNORECASE)
+        found = next((m.group(0) for source in sources if words and (m := pattern.search(source))), None)
+        names.append(found or name)
+    return "; ".join(names)
+
+
+def _trafilatura_metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[str, str | None]:
+    """Title, author, canonical URL and site name, the way trafilatura's metadata step finds them.
+
+    trafilatura's own with_metadata also collects categories, tags and a licence and runs
+    htmldate: ~45% on top of the text extraction. Only the fields used here are computed,
+    with the same functions and in the same order of precedence (meta tags, then JSON-LD,
+    then the page's markup).
+    """
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:
+        meta.author = None  # a lone word in an author meta is a handle or a site name
+    # trafilatura's JSON-LD reader can trip on odd blocks; the meta tags still stand then.
+    with contextlib.suppress(Exception):
+        meta = extract_meta_json(tree, meta)
+    meta.title = meta.title or extract_title(tree)
+    meta.author = meta.author or extract_author(tree)
+    meta.url = meta.url or extract_url(tree, url)
+    meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
+    return {"title": meta.title, "author": meta.author, "url": meta.url, "sitename": meta.sitename}
+
+
+def _title(structured: StructuredData, found: str | None) -> str | None:
+    """The article's headline: structured data's, then Open Graph's, then trafilatura's.
+
+    The <title> element often carries the site's name or an SEO variant; the headline the
+    publisher declares for the article is the better reading when there is one.
+    """
+    for candidate in (structured.headline, structured.og_title, found):
+        if candidate and candidate.strip():
+            return _unescaped(candidate)
+    return None
+
+
+TITLE_SOURCES = ("json-ld headline", "og:title", "twitter:title", "h1", "title element")
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+
+
+def title_candidates(
+    tree: lxml.html.HtmlElement, structured: StructuredData, url: str | None = None
+) -> dict[str, str]:
+    """Every headline the page states, by source (TITLE_SOURCES), the <title> without the site's name.
+
+    `_title` takes the structured headline first: on Fundus's publishers a majority vote of these
+    sources matched the expected titles less often (benchmarks/extraction_quality.py prints both).
+    """
+    meta = {
+        (node.get("name") or node.get("property") or "").lower(): node.get("content") or ""
+        for node in tree.iter("meta")
+    }
+    h1 = next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
+    title = next((node.text_content() for node in tree.iter("title")), None)
+    own = _own_keys((structured.site_name, structured.publisher), url)
+    values = (
+        structured.headline,
+        structured.og_title,
+        meta.get("twitter:title"),
+        h1,
+        _without_site_name(_unescaped(title), own) if title else None,
+    )
+    return {
+        source: _unescaped(value)
+        for source, value in zip(TITLE_SOURCES, values, strict=True)
+        if value and value.strip()
+    }
+
+
+def _without_site_name(title: str, own: frozenset[str]) -> str:
+    """A title without the site's name before or after a separator ("Headline | Site")."""
+    start, end = 0, len(title)
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    for sep in reversed(separators):
+        if not _is_own(_key(title[sep.end() : end]), own):
+            break
+        end = sep.start()
+    for sep in separators:
+        if sep.start() >= end or not _is_own(_key(title[start : sep.start()]), own):
+            break
+        start = sep.end()
+    return title[start:end]
+
+
+def _unescaped(value: str) -> str:
+    # some CMSs escape HTML entities twice inside JSON-LD and meta content
+    return " ".join(html_lib.unescape(value).split()) if "&" in value else " ".join(value.split())
+
+
+def _published(tree: lxml.html.HtmlElement, url: str | None, structured: StructuredData) -> str | None:
+    # The page's own published-time fields usually carry the instant with its offset;
+    # htmldate (trafilatura's date finder) returns the day only, so it is the fallback.
+    first_day = None
+    for candidate in (structured.date_published, *_date_candidates(tree)):
+        value = normalize_date(candidate) if candidate else None
+        if value is None:
+            continue
+        if "T" in value:
+            return value
+        first_day = first_day or value
+    if first_day:
+        return first_day
+    found = find_date(tree, **{**set_date_params(True), "url": url})
+    return normalize_date(found) if found else None
+
+
+def _date_candidates(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    metas: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        if key in _DATE_META and content and key not in metas:
+            metas[key] = content
+    for key in _DATE_META:
+        if key in metas:
+            yield metas[key]
+    for node in tree.xpath('//*[@itemprop="datePublished"][@datetime or @content]'):
+        yield node.get("datetime") or node.get("content")
+
+
+def _declared_language(tree: lxml.html.HtmlElement, structured: StructuredData) -> str | None:
+    """The first language tag the page declares; a value that is no tag ("utf-8") is passed over."""
+    candidates = [
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        structured.in_language,
+        *(
+            meta.get("content")
+            for meta in tree.iter("meta")
+            if (meta.get("property") or meta.get("http-equiv") or meta.get("name") or "").lower()
+            in ("og:locale", "content-language", "language")
+        ),
+    ]
+    return next((value for value in candidates if declared_code(value)), None)
