@@ -209,7 +209,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
     if share > MAX_LINK_SHARE:
         raise rejected(f"index page: {share:.0%} of the main text is link titles", text)
 
-    credits = harvest_credits(tree)
+    credits = harvest_credits(tree, structured)
     site_name = (meta.sitename or "").strip() or None
     return Article(
         text=text,

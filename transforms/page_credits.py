@@ -10,12 +10,12 @@ site's footer or from other articles (sidebars, teasers, related links) is label
 from __future__ import annotations
 
 import functools
-import json
 import re
 
 import lxml.html
 
 from transforms.records import Credit
+from transforms.structured import StructuredData, read_structured
 
 _AUTHOR_META = frozenset(
     {
@@ -87,55 +87,17 @@ _MAX_CREDIT = 300
 _MAX_CAPTION = 600
 
 
-_PEOPLE_KEYS = ("author", "creator", "sourceOrganization", "copyrightHolder", "contributor")
-_IMAGE_KEYS = ("image", "associatedMedia", "thumbnail", "video")
-
-
-def _names(value: object) -> list[str]:
-    """The names in a JSON-LD value: a string, a thing with a name, or a list of them."""
-    items = value if isinstance(value, list) else [value]
-    found = []
-    for item in items:
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            found.append(item["name"])
-    return found
-
-
-def jsonld_credits(node: object, in_image: bool = False) -> list[Credit]:
-    """Credits of a parsed JSON-LD document: the article's authors and source organisation
-    ('jsonld'), its publisher ('jsonld_publisher'), and its pictures' credits ('caption').
-
-    The one reader of structured data here, kept small so that a shared JSON-LD reader can take
-    its place. Item lists (`itemListElement`) are not read: they hold other articles."""
-    found: list[Credit] = []
-    if isinstance(node, list):
-        for item in node:
-            found.extend(jsonld_credits(item, in_image))
-    elif isinstance(node, dict):
-        kind = node.get("@type")
-        image = (
-            in_image
-            or kind in ("ImageObject", "VideoObject")
-            or (isinstance(kind, list) and "ImageObject" in kind)
-        )
-        for key in _PEOPLE_KEYS:
-            where = "caption" if image else "jsonld"
-            found.extend(Credit(n.strip(), where) for n in _names(node.get(key)) if n.strip())
-        for key in ("creditText", "copyrightNotice"):
-            if isinstance(node.get(key), str) and node[key].strip():
-                found.append(Credit(node[key].strip(), "caption"))
-        if not image:
-            found.extend(
-                Credit(n.strip(), "jsonld_publisher") for n in _names(node.get("publisher")) if n.strip()
-            )
-        for key in _IMAGE_KEYS:
-            if key in node:
-                found.extend(jsonld_credits(node[key], True))
-        for key in ("@graph", "mainEntity"):
-            if key in node:
-                found.extend(jsonld_credits(node[key], in_image))
+def structured_credits(data: StructuredData) -> list[Credit]:
+    """Credits in the page's structured data (read by transforms/structured.py, the one reader):
+    the article's authors ('jsonld'), its source organisation ('jsonld_source'), its publisher
+    ('jsonld_publisher') and its pictures' credits ('jsonld_image'). Item lists are not read:
+    they hold other articles."""
+    found = [Credit(party.name, "jsonld") for party in data.authors]
+    if data.source_organization:
+        found.append(Credit(data.source_organization, "jsonld_source"))
+    if data.publisher:
+        found.append(Credit(data.publisher, "jsonld_publisher"))
+    found.extend(Credit(words, "jsonld_image") for _field, words in data.image_credits)
     return found
 
 
@@ -260,8 +222,12 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     return kind
 
 
-def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
-    """Every credit-like string of the page, in page order, labelled with where it was found."""
+def harvest_credits(
+    tree: lxml.html.HtmlElement, structured: StructuredData | None = None
+) -> tuple[Credit, ...]:
+    """Every credit-like string of the page, in page order, labelled with where it was found.
+
+    `structured` is the page's structured data when the caller has read it already."""
     credits: list[Credit] = []
     for meta in tree.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").lower()
@@ -272,12 +238,7 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
             credits.append(Credit(content, "author_meta"))
         elif key in _DESCRIPTION_META and _DATELINE_START.match(content):
             credits.append(Credit(content[:_MAX_CREDIT], "description"))
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        credits.extend(jsonld_credits(data))
+    credits.extend(structured_credits(read_structured(tree) if structured is None else structured))
 
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()

@@ -48,7 +48,7 @@ def test_meta_and_jsonld_authors(credits: tuple[Credit, ...]) -> None:
     assert Credit("Tom Krisher, AP Auto Writer", "author_meta") in credits
     assert Credit("Reuters", "jsonld") in credits
     assert Credit("Jane Doe", "jsonld") in credits
-    assert Credit("Mike Blake/Reuters", "caption") in credits
+    assert Credit("Mike Blake/Reuters", "jsonld_image") in credits
 
 
 def test_description_only_when_it_opens_with_a_dateline(credits: tuple[Credit, ...]) -> None:
