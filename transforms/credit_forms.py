@@ -95,10 +95,10 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
     word, start = found
     if not word[0].isupper() or word in cues.descriptors:
         return False
+    if word.endswith(".") and len(word) > 2 and word not in cues.titles:
+        return False  # the end of the previous sentence: "… in Losail. EFE"
     if strict:
         return word.lower().rstrip(":") not in cues.lead_words
-    if word.endswith(".") and len(word) > 2 and word not in cues.titles:
-        return False  # the end of the previous sentence
     if word[-1] in ',;:)"”»–—-':
         return False
     return before[:start].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", '"', "“", "(")
@@ -126,7 +126,8 @@ _INITIALS_SIGNATURE = re.compile(r"(?:^|[.!?\"”»)]\s+|:\s*)(?:[a-zäöü]{2,4
 _STANDALONE_AFTER = re.compile(r"^[\s\d,|/.:–—\-a-záéíóúñäöüßàèìòùç]*(?:[AP]M)?[\s.]*$")
 _SENTENCE_AFTER = re.compile(r"[^\W\d_]{3,}\.\s*$")
 _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{1,3}}\s*/\s*$")
-_SLASH_NAME_AFTER = re.compile(rf"^\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
+# "(dpa)/Jens Büttner": a closing bracket may come first.
+_SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")

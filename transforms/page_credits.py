@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import lxml.html
 
@@ -69,6 +70,12 @@ _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
 _TEASER_LINK_SHARE = 0.6
 _PROSE_CHARS = 200
+# A picture's block holds a picture and at most this much text (a zoom button's label, an overlay);
+# the line after it, at most this long, is where its credit goes.
+_PICTURE_TAGS = frozenset({"img", "picture", "video"})
+_PICTURE_BLOCK_CHARS = 150
+_PICTURE_CREDIT_CHARS = 160
+_ICON_PIXELS = 120
 _SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"}
 )
@@ -105,15 +112,38 @@ def _attrs(el: lxml.html.HtmlElement) -> str:
     return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"))))
 
 
-def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
-    """Elements that are lists of other articles, judged by structure alone: several links with
-    headline-long texts that make up most of the element's text ("Lesen Sie auch", "Related",
-    "Czytaj więcej" blocks, whatever their class names). One pass from the leaves up."""
+def _icon(el: lxml.html.HtmlElement) -> bool:
+    """A picture drawn small (an author's portrait, a logo): not a picture with a credit."""
+    for name in ("width", "height"):
+        value = (el.get(name) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < _ICON_PIXELS:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the page's structure says about its blocks, from one pass from the leaves up."""
+
+    teasers: set[lxml.html.HtmlElement]  # lists of other articles
+    linked: set[lxml.html.HtmlElement]  # elements holding a link
+    picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
+
+
+def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
+    """Teaser lists are elements with several links with headline-long texts that make up most of
+    the element's text, and no paragraph of prose below ("Lesen Sie auch", "Related", "Czytaj
+    więcej" blocks, whatever their class names). A picture's credit line is the short element that
+    follows a block holding a picture and little text, marked or not ("<picture>…</picture>
+    <small>dpa</small>")."""
     chars: dict[lxml.html.HtmlElement, int] = {}
     link_chars: dict[lxml.html.HtmlElement, int] = {}
     headlines: dict[lxml.html.HtmlElement, int] = {}
     prose: dict[lxml.html.HtmlElement, int] = {}  # the longest run of text outside links below
+    pictured: set[lxml.html.HtmlElement] = set()  # elements holding a picture
     blocks: set[lxml.html.HtmlElement] = set()
+    linked: set[lxml.html.HtmlElement] = set()
+    media: list[lxml.html.HtmlElement] = []
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
             chars[el] = link_chars[el] = headlines[el] = prose[el] = 0
@@ -121,11 +151,19 @@ def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
         own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
         n = own + sum(chars[ch] for ch in el)
         chars[el] = n
+        if (el.tag in _PICTURE_TAGS and not _icon(el)) or any(ch in pictured for ch in el):
+            pictured.add(el)
+            if n <= _PICTURE_BLOCK_CHARS:
+                media.append(el)
         if el.tag == "a":
             link_chars[el] = n
             headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
             prose[el] = 0
+            if el.get("href"):
+                linked.add(el)
             continue
+        if any(ch in linked for ch in el):
+            linked.add(el)
         link_chars[el] = sum(link_chars[ch] for ch in el)
         headlines[el] = sum(headlines[ch] for ch in el)
         prose[el] = max([own, *(prose[ch] for ch in el)])
@@ -135,15 +173,32 @@ def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
             and prose[el] < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
         ):
             blocks.add(el)
-    return blocks
+    slots = set()
+    for block in media:
+        after = block.getnext()
+        while after is not None and (not isinstance(after.tag, str) or chars.get(after, 0) == 0):
+            after = after.getnext()  # a zoom button, a comment
+        if (
+            after is not None
+            and after.tag in _LINE_TAGS
+            and 0 < chars[after] <= _PICTURE_CREDIT_CHARS
+            and after not in linked
+            and after not in pictured
+        ):
+            slots.add(after)
+    return _Shape(blocks, linked, slots)
 
 
 def _context(
     el: lxml.html.HtmlElement,
     teasers: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
+    linked: set[lxml.html.HtmlElement] | None = None,
 ) -> tuple[str | None, bool]:
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
-    and whether it is inside the page's article element."""
+    and whether it is inside the page's article element.
+
+    Other articles are reached by links: a block named like a teaser but holding no link (when
+    `linked` says which elements hold one) is the article's own ("teaser-image", its lead picture)."""
     in_article = False
     context: str | None = None
     in_teasers = el in teasers
@@ -158,7 +213,9 @@ def _context(
         attrs = _attrs(anc)
         in_teasers = in_teasers or anc in teasers
         if context is None and tag not in ("body", "html"):
-            if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
+            if (tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs))) and (
+                linked is None or anc in linked
+            ):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
                 context = "site_footer"
@@ -172,10 +229,10 @@ def _context(
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
-    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP")."""
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa")."""
     parts: list[str] = []
     for piece in el.itertext():
-        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isupper():
+        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isalpha():
             parts.append(" ")
         if piece:
             parts.append(piece)
@@ -222,6 +279,22 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     return kind
 
 
+def _line_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+    """'dateline' or 'credit_line' and the words, for a line element shaped as one."""
+    own = el.text
+    # Every dateline and credit line has one of these; most lines have none.
+    if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
+        return None, None
+    own = " ".join(own.split())
+    if len(own) > _MAX_CREDIT:
+        return None, None
+    if _DATELINE_START.match(own):
+        return "dateline", _text(el)[:_MAX_CREDIT]
+    if _CREDIT_LINE.search(own) and len(text := _text(el)) <= 160:
+        return "credit_line", text
+    return None, None
+
+
 def harvest_credits(
     tree: lxml.html.HtmlElement, structured: StructuredData | None = None
 ) -> tuple[Credit, ...]:
@@ -243,7 +316,8 @@ def harvest_credits(
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
-    teasers = _teaser_blocks(tree)
+    shape = _page_shape(tree)
+    teasers, linked = shape.teasers, shape.linked
     for el in tree.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
@@ -251,9 +325,10 @@ def harvest_credits(
         if tag == "img":
             # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").
             for attr in ("alt", "title"):
-                words = " ".join((el.get(attr) or "").split())
-                if words and len(words) <= _MAX_CAPTION:
-                    context, in_article = _context(el, teasers)
+                # A long description ends with its credit: keep the end.
+                words = " ".join((el.get(attr) or "").split())[-_MAX_CAPTION:]
+                if words:
+                    context, in_article = _context(el, teasers, linked)
                     if context is None and (in_article or not has_article):
                         credits.append(Credit(words, "caption"))
             continue
@@ -265,24 +340,16 @@ def harvest_credits(
             if not text or len(text) > limit:
                 continue
         elif tag in _LINE_TAGS:
-            own = el.text
-            # Every dateline and credit line has one of these; most lines have none.
-            if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
-                continue
-            own = " ".join(own.split())
-            if len(own) > _MAX_CREDIT:
-                continue
-            if _DATELINE_START.match(own):
-                kind, text = "dateline", _text(el)[:_MAX_CREDIT]
-            elif _CREDIT_LINE.search(own) and len(_text(el)) <= 160:
-                kind, text = "credit_line", _text(el)
-            else:
+            kind, text = _line_kind(el)
+            if kind is None and el in shape.picture_slots:
+                kind, text = "picture_credit", _text(el)
+            if kind is None:
                 continue
         else:
             continue
         # A byline sits next to the headline, which pages often wrap with their menus: the
         # list-of-links shape says nothing about it, only words and tags do.
-        context, in_article = _context(el, frozenset() if kind == "byline" else teasers)
+        context, in_article = _context(el, frozenset() if kind == "byline" else teasers, linked)
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.

@@ -44,7 +44,7 @@ BYLINE_WHERES = frozenset(
 # Credits that belong to the site or to other articles (footers, sidebars, teasers): trusted
 # only when they name the site's own owner ("© Reuters" on reuters.com).
 CAUTIOUS_WHERES = frozenset({"site_footer", "related"})
-CAPTION_WHERES = frozenset({"caption", "photo_credit", "jsonld_image"})
+CAPTION_WHERES = frozenset({"caption", "photo_credit", "picture_credit", "jsonld_image"})
 # Credits read from structured data: the evidence says which field held the words.
 STRUCTURED_LABELS = {
     "jsonld": "JSON-LD author",
@@ -213,7 +213,13 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
             closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
-            credit_like = found is not None or ends_credit or closing or len(text) <= 60
+            if found is not None and found.role == "cited" and not (ends_credit or closing):
+                credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
+            elif credit.where == "picture_credit":
+                # An unmarked line after a picture: only a credit's shape makes it the picture's.
+                credit_like = (found is not None and found.role == "photo") or ends_credit or closing
+            else:
+                credit_like = found is not None or ends_credit or closing or len(text) <= 60
             if (
                 credit_like
                 and not hit.dateline_only
