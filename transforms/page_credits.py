@@ -197,8 +197,9 @@ def _context(
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
     and whether it is inside the page's article element.
 
-    Other articles are reached by links: a block named like a teaser but holding no link (when
-    `linked` says which elements hold one) is the article's own ("teaser-image", its lead picture)."""
+    Other articles are reached by links: a block whose class names it like a teaser but that holds
+    no link (when `linked` says which elements hold one) is the article's own ("teaser-image", its
+    lead picture); `<aside>` and `<nav>` say what they are by their tag."""
     in_article = False
     context: str | None = None
     in_teasers = el in teasers
@@ -213,8 +214,8 @@ def _context(
         attrs = _attrs(anc)
         in_teasers = in_teasers or anc in teasers
         if context is None and tag not in ("body", "html"):
-            if (tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs))) and (
-                linked is None or anc in linked
+            if tag in ("aside", "nav") or (
+                attrs and _RELATED_HINT.search(attrs) and (linked is None or anc in linked)
             ):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
