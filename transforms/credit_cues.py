@@ -64,7 +64,7 @@ class _Cues:
         stop = _alt(get("stop_filler"))
         self.cited_before = re.compile(
             rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s+"
-            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*)?$",
+            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*|[«\"“„‹]\s*)?$",
             re.I,
         )
         # The cue right before the name in scripts without spaces ("据新华社").
@@ -110,6 +110,11 @@ class _Cues:
         self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
         self.cocredit_before = re.compile(
             rf"(?<!\w){_alt(get('cocredit_before'))}\s*(?:{determiners}\s*)?$", re.I
+        )
+        # "… im Original ist er in der israelischen Tageszeitung X erschienen": the cue, then the
+        # rest of its sentence up to the name.
+        self.republished_before = re.compile(
+            rf"(?<!\w){_alt(get('republished_before'))}(?!\w)[^.!?;\n]{{0,80}}$", re.I
         )
         self.cocredit_after = re.compile(rf"^\s+{_alt(get('cocredit_after'))}(?!\w)", re.I)
         cosign = _alt(get("cosign_words"))

@@ -303,6 +303,16 @@ def _byline(c: _Context) -> _Form | None:
     return None
 
 
+def _republished(c: _Context) -> _Form | None:
+    """Another outlet's article, translated or reprinted: "originally published in X", "Dieser
+    Artikel ist eine Übersetzung, im Original ist er in der … Tageszeitung X erschienen"."""
+    window = c.before[-120:]
+    m = c.cues.republished_before.search(window)
+    if m:
+        return c.form("origin", len(c.before) - len(window) + m.start(), c.e, True)
+    return None
+
+
 def _cocredit(c: _Context) -> _Form | None:
     """Co-credits: "Additional reporting by Reuters", "Con información de AFP", "AFP contributed"."""
     window = c.before[-80:]
@@ -320,7 +330,14 @@ _Detector = Callable[[_Context], "_Form | None"]
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
 _DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
-_TEXT_DETECTORS: tuple[_Detector, ...] = (_photo_word_credit, _copyright_line, _cited, _byline, _cocredit)
+_TEXT_DETECTORS: tuple[_Detector, ...] = (
+    _photo_word_credit,
+    _copyright_line,
+    _republished,
+    _cited,
+    _byline,
+    _cocredit,
+)
 
 
 def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None) -> _Form | None:

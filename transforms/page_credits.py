@@ -38,6 +38,9 @@ _AUTHOR_META = frozenset(
         "source",
     }
 )
+# Meta names no list can hold all of ("articleAuthor", "news:author", "dc.creator.name").
+_AUTHOR_KEY = re.compile(r"author|creator|byline")
+_URL_KEY = re.compile(r"url|link|href|id$|image|photo|twitter")
 _DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
 
 # class / id / itemprop words of the elements that hold credits, and what they hold.
@@ -308,7 +311,7 @@ def harvest_credits(
         content = " ".join((meta.get("content") or "").split())
         if not content:
             continue
-        if key in _AUTHOR_META:
+        if key in _AUTHOR_META or (_AUTHOR_KEY.search(key) and not _URL_KEY.search(key)):
             credits.append(Credit(content, "author_meta"))
         elif key in _DESCRIPTION_META and _DATELINE_START.match(content):
             credits.append(Credit(content[:_MAX_CREDIT], "description"))
