@@ -48,4 +48,4 @@ screenshots: setup
 	$(BIN)/python benchmarks/screenshots.py
 
 clean:
-	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.*
+	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive

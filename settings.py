@@ -9,6 +9,7 @@ Environment variables:
   WIRETRACE_LOCK_WAIT               seconds a run waits for another one (default 600)
   WIRETRACE_CACHE                   derived files that make start-up faster (default ~/.cache/wiretrace)
   WIRETRACE_ALLOW_PRIVATE_NETWORKS  1 lets fetching reach loopback and private networks (tests, local feeds)
+  WIRETRACE_ARCHIVE                 the WARC archive of raw inputs (default: archive/ beside the warehouse)
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ DEFAULT_LOCK_WAIT = 600.0
 def default_db() -> Path:
     """WIRETRACE_DB overrides the default warehouse path."""
     return Path(os.environ.get("WIRETRACE_DB") or DEFAULT_DB)
+
+
+# -- archive of raw inputs (WARC files, clients/warc.py) --------------------------------------------
+ARCHIVE_FOLDER = "archive"
+
+
+def archive_root(db_path: str | Path) -> Path:
+    """WIRETRACE_ARCHIVE, else archive/ in the warehouse's folder (absolute: rows store paths under it)."""
+    given = os.environ.get("WIRETRACE_ARCHIVE")
+    return (Path(given) if given else Path(db_path).parent / ARCHIVE_FOLDER).resolve()
 
 
 def lock_wait() -> float:

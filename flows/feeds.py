@@ -137,7 +137,7 @@ def process_feed_pages(
         kept = fp.filter_topics(results, topics)
         matched = [k for k in kept if k is not None]
         failures = fp.page_failures(results, raws)
-        outcome = load_batch(con, [*matched, *failures], raws, run_id, version)
+        outcome = load_batch(con, [*matched, *failures], raws, run_id, version, pool=pool)
         settled += fp.settle_processed(batch, results, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),

@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
 from prefect.states import Completed, State
 
+from clients import warc
 from flows.alerts import check_alerts
 from flows.counts import FeedCounts, InputCounts
 from flows.feeds import ingest_feeds
@@ -25,7 +26,7 @@ from flows.tasks import (
     retag_stored,
 )
 from flows.workers import start_fork_server, worker_pool
-from settings import DEFAULT_DB, SETTINGS
+from settings import DEFAULT_DB, SETTINGS, archive_root
 from warehouse import db
 from warehouse.session import WarehouseBusy, check_writable, run_session
 
@@ -134,6 +135,7 @@ def run_main_job(
     """
     try:
         check_writable(db_path)
+        warc.check_writable(archive_root(db_path))
     except OSError as exc:
         raise StartupError(
             f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "

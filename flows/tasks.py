@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +20,11 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 
 import transforms
+from clients import warc
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
 from flows.workers import WorkerPool, load_language_model, process_batch_limited, run_in_pool
-from settings import Settings
+from settings import SETTINGS, Settings
 from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
@@ -71,12 +73,31 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 @task(name="read-stale-articles", cache_policy=NONE)
-def read_stale(con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]) -> list[RawDocument]:
-    """Stored articles to re-tag from their raw bytes because the transforms changed."""
-    docs = [RawDocument(**row) for row in db.stale_articles(con, version, seed_refs)]
-    if docs:
-        get_run_logger().info("%d stored articles to re-tag with transforms version %s", len(docs), version)
-    return docs
+def read_stale(
+    con: duckdb.DuckDBPyConnection, version: str, seed_refs: list[str]
+) -> tuple[list[RawDocument], list[Failure]]:
+    """Stored articles to re-tag from their raw bytes because the transforms changed.
+
+    Bytes come from the archive (or from data_gzip for rows loaded before it); an archive record
+    that is missing or damaged is a failure of that article (stage 'archive'), not of the run.
+    """
+    root = db.archive_root(con)
+    docs, failures = [], []
+    for row in db.stale_articles(con, version, seed_refs):
+        digest, data, where = row.pop("content_hash"), row.pop("data"), row.pop("warc")
+        if data is None:
+            try:
+                data = warc.read_record(root, warc.Location(*where), digest)
+            except warc.ArchiveError as exc:
+                failures.append(Failure(row["source_ref"], row["origin"], "archive", str(exc), digest))
+                continue
+        docs.append(RawDocument(**row, data=data))
+    if docs or failures:
+        get_run_logger().info(
+            "%d stored articles to re-tag with transforms version %s (%d unreadable in the archive)",
+            len(docs) + len(failures), version, len(failures),
+        )  # fmt: skip
+    return docs, failures
 
 
 def extract_and_load(
@@ -96,7 +117,8 @@ def extract_and_load(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
     for number, batch in enumerate(batches, 1):
-        outcome = load_batch(con, extract_and_tag(batch, pool, settings), batch, run_id, version, claims)
+        results = extract_and_tag(batch, pool, settings)
+        outcome = load_batch(con, results, batch, run_id, version, claims, pool=pool)
         counts += InputCounts(
             new=outcome.new,
             updated=outcome.updated,
@@ -123,9 +145,11 @@ def retag_stored(
     claims: RunClaims,
 ) -> InputCounts:
     """Re-tag, from their raw bytes, stored articles that other transforms made and no input re-read."""
-    stale = read_stale(con, version, list(seed_refs))
+    stale, unreadable = read_stale(con, version, list(seed_refs))
+    if unreadable:
+        record_failures(con, unreadable, run_id)
     counts = extract_and_load(con, stale, run_id, version, pool, settings, claims)
-    return counts + InputCounts(inputs=len(stale))
+    return counts + InputCounts(inputs=len(stale) + len(unreadable), failed=len(unreadable))
 
 
 @task(name="extract-and-tag", cache_policy=NONE)
@@ -155,12 +179,14 @@ def load_batch(
     run_id: str,
     version: str,
     claims: RunClaims | None = None,
+    pool: WorkerPool | None = None,
 ) -> BatchResult:
     """One transaction: articles, sources, raw bytes, failures and their resolution.
 
     `results` are the articles to keep (e.g. feed pages that matched a topic) and the failures;
     `raws` are all inputs of the batch, whose old warnings are replaced. Inputs that are one
     article (the same canonical URL) load once: the others are recorded as duplicates.
+    Raw bytes not stored yet are archived first (archive_raws), in `pool`'s workers when given.
     """
     claims = claims if claims is not None else RunClaims()
     candidates = [r for r in results if isinstance(r, TaggedArticle)]
@@ -174,12 +200,13 @@ def load_batch(
         for r in ok
         for note in r.notes
     ]
-    raw_by_hash = {content_hash(r.data): (r.data, r.media_type) for r in raws}
+    raw_by_hash = {content_hash(r.data): r for r in raws}
     raw_kept = {r.content_hash: raw_by_hash[r.content_hash] for r in ok if r.content_hash in raw_by_hash}
     given = {(r.origin, r.source_ref): key for r in raws if (key := given_key(r))}
     stamp = now()
+    archived = archive_raws(con, raw_kept, run_id, stamp, pool)
     with db.transaction(con):
-        counts = db.load_articles(con, items, raw_kept, version, stamp, given)
+        counts = db.load_articles(con, items, archived, version, stamp, given)
         for origin in {r.origin for r in raws}:
             db.clear_warnings(con, origin, [r.source_ref for r in raws if r.origin == origin])
             db.resolve_failures(con, origin, [r.source_ref for r in ok if r.origin == origin], stamp)
@@ -192,6 +219,49 @@ def load_batch(
     return BatchResult(
         [i for i, _ in items], counts["new"], counts["updated"], len(failures), len(duplicates)
     )
+
+
+def _payload(digest: str, raw: RawDocument) -> warc.Payload:
+    # The URL fetched for a feed page; a seed's URL from its manifest, else its file name.
+    target = raw.source_ref if raw.origin == "feed" else (raw.url or raw.source_ref)
+    return warc.Payload(digest, raw.data, raw.media_type, target)
+
+
+def archive_raws(
+    con: duckdb.DuckDBPyConnection,
+    raws: dict[str, RawDocument],
+    run_id: str,
+    stamp: datetime,
+    pool: WorkerPool | None = None,
+) -> dict[str, db.RawRow]:
+    """Write the inputs not stored yet to this run's archive file; their raw_documents rows.
+
+    Called before the batch's transaction: a crash in between leaves records no row points at
+    (written again by the next run), never a row pointing at nothing. The WARC encoding and
+    gzip run in the pool's workers; this process only appends the finished bytes.
+    """
+    stored = db.archived_digests(con, list(raws))
+    todo = [_payload(digest, raw) for digest, raw in raws.items() if digest not in stored]
+    if not todo:
+        return {}
+    records = _encode(todo, stamp, pool)
+    placed = warc.append_records(db.archive_root(con), warc.run_file(run_id, stamp.date()), records, stamp)
+    rows = {}
+    for p in todo:
+        where = placed[p.digest]
+        rows[p.digest] = db.RawRow(len(p.data), p.media_type, where.path, where.offset, where.length)
+    return rows
+
+
+def _encode(todo: list[warc.Payload], stamp: datetime, pool: WorkerPool | None) -> list[warc.EncodedRecord]:
+    if pool is not None and len(todo) >= SETTINGS.pool_threshold:
+        parts = chunks(todo, -(-len(todo) // (2 * SETTINGS.workers)))  # two parts per worker
+        futures = [pool.submit(warc.encode_records, part, stamp) for part in parts]
+        try:
+            return [record for future in futures for record in future.result()]
+        except BrokenProcessPool:  # a worker died (killed, out of memory): this process encodes them
+            pool.renew()
+    return warc.encode_records(todo, stamp)
 
 
 @task(name="record-failures", cache_policy=NONE)

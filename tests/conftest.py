@@ -110,6 +110,34 @@ def source_problems(
 
 
 @pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL (Debian package) on 127.0.0.1 for the session; stopped at its end.
+
+    Skips when the server binaries are missing, except under CI, where that is a failure (.ci/run
+    installs the package). Use `pg_dsn`, or `pg_server.create_database(name)` for a database of your own.
+    """
+    from wiretrace import postgres
+
+    try:
+        postgres.bin_dir()
+    except postgres.PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set and {exc}")
+        pytest.skip(str(exc))
+    server = postgres.start()
+    try:
+        yield server
+    finally:
+        postgres.stop(server)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(pg_server) -> str:
+    """libpq DSN of the session's PostgreSQL (database `postgres`, superuser, trust auth)."""
+    return pg_server.dsn()
+
+
+@pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (it takes seconds to start)."""
     from prefect.testing.utilities import prefect_test_harness

@@ -10,12 +10,14 @@ import contextlib
 import gzip
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from settings import archive_root as archive_root_for
 from transforms.dates import parse_iso
 from transforms.records import Failure, TaggedArticle
 
@@ -34,7 +36,21 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     migrate(con)
+    set_archive_root(con, archive_root_for(path))
     return con
+
+
+def set_archive_root(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Where this connection's raw inputs are archived (raw_documents.warc_path is relative to it)."""
+    con.execute("SET VARIABLE wiretrace_archive = ?", [str(root)])
+
+
+def archive_root(con: duckdb.DuckDBPyConnection) -> Path:
+    """The archive folder of a connection opened by connect() (or given one by set_archive_root())."""
+    root = con.execute("SELECT getvariable('wiretrace_archive')").fetchone()[0]
+    if not root:
+        raise RuntimeError("no archive folder for this connection: open the warehouse with db.connect")
+    return Path(root)
 
 
 def migration_files() -> list[Path]:
@@ -138,25 +154,50 @@ def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequ
     """Articles made by another version of the transforms that this run does not re-read.
 
     Seeds still in the seeds folder are re-read from disk; everything else (feed pages,
-    seeds no longer on disk) is re-tagged from its stored raw bytes.
+    seeds no longer on disk) is re-tagged from its stored raw bytes. Each row has either
+    `data` (rows loaded before 011 kept their bytes in data_gzip) or, with `data` None, the
+    archive record `warc` = (path, offset, length) the caller reads them from.
     """
     rows = con.execute(
         """SELECT a.origin, a.source_ref, a.url, a.outlet, a.published, a.title, a.topics,
-                  r.media_type, r.data_gzip
+                  r.media_type, r.content_hash, r.data_gzip, r.warc_path, r.warc_offset, r.warc_length
            FROM articles a JOIN raw_documents r USING (content_hash)
            WHERE a.pipeline_version <> ? AND NOT (a.origin = 'seed' AND list_contains(?, a.source_ref))
            ORDER BY a.article_id""",
         [version, list(seed_refs)],
     ).fetchall()
-    names = ("origin", "source_ref", "url", "outlet", "published", "title", "topics", "media_type", "data")
+    names = ("origin", "source_ref", "url", "outlet", "published", "title", "topics", "media_type")
     return [
         {
-            **dict(zip(names, row, strict=True)),
-            "data": gzip.decompress(row[-1]),
+            **dict(zip(names, row[:8], strict=True)),
             "topics": tuple(row[6] or ()),
+            "content_hash": row[8],
+            "data": gzip.decompress(row[9]) if row[9] is not None else None,
+            "warc": None if row[10] is None else (row[10], row[11], row[12]),
         }
         for row in rows
     ]
+
+
+def archived_digests(con: duckdb.DuckDBPyConnection, digests: Sequence[str]) -> set[str]:
+    """Which of these raw inputs are stored already (so are not archived again)."""
+    if not digests:
+        return set()
+    rows = con.execute(
+        "SELECT content_hash FROM raw_documents WHERE list_contains(?, content_hash)", [list(digests)]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """A raw input's row: its bytes are in the archive record (warc_path, warc_offset, warc_length)."""
+
+    size_bytes: int
+    media_type: str | None
+    warc_path: str
+    warc_offset: int
+    warc_length: int
 
 
 _ARTICLE_SCHEMA = pa.schema(
@@ -220,24 +261,20 @@ def _source_rows(items: Sequence[tuple[str, TaggedArticle]]) -> pa.Table:
     return pa.table(cols, schema=_SOURCE_SCHEMA)
 
 
-def _gzip(data: bytes) -> bytes:
-    # Input that is gzip already (a .gz seed) would not shrink: it is wrapped uncompressed,
-    # which costs a checksum instead of a second compression.
-    return gzip.compress(data, compresslevel=0 if data[:2] == b"\x1f\x8b" else 6, mtime=0)
-
-
 def load_articles(
     con: duckdb.DuckDBPyConnection,
     items: Sequence[tuple[str, TaggedArticle]],
-    raw: dict[str, tuple[bytes, str | None]],
+    raw: Mapping[str, RawRow],
     version: str,
     now: datetime,
     given: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, int]:
-    """Upsert articles with their sources and raw bytes, in bulk; return counts new/updated.
+    """Upsert articles with their sources and raw inputs' rows, in bulk; return counts new/updated.
 
     `items` hold one input per article id (transforms.pipeline.split_duplicates); `given` maps
     (origin, source_ref) to the digest of what the caller gave with the input (given_key).
+    `raw` maps content_hash to the row of an input not stored yet, archived before this call
+    (so a row never points at a record that is not written).
     A re-loaded article keeps its first_seen_at and story; its sources are replaced.
     The caller wraps this in `transaction()` with the rest of the batch.
     """
@@ -247,10 +284,12 @@ def load_articles(
     sources = _source_rows(items)
     raws = pa.table(
         {
-            "content_hash": list(raw),
-            "size_bytes": [len(data) for data, _ in raw.values()],
-            "media_type": [media for _, media in raw.values()],
-            "data_gzip": [_gzip(data) for data, _ in raw.values()],
+            "content_hash": pa.array(list(raw), pa.string()),
+            "size_bytes": pa.array([r.size_bytes for r in raw.values()], pa.int64()),
+            "media_type": pa.array([r.media_type for r in raw.values()], pa.string()),
+            "warc_path": pa.array([r.warc_path for r in raw.values()], pa.string()),
+            "warc_offset": pa.array([r.warc_offset for r in raw.values()], pa.int64()),
+            "warc_length": pa.array([r.warc_length for r in raw.values()], pa.int64()),
         }
     )
     con.register("batch_articles", articles)
@@ -260,12 +299,13 @@ def load_articles(
         existing = con.execute(
             "SELECT count(*) FROM articles WHERE article_id IN (SELECT article_id FROM batch_articles)"
         ).fetchone()[0]
-        con.execute(
-            """INSERT INTO raw_documents (content_hash, size_bytes, media_type, data_gzip, first_seen_at)
-               SELECT content_hash, size_bytes, media_type, data_gzip, ? FROM batch_raw
-               WHERE content_hash NOT IN (SELECT content_hash FROM raw_documents)""",
-            [now],
-        )
+        if raw:  # none when every input's bytes are stored already (a re-tag, a re-run)
+            con.execute(
+                """INSERT INTO raw_documents BY NAME
+                   SELECT *, ? AS first_seen_at FROM batch_raw
+                   WHERE content_hash NOT IN (SELECT content_hash FROM raw_documents)""",
+                [now],
+            )
         con.execute(
             """CREATE OR REPLACE TEMP TABLE kept AS
                SELECT article_id, first_seen_at, story_id FROM articles

@@ -16,7 +16,7 @@ STABLE_COLUMNS = {
     "articles": "article_id, url, outlet, title, byline, published, published_at, published_date, language, "
     "text, word_count, content_hash, origin, source_ref, first_seen_at, story_id, topics",
     "article_sources": "*",
-    "raw_documents": "content_hash, size_bytes, data_gzip",
+    "raw_documents": "content_hash, size_bytes, data_gzip, warc_path, warc_offset, warc_length",
 }
 
 

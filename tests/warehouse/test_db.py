@@ -1,5 +1,6 @@
 """Migrations, transactions and the bulk loads of warehouse/db.py on real DuckDB files."""
 
+import gzip
 from datetime import UTC, datetime
 
 import duckdb
@@ -14,11 +15,14 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def seed_items():
-    items, raw = [], {}
+    """The seeds tagged, with raw rows as if archived one after another in one file."""
+    items, raw, offset = [], {}, 0
     for path in sorted(SEEDS.glob("*.txt")):
-        tagged = process(RawDocument(source_ref=path.name, data=path.read_bytes()))
+        data = path.read_bytes()
+        tagged = process(RawDocument(source_ref=path.name, data=data))
         items.append((article_id_for(None, "seed", path.name), tagged))
-        raw[tagged.content_hash] = (path.read_bytes(), "text/plain")
+        raw[tagged.content_hash] = db.RawRow(len(data), "text/plain", "2026/01/02/r.warc.gz", offset, 100)
+        offset += 100
     return items, raw
 
 
@@ -64,26 +68,47 @@ def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
         "SELECT min(first_seen_at), min(updated_at), list(DISTINCT pipeline_version) FROM articles"
     ).fetchone()
     assert (first, updated, versions) == (NOW, later, ["v2"])
-    stored = con.execute("SELECT data_gzip FROM raw_documents").fetchall()
-    assert len(stored) == 5  # content-addressed: one row per distinct input
+    stored = con.execute("SELECT warc_offset FROM raw_documents ORDER BY 1").fetchall()
+    assert stored == [(0,), (100,), (200,), (300,), (400,)]  # one row per distinct input, as first loaded
 
 
-def test_raw_bytes_come_back_whole_whether_they_were_gzip_already_or_not(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+def test_stale_rows_give_old_bytes_from_data_gzip_and_new_ones_as_archive_records(tmp_path, monkeypatch):
+    # A warehouse from before 011 holds its raw bytes in data_gzip; 011 applies over it and keeps them.
+    every = db.migration_files()
+    monkeypatch.setattr(db, "migration_files", lambda: [f for f in every if int(f.name[:3]) < 11])
+    path = tmp_path / "w.duckdb"
+    con = db.connect(path)
     html_gz = next((CORPUS / "aeb" / "html").glob("*.html.gz")).read_bytes()
-    text = next(SEEDS.glob("*.txt")).read_bytes()
-    items, raw = [], {}
-    for name, data in (("page.html.gz", html_gz), ("seed.txt", text)):
-        tagged = process(RawDocument(source_ref=name, data=data, origin="feed"))
-        items.append((article_id_for(None, "feed", name), tagged))
-        raw[tagged.content_hash] = (data, None)
-    db.load_articles(con, items, raw, "v1", NOW)
-    stored = dict(con.execute("SELECT content_hash, data_gzip FROM raw_documents").fetchall())
-    # a .gz input is wrapped as it is (compressing it again gains nothing); text is compressed
-    assert len(stored[items[0][1].content_hash]) > len(html_gz)
-    assert len(stored[items[1][1].content_hash]) < len(text)
-    back = {row["source_ref"]: row["data"] for row in db.stale_articles(con, "v2", [])}
-    assert back == {"page.html.gz": html_gz, "seed.txt": text}
+    old = process(RawDocument(source_ref="page.html.gz", data=html_gz, origin="feed"))
+    con.execute(
+        "INSERT INTO raw_documents VALUES (?, ?, NULL, ?, ?)",
+        [old.content_hash, len(html_gz), gzip.compress(html_gz), NOW],
+    )
+    db.load_articles(con, [(article_id_for(None, "feed", "page.html.gz"), old)], {}, "v1", NOW)
+    con.close()
+    monkeypatch.undo()
+    con = db.connect(path)
+    assert [f.name for f in every if f.name.startswith("011")] == [
+        r[0] for r in con.execute("SELECT name FROM schema_migrations WHERE version = 11").fetchall()
+    ]
+    items, raw = seed_items()
+    first = raw[items[0][1].content_hash]
+    db.load_articles(con, items[:1], {items[0][1].content_hash: first}, "v1", NOW)
+    rows = {row["source_ref"]: row for row in db.stale_articles(con, "v2", [])}
+    assert rows["page.html.gz"]["data"] == html_gz and rows["page.html.gz"]["warc"] is None
+    new = rows[items[0][1].source_ref]
+    assert new["data"] is None and new["warc"] == (first.warc_path, first.warc_offset, first.warc_length)
+    assert new["content_hash"] == items[0][1].content_hash
+    assert con.execute("SELECT count(*) FROM raw_documents WHERE data_gzip IS NULL").fetchone()[0] == 1
+
+
+def test_the_archive_folder_is_beside_the_warehouse_unless_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("WIRETRACE_ARCHIVE", raising=False)
+    assert db.archive_root(db.connect(tmp_path / "w.duckdb")) == (tmp_path / "archive").resolve()
+    monkeypatch.setenv("WIRETRACE_ARCHIVE", str(tmp_path / "elsewhere"))
+    assert db.archive_root(db.connect(tmp_path / "w.duckdb")) == (tmp_path / "elsewhere").resolve()
+    with pytest.raises(RuntimeError, match="no archive folder"):
+        db.archive_root(duckdb.connect())
 
 
 def test_failures_count_attempts_across_runs_and_resolve(tmp_path):

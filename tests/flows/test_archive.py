@@ -1,0 +1,135 @@
+"""Runs keep raw inputs in the WARC archive: written once, before the rows, and read back to re-tag."""
+
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from clients import warc
+from flows.ingest import wiretrace_run
+from flows.tasks import archive_raws
+from flows.workers import worker_pool
+from settings import Settings
+from tests.conftest import CORPUS, SEEDS
+from transforms.pipeline import content_hash
+from transforms.records import RawDocument
+from warehouse import db
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def raw_rows(path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            """SELECT a.source_ref, r.content_hash, r.data_gzip, r.warc_path, r.warc_offset, r.warc_length
+               FROM raw_documents r JOIN articles a USING (content_hash) ORDER BY r.warc_offset"""
+        ).fetchall()
+
+
+def archived(root) -> list[str]:
+    """Payload digests of every resource record in every archive file, in file and write order."""
+    digests = []
+    for path in sorted(root.rglob(f"*{warc.SUFFIX}")):
+        with open(path, "rb") as fh:
+            records = [r for r in ArchiveIterator(fh) if r.rec_type == "resource"]
+            digests += [r.rec_headers.get_header("WARC-Payload-Digest") for r in records]
+    return digests
+
+
+def test_a_run_archives_each_input_once_and_its_rows_point_at_the_records(tmp_path):
+    path = tmp_path / "w.duckdb"
+    first = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
+    root = tmp_path / "archive"
+    rows = raw_rows(path)
+    assert len(rows) == 5
+    with duckdb.connect(str(path), read_only=True) as con:
+        (day,) = con.execute(
+            "SELECT DISTINCT CAST(timezone('UTC', first_seen_at) AS DATE) FROM raw_documents"
+        ).fetchone()
+    for ref, digest, data_gzip, *where in rows:
+        assert data_gzip is None
+        assert where[0] == warc.run_file(first["run_id"], day)  # the day it was archived, in UTC
+        back = warc.read_record(root, warc.Location(*where), digest)
+        assert hashlib.sha256(back).digest() == hashlib.sha256((SEEDS / ref).read_bytes()).digest()
+    assert archived(root) == [f"sha256:{row[1]}" for row in rows]
+    # Content-addressed: loading the same bytes again (forced) writes no record and moves no row.
+    forced = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path), force=True)
+    assert forced["updated"] == 5
+    assert archived(root) == [f"sha256:{row[1]}" for row in rows]
+    assert raw_rows(path) == rows
+
+
+def test_a_retag_reads_the_archive_and_a_damaged_record_fails_alone(tmp_path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    path = tmp_path / "w.duckdb"
+    wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = sorted(con.execute("SELECT source_ref, text FROM articles").fetchall())
+    for seed in seeds.glob("*.txt"):
+        seed.unlink()  # gone from disk: only the archive has their bytes now
+    rows = raw_rows(path)
+    last_ref, _, _, relpath, offset, _ = rows[-1]
+    os.truncate(tmp_path / "archive" / relpath, offset + 20)  # the last record cut short
+    monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
+    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    assert (result["updated"], result["failed"]) == (4, 1)
+    with duckdb.connect(str(path), read_only=True) as con:
+        versions = dict(con.execute("SELECT source_ref, pipeline_version FROM articles").fetchall())
+        failures = con.execute("SELECT source_ref, stage, reason FROM open_failures").fetchall()
+        after = sorted(con.execute("SELECT source_ref, text FROM articles").fetchall())
+        status = con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    assert [v for ref, v in versions.items() if ref != last_ref] == ["next-version"] * 4
+    assert versions[last_ref] != "next-version"  # kept as it was, to try again
+    assert [(ref, stage) for ref, stage, _ in failures] == [(last_ref, "archive")]
+    assert "cut short" in failures[0][2]
+    assert after == before and status == "completed"
+
+
+def test_the_workers_encode_the_same_records_the_flow_would(tmp_path):
+    pages = sorted((CORPUS / "aeb" / "html").glob("*.html.gz"))[:30]
+    raws = {}
+    for page in pages:
+        data = gzip.decompress(page.read_bytes())
+        raws[content_hash(data)] = RawDocument(page.name, data, "feed", media_type="text/html")
+    stamp = datetime(2026, 1, 2, tzinfo=UTC)
+    found = {}
+    for name, workers in (("alone", 1), ("pool", 2)):
+        con = db.connect(tmp_path / f"{name}.duckdb")
+        with worker_pool(Settings(workers=workers)) as pool:
+            rows = archive_raws(con, raws, name, stamp, pool)
+        root = db.archive_root(con)
+        assert set(rows) == set(raws)
+        found[name] = {}
+        for digest, row in rows.items():
+            where = warc.Location(row.warc_path, row.warc_offset, row.warc_length)
+            assert warc.read_record(root, where, digest) == raws[digest].data
+            with open(root / row.warc_path, "rb") as fh:
+                fh.seek(row.warc_offset)
+                found[name][digest] = fh.read(row.warc_length)
+    assert found["pool"] == found["alone"]
+
+
+def test_an_archive_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    wiretrace = str(Path(sys.executable).with_name("wiretrace"))
+    run = subprocess.run(
+        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "WIRETRACE_ARCHIVE": str(blocked / "archive")},
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert f"its archive folder {blocked / 'archive'} cannot be made: Not a directory" in line
+    assert not (tmp_path / "w.duckdb").exists()
