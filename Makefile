@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# DuckLake's extensions into DuckDB's extension folder, offline, for the stock `duckdb` shell (README: Warehouse)
+	$(BIN)/python -c "from warehouse import lake; lake.install_extensions()"
 	touch $(STAMP)
 
 run: setup
@@ -48,4 +50,6 @@ screenshots: setup
 	$(BIN)/python benchmarks/screenshots.py
 
 clean:
-	rm -rf $(VENV) exports screenshots warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive
+	rm -rf $(VENV) exports screenshots warehouse/*.sqlite warehouse/*.sqlite-wal warehouse/*.sqlite-shm \
+		warehouse/*.sqlite.files warehouse/.*.sqlite.lock \
+		warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive

@@ -4,7 +4,10 @@ This module sits below every other floor (transforms take plain values; warehous
 clients and the CLI import from here), so a setting is read once and named once.
 
 Environment variables:
-  WIRETRACE_DB                      the warehouse (default warehouse/wiretrace.duckdb)
+  WIRETRACE_DB                      the warehouse: its DuckLake catalog (default warehouse/wiretrace.sqlite),
+                                    or postgres:dbname=… host=… port=… (README: Warehouse)
+  WIRETRACE_DATA                    the data folder of a PostgreSQL catalog (a path every writer sees)
+  WIRETRACE_SNAPSHOT_DAYS           days of snapshots `wiretrace compact` keeps for time travel (default 7)
   WIRETRACE_WORKERS                 extraction processes (default: one per core)
   WIRETRACE_LOCK_WAIT               seconds a run waits for another one (default 600)
   WIRETRACE_CACHE                   derived files that make start-up faster (default ~/.cache/wiretrace)
@@ -18,7 +21,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_DB = Path("warehouse") / "wiretrace.duckdb"
+# -- storage (warehouse/lake.py) ----------------------------------------------------------------
+# The warehouse's DuckLake catalog (SQLite, WAL); its Parquet files go to wiretrace.sqlite.files/.
+DEFAULT_DB = Path("warehouse") / "wiretrace.sqlite"
+# The single DuckDB file of the storage before DuckLake: `wiretrace migrate` converts it.
+LEGACY_DB = Path("warehouse") / "wiretrace.duckdb"
+# Snapshots older than this are expired by `wiretrace compact` (time travel reaches this far back).
+DEFAULT_SNAPSHOT_DAYS = 7
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
@@ -33,6 +42,16 @@ DEFAULT_LOCK_WAIT = 600.0
 def default_db() -> Path:
     """WIRETRACE_DB overrides the default warehouse path."""
     return Path(os.environ.get("WIRETRACE_DB") or DEFAULT_DB)
+
+
+def lake_data_path() -> str | None:
+    """WIRETRACE_DATA: the data folder of a PostgreSQL catalog (a SQLite catalog keeps its own beside it)."""
+    return os.environ.get("WIRETRACE_DATA") or None
+
+
+def snapshot_days() -> float:
+    """WIRETRACE_SNAPSHOT_DAYS overrides how many days of snapshots compaction keeps."""
+    return float(os.environ.get("WIRETRACE_SNAPSHOT_DAYS") or DEFAULT_SNAPSHOT_DAYS)
 
 
 # -- archive of raw inputs (WARC files, clients/warc.py) --------------------------------------------

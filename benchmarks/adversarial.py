@@ -38,9 +38,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import duckdb  # noqa: E402
 
 from tests.test_fuzz import mutate, real_inputs  # noqa: E402
+from wiretrace import open_warehouse  # noqa: E402
 
 WIRETRACE = str(Path(sys.executable).with_name("wiretrace"))
 SEEDS = REPO / "seeds"
@@ -194,7 +194,7 @@ def wiretrace(args: list[str], env: dict[str, str] | None = None, limit: float =
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_warehouse(db) as con:
         return con.execute(sql).fetchall()
 
 

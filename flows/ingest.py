@@ -28,7 +28,7 @@ from flows.tasks import (
 from flows.workers import start_fork_server, worker_pool
 from settings import DEFAULT_DB, SETTINGS, archive_root
 from warehouse import db
-from warehouse.session import WarehouseBusy, check_writable, run_session
+from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
 
 FLOW_NAME = "wiretrace-run"
 
@@ -97,9 +97,10 @@ def wiretrace_run(
             get_run_logger().warning("skipped: %s", busy)
             skipped = _result(run_id, InputCounts(), None, skipped=str(busy), summary=None)
             return Completed(name="Skipped", message=str(busy), data=skipped)
-        # A failed run is never published and its working copy is thrown away (warehouse/session.py),
-        # so the runs table only ever holds completed runs; Prefect keeps the record of failures.
+        # Each batch commits on its own (warehouse/session.py): a failed run keeps the batches it
+        # committed and its runs row says 'crashed'; Prefect keeps the record of the failure.
         db.start_run(con, run_id, FLOW_NAME, now())
+        stack.callback(db.crash_run, con, run_id)  # a no-op once finish_run marked it completed
         inputs = InputCounts()
         if seeds_dir:
             inputs = ingest_seeds(con, seeds_dir, run_id, version, force, pool, settings, claims)
@@ -136,6 +137,8 @@ def run_main_job(
     try:
         check_writable(db_path)
         warc.check_writable(archive_root(db_path))
+    except LegacyWarehouse as exc:  # the storage before DuckLake: say which command converts it
+        raise StartupError(str(exc)) from None
     except OSError as exc:
         raise StartupError(
             f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
@@ -16,6 +15,7 @@ from prefect.cache_policies import NONE
 from settings import DEFAULT_DB
 from warehouse import summary
 from warehouse.report_queries import ReportData, report_data
+from wiretrace import WarehouseNotFound, open_warehouse
 from wiretrace.html_report import write_report
 
 FLOW_NAME = "wiretrace-daily-report"
@@ -24,9 +24,12 @@ FLOW_NAME = "wiretrace-daily-report"
 @task(name="read-warehouse", cache_policy=NONE)
 def read_warehouse(db_path: str, story_id: str | None) -> ReportData:
     path = Path(db_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no warehouse at {path.resolve()}: run the seed-ingest deployment first")
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = open_warehouse(path)
+    except WarehouseNotFound:
+        raise FileNotFoundError(
+            f"no warehouse at {path.resolve()}: run the seed-ingest deployment first"
+        ) from None
     try:
         return report_data(con, str(path), story_id)
     finally:

@@ -205,12 +205,16 @@ def load_batch(
     given = {(r.origin, r.source_ref): key for r in raws if (key := given_key(r))}
     stamp = now()
     archived = archive_raws(con, raw_kept, run_id, stamp, pool)
-    with db.transaction(con):
+
+    def load() -> dict[str, int]:  # one transaction, run once more on a DuckLake conflict
         counts = db.load_articles(con, items, archived, version, stamp, given)
         for origin in {r.origin for r in raws}:
             db.clear_warnings(con, origin, [r.source_ref for r in raws if r.origin == origin])
             db.resolve_failures(con, origin, [r.source_ref for r in ok if r.origin == origin], stamp)
         db.record_failures(con, failures + warnings + duplicates, run_id, stamp)
+        return counts
+
+    counts = db.batch(con, load)
     claims.taken.update((article_id, (r.origin, r.source_ref)) for article_id, r in items)
     logger = get_run_logger()
     logger.info("loaded %d new and %d updated articles", counts["new"], counts["updated"])

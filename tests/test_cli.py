@@ -79,7 +79,7 @@ def test_tag_reports_a_bad_file_and_still_tags_the_rest(tmp_path):
 def seed_warehouse(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from flows.ingest import wiretrace_run
 
-    path = tmp_path_factory.mktemp("cli") / "wiretrace.duckdb"
+    path = tmp_path_factory.mktemp("cli") / "wiretrace.sqlite"
     wiretrace_run(seeds_dir=str(SEEDS), feeds_file=None, db_path=str(path))
     return path
 
@@ -108,10 +108,10 @@ def test_every_documented_table_and_view_answers_through_open_warehouse(seed_war
     finally:
         con.close()
     with pytest.raises(wiretrace.WarehouseNotFound, match="wiretrace run"):
-        wiretrace.open_warehouse(seed_warehouse.parent / "missing.duckdb")
+        wiretrace.open_warehouse(seed_warehouse.parent / "missing.sqlite")
 
 
-def test_the_readme_python_one_liner_and_duckdb_shell_work(seed_warehouse: Path) -> None:
+def test_the_readme_python_one_liner_and_duckdb_shell_work(seed_warehouse: Path, tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     line = next(ln for ln in readme.splitlines() if ln.startswith('.venv/bin/python -c "import wiretrace'))
     code = shlex.split(line)[2]
@@ -119,17 +119,30 @@ def test_the_readme_python_one_liner_and_duckdb_shell_work(seed_warehouse: Path)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Russia" in done.stdout  # the seed story's label
-    # the duckdb shell of the venv (duckdb-cli), as the README's one-line command runs it
+    # the duckdb shell of the venv (duckdb-cli), as the README's one-line command runs it: from another
+    # folder, with a home of its own into which the extensions are installed (as `make setup` does)
     shell = Path(sys.executable).with_name("duckdb")
-    assert "-readonly warehouse/wiretrace.duckdb" in readme and shell.is_file()
+    one_liner = next(ln for ln in readme.splitlines() if ln.startswith(ONE_LINER))
+    argv = shlex.split(one_liner.split("  #")[0])
+    argv = [str(shell), *(a.replace("warehouse/wiretrace.sqlite", str(seed_warehouse)) for a in argv[1:])]
+    home = tmp_path / "home"
+    from warehouse import lake
+
+    assert set(lake.install_extensions(home / ".duckdb" / "extensions")) == {
+        "ducklake", "sqlite_scanner", "postgres_scanner"
+    }  # fmt: skip
     done = subprocess.run(
-        [str(shell), "-readonly", str(seed_warehouse), "-c", "SELECT count(*) AS n FROM story_timeline"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+        [*argv, "-c", "SELECT count(*) AS n FROM story_timeline"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**os.environ, "HOME": str(home)},
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert re.search(r"\b5\b", done.stdout)
+
+
+# the README's stock `duckdb` command: the lake attached read-only and USEd
+ONE_LINER = (
+    ".venv/bin/duckdb -cmd \"ATTACH 'ducklake:sqlite:warehouse/wiretrace.sqlite' AS wiretrace (READ_ONLY)"
+)
 
 
 def test_sql_command_runs_one_query_read_only(seed_warehouse: Path) -> None:
@@ -138,8 +151,17 @@ def test_sql_command_runs_one_query_read_only(seed_warehouse: Path) -> None:
     assert "Droid Report" in done.stdout and "2017-05-10 17:41 UTC" in done.stdout
     refused = run_cli("sql", "--db", str(seed_warehouse), "-c", "DROP VIEW story_timeline")
     assert refused.returncode == 1 and "read-only" in refused.stderr
-    missing = run_cli("sql", "--db", str(seed_warehouse.parent / "none.duckdb"), "-c", "SELECT 1")
+    missing = run_cli("sql", "--db", str(seed_warehouse.parent / "none.sqlite"), "-c", "SELECT 1")
     assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_sql_shell_argv_is_the_stock_one_liner(seed_warehouse: Path) -> None:
+    from wiretrace.cli import shell_argv
+
+    argv = shell_argv("duckdb", seed_warehouse)
+    assert argv[:2] == ["duckdb", "-cmd"]
+    assert f"ATTACH 'ducklake:sqlite:{seed_warehouse}' AS wiretrace (" in argv[2]
+    assert "READ_ONLY" in argv[2] and argv[2].endswith("USE wiretrace;")
 
 
 def test_tag_reads_the_manifest_beside_its_files_and_prints_no_none(tmp_path: Path) -> None:
@@ -231,7 +253,7 @@ def test_the_readme_shows_what_make_run_prints(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    db = tmp_path / "warehouse" / "wiretrace.duckdb"
+    db = tmp_path / "warehouse" / "wiretrace.sqlite"
     # a wide terminal (no wrapped lines), and room for Prefect's temporary API on a busy machine
     env = {
         **os.environ,
@@ -245,7 +267,7 @@ def test_the_readme_shows_what_make_run_prints(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     shown = re.sub(r"wiretrace run [0-9a-f-]{36}", "wiretrace run …", done.stdout).replace(
-        str(db), "warehouse/wiretrace.duckdb"
+        str(db), "warehouse/wiretrace.sqlite"
     )
 
     def lines(text: str) -> list[str]:

@@ -13,13 +13,13 @@ import random
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import CORPUS, SEEDS, require_corpus
 from transforms.pipeline import process
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import load_registry
+from wiretrace import open_warehouse
 
 SEED = 12
 
@@ -113,7 +113,7 @@ def test_a_run_over_a_hostile_seeds_folder_completes_and_accounts_for_every_inpu
     (seeds / "manifest.csv").write_bytes(b"file,url\n" + rng.randbytes(300) + b"\ngood.txt,http://[::1\n")
     path = tmp_path / "w.duckdb"
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
         recorded = {r[0] for r in con.execute("SELECT source_ref FROM ingest_failures").fetchall()}
         status = con.execute("SELECT status FROM runs").fetchall()

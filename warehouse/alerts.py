@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from transforms.alerts import Alert, Candidate
+from warehouse import db
 
 _STORY_EVENTS = """
 WITH started AS (SELECT started_at FROM runs WHERE run_id = $run_id),
@@ -130,16 +131,18 @@ def record_new(
     )
     con.register("batch_alerts", batch)
     try:
-        new = con.execute(
-            "SELECT alert_key FROM batch_alerts WHERE alert_key NOT IN (SELECT alert_key FROM alerts)"
-        ).fetchall()
-        con.execute(
-            """INSERT INTO alerts BY NAME
-               SELECT b.*, $now AS created_at, $run_id AS run_id, NULL AS delivered_at, 0 AS attempts,
-                      NULL AS last_error
-               FROM batch_alerts b WHERE b.alert_key NOT IN (SELECT alert_key FROM alerts)""",
-            {"now": now, "run_id": run_id},
-        )
+        # insert-if-missing keeps alert_key unique only under the load lock (DuckLake has no key)
+        with db.transaction(con):
+            new = con.execute(
+                "SELECT alert_key FROM batch_alerts WHERE alert_key NOT IN (SELECT alert_key FROM alerts)"
+            ).fetchall()
+            con.execute(
+                """INSERT INTO alerts BY NAME
+                   SELECT b.*, $now AS created_at, $run_id AS run_id, NULL AS delivered_at, 0 AS attempts,
+                          NULL AS last_error
+                   FROM batch_alerts b WHERE b.alert_key NOT IN (SELECT alert_key FROM alerts)""",
+                {"now": now, "run_id": run_id},
+            )
         return [k for (k,) in new]
     finally:
         con.unregister("batch_alerts")
@@ -160,11 +163,12 @@ def record_deliveries(con: duckdb.DuckDBPyConnection, results: dict[str, str | N
     batch = pa.table({"alert_key": list(results), "error": pa.array(list(results.values()), pa.string())})
     con.register("batch_deliveries", batch)
     try:
-        con.execute(
-            """UPDATE alerts SET attempts = alerts.attempts + 1, last_error = b.error,
-                   delivered_at = CASE WHEN b.error IS NULL THEN $now END
-               FROM batch_deliveries b WHERE alerts.alert_key = b.alert_key""",
-            {"now": now},
-        )
+        with db.transaction(con):
+            con.execute(
+                """UPDATE alerts SET attempts = alerts.attempts + 1, last_error = b.error,
+                       delivered_at = CASE WHEN b.error IS NULL THEN $now END
+                   FROM batch_deliveries b WHERE alerts.alert_key = b.alert_key""",
+                {"now": now},
+            )
     finally:
         con.unregister("batch_deliveries")

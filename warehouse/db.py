@@ -1,7 +1,10 @@
 """The one connection helper, schema migrations, and the core loads.
 
 Every SQL statement of wiretrace lives in this package: the schema in numbered
-`sql/*.sql` files, the statements the pipeline runs here and in sibling modules.
+`sql/lake/*.sql` files (DuckLake; `sql/0NN_*.sql` are the legacy DuckDB-file migrations, kept
+for `wiretrace migrate` and its tests), the statements the pipeline runs here and in sibling modules.
+DuckLake has no PRIMARY KEY: every upsert is a DELETE+INSERT or a MERGE inside `transaction()`,
+which holds the load lock (warehouse/lake.py), so two writers never store one key twice.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -20,22 +25,28 @@ import pyarrow as pa
 from settings import archive_root as archive_root_for
 from transforms.dates import parse_iso
 from transforms.records import Failure, TaggedArticle
+from warehouse import lake
 
 SQL_DIR = Path(__file__).parent / "sql"
+LAKE_SQL_DIR = SQL_DIR / "lake"
+T = TypeVar("T")
 
 
 class MigrationError(RuntimeError):
     """An applied migration file was edited: schema changes must be new numbered files."""
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (creating it and applying pending migrations when writable)."""
-    path = Path(path)
-    if read_only:
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    migrate(con)
+    con = lake.connect(path, read_only=read_only, wait=wait)
+    if not read_only:
+        try:
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
     set_archive_root(con, archive_root_for(path))
     return con
 
@@ -53,60 +64,115 @@ def archive_root(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(root)
 
 
-def migration_files() -> list[Path]:
-    return sorted(SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+def migration_files(folder: Path = LAKE_SQL_DIR) -> list[Path]:
+    """The numbered migrations of the lake (default) or of the legacy DuckDB file (SQL_DIR)."""
+    return sorted(folder.glob("[0-9][0-9][0-9]_*.sql"))
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every migration not applied yet, each in its own transaction; return their names."""
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS schema_migrations (
-               version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-               checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
-    )
-    applied = {
-        v: (n, c)
-        for v, n, c in con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
-    }
-    done = []
-    for file in migration_files():
-        version = int(file.name[:3])
-        sql = file.read_text(encoding="utf-8")
-        checksum = hashlib.sha256(sql.encode()).hexdigest()
-        if version in applied:
-            if applied[version][1] != checksum:
-                raise MigrationError(f"{file.name} changed after it was applied; add a new migration instead")
-            continue
-        with transaction(con):
-            con.execute(sql)
-            con.execute(
-                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                [version, file.name, checksum],
-            )
-        done.append(file.name)
+def migrate(con: duckdb.DuckDBPyConnection, folder: Path = LAKE_SQL_DIR) -> list[str]:
+    """Apply every migration not applied yet, each in its own transaction; return their names.
+
+    Under the load lock, so two writers starting on a new catalog apply each file once; a
+    warehouse that is up to date is only read (runs do not take turns to start).
+    """
+    if _up_to_date(con, folder):
+        return []
+    with lake.locked(con):
+        # No key (DuckLake has none): the lock makes each version appear once (duplicate_keys checks).
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   version INTEGER NOT NULL, name VARCHAR NOT NULL,
+                   checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+        )
+        applied = {
+            v: (n, c)
+            for v, n, c in con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
+        }
+        done = []
+        for file in migration_files(folder):
+            version = int(file.name[:3])
+            sql = file.read_text(encoding="utf-8")
+            checksum = _checksum(file)
+            if version in applied:
+                if applied[version][1] != checksum:
+                    raise MigrationError(
+                        f"{file.name} changed after it was applied; add a new migration instead"
+                    )
+                continue
+            with transaction(con):
+                con.execute(sql)
+                con.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                    [version, file.name, checksum],
+                )
+            done.append(file.name)
     return done
+
+
+def _up_to_date(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+    """Every file applied as it is now (an edited one is not: migrate() then refuses it)."""
+    try:
+        applied = dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+    except duckdb.CatalogException:
+        return False
+    return all(applied.get(int(f.name[:3])) == _checksum(f) for f in migration_files(folder))
+
+
+def _checksum(file: Path) -> str:
+    return hashlib.sha256(file.read_text(encoding="utf-8").encode()).hexdigest()
+
+
+# Connections inside a transaction() now: an inner transaction() joins the outer one.
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
 
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: a failure inside leaves the warehouse as it was before."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    """All or nothing, under the load lock: a failure inside leaves the warehouse as it was before.
+
+    A batch is the unit: the lock is held from BEGIN to COMMIT, never for a whole run. Nested
+    inside another transaction() of the same connection, it is part of that one.
+    """
+    if con in _OPEN:
         yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+        return
+    with lake.locked(con):
+        con.execute("BEGIN TRANSACTION")
+        _OPEN.add(con)
+        try:
+            yield con
+        except BaseException:
+            _OPEN.discard(con)
+            con.execute("ROLLBACK")
+            raise
+        _OPEN.discard(con)
+        con.execute("COMMIT")
+
+
+def batch(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work()` as one transaction(); run once more when its commit met a DuckLake conflict.
+
+    `work` must be idempotent (it is, when it loads the same computed records again). Between
+    wiretrace writers the load lock prevents conflicts; this covers any other writer.
+    """
+
+    def once() -> T:
+        with transaction(con):
+            return work()
+
+    return lake.retry_on_conflict(once)
 
 
 # -- runs ---------------------------------------------------------------------------------------
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, now: datetime) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status) VALUES (?, ?, ?, 'running')",
-        [run_id, flow, now],
-    )
+    with transaction(con):
+        con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+        con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status) VALUES (?, ?, ?, 'running')",
+            [run_id, flow, now],
+        )
 
 
 RUN_COUNT_COLUMNS = (
@@ -121,10 +187,24 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, count
     if unknown:
         raise ValueError(f"not columns of runs: {sorted(unknown)}")
     assignments = ", ".join(f"{name} = ?" for name in RUN_COUNT_COLUMNS)
-    con.execute(
-        f"UPDATE runs SET finished_at = ?, status = 'completed', {assignments} WHERE run_id = ?",
-        [now, *(counts.get(name, 0) for name in RUN_COUNT_COLUMNS), run_id],
-    )
+    with transaction(con):
+        con.execute(
+            f"UPDATE runs SET finished_at = ?, status = 'completed', {assignments} WHERE run_id = ?",
+            [now, *(counts.get(name, 0) for name in RUN_COUNT_COLUMNS), run_id],
+        )
+
+
+def crash_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Mark the run 'crashed' unless it completed (a run's batches commit one by one, so its row stays)."""
+    try:
+        with transaction(con):
+            con.execute(
+                "UPDATE runs SET status = 'crashed', finished_at = now() "
+                "WHERE run_id = ? AND status = 'running'",
+                [run_id],
+            )
+    except duckdb.Error:
+        pass  # the warehouse is what failed: the run's failure is recorded by Prefect anyway
 
 
 # -- articles -----------------------------------------------------------------------------------
@@ -276,7 +356,7 @@ def load_articles(
     `raw` maps content_hash to the row of an input not stored yet, archived before this call
     (so a row never points at a record that is not written).
     A re-loaded article keeps its first_seen_at and story; its sources are replaced.
-    The caller wraps this in `transaction()` with the rest of the batch.
+    The caller wraps this in `transaction()` with the rest of the batch (it holds the load lock).
     """
     if not items:
         return {"new": 0, "updated": 0}
@@ -348,24 +428,26 @@ def record_failures(
             "reason": [f.reason for f in unique],
         }
     )
-    con.register("batch_failures", batch)
-    try:
-        con.execute(
-            """INSERT INTO ingest_failures
-                   (origin, source_ref, content_hash, stage, severity, reason, attempts,
-                    first_failed_at, last_failed_at, last_run_id, resolved_at)
-               SELECT origin, source_ref, content_hash, stage, severity, reason, 1, ?, ?, ?, NULL
-               FROM batch_failures
-               ON CONFLICT (origin, source_ref, stage) DO UPDATE SET
-                   content_hash = excluded.content_hash, severity = excluded.severity,
-                   reason = excluded.reason, last_failed_at = excluded.last_failed_at,
-                   last_run_id = excluded.last_run_id, resolved_at = NULL,
-                   attempts = CASE WHEN ingest_failures.last_run_id = excluded.last_run_id
-                                   THEN ingest_failures.attempts ELSE ingest_failures.attempts + 1 END""",
-            [now, now, run_id],
-        )
-    finally:
-        con.unregister("batch_failures")
+    with transaction(con):
+        con.register("batch_failures", batch)
+        try:
+            # The key (origin, source_ref, stage) is kept unique by the load lock around this MERGE.
+            con.execute(
+                """MERGE INTO ingest_failures t USING batch_failures b
+                   ON t.origin = b.origin AND t.source_ref = b.source_ref AND t.stage = b.stage
+                   WHEN MATCHED THEN UPDATE SET
+                       content_hash = b.content_hash, severity = b.severity, reason = b.reason,
+                       last_failed_at = $now, last_run_id = $run_id, resolved_at = NULL,
+                       attempts = CASE WHEN t.last_run_id = $run_id THEN t.attempts ELSE t.attempts + 1 END
+                   WHEN NOT MATCHED THEN INSERT
+                       (origin, source_ref, content_hash, stage, severity, reason, attempts,
+                        first_failed_at, last_failed_at, last_run_id, resolved_at)
+                       VALUES (b.origin, b.source_ref, b.content_hash, b.stage, b.severity, b.reason, 1,
+                               $now, $now, $run_id, NULL)""",
+                {"now": now, "run_id": run_id},
+            )
+        finally:
+            con.unregister("batch_failures")
 
 
 def resolve_failures(

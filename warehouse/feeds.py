@@ -1,4 +1,4 @@
-"""Statements for feed polling: feed_state and feed_entries (schema in sql/003_feeds.sql).
+"""Statements for feed polling: feed_state and feed_entries (schema in sql/lake/001_schema.sql).
 
 Writes are bulk: rows become a pyarrow table registered with DuckDB, then one statement.
 """
@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from transforms.feed_decisions import EntryRow, FeedMove, FeedStateRow
+from warehouse import db
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -74,11 +75,14 @@ def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
     return pa.table({name: list(col) for name, col in zip(schema.names, columns, strict=True)}, schema=schema)
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str) -> None:
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str, key: str) -> None:
+    """Replace the rows of `batch`'s keys (DuckLake has no key to conflict on: DELETE, then INSERT)."""
     name = f"batch_{table}"
     con.register(name, batch)
     try:
-        con.execute(f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {columns} FROM {name}")
+        with db.transaction(con):  # the caller's batch, or one of its own: under the load lock
+            con.execute(f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM {name})")
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
     finally:
         con.unregister(name)
 
@@ -94,7 +98,9 @@ def read_feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedStateRow]:
 def save_feed_states(con: duckdb.DuckDBPyConnection, rows: Sequence[FeedStateRow]) -> None:
     """Insert or replace the state of each feed polled."""
     if rows:
-        _upsert(con, "feed_state", _table((astuple(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS)
+        _upsert(
+            con, "feed_state", _table((astuple(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS, "feed_url"
+        )
 
 
 def save_feed_moves(con: duckdb.DuckDBPyConnection, moves: Sequence[FeedMove]) -> None:
@@ -162,7 +168,7 @@ def upsert_entries(con: duckdb.DuckDBPyConnection, rows: Sequence[EntryRow]) -> 
     """Insert new entries and replace the rows of entries whose status changed."""
     if rows:
         unique = list({(r.feed_url, r.entry_key): r for r in rows}.values())
-        _upsert(con, "feed_entries", _entry_rows(unique), _ENTRY_COLUMNS)
+        _upsert(con, "feed_entries", _entry_rows(unique), _ENTRY_COLUMNS, "feed_url, entry_key")
 
 
 def entries_to_fetch(con: duckdb.DuckDBPyConnection, max_attempts: int, limit: int) -> list[EntryRow]:

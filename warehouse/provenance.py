@@ -438,12 +438,15 @@ def insert_story_terms(
     with _registered(con, "prov_vec", vec_table), _registered(con, "prov_sets", sets_table):
         con.execute("INSERT INTO story_terms BY NAME SELECT * FROM prov_vec")
         con.execute("INSERT INTO story_term_sets BY NAME SELECT * FROM prov_sets")
+        # A counter every batch updates: the load lock around the batch keeps `term` unique.
         con.execute(
-            """INSERT INTO story_term_df
-               SELECT term, count(*) AS df
-               FROM (SELECT unnest(list_append(terms, '')) AS term FROM prov_sets)
-               GROUP BY term
-               ON CONFLICT (term) DO UPDATE SET df = story_term_df.df + excluded.df"""
+            """MERGE INTO story_term_df t
+               USING (SELECT term, count(*) AS df
+                      FROM (SELECT unnest(list_append(terms, '')) AS term FROM prov_sets)
+                      GROUP BY term) b
+               ON t.term = b.term
+               WHEN MATCHED THEN UPDATE SET df = t.df + b.df
+               WHEN NOT MATCHED THEN INSERT (term, df) VALUES (b.term, b.df)"""
         )
 
 

@@ -19,20 +19,26 @@ __all__ = ["WarehouseNotFound", "open_warehouse"]
 
 
 class WarehouseNotFound(FileNotFoundError):
-    """There is no published warehouse at the path: nothing has run yet, or the path is wrong."""
+    """There is no warehouse at the path: nothing has run yet, or the path is wrong."""
 
 
 def open_warehouse(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published warehouse ($WIRETRACE_DB, else warehouse/wiretrace.duckdb).
+    """A read-only connection to the warehouse ($WIRETRACE_DB, else warehouse/wiretrace.sqlite).
 
-    Every documented table and view answers on it. Read-only like every analyst session: it never
-    waits for a run, and a run never waits for it (README, Warehouse).
+    The DuckLake is attached read-only as `wiretrace` and USEd: every documented table and view
+    answers on it. Like every analyst session it reads a snapshot: it never waits for a run, and a
+    run never waits for it (README, Warehouse). A legacy `.duckdb` file opens read-only as it is.
     """
     import duckdb
 
     from settings import default_db
+    from warehouse import lake
 
-    where = Path(path) if path else default_db()
-    if not where.is_file():
-        raise WarehouseNotFound(f"no warehouse at {where}: run `wiretrace run` first, or pass its path")
-    return duckdb.connect(str(where), read_only=True)
+    where = path if path else default_db()
+    if lake.is_legacy(where):
+        # The storage before DuckLake still reads (`wiretrace migrate` converts it for runs).
+        return duckdb.connect(str(where), read_only=True)
+    try:
+        return lake.connect(where, read_only=True)
+    except lake.WarehouseNotFound as exc:
+        raise WarehouseNotFound(str(exc)) from None

@@ -146,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Terminal tables and the self-contained HTML report, from the published warehouse (read-only)."""
+    """Terminal tables and the self-contained HTML report, from the warehouse (read-only)."""
     import duckdb
 
     from warehouse.report_queries import UnknownStory, report_data
@@ -154,11 +154,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from wiretrace.report import print_report
 
     db_path = Path(args.db)
-    if not db_path.is_file():
-        print(f"wiretrace report: no warehouse at {db_path}: run `wiretrace run` first", file=sys.stderr)
+    # Read-only, like any analyst: it reads a snapshot, never waits for a run, and a run never waits for it.
+    if (con := _published(args)) is None:
         return 2
-    # Read-only, like any analyst: it never waits for a run, and a run never waits for it.
-    con = duckdb.connect(str(db_path), read_only=True)
     try:
         data = report_data(con, str(db_path), args.story)
     except UnknownStory:
@@ -186,7 +184,7 @@ def duckdb_shell() -> str | None:
 
 
 def _published(args: argparse.Namespace):
-    """The published warehouse, read-only; None after saying why there is none."""
+    """The warehouse, read-only; None after saying why there is none."""
     from wiretrace import WarehouseNotFound, open_warehouse
 
     try:
@@ -196,9 +194,23 @@ def _published(args: argparse.Namespace):
         return None
 
 
+def shell_argv(shell: str, db_path: str | Path) -> list[str]:
+    """The stock `duckdb` command line that opens the warehouse read-only, attached and USEd."""
+    from warehouse import lake
+
+    if lake.is_legacy(db_path):
+        return [shell, "-readonly", str(db_path)]
+    where = lake.locate(db_path)
+    return [shell, "-cmd", f"{where.attach_sql(read_only=True)}; USE {lake.ALIAS};"]
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
-    """One query (-c), or an interactive DuckDB shell on the published warehouse, read-only."""
+    """One query (-c), or an interactive DuckDB shell on the warehouse, read-only."""
+    import shlex
+
     import duckdb
+
+    from warehouse import lake
 
     if (con := _published(args)) is None:
         return 2
@@ -209,8 +221,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
             print("wiretrace sql: no duckdb shell found; `make setup` installs it (duckdb-cli) into "
                   ".venv/bin, or use -c SQL", file=sys.stderr)  # fmt: skip
             return 2
+        # The stock shell autoloads the DuckLake extensions from DuckDB's extension folder.
+        lake.install_extensions()
+        argv = shell_argv(shell, args.db)
+        print("wiretrace sql: " + shlex.join(["duckdb", *argv[1:]]), file=sys.stderr)
         # The shell replaces this process, so Ctrl-C and the terminal behave as in a plain `duckdb`.
-        os.execv(shell, [shell, "-readonly", str(args.db)])
+        os.execv(shell, argv)
     try:
         result = con.sql(args.command_sql)
         if result is not None:
@@ -220,6 +236,38 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return 1
     finally:
         con.close()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Convert a warehouse of the storage before DuckLake (one DuckDB file) into the lake at --db."""
+    from warehouse.migrate import MigrateError, migrate_legacy
+
+    try:
+        counts = migrate_legacy(args.source, args.db)
+    except MigrateError as exc:
+        print(f"wiretrace migrate: {exc}", file=sys.stderr)
+        return 2
+    total = sum(counts.values())
+    tables = ", ".join(f"{table} {rows}" for table, rows in counts.items() if rows)
+    print(f"converted {args.source} into {args.db}: {total} rows in {len(counts)} tables ({tables}); "
+          f"{args.source} is left as it was")  # fmt: skip
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Maintenance: flush inlined rows, merge small files, expire old snapshots, delete unused files."""
+    from warehouse import db, lake
+
+    if not lake.locate(args.db).exists():
+        print(f"wiretrace compact: no warehouse at {args.db}", file=sys.stderr)
+        return 2
+    con = db.connect(args.db)
+    try:
+        done = lake.compact(con, args.days)
+    finally:
+        con.close()
+    print("compacted: " + ", ".join(f"{k} {v}" for k, v in done.items()))
     return 0
 
 
@@ -259,6 +307,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(port=args.port, home=args.home, worker=not args.no_worker, run_seeds=args.run_seeds)
 
 
+DB_HELP = ("the warehouse's catalog (default: $WIRETRACE_DB or warehouse/wiretrace.sqlite; "
+           "postgres:dbname=… host=… for a PostgreSQL catalog)")  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wiretrace", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -266,8 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="one flow run of the main job: seeds (and feeds) into the warehouse")
     run.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS, help="seeds folder (default: seeds/)")
     run.add_argument("--feeds", help="feeds config (default: feeds.yaml if present)")
-    run.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
-                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    run.add_argument("--db", type=Path, default=None, help=DB_HELP)
     run.add_argument("--force", action="store_true", help="process every input and poll every feed now")
     run.set_defaults(func=cmd_run)
 
@@ -280,8 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(func=cmd_tag)
 
     report = sub.add_parser("report", help="coverage tables in the terminal and a self-contained HTML report")
-    report.add_argument("--db", type=Path, default=None, help="published warehouse to read (default: "
-                        "$WIRETRACE_DB or warehouse/wiretrace.duckdb)")  # fmt: skip
+    report.add_argument("--db", type=Path, default=None, help=DB_HELP)
     report.add_argument("--out", type=Path, default=Path("reports"), help="folder of the HTML report "
                         "(default: reports/)")  # fmt: skip
     report.add_argument("--story", help="report on one story: its id in the Stories table (a unique start "
@@ -289,8 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     sql = sub.add_parser("sql", help="SQL on the published warehouse, read-only: one query (-c) or a shell")
-    sql.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
-                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    sql.add_argument("--db", type=Path, default=None, help=DB_HELP)
     sql.add_argument("-c", dest="command_sql", metavar="SQL", help="run this query, print its rows and exit")
     sql.add_argument("--max-rows", type=int, default=100, help="rows printed by -c (default 100)")
     sql.set_defaults(func=cmd_sql)
@@ -300,9 +349,22 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--since", type=_day, required=True, metavar="DATE", help="articles published on or "
                      "after this day (YYYY-MM-DD); undated ones first seen on or after it")  # fmt: skip
     exp.add_argument("--out", type=Path, default=Path("exports"), help="folder (default: exports/)")
-    exp.add_argument("--db", type=Path, default=None, help="warehouse file (default: $WIRETRACE_DB or "
-                     "warehouse/wiretrace.duckdb)")  # fmt: skip
+    exp.add_argument("--db", type=Path, default=None, help=DB_HELP)
     exp.set_defaults(func=cmd_export)
+
+    mig = sub.add_parser(
+        "migrate", help="convert a warehouse of the storage before DuckLake (a .duckdb file)"
+    )
+    mig.add_argument("--from", dest="source", type=Path, required=True, metavar="OLD.duckdb",
+                     help="the old warehouse file (left as it is)")  # fmt: skip
+    mig.add_argument("--db", type=Path, default=None, help="the new warehouse: " + DB_HELP)
+    mig.set_defaults(func=cmd_migrate)
+
+    compact = sub.add_parser("compact", help="maintenance: merge small files, expire old snapshots (daily)")
+    compact.add_argument("--db", type=Path, default=None, help=DB_HELP)
+    compact.add_argument("--days", type=float, default=None, help="keep this many days of snapshots for "
+                         "time travel (default: $WIRETRACE_SNAPSHOT_DAYS or 7)")  # fmt: skip
+    compact.set_defaults(func=cmd_compact)
 
     serve = sub.add_parser("serve", help="scheduled mode: local Prefect server, deployments and a worker")
     serve.add_argument("--port", type=int, default=4200, help="port of the Prefect UI and API (default 4200)")

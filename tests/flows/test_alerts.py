@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
@@ -16,6 +15,7 @@ from werkzeug import Request, Response
 from clients.webhook import WebhookError, post_json
 from tests.conftest import SEEDS
 from transforms.alerts import parse_alert_config
+from wiretrace import open_warehouse
 
 FIRST = ("000_81fad63d1977c299.txt", "002_cd3e9b45309f4b3f.txt", "003_c203a4481660e9bf.txt")
 LATER = ("001_88a8be11f5cd4cc1.txt", "004_966d6d37cf684c64.txt")
@@ -58,7 +58,7 @@ def _add_seeds(folder: Path, names: tuple[str, ...]) -> None:
 
 
 def _alerts(db: Path) -> list[dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with open_warehouse(db) as con:
         cur = con.execute("SELECT * FROM alerts ORDER BY created_at, alert_key")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

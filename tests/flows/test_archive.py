@@ -9,7 +9,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -22,12 +21,13 @@ from tests.conftest import CORPUS, SEEDS
 from transforms.pipeline import content_hash
 from transforms.records import RawDocument
 from warehouse import db
+from wiretrace import open_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def raw_rows(path) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         return con.execute(
             """SELECT a.source_ref, r.content_hash, r.data_gzip, r.warc_path, r.warc_offset, r.warc_length
                FROM raw_documents r JOIN articles a USING (content_hash) ORDER BY r.warc_offset"""
@@ -50,7 +50,7 @@ def test_a_run_archives_each_input_once_and_its_rows_point_at_the_records(tmp_pa
     root = tmp_path / "archive"
     rows = raw_rows(path)
     assert len(rows) == 5
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         (day,) = con.execute(
             "SELECT DISTINCT CAST(timezone('UTC', first_seen_at) AS DATE) FROM raw_documents"
         ).fetchone()
@@ -72,7 +72,7 @@ def test_a_retag_reads_the_archive_and_a_damaged_record_fails_alone(tmp_path, mo
     shutil.copytree(SEEDS, seeds)
     path = tmp_path / "w.duckdb"
     wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         before = sorted(con.execute("SELECT source_ref, text FROM articles").fetchall())
     for seed in seeds.glob("*.txt"):
         seed.unlink()  # gone from disk: only the archive has their bytes now
@@ -82,7 +82,7 @@ def test_a_retag_reads_the_archive_and_a_damaged_record_fails_alone(tmp_path, mo
     monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["updated"], result["failed"]) == (4, 1)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         versions = dict(con.execute("SELECT source_ref, pipeline_version FROM articles").fetchall())
         failures = con.execute("SELECT source_ref, stage, reason FROM open_failures").fetchall()
         after = sorted(con.execute("SELECT source_ref, text FROM articles").fetchall())

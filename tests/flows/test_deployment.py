@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
-from wiretrace import serve
+from wiretrace import open_warehouse, serve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,7 +69,7 @@ def test_seed_deployment_runs_through_a_worker(prefect_server: dict, tmp_path: P
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert run["state"]["type"] == "COMPLETED", log[-4000:]
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = open_warehouse(db_path)
     try:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
     finally:

@@ -3,12 +3,12 @@
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.ingest import wiretrace_run
 from tests.conftest import SEEDS, source_problems
 from warehouse import db
+from wiretrace import open_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -21,7 +21,7 @@ STABLE_COLUMNS = {
 
 
 def snapshot(path: Path, columns: dict[str, str] = STABLE_COLUMNS) -> dict[str, list]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         return {
             t: sorted(map(repr, con.execute(f"SELECT {c} FROM {t}").fetchall())) for t, c in columns.items()
         }
@@ -36,7 +36,7 @@ def seed_warehouse(tmp_path_factory) -> Path:
 
 
 def test_seed_run_loads_every_seed_tagged_as_the_gold_says(seed_warehouse, seed_gold):
-    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+    with open_warehouse(seed_warehouse) as con:
         rows = con.execute(
             "SELECT source_ref, article_id, title, byline, published, text, origin FROM articles"
         ).fetchall()
@@ -58,7 +58,7 @@ def test_seed_run_loads_every_seed_tagged_as_the_gold_says(seed_warehouse, seed_
 
 
 def test_evidence_offsets_point_into_the_stored_text(seed_warehouse):
-    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+    with open_warehouse(seed_warehouse) as con:
         rows = con.execute(
             """SELECT s.evidence, substr(a.text, s.char_start + 1, s.char_end - s.char_start)
                FROM article_sources s JOIN articles a USING (article_id) WHERE s.char_start IS NOT NULL"""
@@ -68,7 +68,7 @@ def test_evidence_offsets_point_into_the_stored_text(seed_warehouse):
 
 
 def test_coverage_daily_answers_afp_per_day_in_one_query(seed_warehouse):
-    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+    with open_warehouse(seed_warehouse) as con:
         afp = con.execute(
             "SELECT sum(articles) FROM coverage_daily WHERE source = 'AFP' AND role IN ('origin', 'reuse')"
         ).fetchone()[0]
@@ -78,7 +78,7 @@ def test_coverage_daily_answers_afp_per_day_in_one_query(seed_warehouse):
 
 
 def test_schema_versions_are_recorded(seed_warehouse):
-    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+    with open_warehouse(seed_warehouse) as con:
         names = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY version").fetchall()]
     assert names == [p.name for p in db.migration_files()]
 
@@ -92,7 +92,7 @@ def test_views_rebuilt_on_stg_agency_copy_give_what_their_first_versions_gave(se
         "wire_share": (db.SQL_DIR / "004_provenance.sql").read_text(encoding="utf-8"),
         "article_summary": (db.SQL_DIR / "005_analyst.sql").read_text(encoding="utf-8"),
     }
-    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+    with open_warehouse(seed_warehouse) as con:
         for view, sql in first.items():
             body = re.search(rf"CREATE VIEW {view} AS\n(.*?);\n", sql, re.S).group(1)
             first_cols = con.execute(f"SELECT * FROM ({body})")
@@ -142,7 +142,7 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(tmp_path):
     path = tmp_path / "w.duckdb"
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["new"], result["failed"]) == (2, 4)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
         failures = {
             r[0]: (r[1], r[2], r[3])
@@ -169,7 +169,7 @@ def test_a_later_run_retries_what_failed(tmp_path):
     shutil.copy(SEEDS / "000_81fad63d1977c299.txt", seeds / "empty.txt")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert result["new"] == 1
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         rows = dict(
             con.execute(
                 """SELECT source_ref, (attempts, resolved_at IS NOT NULL)
@@ -202,9 +202,10 @@ def test_a_crash_mid_batch_leaves_the_warehouse_as_it_was(tmp_path, monkeypatch)
     # The next run loads what the crashed one could not (the crash itself is in Prefect's record).
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["new"], result["updated"]) == (1, 1)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
-    assert statuses == ["completed", "completed"]
+    # the crashed run's batches commit one by one: its row stays, marked (its one batch was rolled back)
+    assert statuses == ["completed", "crashed", "completed"]
 
 
 def test_manifest_gives_url_outlet_and_date(tmp_path):
@@ -217,7 +218,7 @@ def test_manifest_gives_url_outlet_and_date(tmp_path):
     path = tmp_path / "w.duckdb"
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert result["new"] == 1
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         row = con.execute(
             "SELECT url, outlet, published, published_date, source_ref FROM articles"
         ).fetchone()
@@ -239,7 +240,7 @@ def test_new_transforms_retag_stored_articles_from_their_raw_bytes(tmp_path, mon
     monkeypatch.setattr("flows.ingest.pipeline_version", lambda: "next-version")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["new"], result["updated"]) == (0, 5)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         versions = con.execute("SELECT DISTINCT pipeline_version FROM articles").fetchall()
     assert versions == [("next-version",)]
     assert snapshot(path, {"articles": "article_id, text, title", "article_sources": "*"}) == before
@@ -263,7 +264,7 @@ def canonical_page() -> bytes:
 
 
 def _articles_and_duplicates(path: Path) -> tuple[list[str], dict[str, str]]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         refs = sorted(r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall())
         dups = dict(
             con.execute("SELECT source_ref, reason FROM ingest_failures WHERE stage = 'duplicate'").fetchall()
@@ -331,7 +332,7 @@ def test_a_hostile_seeds_folder_reads_nothing_outside_it_and_records_each_refusa
     path = tmp_path / "w.duckdb"
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert result["new"] == 2  # good.txt, and inside.txt that links to it
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         texts = [r[0] for r in con.execute("SELECT text FROM articles").fetchall()]
         raws = con.execute("SELECT count(*) FROM raw_documents").fetchone()[0]
         failures = dict(
@@ -372,7 +373,7 @@ def test_manifest_problems_are_failure_rows_and_the_good_rows_still_apply(tmp_pa
     path = tmp_path / "w.duckdb"
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["new"], result["failed"]) == (2, 0)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         urls = dict(con.execute("SELECT source_ref, url FROM articles").fetchall())
         problems = dict(
             con.execute("SELECT source_ref, reason FROM open_failures WHERE stage = 'manifest'").fetchall()
@@ -403,7 +404,7 @@ def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_p
     )
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
     assert (result["updated"], result["unchanged"]) == (1, 1)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_warehouse(path) as con:
         outlet = con.execute("SELECT outlet FROM articles WHERE source_ref = 'afp.txt'").fetchone()[0]
         still_open = con.execute("SELECT count(*) FROM open_failures").fetchone()[0]
     assert outlet == "The Example"

@@ -27,7 +27,7 @@ def seed_items():
 
 
 def test_migrations_apply_once_in_order(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w.sqlite"
     con = db.connect(path)
     assert db.migrate(con) == []  # nothing left to apply
     versions = [
@@ -40,14 +40,14 @@ def test_migrations_apply_once_in_order(tmp_path):
 
 
 def test_an_edited_migration_is_refused(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     con.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
-    with pytest.raises(db.MigrationError, match=r"001_core\.sql changed after it was applied"):
+    with pytest.raises(db.MigrationError, match=r"001_schema\.sql changed after it was applied"):
         db.migrate(con)
 
 
 def test_transaction_rolls_back_everything_on_error(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     items, raw = seed_items()
     with pytest.raises(ZeroDivisionError), db.transaction(con):
         db.load_articles(con, items, raw, "v1", NOW)
@@ -57,7 +57,7 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
 
 
 def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     items, raw = seed_items()
     assert db.load_articles(con, items, raw, "v1", NOW) == {"new": 5, "updated": 0}
     sources = con.execute("SELECT count(*) FROM article_sources").fetchone()[0]
@@ -72,25 +72,18 @@ def test_reload_keeps_first_seen_and_replaces_sources(tmp_path):
     assert stored == [(0,), (100,), (200,), (300,), (400,)]  # one row per distinct input, as first loaded
 
 
-def test_stale_rows_give_old_bytes_from_data_gzip_and_new_ones_as_archive_records(tmp_path, monkeypatch):
-    # A warehouse from before 011 holds its raw bytes in data_gzip; 011 applies over it and keeps them.
-    every = db.migration_files()
-    monkeypatch.setattr(db, "migration_files", lambda: [f for f in every if int(f.name[:3]) < 11])
-    path = tmp_path / "w.duckdb"
+def test_stale_rows_give_old_bytes_from_data_gzip_and_new_ones_as_archive_records(tmp_path):
+    # A warehouse from before 011 (converted by `wiretrace migrate`) holds its raw bytes in data_gzip.
+    path = tmp_path / "w.sqlite"
     con = db.connect(path)
     html_gz = next((CORPUS / "aeb" / "html").glob("*.html.gz")).read_bytes()
     old = process(RawDocument(source_ref="page.html.gz", data=html_gz, origin="feed"))
     con.execute(
-        "INSERT INTO raw_documents VALUES (?, ?, NULL, ?, ?)",
+        "INSERT INTO raw_documents (content_hash, size_bytes, media_type, data_gzip, first_seen_at) "
+        "VALUES (?, ?, NULL, ?, ?)",
         [old.content_hash, len(html_gz), gzip.compress(html_gz), NOW],
     )
     db.load_articles(con, [(article_id_for(None, "feed", "page.html.gz"), old)], {}, "v1", NOW)
-    con.close()
-    monkeypatch.undo()
-    con = db.connect(path)
-    assert [f.name for f in every if f.name.startswith("011")] == [
-        r[0] for r in con.execute("SELECT name FROM schema_migrations WHERE version = 11").fetchall()
-    ]
     items, raw = seed_items()
     first = raw[items[0][1].content_hash]
     db.load_articles(con, items[:1], {items[0][1].content_hash: first}, "v1", NOW)
@@ -104,15 +97,15 @@ def test_stale_rows_give_old_bytes_from_data_gzip_and_new_ones_as_archive_record
 
 def test_the_archive_folder_is_beside_the_warehouse_unless_set(tmp_path, monkeypatch):
     monkeypatch.delenv("WIRETRACE_ARCHIVE", raising=False)
-    assert db.archive_root(db.connect(tmp_path / "w.duckdb")) == (tmp_path / "archive").resolve()
+    assert db.archive_root(db.connect(tmp_path / "w.sqlite")) == (tmp_path / "archive").resolve()
     monkeypatch.setenv("WIRETRACE_ARCHIVE", str(tmp_path / "elsewhere"))
-    assert db.archive_root(db.connect(tmp_path / "w.duckdb")) == (tmp_path / "elsewhere").resolve()
+    assert db.archive_root(db.connect(tmp_path / "w.sqlite")) == (tmp_path / "elsewhere").resolve()
     with pytest.raises(RuntimeError, match="no archive folder"):
         db.archive_root(duckdb.connect())
 
 
 def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     failure = Failure("a.txt", "seed", "decode", "empty file")
     db.record_failures(con, [failure], "run-1", NOW)
     db.record_failures(con, [failure], "run-1", NOW)  # the same run twice counts once
@@ -123,14 +116,14 @@ def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
 
 
 def test_read_only_connection_does_not_migrate(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w.sqlite"
     db.connect(path).close()
     with db.connect(path, read_only=True) as con, pytest.raises(duckdb.Error):
         con.execute("CREATE TABLE x (a INT)")
 
 
 def test_runs_take_their_counts_by_column_name(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w.sqlite")
     db.start_run(con, "r1", "wiretrace-run", NOW)
     db.finish_run(con, "r1", NOW, {"inputs_seen": 5, "articles_new": 4, "failures": 1, "feeds_polled": 12})
     row = con.execute(

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from warehouse.report_queries import QUESTIONS_FILE, Question, load_questions
+from wiretrace import open_warehouse
 
 QUESTIONS = {q.name: q for q in load_questions()}
 AFP_TITLE = "China’s WeChat blocked in Russia"
@@ -29,7 +30,7 @@ def seed_warehouse(
 ) -> Path:
     from flows.ingest import wiretrace_run
 
-    path = tmp_path_factory.mktemp("questions") / "wiretrace.duckdb"
+    path = tmp_path_factory.mktemp("questions") / "wiretrace.sqlite"
     wiretrace_run(seeds_dir=str(seeds_dir), feeds_file=None, db_path=str(path))
     return path
 
@@ -37,7 +38,7 @@ def seed_warehouse(
 @pytest.fixture
 def con(seed_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     # Read-only, as analysts connect to the published file.
-    con = duckdb.connect(str(seed_warehouse), read_only=True)
+    con = open_warehouse(seed_warehouse)
     yield con
     con.close()
 
@@ -150,17 +151,22 @@ def test_unknown_outlets_read_the_same_in_every_view(con: duckdb.DuckDBPyConnect
     assert con.execute("SELECT count(*) FROM articles WHERE outlet = '(unknown)'").fetchone()[0] == 0
 
 
-def test_topic_this_week_leaves_out_old_and_undated_articles(seed_warehouse: Path, tmp_path: Path) -> None:
-    import shutil
+def test_topic_this_week_leaves_out_old_and_undated_articles(seed_warehouse: Path) -> None:
     from datetime import date
 
-    copy = tmp_path / "w.duckdb"
-    shutil.copy(seed_warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
+    from warehouse import db
+
+    con = db.connect(seed_warehouse)
+    try:
         # all seeds are of May 2017 or undated (first seen today): none is news of this week
         assert _rows(con, QUESTIONS["topic_this_week"]) == []
+        # an edit inside a transaction that is rolled back: the shared warehouse stays as it is
+        con.execute("BEGIN TRANSACTION")
         con.execute("UPDATE articles SET published_date = ? WHERE title = ?", [date.today(), EARLIEST_TITLE])
         week = _rows(con, QUESTIONS["topic_this_week"])
+        con.execute("ROLLBACK")
+    finally:
+        con.close()
     assert [r["title"] for r in week] == [EARLIEST_TITLE]
     assert week[0]["date_shown"] == date.today().isoformat()
 

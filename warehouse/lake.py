@@ -1,0 +1,433 @@
+"""The warehouse is a DuckLake: a SQL catalog plus Parquet data files. This module connects to it.
+
+`--db` (WIRETRACE_DB) names the catalog:
+
+- a file path (default ``warehouse/wiretrace.sqlite``): a SQLite catalog in WAL mode, with the data
+  folder beside it (``wiretrace.sqlite.files/``). The embedded default: nothing but Python.
+- ``postgres:dbname=… host=… port=…``: a PostgreSQL catalog that writers on many machines commit to;
+  the data folder is WIRETRACE_DATA, a path every writer and reader sees (a shared mount).
+
+Readers attach READ_ONLY and read snapshots: a run never blocks them and they never block a run.
+DuckLake enforces no key, so writers serialise their short load transactions on the *load lock*
+(`flock` beside a SQLite catalog, `pg_advisory_lock` for PostgreSQL), held per batch, not per run;
+everything else a run does (fetch, extract, tag) goes on in parallel.
+
+Extensions (ducklake, sqlite_scanner, postgres_scanner) come from their pinned wheels and are
+loaded from those files; `install_extensions()` also copies them into DuckDB's default extension
+folder once, so the stock `duckdb` shell autoloads them (README, Warehouse).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import logging
+import os
+import sqlite3
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from settings import lake_data_path, lock_wait
+
+ALIAS = "wiretrace"  # the name the lake is attached as (and USEd) in every session
+POSTGRES = "postgres:"
+EXTENSIONS = {
+    "ducklake": "duckdb_extension_ducklake",
+    "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
+_POLL = 0.25  # seconds between two attempts at the load lock
+_NOTE_EVERY = 60.0  # seconds between two "still waiting" log lines
+# One advisory lock per PostgreSQL database: every wiretrace writer of that catalog takes it.
+_PG_LOCK_SQL = "hashtext('wiretrace-load')"
+
+T = TypeVar("T")
+
+
+class WarehouseBusy(RuntimeError):
+    """Another writer held the load lock for longer than this run was willing to wait."""
+
+
+class LegacyWarehouse(RuntimeError):
+    """The path is a DuckDB file of the storage before DuckLake: `wiretrace migrate` converts it."""
+
+
+class WarehouseNotFound(FileNotFoundError):
+    """There is no warehouse at the path: nothing has run yet, or the path is wrong."""
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Where one warehouse lives: its catalog and its data folder."""
+
+    catalog: str  # after 'ducklake:': 'sqlite:/abs/wiretrace.sqlite' or 'postgres:dbname=… host=…'
+    data_path: str | None  # absolute, ending in '/'; None: the one stored in the catalog
+    file: Path | None  # the SQLite catalog file; None for PostgreSQL
+
+    @property
+    def postgres(self) -> bool:
+        return self.file is None
+
+    @property
+    def dsn(self) -> str:
+        """The libpq connection string of a PostgreSQL catalog."""
+        return self.catalog[len(POSTGRES) :]
+
+    @property
+    def lock_file(self) -> Path | None:
+        return None if self.file is None else self.file.parent / f".{self.file.name}.lock"
+
+    def exists(self) -> bool:
+        # A PostgreSQL catalog is there once its database is; attaching it says the rest.
+        return self.postgres or self.file.is_file()  # type: ignore[union-attr]
+
+    def attach_sql(self, read_only: bool, alias: str = ALIAS) -> str:
+        """The ATTACH statement, as the stock `duckdb` shell runs it too."""
+        options = []
+        if self.data_path:
+            # An absolute data path, given on every attach, so the folder can move with its catalog.
+            options += [f"DATA_PATH {_quote(self.data_path)}", "OVERRIDE_DATA_PATH true"]
+        if read_only:
+            options.append("READ_ONLY")
+        given = f" ({', '.join(options)})" if options else ""
+        return f"ATTACH {_quote('ducklake:' + self.catalog)} AS {alias}{given}"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def data_folder(catalog_file: Path) -> Path:
+    """The data folder of a SQLite catalog: beside it, named after it (DuckLake's own convention)."""
+    return catalog_file.with_name(catalog_file.name + ".files")
+
+
+def locate(db: str | Path) -> Lake:
+    """The lake `--db` names: a catalog file path, or 'postgres:<libpq connection string>'."""
+    text = str(db)
+    if text.startswith(POSTGRES):
+        data = lake_data_path()
+        return Lake(catalog=text, data_path=_folder(Path(data).absolute()) if data else None, file=None)
+    path = Path(text).expanduser().absolute()
+    return Lake(catalog=f"sqlite:{path}", data_path=_folder(data_folder(path)), file=path)
+
+
+def _folder(path: Path) -> str:
+    return str(path).rstrip("/") + "/"
+
+
+def is_legacy(path: str | Path) -> bool:
+    """True for a DuckDB database file (the storage before DuckLake)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(12)[8:12] == b"DUCK"
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
+
+
+def legacy_message(path: str | Path, new: str | Path | None = None) -> str:
+    """What to do with a legacy DuckDB warehouse: the command that converts it (into `new`)."""
+    target = f" --db {new}" if new is not None else ""
+    return (
+        f"{path} is a warehouse of the storage before DuckLake; convert it once with "
+        f"`wiretrace migrate --from {path}{target}` (the old file is left as it is)"
+    )
+
+
+# -- extensions ---------------------------------------------------------------------------------
+
+
+def extension_files() -> dict[str, Path]:
+    """name -> the extension file inside its pinned wheel (the version must be duckdb's)."""
+    files = {}
+    for name, module in EXTENSIONS.items():
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"the {module} package is missing: run `make setup`")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        found = sorted(folder.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+        if not found:
+            raise RuntimeError(
+                f"{module} holds no {name} build for duckdb {duckdb.__version__}: the pins of duckdb and "
+                "duckdb-extension-* in pyproject.toml must move together"
+            )
+        files[name] = found[0]
+    return files
+
+
+def _load_extensions(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    # Only the catalog's own scanner: each LOAD checks the file's signature, which takes a while.
+    files = extension_files()
+    for name in ("ducklake", "postgres_scanner" if lake.postgres else "sqlite_scanner"):
+        con.execute(f"LOAD {_quote(str(files[name]))}")
+
+
+def install_extensions(extension_directory: str | Path | None = None) -> list[str]:
+    """Copy the extensions into DuckDB's extension folder (default: ~/.duckdb/extensions) if missing.
+
+    Then the stock `duckdb` shell of the same version autoloads them on `ATTACH 'ducklake:…'`.
+    Returns the names installed now (none when they were there already).
+    """
+    config = {"extension_directory": str(extension_directory)} if extension_directory else {}
+    done = []
+    with duckdb.connect(config=config) as con:
+        installed = {
+            name: (path, version)
+            for name, path, version in con.execute(
+                "SELECT extension_name, install_path, extension_version FROM duckdb_extensions() "
+                "WHERE installed"
+            ).fetchall()
+        }
+        for name, path in extension_files().items():
+            there = installed.get(name)
+            if there and Path(there[0]).is_file() and Path(there[0]).stat().st_size == path.stat().st_size:
+                continue
+            con.execute(f"FORCE INSTALL {_quote(str(path))}")
+            done.append(name)
+    return done
+
+
+# -- connections --------------------------------------------------------------------------------
+
+# The lake (and the load-lock wait) of each connection `connect()` made, for `locked()`.
+_LAKES: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[Lake, float | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _wal(catalog_file: Path) -> None:
+    """Create the SQLite catalog in WAL mode: readers then never block a writer's commit."""
+    catalog_file.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(catalog_file)) as con:
+        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+
+
+def connect(db: str | Path, read_only: bool = False, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the lake attached as `wiretrace` and USEd (nothing migrated here).
+
+    Read-only: WarehouseNotFound when there is no catalog yet. Writable: the catalog and its
+    data folder are created when missing; its batches wait up to `wait` s for the load lock.
+    """
+    lake = locate(db)
+    if lake.file is not None:
+        if is_legacy(lake.file):
+            raise LegacyWarehouse(legacy_message(db))
+        if read_only and not lake.file.is_file():
+            raise WarehouseNotFound(f"no warehouse at {db}: run `wiretrace run` first, or pass its path")
+        if not read_only:
+            _wal(lake.file)
+            Path(lake.data_path or "").mkdir(parents=True, exist_ok=True)
+    elif not read_only and lake.data_path:
+        Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        _load_extensions(con, lake)
+        con.execute(lake.attach_sql(read_only))
+        con.execute(f"USE {ALIAS}")
+    except BaseException:
+        con.close()
+        raise
+    _LAKES[con] = (lake, wait)
+    return con
+
+
+def lake_of(con: duckdb.DuckDBPyConnection) -> Lake | None:
+    """The lake a connection of `connect()` is attached to (None for any other connection)."""
+    found = _LAKES.get(con)
+    return found[0] if found else None
+
+
+# -- the load lock ------------------------------------------------------------------------------
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    # Inside a flow run the lines belong in the run's log (the Prefect UI); elsewhere, a plain logger.
+    # Prefect is not imported for it: a run has it loaded already, and a plain writer does not need it.
+    if "prefect" in sys.modules:
+        try:
+            from prefect import get_run_logger
+
+            return get_run_logger()
+        except Exception:
+            pass
+    return logging.getLogger("wiretrace.lake")
+
+
+class _LoadLock:
+    """A process-wide, re-entrant hold on one lake's load lock (one per lake and process)."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+        self.local = threading.RLock()
+        self.depth = 0
+        self.fd: int | None = None
+        self.pg = None  # psycopg connection holding the advisory lock's session
+
+    def _try(self) -> bool:
+        if self.lake.postgres:
+            if self.pg is None or self.pg.closed:
+                import psycopg
+
+                self.pg = psycopg.connect(self.lake.dsn, autocommit=True)
+            return bool(self.pg.execute(f"SELECT pg_try_advisory_lock({_PG_LOCK_SQL})").fetchone()[0])
+        if self.fd is None:
+            path = self.lake.lock_file
+            path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # type: ignore[arg-type]
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        # Who holds the lock, for a waiting writer's log line (advisory only).
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
+        return True
+
+    def _holder(self) -> str:
+        if self.lake.postgres:
+            return "another writer"
+        try:
+            return self.lake.lock_file.read_text(encoding="utf-8").strip() or "unknown"  # type: ignore[union-attr]
+        except OSError:
+            return "unknown"
+
+    def acquire(self, wait: float) -> None:
+        self.local.acquire()
+        if self.depth:
+            self.depth += 1
+            return
+        try:
+            deadline = time.monotonic() + wait
+            next_note = 0.0
+            while not self._try():
+                now = time.monotonic()
+                if now >= deadline:
+                    raise WarehouseBusy(
+                        f"another writer ({self._holder()}) still holds the warehouse's load lock after "
+                        f"{wait:.0f} s; this run skipped, nothing of this batch was written"
+                    )
+                if now >= next_note:
+                    _logger().warning(
+                        "waiting for another run (%s) to finish loading (up to %.0f s more)",
+                        self._holder(),
+                        deadline - now,
+                    )
+                    next_note = now + _NOTE_EVERY
+                time.sleep(_POLL)
+        except BaseException:
+            self.local.release()
+            raise
+        self.depth = 1
+
+    def release(self) -> None:
+        self.depth -= 1
+        try:
+            if self.depth == 0:
+                if self.lake.postgres:
+                    if self.pg is not None and not self.pg.closed:
+                        self.pg.execute(f"SELECT pg_advisory_unlock({_PG_LOCK_SQL})")
+                elif self.fd is not None:
+                    os.ftruncate(self.fd, 0)
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.local.release()
+
+
+_LOCKS: dict[Lake, _LoadLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def load_lock(lake: Lake, wait: float | None = None) -> Iterator[None]:
+    """Hold the lake's load lock (waiting up to `wait` s, default WIRETRACE_LOCK_WAIT, else WarehouseBusy).
+
+    flock and a session-level advisory lock are both released by the system when their holder
+    dies, so a killed writer never leaves the warehouse locked.
+    """
+    with _LOCKS_GUARD:
+        held = _LOCKS.setdefault(lake, _LoadLock(lake))
+    held.acquire(lock_wait() if wait is None else wait)
+    try:
+        yield
+    finally:
+        held.release()
+
+
+def locked(con: duckdb.DuckDBPyConnection) -> contextlib.AbstractContextManager:
+    """The load lock of the lake `con` writes to; nothing for a connection not made by `connect()`."""
+    found = _LAKES.get(con)
+    return load_lock(*found) if found else contextlib.nullcontext()
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A DuckLake commit refused because another transaction changed the catalog meanwhile.
+
+    DuckLake says "conflict" when the same table changed; a SQLite catalog says "database is
+    locked" when the snapshot the transaction read is no longer the newest (SQLITE_BUSY_SNAPSHOT).
+    """
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and ("conflict" in text or "database is locked" in text)
+
+
+def retry_on_conflict(batch: Callable[[], T]) -> T:
+    """Run `batch` (a whole transaction); once more if its commit met a DuckLake conflict.
+
+    Under the load lock conflicts do not happen between wiretrace writers; this covers a
+    writer that is not wiretrace (an analyst's UPDATE, a maintenance job). The batch must be
+    idempotent: it is, when it loads the same computed records again.
+    """
+    try:
+        return batch()
+    except duckdb.Error as exc:
+        if not is_conflict(exc):
+            raise
+        _logger().warning("batch met a concurrent commit (%s); running it once more", exc)
+        return batch()
+
+
+# -- maintenance --------------------------------------------------------------------------------
+
+
+def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[str, int]:
+    """Flush inlined rows to Parquet, merge small files, expire snapshots older than `days`
+    (default WIRETRACE_SNAPSHOT_DAYS), delete the files no snapshot needs any more.
+
+    Daily, never on every run: it rewrites files. Under the load lock, so no batch commits meanwhile.
+    Time travel reaches back `days`; an analyst's session older than that may lose its files.
+    """
+    from settings import snapshot_days
+
+    keep = snapshot_days() if days is None else days
+    name = _quote(ALIAS)
+    done: dict[str, int] = {}
+    with locked(con):
+        snapshots = f"SELECT snapshot_id FROM ducklake_snapshots({name})"
+        before = {i for (i,) in con.execute(snapshots).fetchall()}
+        files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
+        con.execute(f"CALL ducklake_flush_inlined_data({name})")
+        con.execute(f"CALL ducklake_merge_adjacent_files({name})")
+        con.execute(
+            f"CALL ducklake_expire_snapshots({name}, older_than => now() - to_microseconds(?))",
+            [int(keep * 86_400 * 1_000_000)],
+        )
+        # Only files of expired snapshots are scheduled for deletion: none a kept snapshot reads.
+        removed = con.execute(f"CALL ducklake_cleanup_old_files({name}, cleanup_all => true)").fetchall()
+        # compaction commits snapshots of its own: count only the old ones that are gone
+        done["snapshots expired"] = len(before - {i for (i,) in con.execute(snapshots).fetchall()})
+        done["files deleted"] = len(removed)
+        done["articles files before"] = files
+        done["articles files after"] = con.execute(
+            f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')"
+        ).fetchone()[0]
+    return done
