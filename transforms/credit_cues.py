@@ -27,9 +27,77 @@ def _is_cjk(char: str) -> bool:
     return bool(char) and unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
 
+_META = frozenset(".^$*+?{}[]()|")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _literal_prefix(fragment: str) -> tuple[list[str], str]:
+    """The literal characters a pattern fragment opens with (escaped marks included), and the rest."""
+    if _has_top_level_bar(fragment):
+        return [], f"(?:{fragment})"  # "x|y": no opening is shared by both sides
+    chars: list[str] = []
+    i = 0
+    while i < len(fragment):
+        ch, width = fragment[i], 1
+        if ch == "\\":
+            if i + 1 >= len(fragment) or fragment[i + 1].isalnum():
+                break  # a class such as \s or \b: not a literal
+            ch, width = fragment[i + 1], 2
+        elif ch in _META:
+            break
+        following = fragment[i + width : i + width + 1]
+        if following and following in _QUANTIFIERS:
+            break  # "reports?": the quantified character belongs to the rest
+        chars.append(ch)
+        i += width
+    return chars, fragment[i:]
+
+
+def _has_top_level_bar(fragment: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for ch in fragment:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
 def _alt(items: Iterable[str]) -> str:
+    """An alternation of pattern fragments, longest first, with their literal openings shared.
+
+    Written as a trie ("s(?:ay(?:s|)|ource)" rather than "says|say|source"), so that a search tries
+    the few branches that fit the next character instead of every word of every language: the work
+    per position stays small however long the cue lists grow."""
     words = sorted(set(items), key=len, reverse=True)
-    return "(?:" + "|".join(words) + ")" if words else "(?!)"  # an empty list matches nothing
+    if not words:
+        return "(?!)"  # an empty list matches nothing
+    trie: dict = {}
+    for word in words:
+        chars, rest = _literal_prefix(word)
+        node = trie
+        for ch in chars:
+            node = node.setdefault(ch, {})
+        node.setdefault("", []).append(rest)
+    return "(?:" + _trie_pattern(trie) + ")"
+
+
+def _trie_pattern(node: dict) -> str:
+    branches = [re.escape(ch) + _group(_trie_pattern(child)) for ch, child in node.items() if ch != ""]
+    branches += sorted(node.get("", []), key=len, reverse=True)  # the ends, longest first
+    return "|".join(branches)
+
+
+def _group(pattern: str) -> str:
+    return f"(?:{pattern})" if "|" in pattern else pattern
 
 
 def _words_alt(items: Iterable[str]) -> str:
@@ -64,7 +132,7 @@ class _Cues:
         stop = _alt(get("stop_filler"))
         self.cited_before = re.compile(
             rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s+"
-            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*)?$",
+            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*|[«\"“„‹]\s*)?$",
             re.I,
         )
         # The cue right before the name in scripts without spaces ("据新华社").
@@ -110,6 +178,11 @@ class _Cues:
         self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
         self.cocredit_before = re.compile(
             rf"(?<!\w){_alt(get('cocredit_before'))}\s*(?:{determiners}\s*)?$", re.I
+        )
+        # "… im Original ist er in der israelischen Tageszeitung X erschienen": the cue, then the
+        # rest of its sentence up to the name.
+        self.republished_before = re.compile(
+            rf"(?<!\w){_alt(get('republished_before'))}(?!\w)[^.!?;\n]{{0,80}}$", re.I
         )
         self.cocredit_after = re.compile(rf"^\s+{_alt(get('cocredit_after'))}(?!\w)", re.I)
         cosign = _alt(get("cosign_words"))

@@ -95,10 +95,10 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
     word, start = found
     if not word[0].isupper() or word in cues.descriptors:
         return False
+    if word.endswith(".") and len(word) > 2 and word not in cues.titles:
+        return False  # the end of the previous sentence: "… in Losail. EFE"
     if strict:
         return word.lower().rstrip(":") not in cues.lead_words
-    if word.endswith(".") and len(word) > 2 and word not in cues.titles:
-        return False  # the end of the previous sentence
     if word[-1] in ',;:)"”»–—-':
         return False
     return before[:start].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", '"', "“", "(")
@@ -126,7 +126,8 @@ _INITIALS_SIGNATURE = re.compile(r"(?:^|[.!?\"”»)]\s+|:\s*)(?:[a-zäöü]{2,4
 _STANDALONE_AFTER = re.compile(r"^[\s\d,|/.:–—\-a-záéíóúñäöüßàèìòùç]*(?:[AP]M)?[\s.]*$")
 _SENTENCE_AFTER = re.compile(r"[^\W\d_]{3,}\.\s*$")
 _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{1,3}}\s*/\s*$")
-_SLASH_NAME_AFTER = re.compile(rf"^\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
+# "(dpa)/Jens Büttner": a closing bracket may come first.
+_SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
@@ -138,6 +139,23 @@ _AUTHOR_COMMA_BEFORE = re.compile(rf"^\s*(?:{_NAME_WORD}\s+){{1,3}}{_NAME_WORD}\
 # "… oil rose for a third day. [ Bloomberg ]": a roundup item's link credit.
 _BRACKET_BEFORE = re.compile(r"\S\s*\[\s*$")
 _BRACKET_AFTER = re.compile(r"^\s*\]\s*$")
+_DASHES = frozenset("-–—")
+_SLASH_NEAR_END = re.compile(r"[/|]\s*(?:[^/|\n]{1,30}[/|]\s*)?$")
+# A cited cue, its descriptor words and its article sit within the last words before the name
+# ("sagte Lucke am Samstag der Deutschen Presse-Agentur"): the search looks no further back.
+_CITED_WORDS = 16
+
+
+def _last_words(text: str, count: int) -> str:
+    """The end of `text` holding its last `count` words; a search there does not grow with the text."""
+    position = len(text)
+    for _ in range(count):
+        position = text.rfind(" ", 0, position)
+        if position < 0:
+            return text
+        while position > 0 and text[position - 1] == " ":
+            position -= 1
+    return text[position:]
 
 
 def _photo_credit(c: _Context) -> _Form | None:
@@ -151,14 +169,14 @@ def _photo_credit(c: _Context) -> _Form | None:
     m = _SLASH_NAME_AFTER.match(after)
     if m and m.group("first") not in cues.articles:
         return c.form("photo", s, e + m.end())
-    m = _NAME_SLASH_BEFORE.search(before)
+    m = _NAME_SLASH_BEFORE.search(before[-120:]) if before.rstrip().endswith("/") else None
     if m:
         return c.form("photo", m.start() + (before[m.start()] in " (:|"), e)
     if cues.photo_mark_before.search(before[-3:]) and cues.photo_close.match(after):
         return c.form("photo", s, e)  # a caption ending "＝ロイター", "、AP"
     if c.photo_agency is None:
         return None
-    m = c.photo_agency.before.search(before[-80:])
+    m = c.photo_agency.before.search(before[-80:]) if _SLASH_NEAR_END.search(before[-45:]) else None
     if m:
         return c.form("photo", len(before) - len(before[-80:]) + m.start(), e)
     m = c.photo_agency.after.match(after)
@@ -201,26 +219,29 @@ def _signature(c: _Context) -> _Form | None:
         tail = after.rstrip()
         if ")" in after and (before.rstrip().endswith("(") or cues.paren_cosign_before.search(before)):
             return c.form("origin", before.rfind("("), e + len(tail), True)
-        if not after.strip() and _PERIOD_BEFORE.search(before):  # "... into the US. PTI"
+        stripped = before.rstrip()
+        period = stripped[-2:] + " " if len(stripped) < len(before) else ""  # "… the US. PTI"
+        if not after.strip() and _PERIOD_BEFORE.search(period):  # "... into the US. PTI"
             return c.form("origin", c.s, e)
-        if _DASH_BEFORE.search(before):
+        if before.rstrip()[-1:] in _DASHES and _DASH_BEFORE.search(before):
             return c.form("origin", _DASH_AT_END.search(before).start(), e + len(tail.rstrip(".")))
         short = len(line.strip()) <= 40
         if short and _SLASH_SIGNATURE.match(before):
             return c.form("origin", c.lead(), e + len(tail))
-        if not after.strip() and (m := _INITIALS_SIGNATURE.search(before[-40:])):
+        slash_end = before.rstrip().endswith("/")
+        if not after.strip() and slash_end and (m := _INITIALS_SIGNATURE.search(before[-40:])):
             start = len(before) - len(before[-40:]) + m.start()
             while before[start] in '.!?"”») \t:':
                 start += 1
             return c.form("origin", start, e)
-        if short and cues.cosign_before.search(before) and ")" not in after:
+        if short and cues.cosign_before.search(before[-30:]) and ")" not in after:
             return c.form("origin", c.lead(), e + len(tail))
     if not before.strip() and not c.hit.dateline_only:
         rest = after.split()
         if (
             len(line.strip()) <= 60
             and _STANDALONE_AFTER.match(after)
-            and not _SENTENCE_AFTER.search(after)  # a sentence, not a date line
+            and not (after.rstrip().endswith(".") and _SENTENCE_AFTER.search(after))  # a sentence, not a date
         ) and (not any(w[0].isalpha() for w in rest) or (len(rest) <= 7 and any(d.isdigit() for d in after))):
             return c.form("origin", len(before), len(line.rstrip()))
         if _AFTER_SLASH_NAME.match(after):  # "AFP/The Local"
@@ -254,7 +275,7 @@ def _cited(c: _Context) -> _Form | None:
     """Cited with a verb or a preposition: "told Reuters", "laut der Nachrichtenagentur Reuters",
     "Quartz reports", "Reuters'a göre", "据新华社", "a Reuters poll", "Reuters-Bericht"."""
     before, after, s, e, cues = c.before, c.after, c.s, c.e, c.cues
-    window = before[-160:]
+    window = _last_words(before[-160:], _CITED_WORDS)
     offset = len(before) - len(window)
     m = cues.cited_before.search(window)
     if m:
@@ -278,7 +299,7 @@ def _cited(c: _Context) -> _Form | None:
     m = cues.cited_compound.match(after)
     if m:
         return c.form("cited", s, e + m.end())
-    if _BRACKET_BEFORE.search(before) and _BRACKET_AFTER.match(after):
+    if _BRACKET_AFTER.match(after) and _BRACKET_BEFORE.search(before):
         return c.form("cited", before.rfind("["), e + after.find("]") + 1)
     return None
 
@@ -302,6 +323,16 @@ def _byline(c: _Context) -> _Form | None:
     return None
 
 
+def _republished(c: _Context) -> _Form | None:
+    """Another outlet's article, translated or reprinted: "originally published in X", "Dieser
+    Artikel ist eine Übersetzung, im Original ist er in der … Tageszeitung X erschienen"."""
+    window = c.before[-120:]
+    m = c.cues.republished_before.search(window)
+    if m:
+        return c.form("origin", len(c.before) - len(window) + m.start(), c.e, True)
+    return None
+
+
 def _cocredit(c: _Context) -> _Form | None:
     """Co-credits: "Additional reporting by Reuters", "Con información de AFP", "AFP contributed"."""
     window = c.before[-80:]
@@ -319,7 +350,14 @@ _Detector = Callable[[_Context], "_Form | None"]
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
 _DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
-_TEXT_DETECTORS: tuple[_Detector, ...] = (_photo_word_credit, _copyright_line, _cited, _byline, _cocredit)
+_TEXT_DETECTORS: tuple[_Detector, ...] = (
+    _photo_word_credit,
+    _copyright_line,
+    _republished,
+    _cited,
+    _byline,
+    _cocredit,
+)
 
 
 def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None) -> _Form | None:

@@ -133,7 +133,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
     if share > MAX_LINK_SHARE:
         raise rejected(f"index page: {share:.0%} of the main text is link titles", text)
 
-    credits = harvest_credits(tree)
+    credits = harvest_credits(tree, meta.structured)
     return Article(
         text=text,
         title=title,

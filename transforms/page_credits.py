@@ -10,12 +10,13 @@ site's footer or from other articles (sidebars, teasers, related links) is label
 from __future__ import annotations
 
 import functools
-import json
 import re
+from dataclasses import dataclass
 
 import lxml.html
 
 from transforms.records import Credit
+from transforms.structured import StructuredData, read_structured
 
 _AUTHOR_META = frozenset(
     {
@@ -37,6 +38,9 @@ _AUTHOR_META = frozenset(
         "source",
     }
 )
+# Meta names no list can hold all of ("articleAuthor", "news:author", "dc.creator.name").
+_AUTHOR_KEY = re.compile(r"author|creator|byline")
+_URL_KEY = re.compile(r"url|link|href|id$|image|photo|twitter")
 _DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
 
 # class / id / itemprop words of the elements that hold credits, and what they hold.
@@ -69,6 +73,12 @@ _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
 _TEASER_LINK_SHARE = 0.6
 _PROSE_CHARS = 200
+# A picture's block holds a picture and at most this much text (a zoom button's label, an overlay);
+# the line after it, at most this long, is where its credit goes.
+_PICTURE_TAGS = frozenset({"img", "picture", "video"})
+_PICTURE_BLOCK_CHARS = 150
+_PICTURE_CREDIT_CHARS = 160
+_ICON_PIXELS = 120
 _SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "head", "title", "option", "select"}
 )
@@ -87,55 +97,17 @@ _MAX_CREDIT = 300
 _MAX_CAPTION = 600
 
 
-_PEOPLE_KEYS = ("author", "creator", "sourceOrganization", "copyrightHolder", "contributor")
-_IMAGE_KEYS = ("image", "associatedMedia", "thumbnail", "video")
-
-
-def _names(value: object) -> list[str]:
-    """The names in a JSON-LD value: a string, a thing with a name, or a list of them."""
-    items = value if isinstance(value, list) else [value]
-    found = []
-    for item in items:
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            found.append(item["name"])
-    return found
-
-
-def jsonld_credits(node: object, in_image: bool = False) -> list[Credit]:
-    """Credits of a parsed JSON-LD document: the article's authors and source organisation
-    ('jsonld'), its publisher ('jsonld_publisher'), and its pictures' credits ('caption').
-
-    The one reader of structured data here, kept small so that a shared JSON-LD reader can take
-    its place. Item lists (`itemListElement`) are not read: they hold other articles."""
-    found: list[Credit] = []
-    if isinstance(node, list):
-        for item in node:
-            found.extend(jsonld_credits(item, in_image))
-    elif isinstance(node, dict):
-        kind = node.get("@type")
-        image = (
-            in_image
-            or kind in ("ImageObject", "VideoObject")
-            or (isinstance(kind, list) and "ImageObject" in kind)
-        )
-        for key in _PEOPLE_KEYS:
-            where = "caption" if image else "jsonld"
-            found.extend(Credit(n.strip(), where) for n in _names(node.get(key)) if n.strip())
-        for key in ("creditText", "copyrightNotice"):
-            if isinstance(node.get(key), str) and node[key].strip():
-                found.append(Credit(node[key].strip(), "caption"))
-        if not image:
-            found.extend(
-                Credit(n.strip(), "jsonld_publisher") for n in _names(node.get("publisher")) if n.strip()
-            )
-        for key in _IMAGE_KEYS:
-            if key in node:
-                found.extend(jsonld_credits(node[key], True))
-        for key in ("@graph", "mainEntity"):
-            if key in node:
-                found.extend(jsonld_credits(node[key], in_image))
+def structured_credits(data: StructuredData) -> list[Credit]:
+    """Credits in the page's structured data (read by transforms/structured.py, the one reader):
+    the article's authors ('jsonld'), its source organisation ('jsonld_source'), its publisher
+    ('jsonld_publisher') and its pictures' credits ('jsonld_image'). Item lists are not read:
+    they hold other articles."""
+    found = [Credit(party.name, "jsonld") for party in data.authors]
+    if data.source_organization:
+        found.append(Credit(data.source_organization, "jsonld_source"))
+    if data.publisher:
+        found.append(Credit(data.publisher, "jsonld_publisher"))
+    found.extend(Credit(words, "jsonld_image") for _field, words in data.image_credits)
     return found
 
 
@@ -143,15 +115,38 @@ def _attrs(el: lxml.html.HtmlElement) -> str:
     return " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"), el.get("rel"))))
 
 
-def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
-    """Elements that are lists of other articles, judged by structure alone: several links with
-    headline-long texts that make up most of the element's text ("Lesen Sie auch", "Related",
-    "Czytaj więcej" blocks, whatever their class names). One pass from the leaves up."""
+def _icon(el: lxml.html.HtmlElement) -> bool:
+    """A picture drawn small (an author's portrait, a logo): not a picture with a credit."""
+    for name in ("width", "height"):
+        value = (el.get(name) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < _ICON_PIXELS:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the page's structure says about its blocks, from one pass from the leaves up."""
+
+    teasers: set[lxml.html.HtmlElement]  # lists of other articles
+    linked: set[lxml.html.HtmlElement]  # elements holding a link
+    picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
+
+
+def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
+    """Teaser lists are elements with several links with headline-long texts that make up most of
+    the element's text, and no paragraph of prose below ("Lesen Sie auch", "Related", "Czytaj
+    więcej" blocks, whatever their class names). A picture's credit line is the short element that
+    follows a block holding a picture and little text, marked or not ("<picture>…</picture>
+    <small>dpa</small>")."""
     chars: dict[lxml.html.HtmlElement, int] = {}
     link_chars: dict[lxml.html.HtmlElement, int] = {}
     headlines: dict[lxml.html.HtmlElement, int] = {}
     prose: dict[lxml.html.HtmlElement, int] = {}  # the longest run of text outside links below
+    pictured: set[lxml.html.HtmlElement] = set()  # elements holding a picture
     blocks: set[lxml.html.HtmlElement] = set()
+    linked: set[lxml.html.HtmlElement] = set()
+    media: list[lxml.html.HtmlElement] = []
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
             chars[el] = link_chars[el] = headlines[el] = prose[el] = 0
@@ -159,11 +154,19 @@ def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
         own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
         n = own + sum(chars[ch] for ch in el)
         chars[el] = n
+        if (el.tag in _PICTURE_TAGS and not _icon(el)) or any(ch in pictured for ch in el):
+            pictured.add(el)
+            if n <= _PICTURE_BLOCK_CHARS:
+                media.append(el)
         if el.tag == "a":
             link_chars[el] = n
             headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
             prose[el] = 0
+            if el.get("href"):
+                linked.add(el)
             continue
+        if any(ch in linked for ch in el):
+            linked.add(el)
         link_chars[el] = sum(link_chars[ch] for ch in el)
         headlines[el] = sum(headlines[ch] for ch in el)
         prose[el] = max([own, *(prose[ch] for ch in el)])
@@ -173,15 +176,33 @@ def _teaser_blocks(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
             and prose[el] < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
         ):
             blocks.add(el)
-    return blocks
+    slots = set()
+    for block in media:
+        after = block.getnext()
+        while after is not None and (not isinstance(after.tag, str) or chars.get(after, 0) == 0):
+            after = after.getnext()  # a zoom button, a comment
+        if (
+            after is not None
+            and after.tag in _LINE_TAGS
+            and 0 < chars[after] <= _PICTURE_CREDIT_CHARS
+            and after not in linked
+            and after not in pictured
+        ):
+            slots.add(after)
+    return _Shape(blocks, linked, slots)
 
 
 def _context(
     el: lxml.html.HtmlElement,
     teasers: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
+    linked: set[lxml.html.HtmlElement] | None = None,
 ) -> tuple[str | None, bool]:
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
-    and whether it is inside the page's article element."""
+    and whether it is inside the page's article element.
+
+    Other articles are reached by links: a block whose class names it like a teaser but that holds
+    no link (when `linked` says which elements hold one) is the article's own ("teaser-image", its
+    lead picture); `<aside>` and `<nav>` say what they are by their tag."""
     in_article = False
     context: str | None = None
     in_teasers = el in teasers
@@ -196,7 +217,9 @@ def _context(
         attrs = _attrs(anc)
         in_teasers = in_teasers or anc in teasers
         if context is None and tag not in ("body", "html"):
-            if tag in ("aside", "nav") or (attrs and _RELATED_HINT.search(attrs)):
+            if tag in ("aside", "nav") or (
+                attrs and _RELATED_HINT.search(attrs) and (linked is None or anc in linked)
+            ):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
                 context = "site_footer"
@@ -210,10 +233,10 @@ def _context(
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
-    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP")."""
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa")."""
     parts: list[str] = []
     for piece in el.itertext():
-        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isupper():
+        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isalpha():
             parts.append(" ")
         if piece:
             parts.append(piece)
@@ -260,29 +283,45 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     return kind
 
 
-def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
-    """Every credit-like string of the page, in page order, labelled with where it was found."""
+def _line_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+    """'dateline' or 'credit_line' and the words, for a line element shaped as one."""
+    own = el.text
+    # Every dateline and credit line has one of these; most lines have none.
+    if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
+        return None, None
+    own = " ".join(own.split())
+    if len(own) > _MAX_CREDIT:
+        return None, None
+    if _DATELINE_START.match(own):
+        return "dateline", _text(el)[:_MAX_CREDIT]
+    if _CREDIT_LINE.search(own) and len(text := _text(el)) <= 160:
+        return "credit_line", text
+    return None, None
+
+
+def harvest_credits(
+    tree: lxml.html.HtmlElement, structured: StructuredData | None = None
+) -> tuple[Credit, ...]:
+    """Every credit-like string of the page, in page order, labelled with where it was found.
+
+    `structured` is the page's structured data when the caller has read it already."""
     credits: list[Credit] = []
     for meta in tree.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").lower()
         content = " ".join((meta.get("content") or "").split())
         if not content:
             continue
-        if key in _AUTHOR_META:
+        if key in _AUTHOR_META or (_AUTHOR_KEY.search(key) and not _URL_KEY.search(key)):
             credits.append(Credit(content, "author_meta"))
         elif key in _DESCRIPTION_META and _DATELINE_START.match(content):
             credits.append(Credit(content[:_MAX_CREDIT], "description"))
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        credits.extend(jsonld_credits(data))
+    credits.extend(structured_credits(read_structured(tree) if structured is None else structured))
 
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
-    teasers = _teaser_blocks(tree)
+    shape = _page_shape(tree)
+    teasers, linked = shape.teasers, shape.linked
     for el in tree.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
@@ -290,9 +329,10 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
         if tag == "img":
             # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").
             for attr in ("alt", "title"):
-                words = " ".join((el.get(attr) or "").split())
-                if words and len(words) <= _MAX_CAPTION:
-                    context, in_article = _context(el, teasers)
+                # A long description ends with its credit: keep the end.
+                words = " ".join((el.get(attr) or "").split())[-_MAX_CAPTION:]
+                if words:
+                    context, in_article = _context(el, teasers, linked)
                     if context is None and (in_article or not has_article):
                         credits.append(Credit(words, "caption"))
             continue
@@ -304,24 +344,16 @@ def harvest_credits(tree: lxml.html.HtmlElement) -> tuple[Credit, ...]:
             if not text or len(text) > limit:
                 continue
         elif tag in _LINE_TAGS:
-            own = el.text
-            # Every dateline and credit line has one of these; most lines have none.
-            if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
-                continue
-            own = " ".join(own.split())
-            if len(own) > _MAX_CREDIT:
-                continue
-            if _DATELINE_START.match(own):
-                kind, text = "dateline", _text(el)[:_MAX_CREDIT]
-            elif _CREDIT_LINE.search(own) and len(_text(el)) <= 160:
-                kind, text = "credit_line", _text(el)
-            else:
+            kind, text = _line_kind(el)
+            if kind is None and el in shape.picture_slots:
+                kind, text = "picture_credit", _text(el)
+            if kind is None:
                 continue
         else:
             continue
         # A byline sits next to the headline, which pages often wrap with their menus: the
         # list-of-links shape says nothing about it, only words and tags do.
-        context, in_article = _context(el, frozenset() if kind == "byline" else teasers)
+        context, in_article = _context(el, frozenset() if kind == "byline" else teasers, linked)
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.

@@ -61,6 +61,9 @@ class StructuredData:
     meta_authors: tuple[str, ...] = ()  # <meta name="author">, article:author (URLs left out)
     meta_published: str | None = None  # article:published_time and the like
     locale: str | None = None  # og:locale
+    # The credits of the article's pictures (ImageObject `creditText`, `copyrightNotice`,
+    # `copyrightHolder`, `author`, `creator`) as (field, words), in page order.
+    image_credits: tuple[tuple[str, str], ...] = ()
 
 
 def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
@@ -89,6 +92,7 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
     for key, value in micro.items():
         if not fields.get(key):
             fields[key] = value
+    fields["image_credits"] = tuple(dict.fromkeys(_image_credits(article, nodes, by_id)))
     meta = _meta(tree)
     website = next((_text(n.get("name")) for n in nodes if _types(n) & {"website"}), None)
     return StructuredData(
@@ -211,6 +215,37 @@ def _parties(value: object, by_id: dict[str, dict]) -> Iterator[Party]:
             if name:
                 kind = item.get("@type")
                 yield Party(name, kind if isinstance(kind, str) else "")
+
+
+_IMAGE_KEYS = ("image", "associatedMedia", "thumbnail", "primaryImageOfPage", "video")
+
+
+def _image_credits(
+    article: dict | None, nodes: list[dict], by_id: dict[str, dict]
+) -> Iterator[tuple[str, str]]:
+    """The credits of the pictures of the article and of the page, not those of other articles."""
+    images: list[object] = []
+    for node in nodes:
+        if _types(node) & {"imageobject", "videoobject"}:
+            images.append(node)
+        elif node is article or not _is_article(node):
+            images.extend(node.get(key) for key in _IMAGE_KEYS)
+    seen: set[int] = set()
+    while images:
+        value = images.pop(0)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("@id"), str) and len(item) <= 2:
+                item = by_id.get(item["@id"], item)
+            if not isinstance(item, dict) or id(item) in seen:
+                continue
+            seen.add(id(item))
+            for key in ("creditText", "copyrightNotice"):
+                if text := _text(item.get(key)):
+                    yield key, text
+            for key in ("copyrightHolder", "author", "creator"):
+                for party in _parties(item.get(key), by_id):
+                    yield key, party.name
+            images.extend(item.get(key) for key in _IMAGE_KEYS)  # a video's thumbnail
 
 
 # --- microdata and meta ----------------------------------------------------------------------

@@ -30,15 +30,26 @@ from transforms.registry import Registry, Source, load_registry
 # Credits whose words are the article's own byline or metadata: a name standing alone in
 # them is the article's author, so it needs no further cue.
 BYLINE_WHERES = frozenset(
-    {"byline", "author_meta", "jsonld", "jsonld_publisher", "source", "credit_line", "signature"}
+    {
+        "byline",
+        "author_meta",
+        "jsonld",
+        "jsonld_source",
+        "jsonld_publisher",
+        "source",
+        "credit_line",
+        "signature",
+    }
 )
 # Credits that belong to the site or to other articles (footers, sidebars, teasers): trusted
 # only when they name the site's own owner ("© Reuters" on reuters.com).
 CAUTIOUS_WHERES = frozenset({"site_footer", "related"})
-CAPTION_WHERES = frozenset({"caption", "photo_credit"})
+CAPTION_WHERES = frozenset({"caption", "photo_credit", "picture_credit", "jsonld_image"})
 # Credits read from structured data: the evidence says which field held the words.
 STRUCTURED_LABELS = {
     "jsonld": "JSON-LD author",
+    "jsonld_source": "JSON-LD sourceOrganization",
+    "jsonld_image": "JSON-LD image credit",
     "jsonld_publisher": "JSON-LD publisher",
     "author_meta": "meta author",
     "description": "meta description",
@@ -195,13 +206,20 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                 yield _tag(hit.source, "origin", text[found.start : found.end])
         return
     if credit.where in CAPTION_WHERES:
+        label = STRUCTURED_LABELS.get(credit.where)
         for hit in hits:
             found = _classify(text, hit, cues, names)
             ends_credit = len(text) - hit.end <= 8 and len(text[hit.end :].strip()) <= 3
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
             closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
-            credit_like = found is not None or ends_credit or closing or len(text) <= 60
+            if found is not None and found.role == "cited" and not (ends_credit or closing):
+                credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
+            elif credit.where == "picture_credit":
+                # An unmarked line after a picture: only a credit's shape makes it the picture's.
+                credit_like = (found is not None and found.role == "photo") or ends_credit or closing
+            else:
+                credit_like = found is not None or ends_credit or closing or len(text) <= 60
             if (
                 credit_like
                 and not hit.dateline_only
@@ -210,7 +228,7 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             ):
                 start = found.start if found else hit.start
                 end = found.end if found else hit.end
-                yield _tag(hit.source, "photo", text[start:end])
+                yield _tag(hit.source, "photo", f"{label}: {text[start:end]}" if label else text[start:end])
         return
     if credit.where == "jsonld_publisher":
         # The publisher is the site itself: a credit only when an agency publishes its own copy.

@@ -66,6 +66,35 @@ SENTENCES = [
     ("no", "Solskjær kan gjøre comeback.\n(NTB)", "NTB", "origin"),
     ("de", "Die Bischöfe beraten weiter.\nFoto: Soeren Stache/dpa", "dpa", "photo"),
     ("sv", "Efterdyningarna efter attacken mot Kiev.\nFoto: Efrem Lukatsky/AP", "AP", "photo"),  # page
+    # translated or reprinted articles: another outlet's copy
+    (
+        "de",
+        "Dieser Artikel ist eine Übersetzung, im Original ist er in der israelischen Tageszeitung"
+        " Haaretz erschienen.",
+        "Haaretz",
+        "origin",
+    ),  # page
+    ("en", "This story was originally published by The Washington Post.", "The Washington Post", "origin"),
+    ("fr", "Cet article a été initialement publié dans Le Figaro.", "Le Figaro", "origin"),
+    (
+        "es",
+        "Este artículo fue publicado originalmente en The New York Times.",
+        "The New York Times",
+        "origin",
+    ),
+    ("it", "Articolo pubblicato originariamente su Financial Times.", "Financial Times", "origin"),
+    ("pt", "Texto publicado originalmente na BBC.", "BBC", "origin"),
+    ("nl", "Dit artikel is oorspronkelijk verschenen in The Guardian.", "The Guardian", "origin"),
+    ("no", "Saken ble opprinnelig publisert i Financial Times.", "Financial Times", "origin"),
+    ("da", "Artiklen er oprindeligt bragt i The Economist.", "The Economist", "origin"),
+    ("sv", "Artikeln ursprungligen publicerad i Der Spiegel.", "Der Spiegel", "origin"),
+    ("pl", "Tekst pierwotnie opublikowany w Politico.", "Politico", "origin"),
+    (
+        "fr",
+        "selon une tribune publiée jeudi dans le quotidien « Le Monde », les",
+        "Le Monde",
+        "cited",
+    ),  # page
 ]
 
 

@@ -48,7 +48,7 @@ def test_meta_and_jsonld_authors(credits: tuple[Credit, ...]) -> None:
     assert Credit("Tom Krisher, AP Auto Writer", "author_meta") in credits
     assert Credit("Reuters", "jsonld") in credits
     assert Credit("Jane Doe", "jsonld") in credits
-    assert Credit("Mike Blake/Reuters", "caption") in credits
+    assert Credit("Mike Blake/Reuters", "jsonld_image") in credits
 
 
 def test_description_only_when_it_opens_with_a_dateline(credits: tuple[Credit, ...]) -> None:
@@ -140,3 +140,50 @@ def test_the_quick_first_test_passes_every_element_the_hints_name(corpus_dir: Pa
                 named += 1
                 assert _may_hold_credit(el, el.tag), (path.name, el.tag, dict(el.attrib))
     assert named > 500  # the test saw real credit-holding elements
+
+
+def _fundus_tree(corpus_dir: Path, publisher: str) -> lxml.html.HtmlElement:
+    (path,) = (corpus_dir / "fundus" / "pages").glob(f"{publisher}_*.html.gz")
+    return lxml.html.document_fromstring(gzip.decompress(path.read_bytes()))
+
+
+def test_structured_data_is_read_by_the_one_reader(corpus_dir: Path) -> None:
+    from transforms.page_credits import structured_credits
+    from transforms.structured import read_structured
+
+    tree = _fundus_tree(corpus_dir, "DieZeit")
+    structured = read_structured(tree)
+    # an ImageObject's copyrightHolder, in the article's "image" list and in an ImageObject of its own
+    assert any(field == "copyrightHolder" and "dpa" in words for field, words in structured.image_credits)
+    credits = harvest_credits(tree, structured)
+    assert [c for c in structured_credits(structured) if c in credits] == structured_credits(structured)
+    assert any(c.where == "jsonld_image" and c.text.endswith("dpa") for c in credits)
+    assert Credit("dpa", "jsonld") in credits
+
+
+def test_an_unmarked_line_after_a_picture_is_its_credit(corpus_dir: Path) -> None:
+    # <div><picture>…</picture><button/></div><div><span>caption</span><small>dpa</small></div>
+    credits = harvest_credits(_fundus_tree(corpus_dir, "FAZ"))
+    assert any(c.where == "picture_credit" and c.text.endswith(" dpa") for c in credits), credits
+
+
+def test_a_teaser_named_block_without_links_is_the_articles_own(corpus_dir: Path) -> None:
+    # class "teaser-image" around the lead picture, which links nowhere
+    credits = harvest_credits(_fundus_tree(corpus_dir, "BoersenZeitung"))
+    found = [c for c in credits if c.text.endswith("Bloomberg/Benjamin Girette")]
+    assert found and all(c.where in ("caption", "picture_credit") for c in found), credits
+
+
+def test_lines_after_portraits_and_inside_teaser_lists_are_not_picture_credits() -> None:
+    html = """<html><body><article>
+    <div><img src="a.jpg" width="48" height="48"></div><p>Reuters</p>
+    <p>First paragraph of the story, long enough to be prose and not a caption at all.</p>
+    </article></body></html>"""
+    assert not [
+        c for c in harvest_credits(lxml.html.document_fromstring(html)) if c.where == "picture_credit"
+    ]
+
+
+def test_author_meta_tags_of_any_name(corpus_dir: Path) -> None:
+    # <meta name="articleAuthor" content="Anadolu Ajansı">
+    assert Credit("Anadolu Ajansı", "author_meta") in harvest_credits(_fundus_tree(corpus_dir, "Haberturk"))

@@ -186,3 +186,9 @@ def test_cue_words_for_twenty_languages() -> None:
         data = yaml.safe_load((CUES_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
         assert data.get("cited_before") or data.get("cited_after"), language
         assert data.get("photo_before"), language
+
+
+def test_national_editions_belong_to_their_outlet() -> None:
+    # businessinsider.de carries its US colleagues' articles: the outlet's own name, not a credit
+    registry = load_registry()
+    assert registry.source_for_host("www.businessinsider.de").name == "Business Insider"

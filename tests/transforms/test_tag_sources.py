@@ -473,6 +473,31 @@ HOSTILE = {
 }
 
 
+# Names packed as densely as they can be: every name is classified, so the work per name must
+# stay bounded (a window of at most WINDOW characters either side, searches within its last words).
+DENSE = {
+    "names separated by spaces": "AFP " * (MB // 200),
+    "bracketed signatures without spaces": "(dpa/" * (MB // 250),
+    "a slash-separated list of agencies": "AFP/Reuters/dpa/" * (MB // 800),
+}
+
+
+@pytest.mark.parametrize("text", DENSE.values(), ids=DENSE.keys())
+def test_dense_names_are_classified_each_within_a_bounded_window(text: str) -> None:
+    from transforms.credit_forms import WINDOW, _context, _last_words
+    from transforms.tag_sources import _load_cues, _matcher
+
+    hits = _matcher(load_registry()).hits(text)
+    assert len(hits) > 1000
+    cues = _load_cues()
+    for hit in hits[:: len(hits) // 50]:
+        context = _context(text, hit, cues, None)
+        assert len(context.line) <= 2 * WINDOW + (hit.end - hit.start)
+        assert len(_last_words(context.before, 16).split()) <= 16
+    tags = tag_sources(Article(text=text))
+    _check_offsets(text, tags)
+
+
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_megabyte_inputs_finish(text: str) -> None:
     # A pattern that backtracks over the text would take hours on a megabyte (the old
@@ -517,6 +542,24 @@ def _fundus(corpus_dir: Path, publisher: str) -> Article:
         ("GlobalNews", {("AP", "origin")}, set()),
         # a photo agency is never the text's source: "(Image: Bloomberg via Getty Images)"
         ("DailyStar", {("Getty Images", "photo"), ("Bloomberg", "photo")}, {("Bloomberg", "origin")}),
+        # a caption's last sentence, then the agency: "… durante el 'drivers parade' en Losail. EFE"
+        ("ElMundo", {("EFE", "photo"), ("AFP", "photo")}, {("EFE", "origin"), ("AFP", "origin")}),
+        # an unmarked <small>dpa</small> on the line after the lead picture
+        ("FAZ", {("dpa", "photo")}, {("dpa", "origin")}),
+        # "Bloomberg/Benjamin Girette" in a block classed "teaser-image" that links nowhere: the
+        # article's own lead picture, not a teaser of another article
+        ("BoersenZeitung", {("Bloomberg", "photo"), ("Reuters", "origin")}, {("Bloomberg", "origin")}),
+        # "IMAGO/Nico Herbertz" in the article's picture block
+        ("Kicker", {("Imago", "photo")}, set()),
+        # the agency in an author meta tag of the site's own name: <meta name="articleAuthor">
+        ("Haberturk", {("Anadolu", "origin")}, set()),
+        # a translated article: "im Original ist er in der israelischen Tageszeitung Haaretz erschienen"
+        ("Krautreporter", {("Haaretz", "origin"), ("Haaretz", "photo")}, set()),
+        # "une tribune publiée jeudi dans le quotidien « Le Monde »", "interrogés par l'agence suisse AWP"
+        ("LesEchos", {("Le Monde", "cited"), ("AWP", "cited"), ("Bloomberg", "cited")}, set()),
+        # the pictures of a "more stories" list credit the teased articles, not this one
+        ("MainichiShimbun", set(), {("Kyodo", "photo"), ("Reuters", "photo"), ("AP", "photo")}),
+        ("MDR", {("dpa", "photo")}, {("Imago", "photo")}),
     ],
 )
 def test_fundus_development_pages(
@@ -536,6 +579,39 @@ def test_teaser_blocks_found_by_structure_are_not_the_articles_credits(corpus_di
     tags = tag_sources(article)
     assert ("dpa", "origin") in {(t.source, t.role) for t in tags}
     assert not any("Mallorca" in t.evidence for t in tags), tags
+
+
+def test_picture_credit_forms_on_development_pages(corpus_dir: Path) -> None:
+    # "© APA/APA (dpa)/Jens Büttner": a bracketed agency in a photographer's credit chain
+    volksblatt = tag_sources(_page(corpus_dir, "volksblatt.at-Alkoholkonsum.html.gz", None))
+    assert ("dpa", "photo") in {(t.source, t.role) for t in volksblatt}
+    assert "dpa" not in {t.source for t in volksblatt if t.role in TEXT_ROLES}
+    # an image description of 700 characters ends with "(Xinhua/Jon Super via Getty Images)"
+    msn = tag_sources(_page(corpus_dir, "msn.com.university.html.gz", None))
+    assert ("Xinhua", "photo") in {(t.source, t.role) for t in msn}
+
+
+def test_a_cited_source_inside_a_caption_is_not_the_pictures_credit() -> None:
+    caption = (
+        "A girl walks past. According to The Guardian newspaper, outbreaks were reported. (Xinhua/Jon Super)"
+    )
+    tags = _tags("x", credits=(Credit(caption, "caption"),))
+    assert ("Xinhua", "photo") in {(t.source, t.role) for t in tags}
+    assert "The Guardian" not in {t.source for t in tags}, tags
+
+
+def test_picture_credits_in_structured_data_name_their_field(corpus_dir: Path) -> None:
+    # JSON-LD ImageObject {"copyrightHolder": {"name": "© Alba Pacheco/Agencia LOF/dpa"}}
+    tags = tag_sources(_fundus(corpus_dir, "DieZeit"))
+    assert any(
+        t.source == "dpa" and t.role == "photo" and t.evidence.startswith("JSON-LD image credit: ")
+        for t in tags
+    )
+
+
+def test_a_study_first_published_by_an_agency_is_no_reprint() -> None:
+    tags = _tags("The report, first published by Reuters, said prices would rise.")
+    assert "origin" not in _roles(tags, "Reuters"), tags
 
 
 def test_structured_data_evidence_names_its_field() -> None:
@@ -565,9 +641,34 @@ def test_structured_data_evidence_names_its_field() -> None:
         ),
         ("A Reuters poll of 40 economists saw slower growth.", "Reuters", "cited", "Reuters poll"),
         ("Oil rose for a third day. [ Bloomberg ]", "Bloomberg", "cited", "Bloomberg"),
+        # translated or reprinted articles, and an op-ed cited
+        (
+            "This article originally appeared in The Guardian.",
+            "The Guardian",
+            "origin",
+            "originally appeared in",
+        ),
+        (
+            "Cet article a été publié initialement dans Le Monde.",
+            "Le Monde",
+            "origin",
+            "publié initialement dans",
+        ),
+        (
+            "Artículo publicado originalmente en The New York Times.",
+            "The New York Times",
+            "origin",
+            "publicado originalmente en",
+        ),
+        (
+            "In an op-ed published in The New York Times, she argued.",
+            "The New York Times",
+            "cited",
+            "published in",
+        ),
     ],
 )
-def test_signature_byline_and_roundup_forms(text: str, source: str, role: str, words: str) -> None:
+def test_signature_byline_roundup_and_reprint_forms(text: str, source: str, role: str, words: str) -> None:
     tags = _tags(text)
     _check_offsets(text, tags)
     assert any(t.source == source and t.role == role and words in t.evidence for t in tags), tags
