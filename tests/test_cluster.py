@@ -136,22 +136,27 @@ def test_cluster_stop_ends_every_process_it_recorded(pg_server: postgres.Postgre
     try:
         cluster.start_dask(state_dir, state, dict(os.environ), REPO)
         feeds = cluster.start_feed_server(state_dir, state, CORPUS, REPO)
-    except BaseException:
-        cluster.down(state_dir)
-        raise
-    recorded = cluster.load_state(state_dir)
-    assert set(recorded["processes"]) == {"dask-scheduler", "dask-worker-1", "dask-worker-2", "feed-server"}
-    assert sorted(cluster.running(recorded)) == sorted([*recorded["processes"], "postgres"])
-    assert cluster.up(REPO, state_dir) == 2  # a second cluster does not start over the first
+        recorded = cluster.load_state(state_dir)
+        assert set(recorded["processes"]) == {
+            "dask-scheduler",
+            "dask-worker-1",
+            "dask-worker-2",
+            "feed-server",
+        }
+        assert sorted(cluster.running(recorded)) == sorted([*recorded["processes"], "postgres"])
+        assert cluster.up(REPO, state_dir) == 2  # a second cluster does not start over the first
 
-    # the feed server serves corpus pages behind its feeds
-    config = yaml.safe_load(feeds.read_text(encoding="utf-8"))
-    # one host (port) per feed: the two workers' sharded polling splits them by host
-    assert len({httpx.URL(f["url"]).port for f in config["feeds"]}) == cluster.FEEDS
-    rss = httpx.get(config["feeds"][0]["url"], timeout=30).text
-    link = rss.split("<link>")[1].split("</link>")[0]
-    assert link.startswith("http://127.0.0.1:")
-    assert "<html" in httpx.get(link, timeout=30).text.lower()
+        # the feed server serves corpus pages behind its feeds
+        config = yaml.safe_load(feeds.read_text(encoding="utf-8"))
+        # one host (port) per feed: the two workers' sharded polling splits them by host
+        assert len({httpx.URL(f["url"]).port for f in config["feeds"]}) == cluster.FEEDS
+        rss = httpx.get(config["feeds"][0]["url"], timeout=30).text
+        link = rss.split("<link>")[1].split("</link>")[0]
+        assert link.startswith("http://127.0.0.1:")
+        assert "<html" in httpx.get(link, timeout=30).text.lower()
+    except BaseException:
+        cluster.down(state_dir)  # a failed check must not leave the processes running
+        raise
 
     groups = list(recorded["processes"].values())
     postmaster = server.pid()
