@@ -229,7 +229,8 @@ def load_batch(
     ]
     raw_by_hash = {content_hash(r.data): r for r in raws}
     raw_kept = {r.content_hash: raw_by_hash[r.content_hash] for r in ok if r.content_hash in raw_by_hash}
-    given = {(r.origin, r.source_ref): key for r in raws if (key := given_key(r))}
+    # A feed's pages share its source_ref (the feed URL): the bytes tell them apart.
+    given = {(r.origin, r.source_ref, h): key for h, r in raw_by_hash.items() if (key := given_key(r))}
     stamp = now()
     archived = archive_raws(con, raw_kept, run_id, stamp, pool)
 

@@ -338,7 +338,7 @@ _SOURCE_SCHEMA = pa.schema(
 
 
 def _article_rows(
-    items: Sequence[tuple[str, TaggedArticle]], version: str, given: Mapping[tuple[str, str], str]
+    items: Sequence[tuple[str, TaggedArticle]], version: str, given: Mapping[tuple[str, str, str], str]
 ) -> pa.Table:
     cols: dict[str, list] = {name: [] for name in _ARTICLE_SCHEMA.names}
     for article_id, item in items:
@@ -347,7 +347,7 @@ def _article_rows(
         values = (
             article_id, a.url, a.outlet, a.title, a.byline, a.published, moment, day, a.language,
             a.text, item.word_count, item.content_hash, item.origin, item.source_ref, version,
-            list(item.topics) or None, given.get((item.origin, item.source_ref)),
+            list(item.topics) or None, given.get((item.origin, item.source_ref, item.content_hash)),
         )  # fmt: skip
         for name, value in zip(_ARTICLE_SCHEMA.names, values, strict=True):
             cols[name].append(value)
@@ -370,12 +370,12 @@ def load_articles(
     raw: Mapping[str, RawRow],
     version: str,
     now: datetime,
-    given: Mapping[tuple[str, str], str] | None = None,
+    given: Mapping[tuple[str, str, str], str] | None = None,
 ) -> dict[str, int]:
     """Upsert articles with their sources and raw inputs' rows, in bulk; return counts new/updated.
 
     `items` hold one input per article id (transforms.pipeline.split_duplicates); `given` maps
-    (origin, source_ref) to the digest of what the caller gave with the input (given_key).
+    (origin, source_ref, content_hash) to the digest of what the caller gave with the input (given_key).
     `raw` maps content_hash to the row of an input not stored yet, archived before this call
     (so a row never points at a record that is not written).
     A re-loaded article keeps its first_seen_at and story; its sources are replaced.

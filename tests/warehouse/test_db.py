@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from tests.conftest import CORPUS, SEEDS
-from transforms.pipeline import article_id_for, process
+from transforms.pipeline import article_id_for, given_key, process
 from transforms.records import Failure, RawDocument
 from warehouse import db
 
@@ -134,3 +134,21 @@ def test_runs_take_their_counts_by_column_name(tmp_path):
     assert row == ("completed", 5, 4, 1, 12, 0)
     with pytest.raises(ValueError, match="not columns of runs"):
         db.finish_run(con, "r1", NOW, {"inputs": 5})
+
+
+def test_pages_of_one_feed_keep_each_its_own_given_key(tmp_path):
+    # A feed's pages share their source_ref (the feed URL): what was given with each goes by its bytes.
+    con = db.connect(tmp_path / "w.sqlite")
+    feed = "https://example.org/feed.xml"
+    items, given = [], {}
+    for n, path in enumerate(sorted((CORPUS / "aeb" / "html").glob("*.html.gz"))[:2]):
+        raw_doc = RawDocument(
+            source_ref=feed, data=path.read_bytes(), origin="feed", url=f"https://example.org/{n}"
+        )
+        tagged = process(raw_doc)
+        items.append((article_id_for(raw_doc.url, "feed", feed), tagged))
+        given[("feed", feed, tagged.content_hash)] = given_key(raw_doc)
+    db.load_articles(con, items, {}, "v1", NOW, given)
+    stored = dict(con.execute("SELECT content_hash, given_key FROM articles").fetchall())
+    assert stored == {content: key for (_, _, content), key in given.items()}
+    assert len(set(stored.values())) == 2
