@@ -95,6 +95,7 @@ class TemporaryAPI:
     def stop(self) -> None:
         if self.process is None:
             return
+        _drain_prefect_queues()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -112,3 +113,18 @@ def start_early() -> TemporaryAPI | None:
         return TemporaryAPI()
     except (OSError, RuntimeError):
         return None  # Prefect starts its own when the flow is called, as without this
+
+
+def _drain_prefect_queues() -> None:
+    """Send the run's logs and events still queued while the API answers.
+
+    Prefect's workers send them from threads after the flow returns; once the API is gone they
+    print "Error logging to API" at the end of the run's output.
+    """
+    if "prefect.logging.handlers" not in sys.modules:
+        return  # Prefect was never used in this process
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (EventsWorker, APILogWorker):
+        service.drain_all(timeout=5)
