@@ -19,6 +19,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 _CACHE = tempfile.mkdtemp(prefix="wiretrace-test-cache-")
 os.environ["WIRETRACE_CACHE"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
+# Prefect's home (its temporary API's SQLite database) is the test process's own: `make test` runs
+# two processes, which would lock each other out of one file, and a user's ~/.prefect stays untouched.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="wiretrace-test-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 
 # Prefect's temporary API gets the generous start limit `wiretrace run` gives it (a loaded machine).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(API_START_SECONDS))

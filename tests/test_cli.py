@@ -274,7 +274,7 @@ def test_the_readme_shows_what_make_run_prints(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "WIRETRACE_ALLOW_PRIVATE_NETWORKS": "1",
-        "COLUMNS": "200",
+        "COLUMNS": "1000",  # the temporary path is longer than the one shown
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     done = subprocess.run(

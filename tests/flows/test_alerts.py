@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,13 +119,20 @@ def test_each_event_alerts_once_and_a_failed_delivery_is_retried_next_run(
     from prefect.settings import PREFECT_API_URL
 
     EventsWorker.drain_all()
-    events = httpx.post(
-        f"{PREFECT_API_URL.value()}/events/filter",
-        json={"filter": {"event": {"prefix": ["wiretrace.alert."]}}, "limit": 50},
-        timeout=10,
-    ).json()["events"]
-    keys = sorted(e["resource"]["prefect.resource.id"].removeprefix("wiretrace.alert.") for e in events)
-    assert keys == sorted(r["alert_key"] for r in rows)
+    expected = sorted(r["alert_key"] for r in rows)
+    # The server stores events in batches of its own (every few seconds): wait for them, up to a minute.
+    deadline = time.monotonic() + 60
+    while True:
+        events = httpx.post(
+            f"{PREFECT_API_URL.value()}/events/filter",
+            json={"filter": {"event": {"prefix": ["wiretrace.alert."]}}, "limit": 50},
+            timeout=10,
+        ).json()["events"]
+        keys = sorted(e["resource"]["prefect.resource.id"].removeprefix("wiretrace.alert.") for e in events)
+        if keys == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert keys == expected
 
 
 def test_a_failing_feed_alerts_after_its_time(

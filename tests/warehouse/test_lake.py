@@ -54,6 +54,23 @@ def test_the_extension_wheels_are_built_for_this_duckdb() -> None:
     assert set(lake.extension_files()) == {"ducklake", "sqlite_scanner", "postgres_scanner"}
 
 
+def test_an_extension_signature_is_checked_once_per_process(tmp_path: Path) -> None:
+    # A fresh process: its first connection checks the signatures; later ones reuse that check.
+    script = textwrap.dedent(
+        f"""
+        from warehouse import lake
+        for _ in range(2):
+            con = lake.connect({str(tmp_path / "w.sqlite")!r})
+            print(con.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0])
+            con.close()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]
+
+
 def test_no_statement_relies_on_a_key_ducklake_does_not_have() -> None:
     statements = (r"ON\s+CONFLICT", r"INSERT\s+OR\s+REPLACE", r"CREATE\s+(UNIQUE\s+)?INDEX")
     for path in (REPO / "warehouse").glob("*.py"):
