@@ -51,6 +51,7 @@ class PageMetadata:
     url: str | None = None  # the canonical URL, else the one given
     site_name: str | None = None
     found_author: str | None = None  # trafilatura's reading of the author fields and bylines
+    linked_byline: str | None = None  # names a byline gives as links ("Von: <a>X</a>, <a>Y</a>")
 
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
@@ -66,12 +67,14 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         url=page_url,
         site_name=(found["sitename"] or "").strip() or None,
         found_author=found["author"],
+        linked_byline=_linked_byline(tree),
     )
 
 
 def byline(metadata: PageMetadata, credits: tuple[Credit, ...]) -> str | None:
     """The article's authors as "A; B", spelled as the page spells them (see `_byline`)."""
-    return _byline(metadata.structured, metadata.found_author, credits, metadata.site_name, metadata.url)
+    meta = metadata
+    return _byline(meta.structured, meta.found_author, credits, meta.site_name, meta.url, meta.linked_byline)
 
 
 _BYLINE_SOURCES = frozenset({"author_meta", "jsonld", "byline"})
@@ -101,6 +104,7 @@ def _byline(
     credits: tuple[Credit, ...],
     site: str | None,
     url: str | None,
+    linked: str | None = None,
 ) -> str | None:
     """The article's authors: structured data's, else trafilatura's, else the page's byline elements.
 
@@ -125,7 +129,8 @@ def _byline(
     # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
     declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
     newsroom: list[str] = []
-    for stage, candidate in (("declared", declared), ("found", found), ("shown", _shown_bylines(credits))):
+    shown = _shown_bylines(credits) or linked
+    for stage, candidate in (("declared", declared), ("found", found), ("shown", shown)):
         spelled = [
             name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
         ]
@@ -147,6 +152,67 @@ def _written_as_a_name(name: str) -> bool:
     """Each word of four letters or more capitalised ("Naufal Zuhdi", not "Lien copié"), as names
     are written; words in scripts without case always pass."""
     return all(not word[:1].islower() for word in name.split() if len(word) >= 4)
+
+
+_LINKED_NAME_WORDS = (2, 5)  # a writer's linked name: first and last name, a title, a particle
+_LINKED_BLOCK_CHARS = 200  # a byline is one short line; a paragraph that links a name is not one
+_LINKED_CLIMB = 3  # the link, its wrapper ("<span class=person>"), the byline line
+
+
+def _linked_byline(tree: lxml.html.HtmlElement) -> str | None:
+    """The names a byline line gives as links, by its grammar: a byline word, then linked names
+    joined by conjunctions and nothing else ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>",
+    "von <a>Dr. Max Kolter</a>"; the words are data/author_roles.yaml's)."""
+    opener, joiners = _byline_grammar()
+    checked: dict[lxml.html.HtmlElement, list[str] | None] = {}
+    for anchor in tree.iter("a"):
+        name = " ".join(anchor.text_content().split())
+        low, high = _LINKED_NAME_WORDS
+        if not (low <= len(name.split()) <= high and _looks_like_name(name) and _written_as_a_name(name)):
+            continue
+        block = anchor
+        for _ in range(_LINKED_CLIMB):
+            block = block.getparent()
+            if block is None:
+                break
+            if block not in checked:
+                checked[block] = _byline_line(block, opener, joiners)
+            if checked[block] is not None or len(block.text_content()) > _LINKED_BLOCK_CHARS:
+                break
+        if block is not None and checked.get(block):
+            return "; ".join(checked[block])
+    return None
+
+
+def _byline_line(
+    block: lxml.html.HtmlElement, opener: re.Pattern[str], joiners: re.Pattern[str]
+) -> list[str] | None:
+    """The linked names of a byline line, or None when the block is something else."""
+    text = " ".join(block.text_content().split())
+    if len(text) > _LINKED_BLOCK_CHARS or not (found := opener.match(text)):
+        return None
+    names = [
+        name
+        for anchor in block.iter("a")
+        if (name := " ".join(anchor.text_content().split())) and _looks_like_name(name)
+    ]
+    rest = found.group("rest")
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    if not names or joiners.sub(" ", rest).strip():
+        return None
+    return list(dict.fromkeys(names))
+
+
+@functools.cache
+def _byline_grammar() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a byline word opening a line, what may join the names after it)."""
+    data = read_data_file(DATA_DIR / "author_roles.yaml")
+    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
+    opener = re.compile(rf"^\W*(?:{words})(?:\s*:\s*|\s+)(?P<rest>\S.*)$", re.IGNORECASE)
+    joined = sorted(data["name_conjunctions"], key=len, reverse=True)
+    alternatives = "|".join(rf"(?<!\w){re.escape(word)}(?!\w)" for word in joined)
+    return opener, re.compile(rf"(?:{alternatives}|[\s.])+", re.IGNORECASE)
 
 
 @functools.cache

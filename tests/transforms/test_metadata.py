@@ -101,3 +101,27 @@ def test_title_candidates_by_source_without_the_sites_name(corpus_dir: Path) -> 
     assert found["og:title"] == found["twitter:title"] == page.title
     assert found["json-ld headline"] == found["h1"] == metadata.title != page.title
     assert found["title element"] == "Prince Harry and Meghan LIVE: Couple 'won't recover' | Royal | News"
+
+
+def test_a_byline_line_of_linked_names_gives_the_authors(corpus_dir: Path) -> None:
+    # No author field and no byline class on either page: "von <a>Dr. Max Kolter</a>" (LTO) and
+    # "Von: <a>Bill MCCARTHY</a>, <a>Marisha GOLDHAMER</a>" (AFP Faktencheck) are bylines by their
+    # grammar, a byline word and linked names joined by conjunctions. The byline was None before.
+    for name, expected in (
+        ("LTO_2025_10_20.html.gz", "Dr. Max Kolter"),
+        ("AFPFaktencheck_2026_05_24.html.gz", "Bill MCCARTHY; Marisha GOLDHAMER"),
+    ):
+        page = fundus_page(corpus_dir, name)
+        metadata, found = metadata_and_byline(page.html, page.url)
+        assert metadata.structured.authors == () and metadata.structured.meta_authors in ((), ("LTO",))
+        assert found == expected
+        assert all(author in page.authors for author in expected.split("; "))
+
+
+def test_a_linked_name_inside_a_sentence_is_no_byline() -> None:
+    html = harbour_page(
+        "",
+        '<p>Reported by the crew of <a href="/p/ann-lee">Ann Lee</a>, who sailed at dawn.</p>'
+        '<p class="links">By <a href="/tags/harbour-news">Harbour News</a> Today</p>',
+    )
+    assert metadata_and_byline(html)[1] is None
