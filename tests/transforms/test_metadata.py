@@ -125,3 +125,31 @@ def test_a_linked_name_inside_a_sentence_is_no_byline() -> None:
         '<p class="links">By <a href="/tags/harbour-news">Harbour News</a> Today</p>',
     )
     assert metadata_and_byline(html)[1] is None
+
+
+def test_the_bold_names_an_article_body_opens_with_beat_an_account_or_the_site(corpus_dir: Path) -> None:
+    # Ilanga: the untyped JSON-LD author is the CMS account "Ilanga D"; Lesotho Times: the site.
+    # Each article body opens (Lesotho's after a two-line standfirst) with the writers' names as a
+    # paragraph of its own, all bold. The bylines were "Ilanga D" and "Lesotho Times" before.
+    for name, expected in (
+        ("Ilanga_2025_12_03.html.gz", "MTHOBISI SITHOLE"),
+        ("LesothoTimes_2025_11_24.html.gz", "Mathatisi Sebusi; Mohalenyane Phakela"),
+    ):
+        page = fundus_page(corpus_dir, name)
+        metadata, found = metadata_and_byline(page.html, page.url)
+        assert [party.kind for party in metadata.structured.authors] == [""]
+        assert found == expected == "; ".join(page.authors)
+
+
+def test_bold_names_lose_to_a_person_the_structured_data_names() -> None:
+    html = harbour_page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Cranes",'
+        ' "author": {"@type": "Person", "name": "Ann Lee"}}</script>',
+    ).replace("<article>", "<article><p><strong>Harbour Master Report</strong></p>")
+    assert metadata_and_byline(html)[1] == "Ann Lee"
+    assert read_metadata(parse_html(html)).lead_byline == "Harbour Master Report"
+    # in the middle of the body a bold line is a subheading, not a byline
+    middle = harbour_page("").replace(
+        "</article>", "<p><b>Bo Chen</b></p><p>" + "More text. " * 9 + "</p>" * 3 + "</article>"
+    )
+    assert read_metadata(parse_html(middle)).lead_byline is None
