@@ -171,7 +171,6 @@ def _written_as_a_name(name: str) -> bool:
 
 _LINKED_NAME_WORDS = (2, 5)  # a writer's linked name: first and last name, a title, a particle
 _LINKED_BLOCK_CHARS = 200  # a byline is one short line; a paragraph that links a name is not one
-_LINKED_CLIMB = 3  # the link, its wrapper ("<span class=person>"), the byline line
 
 
 def _linked_byline(tree: lxml.html.HtmlElement) -> str | None:
@@ -179,23 +178,13 @@ def _linked_byline(tree: lxml.html.HtmlElement) -> str | None:
     joined by conjunctions and nothing else ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>",
     "von <a>Dr. Max Kolter</a>"; the words are data/author_roles.yaml's)."""
     opener, joiners, _ = _byline_grammar()
-    checked: dict[lxml.html.HtmlElement, list[str] | None] = {}
-    for anchor in tree.iter("a"):
-        name = " ".join(anchor.text_content().split())
-        low, high = _LINKED_NAME_WORDS
-        if not (low <= len(name.split()) <= high and _looks_like_name(name) and _written_as_a_name(name)):
-            continue
-        block = anchor
-        for _ in range(_LINKED_CLIMB):
-            block = block.getparent()
-            if block is None:
-                break
-            if block not in checked:
-                checked[block] = _byline_line(block, opener, joiners)
-            if checked[block] is not None or len(block.text_content()) > _LINKED_BLOCK_CHARS:
-                break
-        if block is not None and checked.get(block):
-            return "; ".join(checked[block])
+    head = _byline_head()
+    for block in tree.iter():
+        text = block.text
+        if text and head.match(text) and next(block.iter("a"), None) is not None:
+            names = _byline_line(block, opener, joiners)
+            if names:
+                return "; ".join(names)
     return None
 
 
@@ -206,10 +195,13 @@ def _byline_line(
     text = " ".join(block.text_content().split())
     if len(text) > _LINKED_BLOCK_CHARS or not (found := opener.match(text)):
         return None
+    low, high = _LINKED_NAME_WORDS
     names = [
         name
         for anchor in block.iter("a")
-        if (name := " ".join(anchor.text_content().split())) and _looks_like_name(name)
+        if low <= len((name := " ".join(anchor.text_content().split())).split()) <= high
+        and _looks_like_name(name)
+        and _written_as_a_name(name)
     ]
     rest = found.group("rest")
     for name in sorted(names, key=len, reverse=True):
@@ -254,6 +246,14 @@ def _lead_byline(tree: lxml.html.HtmlElement) -> str | None:
 def _lead_name(name: str) -> bool:
     words = name.split()
     return 2 <= len(words) <= 4 and _looks_like_name(name) and all(word[:1].isupper() for word in words)
+
+
+@functools.cache
+def _byline_head() -> re.Pattern[str]:
+    """An element's own text that opens with a byline word ("Von:", "by ")."""
+    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return re.compile(rf"\W*+(?:{alternatives})(?:\s*+:|\s|$)", re.IGNORECASE)
 
 
 @functools.cache
