@@ -223,13 +223,15 @@ def _lead_byline(tree: lxml.html.HtmlElement) -> str | None:
     in bold, every part a name of two to four capitalised words ("<p><b>Ann Lee/Bo Chen</b></p>")."""
     joins = _byline_grammar()[2]
     for para in tree.iter("p"):
-        text = " ".join(para.text_content().split())
         children = list(para)
-        if not text or len(text) > _LEAD_MAX_CHARS or len(children) != 1 or children[0].tag not in _EMPHASIS:
+        if len(children) != 1 or children[0].tag not in _EMPHASIS or (para.text or "").strip():
             continue
-        if " ".join(children[0].text_content().split()) != text or (para.text or "").strip():
+        text = " ".join(para.text_content().split())
+        if not text or len(text) > _LEAD_MAX_CHARS or " ".join(children[0].text_content().split()) != text:
             continue
         parent = para.getparent()
+        if parent is None:
+            continue
         siblings = [p for p in parent.iterchildren("p") if " ".join(p.text_content().split())]
         at = siblings.index(para)
         if at >= _LEAD_POSITIONS:
