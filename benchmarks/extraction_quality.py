@@ -172,6 +172,25 @@ def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Ex
                 hits = sum(title_matches(p.title, pick(p)) for p in titled)
             cells.append(f"{hits / len(titled):.3f}")
         print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
+    # Where the two declared headlines differ, which one the expected title is: no rule that reads
+    # only the page can be right on both sides of this split.
+    cells = []
+    for pages in groups.values():
+        split = Counter()
+        for p in pages:
+            headline, og = candidates[p.name].get("json-ld headline"), candidates[p.name].get("og:title")
+            if (
+                p.title
+                and headline
+                and og
+                and not (title_matches(headline, og) or title_matches(og, headline))
+            ):
+                split["n"] += 1
+                split["headline"] += title_matches(p.title, headline)
+                split["og"] += title_matches(p.title, og)
+        cells.append(f"{split['n']}: {split['headline']}/{split['og']}")
+    label = "headline ≠ og:title: pages: hl/og right"
+    print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
 
 
 def main() -> None:

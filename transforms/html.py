@@ -69,10 +69,10 @@ _BODY_HOLDS_TEXT = 0.8
 # match from the start of a short line so that a sentence merely containing the words
 # ("he said he would follow up on Twitter") is not touched.
 _PROMPT = re.compile(
-    r"""^[\W_]*(?:
+    r"""^[\W_]*+(?:
         (?:read|see)\s+(?:more|also)\b
       | related(?:\s+(?:posts?|stor(?:y|ies)|articles?|coverage|content|reading|links?))?\s*:
-      | (?:more|also)\s*:?\s*$
+      | (?:more|also)\s*+:?\s*$
       | don'?t\s+miss\b
       | you\s+(?:may|might)\s+also\s+like
       | most\s+(?:read|popular)\b
@@ -84,7 +84,7 @@ _PROMPT = re.compile(
         (?:twitter|facebook|instagram)
       | (?:sign\s+up|subscribe)\b.*\b(?:newsletters?|inbox|e-?mails?)\b
       | tell\s+us\s+what\s+you\s+think
-      | \d*\s*comments?\s*$
+      | \d*+\s*+comments?\s*$
       | click\s+here\b
       | this\s+copy\s+is\s+for\s+your\s+personal
     )""",

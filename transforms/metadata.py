@@ -51,6 +51,8 @@ class PageMetadata:
     url: str | None = None  # the canonical URL, else the one given
     site_name: str | None = None
     found_author: str | None = None  # trafilatura's reading of the author fields and bylines
+    linked_byline: str | None = None  # names a byline gives as links ("Von: <a>X</a>, <a>Y</a>")
+    lead_byline: str | None = None  # names the article body opens with, in bold ("<p><b>Ann Lee</b></p>")
 
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
@@ -66,12 +68,23 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         url=page_url,
         site_name=(found["sitename"] or "").strip() or None,
         found_author=found["author"],
+        linked_byline=_linked_byline(tree),
+        lead_byline=_lead_byline(tree),
     )
 
 
 def byline(metadata: PageMetadata, credits: tuple[Credit, ...]) -> str | None:
     """The article's authors as "A; B", spelled as the page spells them (see `_byline`)."""
-    return _byline(metadata.structured, metadata.found_author, credits, metadata.site_name, metadata.url)
+    meta = metadata
+    return _byline(
+        meta.structured,
+        meta.found_author,
+        credits,
+        meta.site_name,
+        meta.url,
+        meta.linked_byline,
+        meta.lead_byline,
+    )
 
 
 _BYLINE_SOURCES = frozenset({"author_meta", "jsonld", "byline"})
@@ -101,6 +114,8 @@ def _byline(
     credits: tuple[Credit, ...],
     site: str | None,
     url: str | None,
+    linked: str | None = None,
+    lead: str | None = None,
 ) -> str | None:
     """The article's authors: structured data's, else trafilatura's, else the page's byline elements.
 
@@ -125,7 +140,12 @@ def _byline(
     # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
     declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
     newsroom: list[str] = []
-    for stage, candidate in (("declared", declared), ("found", found), ("shown", _shown_bylines(credits))):
+    shown = _shown_bylines(credits) or linked
+    stages = [("declared", declared), ("found", found), ("shown", shown)]
+    if lead and not any(party.kind.lower() == "person" for party in structured.authors):
+        # the body's own byline beats an author field that is an account or the site itself
+        stages.insert(0, ("lead", lead))
+    for stage, candidate in stages:
         spelled = [
             name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
         ]
@@ -147,6 +167,109 @@ def _written_as_a_name(name: str) -> bool:
     """Each word of four letters or more capitalised ("Naufal Zuhdi", not "Lien copié"), as names
     are written; words in scripts without case always pass."""
     return all(not word[:1].islower() for word in name.split() if len(word) >= 4)
+
+
+_LINKED_NAME_WORDS = (2, 5)  # a writer's linked name: first and last name, a title, a particle
+_LINKED_BLOCK_CHARS = 200  # a byline is one short line; a paragraph that links a name is not one
+
+
+def _linked_byline(tree: lxml.html.HtmlElement) -> str | None:
+    """The names a byline line gives as links, by its grammar: a byline word, then linked names
+    joined by conjunctions and nothing else ("Von: <a>Bill McCarthy</a>, <a>Marisha Goldhamer</a>",
+    "von <a>Dr. Max Kolter</a>"; the words are data/author_roles.yaml's)."""
+    opener, joiners, _ = _byline_grammar()
+    head = _byline_head()
+    for block in tree.iter():
+        text = block.text
+        if text and head.match(text) and next(block.iter("a"), None) is not None:
+            names = _byline_line(block, opener, joiners)
+            if names:
+                return "; ".join(names)
+    return None
+
+
+def _byline_line(
+    block: lxml.html.HtmlElement, opener: re.Pattern[str], joiners: re.Pattern[str]
+) -> list[str] | None:
+    """The linked names of a byline line, or None when the block is something else."""
+    text = " ".join(block.text_content().split())
+    if len(text) > _LINKED_BLOCK_CHARS or not (found := opener.match(text)):
+        return None
+    low, high = _LINKED_NAME_WORDS
+    names = [
+        name
+        for anchor in block.iter("a")
+        if low <= len((name := " ".join(anchor.text_content().split())).split()) <= high
+        and _looks_like_name(name)
+        and _written_as_a_name(name)
+    ]
+    rest = found.group("rest")
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    if not names or joiners.sub(" ", rest).strip():
+        return None
+    return list(dict.fromkeys(names))
+
+
+_LEAD_MAX_CHARS = 80
+_LEAD_BODY_PARAGRAPHS = 3  # paragraphs of _LEAD_BODY_CHARS or more after it: an article body
+_LEAD_BODY_CHARS = 40
+_LEAD_POSITIONS = 3  # a standfirst may come first
+_EMPHASIS = ("strong", "b")
+
+
+def _lead_byline(tree: lxml.html.HtmlElement) -> str | None:
+    """The names an article body opens with (after a standfirst) as a paragraph of its own, wholly
+    in bold, every part a name of two to four capitalised words ("<p><b>Ann Lee/Bo Chen</b></p>")."""
+    joins = _byline_grammar()[2]
+    for para in tree.iter("p"):
+        children = list(para)
+        if len(children) != 1 or children[0].tag not in _EMPHASIS or (para.text or "").strip():
+            continue
+        text = " ".join(para.text_content().split())
+        if not text or len(text) > _LEAD_MAX_CHARS or " ".join(children[0].text_content().split()) != text:
+            continue
+        parent = para.getparent()
+        if parent is None:
+            continue
+        siblings = [p for p in parent.iterchildren("p") if " ".join(p.text_content().split())]
+        at = siblings.index(para)
+        if at >= _LEAD_POSITIONS:
+            continue
+        after = siblings[at + 1 : at + 1 + _LEAD_BODY_PARAGRAPHS]
+        if len(after) < _LEAD_BODY_PARAGRAPHS or any(len(p.text_content()) < _LEAD_BODY_CHARS for p in after):
+            continue
+        names = [" ".join(part.split()) for part in joins.split(text)]
+        if names and all(_lead_name(name) for name in names):
+            return "; ".join(names)
+    return None
+
+
+def _lead_name(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and _looks_like_name(name) and all(word[:1].isupper() for word in words)
+
+
+@functools.cache
+def _byline_head() -> re.Pattern[str]:
+    """An element's own text that opens with a byline word ("Von:", "by ")."""
+    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return re.compile(rf"\W*+(?:{alternatives})(?:\s*+:|\s|$)", re.IGNORECASE)
+
+
+@functools.cache
+def _byline_grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(a byline word opening a line, what may join the names after it, one join between names)."""
+    data = read_data_file(DATA_DIR / "author_roles.yaml")
+    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
+    opener = re.compile(rf"^\W*(?:{words})(?:\s*:\s*|\s+)(?P<rest>\S.*)$", re.IGNORECASE)
+    joins = "|".join(
+        rf"(?<!\w){re.escape(word)}(?!\w)" if word[:1].isalnum() else re.escape(word)
+        for word in sorted(data["name_conjunctions"], key=len, reverse=True)
+    )
+    # conjunctions as written between names, lower-case: "Ann E. Lee" holds no "e" (and)
+    return opener, re.compile(rf"(?:{joins}|[\s.])+"), re.compile(rf"\s*(?:{joins})\s*")
 
 
 @functools.cache

@@ -120,6 +120,16 @@ def test_clean_text_keeps_sentences_that_merely_contain_prompt_words() -> None:
     )
 
 
+def test_the_prompt_pattern_reads_long_runs_of_spaces_once() -> None:
+    # The leading [\W_]* and a later \s* both took the spaces: each split was tried, so 20,000
+    # spaces cost some 10^8 steps (minutes). Possessive quantifiers make it one pass.
+    from transforms.html import _PROMPT
+
+    hostile = [" " * 20_000 + "x", "more" + " " * 20_000 + "x", "- " * 20_000 + "7" + " " * 20_000]
+    assert [bool(_PROMPT.match(line)) for line in hostile] == [False, False, False]
+    assert [bool(_PROMPT.match(" " * 20_000 + line)) for line in ("more:", "12 comments")] == [True, True]
+
+
 # --- metadata --------------------------------------------------------------------------------
 
 

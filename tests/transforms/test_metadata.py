@@ -101,3 +101,55 @@ def test_title_candidates_by_source_without_the_sites_name(corpus_dir: Path) -> 
     assert found["og:title"] == found["twitter:title"] == page.title
     assert found["json-ld headline"] == found["h1"] == metadata.title != page.title
     assert found["title element"] == "Prince Harry and Meghan LIVE: Couple 'won't recover' | Royal | News"
+
+
+def test_a_byline_line_of_linked_names_gives_the_authors(corpus_dir: Path) -> None:
+    # No author field and no byline class on either page: "von <a>Dr. Max Kolter</a>" (LTO) and
+    # "Von: <a>Bill MCCARTHY</a>, <a>Marisha GOLDHAMER</a>" (AFP Faktencheck) are bylines by their
+    # grammar, a byline word and linked names joined by conjunctions. The byline was None before.
+    for name, expected in (
+        ("LTO_2025_10_20.html.gz", "Dr. Max Kolter"),
+        ("AFPFaktencheck_2026_05_24.html.gz", "Bill MCCARTHY; Marisha GOLDHAMER"),
+    ):
+        page = fundus_page(corpus_dir, name)
+        metadata, found = metadata_and_byline(page.html, page.url)
+        assert metadata.structured.authors == () and metadata.structured.meta_authors in ((), ("LTO",))
+        assert found == expected
+        assert all(author in page.authors for author in expected.split("; "))
+
+
+def test_a_linked_name_inside_a_sentence_is_no_byline() -> None:
+    html = harbour_page(
+        "",
+        '<p>Reported by the crew of <a href="/p/ann-lee">Ann Lee</a>, who sailed at dawn.</p>'
+        '<p class="links">By <a href="/tags/harbour-news">Harbour News</a> Today</p>',
+    )
+    assert metadata_and_byline(html)[1] is None
+
+
+def test_the_bold_names_an_article_body_opens_with_beat_an_account_or_the_site(corpus_dir: Path) -> None:
+    # Ilanga: the untyped JSON-LD author is the CMS account "Ilanga D"; Lesotho Times: the site.
+    # Each article body opens (Lesotho's after a two-line standfirst) with the writers' names as a
+    # paragraph of its own, all bold. The bylines were "Ilanga D" and "Lesotho Times" before.
+    for name, expected in (
+        ("Ilanga_2025_12_03.html.gz", "MTHOBISI SITHOLE"),
+        ("LesothoTimes_2025_11_24.html.gz", "Mathatisi Sebusi; Mohalenyane Phakela"),
+    ):
+        page = fundus_page(corpus_dir, name)
+        metadata, found = metadata_and_byline(page.html, page.url)
+        assert [party.kind for party in metadata.structured.authors] == [""]
+        assert found == expected == "; ".join(page.authors)
+
+
+def test_bold_names_lose_to_a_person_the_structured_data_names() -> None:
+    html = harbour_page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Cranes",'
+        ' "author": {"@type": "Person", "name": "Ann Lee"}}</script>',
+    ).replace("<article>", "<article><p><strong>Harbour Master Report</strong></p>")
+    assert metadata_and_byline(html)[1] == "Ann Lee"
+    assert read_metadata(parse_html(html)).lead_byline == "Harbour Master Report"
+    # in the middle of the body a bold line is a subheading, not a byline
+    middle = harbour_page("").replace(
+        "</article>", "<p><b>Bo Chen</b></p><p>" + "More text. " * 9 + "</p>" * 3 + "</article>"
+    )
+    assert read_metadata(parse_html(middle)).lead_byline is None
