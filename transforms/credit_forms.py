@@ -97,9 +97,11 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
         return False
     if word.endswith(".") and len(word) > 2 and word not in cues.titles:
         return False  # the end of the previous sentence: "… in Losail. EFE"
+    if word[-1] in ',;)"”»–—-':
+        return False  # a list or a clause ends there: "Foto: Skjermdump, The Guardian"
     if strict:
         return word.lower().rstrip(":") not in cues.lead_words
-    if word[-1] in ',;:)"”»–—-':
+    if word[-1] == ":":
         return False
     return before[:start].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", '"', "“", "(")
 
@@ -129,6 +131,8 @@ _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WOR
 # "(dpa)/Jens Büttner": a closing bracket may come first.
 _SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
+# "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
+_PHOTOGRAPHER_COPYRIGHT = re.compile(rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$")
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
 _DASH_BEFORE = re.compile(r"\S\s*[-–—]{1,2}\s*$")
@@ -172,6 +176,9 @@ def _photo_credit(c: _Context) -> _Form | None:
     m = _NAME_SLASH_BEFORE.search(before[-120:]) if before.rstrip().endswith("/") else None
     if m:
         return c.form("photo", m.start() + (before[m.start()] in " (:|"), e)
+    m = _PHOTOGRAPHER_COPYRIGHT.search(before[-100:]) if "/" in before[-62:] else None
+    if m:
+        return c.form("photo", len(before) - len(before[-100:]) + m.start(), e)
     if cues.photo_mark_before.search(before[-3:]) and cues.photo_close.match(after):
         return c.form("photo", s, e)  # a caption ending "＝ロイター", "、AP"
     if c.photo_agency is None:
@@ -346,12 +353,12 @@ def _cocredit(c: _Context) -> _Form | None:
 
 
 _Detector = Callable[[_Context], "_Form | None"]
-# Picture credits first: a picture credit is never origin or cited.
+# Picture credits first: a picture credit is never origin or cited, whatever its names' shape after
+# the photo word ("Foto: KCNA/Reuters" is no "KCNA/Reuters" signature).
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
 _DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
-_TEXT_DETECTORS: tuple[_Detector, ...] = (
-    _photo_word_credit,
+_TEXT_DETECTORS: tuple[_Detector, ...] = (_photo_word_credit,
     _copyright_line,
     _republished,
     _cited,

@@ -93,6 +93,10 @@ _CREDIT_LINE = re.compile(
     re.I,
 )
 
+# A credit line that is a picture's by its words when it follows one: "Foto: KCNA/Reuters"; not a
+# "Quelle: dpa", "(dpa)" or "© dpa" line, which may close the article's text under its last picture.
+_PICTURE_LINE = re.compile(r"^\s*(?:foto\b|photo\b|bild\b|image\b|credit\b)", re.I)
+
 _MAX_CREDIT = 300
 _MAX_CAPTION = 600
 
@@ -233,10 +237,18 @@ def _context(
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
-    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa")."""
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa";
+    "Dienstag.</span><span>(Image: Getty)")."""
     parts: list[str] = []
     for piece in el.itertext():
-        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isalpha():
+        if (
+            parts
+            and parts[-1][-1:] in ".!?"
+            and parts[-1][-2:-1].islower()
+            and piece[:1]
+            and not piece[:1].isspace()
+            and piece[:1] not in ".,;:!?)]"
+        ):
             parts.append(" ")
         if piece:
             parts.append(piece)
@@ -345,7 +357,8 @@ def harvest_credits(
                 continue
         elif tag in _LINE_TAGS:
             kind, text = _line_kind(el)
-            if kind is None and el in shape.picture_slots:
+            if (kind is None or (kind == "credit_line" and _PICTURE_LINE.match(text))) and el in shape.picture_slots:
+                # "© …/dpa", "Foto: KCNA/Reuters" right after a picture credit the picture.
                 kind, text = "picture_credit", _text(el)
             if kind is None:
                 continue

@@ -56,6 +56,8 @@ STRUCTURED_LABELS = {
 }
 
 _URL = re.compile(r"https?://[^\s)\]>\"'“”]+")
+# A sentence: a lower-case word of three letters or more, and later an end mark.
+_SENTENCE = re.compile(r"(?<![\w/])[^\W\d_A-Z]{3,}\b[^.!?]*[.!?](?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,15 +218,27 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             if found is not None and found.role == "cited" and not (ends_credit or closing):
                 credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
             elif credit.where == "picture_credit":
-                # An unmarked line after a picture: only a credit's shape makes it the picture's.
-                credit_like = (found is not None and found.role == "photo") or ends_credit or closing
+                # An unmarked line after a picture: only a credit's shape makes it the picture's (a
+                # photo agency's name is one, and so is a credit form in a line that is no sentence).
+                credit_like = (
+                    hit.source.photo_only
+                    or (found is not None and (found.role == "photo" or not _SENTENCE.search(text)))
+                    or ends_credit
+                    or closing
+                )
             else:
                 credit_like = found is not None or ends_credit or closing or len(text) <= 60
+            # The form's own words before the name ("Cortesía EFE") are no first name; a token that
+            # names a source only in datelines and signatures ("Didem Mente/AA") may sign a picture.
+            cue_before = found is not None and found.start < hit.start
             if (
                 credit_like
-                and not hit.dateline_only
+                and (not hit.dateline_only or (found is not None and found.role == "photo"))
                 and not cues.not_followed_by.match(text[hit.end : hit.end + 40])
-                and not _capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
+                and (
+                    cue_before
+                    or not _capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
+                )
             ):
                 start = found.start if found else hit.start
                 end = found.end if found else hit.end
