@@ -155,6 +155,11 @@ class _Cues:
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
         self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
+        # Any photo word: in a byline, "Anna Berg / dpa" is an author and her agency unless one is there.
+        self.photo_word = re.compile(
+            rf"(?<!\w){_words_alt([*get('photo_before'), *get('photo_after'), *get('photo_credit_words')])}",
+            re.I,
+        )
         self.photo_close = re.compile(r"^[\s)）\]」]*$")  # "…＝ロイター" ends a caption
         self.photo_mark_before = re.compile(r"[＝=、]\s*[(（]?\s*$")
         # Byline words and names in capitals are case-sensitive; joining words and determiners not.

@@ -71,6 +71,7 @@ _RELATED_HINT = re.compile(
 # A block of teasers: at least this many links with headline-long texts, making up most of its text.
 _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
+_HEADLINE_WORDS = 4
 _TEASER_LINK_SHARE = 0.6
 _PROSE_CHARS = 200
 # A picture's block holds a picture and at most this much text (a zoom button's label, an overlay);
@@ -104,13 +105,18 @@ _MAX_CAPTION = 600
 def structured_credits(data: StructuredData) -> list[Credit]:
     """Credits in the page's structured data (read by transforms/structured.py, the one reader):
     the article's authors ('jsonld'), its source organisation ('jsonld_source'), its publisher
-    ('jsonld_publisher') and its pictures' credits ('jsonld_image'). Item lists are not read:
+    ('jsonld_publisher'), copyright holder, credit text and provider ('jsonld_credit'), the site's name ('site_name': og:site_name,
+    or the WebSite's name) and its pictures' credits ('jsonld_image'). Item lists are not read:
     they hold other articles."""
     found = [Credit(party.name, "jsonld") for party in data.authors]
     if data.source_organization:
         found.append(Credit(data.source_organization, "jsonld_source"))
     if data.publisher:
         found.append(Credit(data.publisher, "jsonld_publisher"))
+    # The article's copyright holder or provider: like the publisher, a credit when an agency.
+    found.extend(Credit(words, "jsonld_credit") for _field, words in data.article_credits)
+    if data.site_name and data.site_name != data.publisher:
+        found.append(Credit(data.site_name, "site_name"))
     found.extend(Credit(words, "jsonld_image") for _field, words in data.image_credits)
     return found
 
@@ -135,6 +141,7 @@ class _Shape:
     teasers: set[lxml.html.HtmlElement]  # lists of other articles
     linked: set[lxml.html.HtmlElement]  # elements holding a link
     picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
+    cards: set[lxml.html.HtmlElement]  # teaser cards: blocks made up mostly of one headline-like link
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -151,9 +158,11 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     blocks: set[lxml.html.HtmlElement] = set()
     linked: set[lxml.html.HtmlElement] = set()
     media: list[lxml.html.HtmlElement] = []
+    longest_link: dict[lxml.html.HtmlElement, int] = {}  # the longest headline-like link below
+    cards: set[lxml.html.HtmlElement] = set()
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
-            chars[el] = link_chars[el] = headlines[el] = prose[el] = 0
+            chars[el] = link_chars[el] = headlines[el] = prose[el] = longest_link[el] = 0
             continue
         own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
         n = own + sum(chars[ch] for ch in el)
@@ -166,14 +175,21 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             link_chars[el] = n
             headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
             prose[el] = 0
+            longest_link[el] = 0
             if el.get("href"):
                 linked.add(el)
+                # Headline-like: long, of several words (not an author's or an agency's name).
+                if n >= _HEADLINE_CHARS and len(el.text_content().split()) >= _HEADLINE_WORDS:
+                    longest_link[el] = n
             continue
         if any(ch in linked for ch in el):
             linked.add(el)
         link_chars[el] = sum(link_chars[ch] for ch in el)
         headlines[el] = sum(headlines[ch] for ch in el)
         prose[el] = max([own, *(prose[ch] for ch in el)])
+        longest_link[el] = max([0, *(longest_link[ch] for ch in el)])
+        if longest_link[el] and n <= _MAX_CREDIT and longest_link[el] >= _TEASER_LINK_SHARE * n:
+            cards.add(el)
         if (
             headlines[el] >= _TEASER_LINKS
             and link_chars[el] >= _TEASER_LINK_SHARE * n
@@ -193,7 +209,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             and after not in pictured
         ):
             slots.add(after)
-    return _Shape(blocks, linked, slots)
+    return _Shape(blocks, linked, slots, cards)
 
 
 def _context(
@@ -333,7 +349,7 @@ def harvest_credits(
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     shape = _page_shape(tree)
-    teasers, linked = shape.teasers, shape.linked
+    teasers, linked = shape.teasers | shape.cards, shape.linked
     for el in tree.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
@@ -373,4 +389,37 @@ def harvest_credits(
             continue
         credits.append(Credit(text, context or kind))
         claimed.update(el.iterdescendants())
-    return tuple(dict.fromkeys(credits))
+    teaser_lines = _teaser_lines(shape.cards)
+    return (*dict.fromkeys(credits), *teaser_lines)
+
+
+# Block elements: the extracted text holds each one's words as a line of its own.
+_BLOCK_TAGS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "section", "td", "dd", "figcaption"})
+
+
+def _teaser_lines(cards: set[lxml.html.HtmlElement]) -> list[Credit]:
+    """The lines of other articles' teasers, as the extracted text may hold them ('teaser'): the
+    innermost blocks of a teaser card, a block made up mostly of one headline-like link ("Lesen Sie
+    auch: <a>…</a>"; a picture, a headline and a line under it). The tagger sets aside a text credit
+    on a line that the page shows only in teasers, as often as it shows it there. Class words
+    ("sidebar", "related") are not enough here: layouts name the article's own container so
+    ("detailBodyContainer withSidebar"); nor is a list of links, whose items may name the sources
+    the article cites ("13 avril 2018 : <a>Dépêche AFP</a>"): the headline is what makes a teaser."""
+    found: list[Credit] = []
+    for card in sorted(cards, key=_position):
+        if any(a in cards for a in card.iterancestors()):
+            continue  # an outer card holds it
+        for el in card.iter(*_BLOCK_TAGS):
+            if not any(isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()):
+                if words := " ".join(el.text_content().split()):
+                    found.append(Credit(words, "teaser"))
+    return found
+
+
+def _position(el: lxml.html.HtmlElement) -> tuple[int, ...]:
+    """Where an element is in its document, as its path of child indexes: sorts in page order."""
+    path = []
+    while (parent := el.getparent()) is not None:
+        path.append(parent.index(el))
+        el = parent
+    return tuple(reversed(path))

@@ -16,6 +16,7 @@ name, or scans the text once without nested repetition, so the time grows linear
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -36,11 +37,17 @@ BYLINE_WHERES = frozenset(
         "jsonld",
         "jsonld_source",
         "jsonld_publisher",
+        "jsonld_credit",
+        "site_name",
         "source",
         "credit_line",
         "signature",
     }
 )
+# Credits that name the site or the article's rights holder: a credit only when it is an agency's.
+PUBLISHER_WHERES = frozenset({"jsonld_publisher", "jsonld_credit", "site_name"})
+# Credits that name the article's authors and nothing else: structured data and author meta tags.
+AUTHOR_WHERES = frozenset({"author_meta", "jsonld", "jsonld_source"})
 # Credits that belong to the site or to other articles (footers, sidebars, teasers): trusted
 # only when they name the site's own owner ("© Reuters" on reuters.com).
 CAUTIOUS_WHERES = frozenset({"site_footer", "related"})
@@ -51,6 +58,8 @@ STRUCTURED_LABELS = {
     "jsonld_source": "JSON-LD sourceOrganization",
     "jsonld_image": "JSON-LD image credit",
     "jsonld_publisher": "JSON-LD publisher",
+    "jsonld_credit": "JSON-LD copyright or credit",
+    "site_name": "site name",
     "author_meta": "meta author",
     "description": "meta description",
 }
@@ -191,8 +200,39 @@ def _classify_all(
 # --- credits outside the text ---------------------------------------------------------------
 
 
+def _outside_teasers(text: str, hits: list[_Hit], credits: tuple[Credit, ...]) -> list[_Hit]:
+    """The hits not on a line of another article's teaser: a line the page shows in teasers as
+    often as the text holds it ("Quelle: dpa" under four teased stories) credits those stories; a
+    line the article holds once more than the teasers do is its own."""
+    teaser_counts = Counter(c.text for c in credits if c.where == "teaser")
+    text_counts: Counter[str] | None = None
+    kept = []
+    for hit in hits:
+        start = text.rfind("\n", 0, hit.start) + 1
+        end = text.find("\n", hit.end)
+        line = _flat_line(text[start : end if end >= 0 else len(text)])
+        shown = teaser_counts.get(line, 0)
+        if shown:
+            if text_counts is None:
+                text_counts = Counter(_flat_line(row) for row in text.split("\n"))
+            if text_counts[line] <= shown:
+                continue
+        kept.append(hit)
+    return kept
+
+
+def _flat_line(line: str) -> str:
+    """A line of the text as its element's words: spaces collapsed, a list item's mark dropped."""
+    words = line.split()
+    if words and words[0] in ("-", "•", "*", "–"):
+        words = words[1:]
+    return " ".join(words)
+
+
 def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
     text = credit.text
+    if credit.where == "teaser":
+        return  # a teased article's headline: used to set its credits aside, credits nothing
     if credit.where == "link":
         yield from _link_tags(text, matcher.registry)
         return
@@ -244,7 +284,7 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                 end = found.end if found else hit.end
                 yield _tag(hit.source, "photo", f"{label}: {text[start:end]}" if label else text[start:end])
         return
-    if credit.where == "jsonld_publisher":
+    if credit.where in PUBLISHER_WHERES:
         # The publisher is the site itself: a credit only when an agency publishes its own copy.
         hits = [h for h in hits if h.source.kind == "agency" and not h.source.photo_only]
         if not hits:
@@ -254,6 +294,17 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
     whole = text.strip()
     for hit in hits:
         found = classified.get((hit.start, hit.end))
+        if (
+            found is not None
+            and found.role == "photo"
+            and credit.where in AUTHOR_WHERES
+            and not hit.source.photo_only
+            and not cues.photo_word.search(text)
+        ):
+            # An author field's "Anna Berg / dpa" names an author and her agency: a picture credit
+            # there needs a photo word ("Foto: Anna Berg / dpa"). Byline elements are not so sure:
+            # pages put picture credits in elements classed "credits" or "source".
+            found = _Form("origin", found.start, found.end)
         if found is not None:
             words = text[found.start : found.end].strip()
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
@@ -322,6 +373,8 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     tags: dict[SourceTag, None] = {}
 
     hits = matcher.hits(text)
+    if hits and any(c.where == "teaser" for c in article.credits):
+        hits = _outside_teasers(text, hits, article.credits)
     for hit, found in _classify_all(text, hits, cues, matcher.photo_agency, article.language):
         start, end = found.start, found.end
         while start < end and text[start].isspace():  # evidence is the words, not the spaces
