@@ -132,7 +132,9 @@ _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WOR
 _SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
 # "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
-_PHOTOGRAPHER_COPYRIGHT = re.compile(rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$")
+_PHOTOGRAPHER_COPYRIGHT = re.compile(
+    rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$"
+)
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
 _DASH_BEFORE = re.compile(r"\S\s*[-–—]{1,2}\s*$")
@@ -358,7 +360,8 @@ _Detector = Callable[[_Context], "_Form | None"]
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
 _DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
-_TEXT_DETECTORS: tuple[_Detector, ...] = (_photo_word_credit,
+_TEXT_DETECTORS: tuple[_Detector, ...] = (
+    _photo_word_credit,
     _copyright_line,
     _republished,
     _cited,

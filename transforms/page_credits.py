@@ -105,9 +105,9 @@ _MAX_CAPTION = 600
 def structured_credits(data: StructuredData) -> list[Credit]:
     """Credits in the page's structured data (read by transforms/structured.py, the one reader):
     the article's authors ('jsonld'), its source organisation ('jsonld_source'), its publisher
-    ('jsonld_publisher'), copyright holder, credit text and provider ('jsonld_credit'), the site's name ('site_name': og:site_name,
-    or the WebSite's name) and its pictures' credits ('jsonld_image'). Item lists are not read:
-    they hold other articles."""
+    ('jsonld_publisher'), copyright holder, credit text and provider ('jsonld_credit'), the site's
+    name ('site_name': og:site_name, or the WebSite's name) and its pictures' credits
+    ('jsonld_image'). Item lists are not read: they hold other articles."""
     found = [Credit(party.name, "jsonld") for party in data.authors]
     if data.source_organization:
         found.append(Credit(data.source_organization, "jsonld_source"))
@@ -373,8 +373,9 @@ def harvest_credits(
                 continue
         elif tag in _LINE_TAGS:
             kind, text = _line_kind(el)
-            if (kind is None or (kind == "credit_line" and _PICTURE_LINE.match(text))) and el in shape.picture_slots:
-                # "© …/dpa", "Foto: KCNA/Reuters" right after a picture credit the picture.
+            picture_line = kind is None or (kind == "credit_line" and _PICTURE_LINE.match(text))
+            if picture_line and el in shape.picture_slots:
+                # An unmarked line or "Foto: KCNA/Reuters" right after a picture: its credit.
                 kind, text = "picture_credit", _text(el)
             if kind is None:
                 continue
@@ -410,9 +411,11 @@ def _teaser_lines(cards: set[lxml.html.HtmlElement]) -> list[Credit]:
         if any(a in cards for a in card.iterancestors()):
             continue  # an outer card holds it
         for el in card.iter(*_BLOCK_TAGS):
-            if not any(isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()):
-                if words := " ".join(el.text_content().split()):
-                    found.append(Credit(words, "teaser"))
+            innermost = not any(
+                isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()
+            )
+            if innermost and (words := " ".join(el.text_content().split())):
+                found.append(Credit(words, "teaser"))
     return found
 
 

@@ -91,7 +91,11 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
             ),
             "article_credits": tuple(
                 [(k, t) for k in ("creditText", "copyrightNotice") if (t := _text(article.get(k)))]
-                + [(k, p.name) for k in ("copyrightHolder", "provider") for p in _parties(article.get(k), by_id)]
+                + [
+                    (k, p.name)
+                    for k in ("copyrightHolder", "provider")
+                    for p in _parties(article.get(k), by_id)
+                ]
             ),
         }
     micro = _microdata(tree)
