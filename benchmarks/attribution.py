@@ -40,7 +40,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -311,6 +311,35 @@ def seed_gold() -> tuple[int, int, list[str]]:
     return passed, checks, failures
 
 
+# Text packed with names, the worst case of the per-name work (each name is classified on its own).
+HOSTILE = {
+    "names separated by spaces": "AFP " * 5000,
+    "bracketed signatures": "(dpa/" * 4000,
+    "slash-separated agencies": "AFP/Reuters/dpa/" * 1500,
+    "names between runs of 150 spaces": ("AFP" + " " * 150) * 1000,
+}
+
+
+def hostile_timing() -> dict[str, float]:
+    """Microseconds of tagging per registry name on each hostile text (best of 3)."""
+    from transforms.registry import load_registry as registry
+    from transforms.tag_sources import _matcher
+
+    matcher = _matcher(registry())
+    found = {}
+    for name, text in HOSTILE.items():
+        names = len(matcher.hits(text))
+        best = min(_timed(lambda text=text: tag_sources(Article(text=text))) for _ in range(3))
+        found[name] = best * 1e6 / max(names, 1)
+    return found
+
+
+def _timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
 def _ratio(a: int, b: int) -> str:
     return f"{a}/{b} = {a / b:.3f}" if b else "-"
 
@@ -366,6 +395,8 @@ def main() -> None:
     print(f"seed gold checks passed: {passed}/{checks} = {passed / checks:.0%}")
     print(f"extraction F1 on AEB (evaluate.py metric): {aeb['f1']:.4f}")
     print(f"AEB tags by role: {dict(sorted(aeb['by_role'].items()))}")
+    hostile = hostile_timing()
+    print("tagging per name on hostile text (µs): " + ", ".join(f"{k} {v:.0f}" for k, v in hostile.items()))
     for name, (total, _langs) in results.items():
         items = [("missed", total.missed), ("wrong", total.wrong)]
         items.append(("photo credits missed", total.photo_missed))

@@ -108,9 +108,11 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
 
 # --- the detectors, one per credit form -------------------------------------------------------------
 
-_DATELINE_PLACE = re.compile(rf"^\s*(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
+_DATELINE_PLACE = re.compile(rf"^\s*+(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
+# Runs of spaces are matched possessively (\s*+, \s++) wherever what follows cannot be a space:
+# the same matches, without trying every split of a long run between adjacent quantifiers.
 _DATELINE_CLOSE = re.compile(
-    rf"^(?:\s*[/,]\s*[\w.]{{1,15}}|\s+[\d.]{{4,10}})*(?:\s+[{_UPPER}][a-z]+){{0,2}}\s*\)"
+    rf"^(?:\s*+[/,]\s*+[\w.]{{1,15}}|\s++[\d.]{{4,10}})*+(?:\s++[{_UPPER}][a-z]+){{0,2}}\s*+\)"
 )
 # After a bare "(CNN)" the text may follow at once: "(CNN)President Donald Trump".
 _DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)|[{_UPPER}])")
@@ -120,8 +122,8 @@ _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
 _SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
 _AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
-_SIGNATURE_AFTER = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)?\s*[.*]?\s*$")
-_SLASH_SIGNATURE = re.compile(r"^\s*(?:[\w.]{1,12}\s*:\s*)?(?:[\w.]{1,12}\s*/\s*)+$")
+_SIGNATURE_AFTER = re.compile(r"^(?:\s*+[/,]\s*+[\w.]{1,15}|\s++[\d.]{4,10})*+\s*+\)?\s*+[.*]?\s*+$")
+_SLASH_SIGNATURE = re.compile(r"^\s*+(?:[\w.]{1,12}\s*+:\s*+)?(?:[\w.]{1,12}\s*+/\s*+)++$")
 # "… the rate fell. sak/Reuters": lower-case author initials and the agency ending a paragraph.
 _INITIALS_SIGNATURE = re.compile(r"(?:^|[.!?\"”»)]\s+|:\s*)(?:[a-zäöü]{2,4}\s*/\s*)+$")
 # One character class, so that a long line cannot make the match backtrack.
@@ -129,8 +131,8 @@ _STANDALONE_AFTER = re.compile(r"^[\s\d,|/.:–—\-a-záéíóúñäöüßàè�
 _SENTENCE_AFTER = re.compile(r"[^\W\d_]{3,}\.\s*$")
 _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{1,3}}\s*/\s*$")
 # "(dpa)/Jens Büttner": a closing bracket may come first.
-_SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
-_PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
+_SLASH_NAME_AFTER = re.compile(rf"^\s*+\)?\s*+[/|]\s*+(?P<first>{_NAME_WORD})(?:\s++{_NAME_WORD})+")
+_PHOTOGRAPHER_AFTER = re.compile(r"\s*+/\s*+[^)/\n]{1,40}\)?")
 # "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
 _PHOTOGRAPHER_COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$"
@@ -387,3 +389,14 @@ def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | N
         if found := detect(c):
             return found
     return None
+
+
+def _classify_cited(
+    seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None
+) -> _Form | None:
+    """The cited form alone: for a token that names a source only in datelines ("TT", "AA"), in a
+    text of the source's own language, where a cue word makes it a source ("enligt TT")."""
+    c = _context(seg, hit, cues, photo_agency)
+    if cues.not_followed_by.match(c.after) or cues.plural_before.search(c.before[-20:]):
+        return None
+    return _cited(c)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import ahocorasick
 
 from transforms.credit_cues import _alt, _Cues, _is_cjk, _load_cues
-from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _Form
+from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _classify_cited, _Form
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import Registry, Source, load_registry
 
@@ -185,6 +185,8 @@ def _classify_all(
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
         found = _classify(seg, hit, cues, photo_agency)
+        if found is None and hit.dateline_only and language and language == hit.source.language:
+            found = _classify_cited(seg, hit, cues, photo_agency)
         langs = hit.source.cite_languages
         if found is not None and found.role == "cited" and langs and language and language not in langs:
             found = None

@@ -364,3 +364,21 @@ def test_the_stress_set_agencies_are_in_the_registry() -> None:
     for alias, source in AGENCY_BY_LANGUAGE.values():
         assert source in registry.by_name
         assert alias in registry.by_name[source].aliases or alias in registry.by_name[source].datelines
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "source"),
+    [
+        ("sv", "Det uppger polisen enligt TT.", "TT Nyhetsbyrån"),
+        ("sv", "Branden släcktes under natten, skriver TT.", "TT Nyhetsbyrån"),
+        ("tr", "Yetkililer AA muhabirine açıklama yaptı.", "Anadolu"),
+    ],
+)
+def test_a_dateline_token_is_cited_in_its_own_language_only(language: str, text: str, source: str) -> None:
+    """ "TT" and "AA" name agencies only in datelines and signatures, except in their agency's own
+    language, where a cue word makes them a source; in another language they stay untagged."""
+    assert (source, "cited") in {
+        (t.source, t.role) for t in tag_sources(Article(text=text, language=language))
+    }
+    other = "de" if language != "de" else "en"
+    assert not [t for t in tag_sources(Article(text=text, language=other)) if t.source == source]

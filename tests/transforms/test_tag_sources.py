@@ -479,6 +479,8 @@ DENSE = {
     "names separated by spaces": "AFP " * (MB // 200),
     "bracketed signatures without spaces": "(dpa/" * (MB // 250),
     "a slash-separated list of agencies": "AFP/Reuters/dpa/" * (MB // 800),
+    # adjacent optional runs of spaces once tried every split of a long run (32 ms a name)
+    "names between long runs of spaces": ("AFP" + " " * 150) * 1200,
 }
 
 
