@@ -179,7 +179,8 @@ def _photo_credit(c: _Context) -> _Form | None:
         return c.form("photo", s, e + m.end())
     m = _NAME_SLASH_BEFORE.search(before[-120:]) if before.rstrip().endswith("/") else None
     if m:
-        return c.form("photo", m.start() + (before[m.start()] in " (:|"), e)
+        start = len(before) - len(before[-120:]) + m.start()  # the search saw the window's end only
+        return c.form("photo", start + (before[start] in " (:|"), e)
     m = _PHOTOGRAPHER_COPYRIGHT.search(before[-100:]) if "/" in before[-62:] else None
     if m:
         return c.form("photo", len(before) - len(before[-100:]) + m.start(), e)

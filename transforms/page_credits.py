@@ -62,10 +62,12 @@ _LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5",
 # English and German words of web page layout; pages that use none of them are caught by their
 # structure instead (_teaser_blocks).
 _FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
+# A word of the class list, not the tail of another ("withSidebar", "detailBodyContainer withSidebar"
+# says the article's own container has a sidebar next to it).
 _RELATED_HINT = re.compile(
-    r"sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
+    r"(?<![a-zA-Z])(?:sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
     r"|widget|promo|aside|newsletter|nav|menu|breadcrumb|latest|also-?read|read-?more|weitere|mehr-?zum"
-    r"|empfehlung|ticker",
+    r"|empfehlung|ticker)",
     re.I,
 )
 # A block of teasers: at least this many links with headline-long texts, making up most of its text.
