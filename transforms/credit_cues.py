@@ -181,8 +181,9 @@ class _Cues:
         writer_nouns = _alt(get("writer_nouns"))
         self.writer_after = re.compile(rf"^\s+(?:[A-Z][a-z]+\s+){{0,2}}(?=[A-Z])(?i:{writer_nouns})\b")
         self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
+        # "Mit Material der Nachrichtenagenturen dpa und AFP": agency nouns may come between.
         self.cocredit_before = re.compile(
-            rf"(?<!\w){_alt(get('cocredit_before'))}\s*(?:{determiners}\s*)?$", re.I
+            rf"(?<!\w){_alt(get('cocredit_before'))}\s*+(?:{determiners}\s*+)?(?:{nouns}\s++)?$", re.I
         )
         # "… im Original ist er in der israelischen Tageszeitung X erschienen": the cue, then the
         # rest of its sentence up to the name.

@@ -120,6 +120,9 @@ _DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)
 _DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{_UPPER}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
 _SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
+# Full-width brackets around a place and the agency, or the agency alone: "【ワシントン共同】", "（共同）".
+_CJK_DATELINE_BEFORE = re.compile(r"[【（][^【】（）\s]{0,10}$")
+_CJK_DATELINE_AFTER = re.compile(r"^[】）]")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
 _AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
 _SIGNATURE_AFTER = re.compile(r"^(?:\s*+[/,]\s*+[\w.]{1,15}|\s++[\d.]{4,10})*+\s*+\)?\s*+[.*]?\s*+$")
@@ -139,7 +142,7 @@ _PHOTOGRAPHER_COPYRIGHT = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
-_DASH_BEFORE = re.compile(r"\S\s*[-–—]{1,2}\s*$")
+_DASH_BEFORE = re.compile(r"(?:^|\S)\s*+[-–—]{1,2}\s*+$")  # "… fell. -- AFP", "— The Associated Press"
 _DASH_AT_END = re.compile(r"[-–—]{1,2}\s*$")
 _AFTER_SLASH_NAME = re.compile(r"^\s*/\s*[\w .'’-]{1,30}$")
 # "Tom Davies, Associated Press" alone on its line: an author and the agency they write for.
@@ -218,6 +221,9 @@ def _dateline(c: _Context) -> _Form | None:
         dash = _DASH.match(after)
         if dash:
             return c.form("origin", c.lead(), e + dash.end())
+    m = _CJK_DATELINE_BEFORE.search(before[-14:])
+    if m and _CJK_DATELINE_AFTER.match(after):  # "【ワシントン共同】", "（共同）"
+        return c.form("origin", len(before) - len(before[-14:]) + m.start(), c.e + 1, True)
     if not before.strip() and _AGENCY_CITY.match(after) and not c.hit.dateline_only:
         return c.form("origin", c.lead(), len(c.line.rstrip()))
     return None
@@ -395,9 +401,10 @@ def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | N
 def _classify_cited(
     seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None
 ) -> _Form | None:
-    """The cited form alone: for a token that names a source only in datelines ("TT", "AA"), in a
-    text of the source's own language, where a cue word makes it a source ("enligt TT")."""
+    """The cited and byline forms alone: for a token that names a source only in datelines ("TT",
+    "AA"), in a text of the source's own language, where a cue word makes it a source ("enligt TT",
+    "Kaynak: AA")."""
     c = _context(seg, hit, cues, photo_agency)
     if cues.not_followed_by.match(c.after) or cues.plural_before.search(c.before[-20:]):
         return None
-    return _cited(c)
+    return _cited(c) or _byline(c)

@@ -95,6 +95,19 @@ SENTENCES = [
         "Le Monde",
         "cited",
     ),  # page
+    # grammar beyond the development pages' wording
+    ("de", "Mit Material der Nachrichtenagenturen dpa und AFP", "dpa", "origin"),
+    ("nl", "Het vliegtuig is neergestort, aldus Belga.", "Belga", "cited"),
+    ("nl", "Dat laat de politie weten aan het ANP.", "ANP", "cited"),
+    ("nl", "Dat bericht nieuwsagentschap Reuters zondag.", "Reuters", "cited"),
+    ("tr", "Yetkili, Reuters'a yaptığı açıklamada bilgi verdi.", "Reuters", "cited"),
+    ("tr", "Bakan, Anadolu Ajansı'na verdiği demeçte konuştu.", "Anadolu", "cited"),
+    ("tr", "Yangın söndürüldü.\nKaynak: AA", "Anadolu", "origin"),
+    ("en", "according to a tally by The Associated Press", "AP", "cited"),
+    ("en", "Reuters could not independently verify the footage.", "Reuters", "cited"),
+    ("en", "The talks failed.\n— The Associated Press", "AP", "origin"),
+    ("ja", "【ワシントン共同】米政府は発表した。", "Kyodo", "origin"),
+    ("ja", "米政府は発表した。（共同）", "Kyodo", "origin"),
 ]
 
 
