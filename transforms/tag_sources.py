@@ -64,6 +64,9 @@ STRUCTURED_LABELS = {
     "description": "meta description",
 }
 
+# Quotation marks around a title: „Spiegel“, « Spiegel », "Spiegel", 'Spiegel'.
+_OPEN_QUOTES = frozenset("„“”\"«»‹›‚‘'")
+_CLOSE_QUOTES = frozenset("“”\"»«›‹‘’'")
 _URL = re.compile(r"https?://[^\s)\]>\"'“”]+")
 # A sentence: a lower-case word of three letters or more, and later an end mark.
 _SENTENCE = re.compile(r"(?<![\w/])[^\W\d_A-Z]{3,}\b[^.!?]*[.!?](?:\s|$)")
@@ -82,13 +85,16 @@ class _Matcher:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        words: dict[str, list[tuple[str, Source, bool]]] = {}
+        # (as written, source, a dateline-only token, a name only when quoted)
+        words: dict[str, list[tuple[str, Source, bool, bool]]] = {}
         for source in registry.sources:
             for alias in source.aliases:
-                words.setdefault(alias.lower(), []).append((alias, source, False))
+                words.setdefault(alias.lower(), []).append((alias, source, False, False))
             for token in source.datelines:
                 if token not in source.aliases:
-                    words.setdefault(token.lower(), []).append((token, source, True))
+                    words.setdefault(token.lower(), []).append((token, source, True, False))
+            for title in source.quoted:
+                words.setdefault(title.lower(), []).append((title, source, False, True))
         self.automaton = ahocorasick.Automaton()
         for key, entries in words.items():
             self.automaton.add_word(key, (len(key), tuple(entries)))
@@ -117,9 +123,15 @@ class _Matcher:
             if not _bounded(text, start, end):
                 continue
             written = text[start:end]
-            for alias, source, dateline_only in entries:
+            for alias, source, dateline_only, quoted in entries:
                 # As written or in capitals only: "quartz" is a mineral, "the guardian" a role.
                 if written == alias or (written == alias.upper() and any(c.islower() for c in alias)):
+                    if quoted:
+                        if not (start > 0 and end < len(text)):
+                            continue
+                        if text[start - 1] not in _OPEN_QUOTES or text[end] not in _CLOSE_QUOTES:
+                            continue
+                        start, end = start - 1, end + 1  # the quotation marks belong to the title
                     found.append(_Hit(start, end, source, dateline_only))
                     break
         return _longest(found)

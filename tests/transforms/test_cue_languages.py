@@ -108,6 +108,10 @@ SENTENCES = [
     ("en", "The talks failed.\n— The Associated Press", "AP", "origin"),
     ("ja", "【ワシントン共同】米政府は発表した。", "Kyodo", "origin"),
     ("ja", "米政府は発表した。（共同）", "Kyodo", "origin"),
+    # a title that is an ordinary word counts only between quotation marks
+    ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
+    ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),
+    ("de", "Er sagte der „Bild“-Zeitung, er sei müde.", "BILD", "cited"),
 ]
 
 
@@ -135,6 +139,9 @@ NOT_CREDITS = [
     ("es", "El jefe de la diplomacia recalcó que la ANP es la alternativa."),
     ("en", "CNN reported that it would lay off 100 employees."),
     ("en", "Haryana Congress AAP Alliance talks collapsed."),
+    ("de", "Die Welt schreibt Geschichte, sagte er."),  # not quoted: the world, not the newspaper
+    ("de", "Die Zeit läuft ab, berichtete der Sprecher."),
+    ("de", "Das Bild zeigt den Minister, sagte er dem Spiegel."),
 ]
 
 
