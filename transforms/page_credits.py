@@ -313,6 +313,28 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     return kind
 
 
+# Picture credits kept in data attributes for a script to show: "data-credit", "data-image-copyright",
+# "data-photographer", "data-captionauthor" on any element, "data-source" on a picture's own element.
+_DATA_CREDIT_KEY = re.compile(r"^data-[\w-]*(?:credit|copyright|photographer|captionauthor)", re.I)
+_DATA_SOURCE_KEY = re.compile(r"^data-(?:[\w-]*-)?source$", re.I)
+_DATA_PICTURE_TAGS = frozenset({"img", "picture", "video", "figure", "source"})
+
+
+def _data_credits(el: lxml.html.HtmlElement, tag: str) -> list[str]:
+    """The picture credits an element holds in its data attributes."""
+    found = []
+    for key, value in el.items():
+        if (
+            key.startswith("data-")
+            and value
+            and (_DATA_CREDIT_KEY.match(key) or (tag in _DATA_PICTURE_TAGS and _DATA_SOURCE_KEY.match(key)))
+        ):
+            words = " ".join(value.split())
+            if words and len(words) <= _MAX_CREDIT:
+                found.append(words)
+    return found
+
+
 def _line_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
     """'dateline' or 'credit_line' and the words, for a line element shaped as one."""
     own = el.text
@@ -354,7 +376,13 @@ def harvest_credits(
     teasers, linked = shape.teasers | shape.cards, shape.linked
     for el in tree.iter():
         tag = el.tag
-        if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            continue
+        for words in _data_credits(el, tag):
+            context, in_article = _context(el, teasers, linked)
+            if context is None and (in_article or not has_article):
+                credits.append(Credit(words, "caption"))
+        if el in claimed:
             continue
         if tag == "img":
             # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").

@@ -112,6 +112,7 @@ PICTURE_PLACES = {
         "<div class='m7'><picture><img src='a.jpg'></picture><span class='z9'>{c}</span></div>"
     ),
     "alt text": _place("<img src='a.jpg' alt='Die Sitzung am Dienstag. {c}'>"),
+    "data attribute": _place("<div class='m7'><img src='a.jpg' data-image-credit='{c}'></div>"),
     "JSON-LD ImageObject": lambda c, bare=False: _page(
         "",
         _jsonld(
