@@ -317,6 +317,8 @@ HOSTILE = {
     "bracketed signatures": "(dpa/" * 4000,
     "slash-separated agencies": "AFP/Reuters/dpa/" * 1500,
     "names between runs of 150 spaces": ("AFP" + " " * 150) * 1000,
+    # no two windows alike: every name is classified afresh
+    "names with distinct neighbours": "".join(f"AFP x{i} (dpa/{i}) " for i in range(2500)),
 }
 
 
@@ -329,9 +331,17 @@ def hostile_timing() -> dict[str, float]:
     found = {}
     for name, text in HOSTILE.items():
         names = len(matcher.hits(text))
-        best = min(_timed(lambda text=text: tag_sources(Article(text=text))) for _ in range(3))
+        best = min(_timed(lambda text=text: _cold_tag(text)) for _ in range(3))
         found[name] = best * 1e6 / max(names, 1)
     return found
+
+
+def _cold_tag(text: str) -> object:
+    """Tag with the classification cache emptied first: each round starts as a new text would."""
+    from transforms.credit_forms import _classify_line
+
+    _classify_line.cache_clear()
+    return tag_sources(Article(text=text))
 
 
 def _timed(run: Callable[[], object]) -> float:

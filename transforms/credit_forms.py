@@ -9,6 +9,7 @@ the work per name is bounded whatever the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from transforms.credit_cues import _UPPER, _Cues
 
 if TYPE_CHECKING:
+    from transforms.registry import Source
     from transforms.tag_sources import _Hit, _PhotoAgencies
 
 _NAME_WORD = rf"[{_UPPER}][\w'’.-]+"
@@ -382,6 +384,27 @@ _TEXT_DETECTORS: tuple[_Detector, ...] = (
 def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None) -> _Form | None:
     """The credit form of one name, within its line or credit, if any."""
     c = _context(seg, hit, cues, photo_agency)
+    found = _classify_line(c.line, c.s, c.e, hit.source, hit.dateline_only, type(hit), cues, photo_agency)
+    if found is None:
+        return None
+    return _Form(found.role, found.start + c.offset, found.end + c.offset, found.listable)
+
+
+# The form depends on the name's line window only: a window seen before (the same "(dpa)" line under
+# every paragraph, a text packed with one name) is classified once.
+@functools.lru_cache(maxsize=4096)
+def _classify_line(
+    line: str,
+    s: int,
+    e: int,
+    source: Source,
+    dateline_only: bool,
+    hit_type: type,
+    cues: _Cues,
+    photo_agency: _PhotoAgencies | None,
+) -> _Form | None:
+    hit = hit_type(s, e, source, dateline_only)
+    c = _Context(line, 0, s, e, hit, cues, photo_agency)
     for detect in _PHOTO_DETECTORS:
         if found := detect(c):
             return found
