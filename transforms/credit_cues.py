@@ -131,8 +131,8 @@ class _Cues:
         get = lambda key: data.get(key, [])  # noqa: E731
         stop = _alt(get("stop_filler"))
         self.cited_before = re.compile(
-            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s+"
-            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s+){{0,3}})(?:[ld]['’]\s*|[«\"“„‹]\s*)?$",
+            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s++"
+            rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s++){{0,3}})(?:[ld]['’]\s*+|[«\"“„‹]\s*+)?$",
             re.I,
         )
         # The cue right before the name in scripts without spaces ("据新华社").
@@ -141,10 +141,10 @@ class _Cues:
         )
         nouns = _alt(n.replace(" ", r"\s+") for n in get("agency_nouns"))
         self.cited_after = re.compile(
-            rf"^(?:\s+{nouns})?\s*,?\s*(?P<cue>{_words_alt(get('cited_after'))})", re.I
+            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{_words_alt(get('cited_after'))})", re.I
         )
         self.cited_after_unambiguous = re.compile(
-            rf"^(?:\s+{nouns})?\s*,?\s*(?P<cue>{_words_alt(get('cited_after_unambiguous'))})", re.I
+            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{_words_alt(get('cited_after_unambiguous'))})", re.I
         )
         self.cited_compound = re.compile(rf"^-{_alt(get('cited_compound'))}(?!\w)")
         photo_words = [w for w in get("photo_before") if not _is_cjk(w[-1:])]
@@ -155,6 +155,11 @@ class _Cues:
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
         self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
+        # Any photo word: in a byline, "Anna Berg / dpa" is an author and her agency unless one is there.
+        self.photo_word = re.compile(
+            rf"(?<!\w){_words_alt([*get('photo_before'), *get('photo_after'), *get('photo_credit_words')])}",
+            re.I,
+        )
         self.photo_close = re.compile(r"^[\s)）\]」]*$")  # "…＝ロイター" ends a caption
         self.photo_mark_before = re.compile(r"[＝=、]\s*[(（]?\s*$")
         # Byline words and names in capitals are case-sensitive; joining words and determiners not.
@@ -162,10 +167,10 @@ class _Cues:
         joins = f"(?i:{_alt([*get('byline_joins'), '&'])})"
         determiners = f"(?i:{_alt(get('determiners'))})"
         self.byline_before = re.compile(
-            rf"^\s*[-–—•|]?\s*(?P<cue>{byline})\s*:?\s+"
-            rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*"
-            rf"|(?:[A-Z][A-Z.'’-]+\s+(?:{joins}\s+)?){{1,6}})?"
-            rf"(?:{determiners}\s*|{_alt(get('agency_words'))}\s+)?$"
+            rf"^\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
+            rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*+"
+            rf"|(?:[A-Z][A-Z.'’-]+\s++(?:{joins}\s++)?){{1,6}})?"
+            rf"(?:{determiners}\s*+|{_alt(get('agency_words'))}\s++)?$"
         )
         roles = _alt(_escaped(get("byline_roles")))
         self.byline_after = re.compile(
@@ -176,15 +181,16 @@ class _Cues:
         writer_nouns = _alt(get("writer_nouns"))
         self.writer_after = re.compile(rf"^\s+(?:[A-Z][a-z]+\s+){{0,2}}(?=[A-Z])(?i:{writer_nouns})\b")
         self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
+        # "Mit Material der Nachrichtenagenturen dpa und AFP": agency nouns may come between.
         self.cocredit_before = re.compile(
-            rf"(?<!\w){_alt(get('cocredit_before'))}\s*(?:{determiners}\s*)?$", re.I
+            rf"(?<!\w){_alt(get('cocredit_before'))}\s*+(?:{determiners}\s*+)?(?:{nouns}\s++)?$", re.I
         )
         # "… im Original ist er in der israelischen Tageszeitung X erschienen": the cue, then the
         # rest of its sentence up to the name.
         self.republished_before = re.compile(
             rf"(?<!\w){_alt(get('republished_before'))}(?!\w)[^.!?;\n]{{0,80}}$", re.I
         )
-        self.cocredit_after = re.compile(rf"^\s+{_alt(get('cocredit_after'))}(?!\w)", re.I)
+        self.cocredit_after = re.compile(rf"^\s++{_alt(get('cocredit_after'))}(?!\w)", re.I)
         cosign = _alt(get("cosign_words"))
         self.cosign_before = re.compile(rf"(?:^|\s){cosign}\s+$", re.I)
         self.paren_cosign_before = re.compile(rf"\(\s*(?:[\w.]{{1,20}}\s+)?{cosign}\s+$", re.I)
@@ -206,14 +212,14 @@ class _Cues:
         self.descriptors = frozenset(get("descriptors"))
         self.articles = frozenset(get("articles"))
         self.titles = frozenset(get("titles"))
-        self.plural_before = re.compile(rf"(?<!\w){_alt(get('plural_articles'))}\s+$", re.I)
+        self.plural_before = re.compile(rf"(?<!\w){_alt(get('plural_articles'))}\s++$", re.I)
         self.not_followed_by = re.compile(rf"^\s+{_alt(_escaped(get('not_followed_by')))}(?![\w])")
         self.business_after = re.compile(
             rf"^[^.;\n]{{0,40}}?(?<!\w){_alt(get('business_after'))}(?!\w)", re.I
         )
         self.self_news_after = re.compile(rf"^\s+{_alt(get('self_news_after'))}(?!\w)", re.I)
         via = _alt(get("via_words"))
-        self.via_link = re.compile(rf"(?<!\w){via}\s*(?::\s*)?(?P<url>https?://[^\s)\]>\"'“”]+)", re.I)
+        self.via_link = re.compile(rf"(?<!\w){via}\s*+(?::\s*+)?(?P<url>https?://[^\s)\]>\"'“”]+)", re.I)
         self.via_name = re.compile(rf"(?<!\w){via}\s*(?::\s*)?$", re.I)
         joins_list = _alt(get("list_joins"))
         self.list_join = re.compile(rf"^\s*(?:,|/|&|\+|\b{joins_list}\b)\s*(?:{determiners}\s+)?$", re.I)

@@ -9,6 +9,7 @@ the work per name is bounded whatever the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from transforms.credit_cues import _UPPER, _Cues
 
 if TYPE_CHECKING:
+    from transforms.registry import Source
     from transforms.tag_sources import _Hit, _PhotoAgencies
 
 _NAME_WORD = rf"[{_UPPER}][\w'’.-]+"
@@ -97,18 +99,22 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
         return False
     if word.endswith(".") and len(word) > 2 and word not in cues.titles:
         return False  # the end of the previous sentence: "… in Losail. EFE"
+    if word[-1] in ',;)"”»–—-':
+        return False  # a list or a clause ends there: "Foto: Skjermdump, The Guardian"
     if strict:
         return word.lower().rstrip(":") not in cues.lead_words
-    if word[-1] in ',;:)"”»–—-':
+    if word[-1] == ":":
         return False
     return before[:start].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n", '"', "“", "(")
 
 
 # --- the detectors, one per credit form -------------------------------------------------------------
 
-_DATELINE_PLACE = re.compile(rf"^\s*(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
+_DATELINE_PLACE = re.compile(rf"^\s*+(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
+# Runs of spaces are matched possessively (\s*+, \s++) wherever what follows cannot be a space:
+# the same matches, without trying every split of a long run between adjacent quantifiers.
 _DATELINE_CLOSE = re.compile(
-    rf"^(?:\s*[/,]\s*[\w.]{{1,15}}|\s+[\d.]{{4,10}})*(?:\s+[{_UPPER}][a-z]+){{0,2}}\s*\)"
+    rf"^(?:\s*+[/,]\s*+[\w.]{{1,15}}|\s++[\d.]{{4,10}})*+(?:\s++[{_UPPER}][a-z]+){{0,2}}\s*+\)"
 )
 # After a bare "(CNN)" the text may follow at once: "(CNN)President Donald Trump".
 _DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)|[{_UPPER}])")
@@ -116,10 +122,13 @@ _DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)
 _DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{_UPPER}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
 _SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
+# Full-width brackets around a place and the agency, or the agency alone: "【ワシントン共同】", "（共同）".
+_CJK_DATELINE_BEFORE = re.compile(r"[【（][^【】（）\s]{0,10}$")
+_CJK_DATELINE_AFTER = re.compile(r"^[】）]")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
 _AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
-_SIGNATURE_AFTER = re.compile(r"^(?:\s*[/,]\s*[\w.]{1,15}|\s+[\d.]{4,10})*\s*\)?\s*[.*]?\s*$")
-_SLASH_SIGNATURE = re.compile(r"^\s*(?:[\w.]{1,12}\s*:\s*)?(?:[\w.]{1,12}\s*/\s*)+$")
+_SIGNATURE_AFTER = re.compile(r"^(?:\s*+[/,]\s*+[\w.]{1,15}|\s++[\d.]{4,10})*+\s*+\)?\s*+[.*]?\s*+$")
+_SLASH_SIGNATURE = re.compile(r"^\s*+(?:[\w.]{1,12}\s*+:\s*+)?(?:[\w.]{1,12}\s*+/\s*+)++$")
 # "… the rate fell. sak/Reuters": lower-case author initials and the agency ending a paragraph.
 _INITIALS_SIGNATURE = re.compile(r"(?:^|[.!?\"”»)]\s+|:\s*)(?:[a-zäöü]{2,4}\s*/\s*)+$")
 # One character class, so that a long line cannot make the match backtrack.
@@ -127,11 +136,15 @@ _STANDALONE_AFTER = re.compile(r"^[\s\d,|/.:–—\-a-záéíóúñäöüßàè�
 _SENTENCE_AFTER = re.compile(r"[^\W\d_]{3,}\.\s*$")
 _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WORD}){{1,3}}\s*/\s*$")
 # "(dpa)/Jens Büttner": a closing bracket may come first.
-_SLASH_NAME_AFTER = re.compile(rf"^\s*\)?\s*[/|]\s*(?P<first>{_NAME_WORD})(?:\s+{_NAME_WORD})+")
-_PHOTOGRAPHER_AFTER = re.compile(r"\s*/\s*[^)/\n]{1,40}\)?")
+_SLASH_NAME_AFTER = re.compile(rf"^\s*+\)?\s*+[/|]\s*+(?P<first>{_NAME_WORD})(?:\s++{_NAME_WORD})+")
+_PHOTOGRAPHER_AFTER = re.compile(r"\s*+/\s*+[^)/\n]{1,40}\)?")
+# "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
+_PHOTOGRAPHER_COPYRIGHT = re.compile(
+    rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$"
+)
 _SENTENCE_END = re.compile(r"[.!?…]\s+(?=\S)")
 _PERIOD_BEFORE = re.compile(r"\w[.!?\"”]\s+$")
-_DASH_BEFORE = re.compile(r"\S\s*[-–—]{1,2}\s*$")
+_DASH_BEFORE = re.compile(r"(?:^|\S)\s*+[-–—]{1,2}\s*+$")  # "… fell. -- AFP", "— The Associated Press"
 _DASH_AT_END = re.compile(r"[-–—]{1,2}\s*$")
 _AFTER_SLASH_NAME = re.compile(r"^\s*/\s*[\w .'’-]{1,30}$")
 # "Tom Davies, Associated Press" alone on its line: an author and the agency they write for.
@@ -171,7 +184,11 @@ def _photo_credit(c: _Context) -> _Form | None:
         return c.form("photo", s, e + m.end())
     m = _NAME_SLASH_BEFORE.search(before[-120:]) if before.rstrip().endswith("/") else None
     if m:
-        return c.form("photo", m.start() + (before[m.start()] in " (:|"), e)
+        start = len(before) - len(before[-120:]) + m.start()  # the search saw the window's end only
+        return c.form("photo", start + (before[start] in " (:|"), e)
+    m = _PHOTOGRAPHER_COPYRIGHT.search(before[-100:]) if "/" in before[-62:] else None
+    if m:
+        return c.form("photo", len(before) - len(before[-100:]) + m.start(), e)
     if cues.photo_mark_before.search(before[-3:]) and cues.photo_close.match(after):
         return c.form("photo", s, e)  # a caption ending "＝ロイター", "、AP"
     if c.photo_agency is None:
@@ -206,6 +223,9 @@ def _dateline(c: _Context) -> _Form | None:
         dash = _DASH.match(after)
         if dash:
             return c.form("origin", c.lead(), e + dash.end())
+    m = _CJK_DATELINE_BEFORE.search(before[-14:])
+    if m and _CJK_DATELINE_AFTER.match(after):  # "【ワシントン共同】", "（共同）"
+        return c.form("origin", len(before) - len(before[-14:]) + m.start(), c.e + 1, True)
     if not before.strip() and _AGENCY_CITY.match(after) and not c.hit.dateline_only:
         return c.form("origin", c.lead(), len(c.line.rstrip()))
     return None
@@ -346,7 +366,8 @@ def _cocredit(c: _Context) -> _Form | None:
 
 
 _Detector = Callable[[_Context], "_Form | None"]
-# Picture credits first: a picture credit is never origin or cited.
+# Picture credits first: a picture credit is never origin or cited, whatever its names' shape after
+# the photo word ("Foto: KCNA/Reuters" is no "KCNA/Reuters" signature).
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
 _DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
@@ -363,6 +384,27 @@ _TEXT_DETECTORS: tuple[_Detector, ...] = (
 def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None) -> _Form | None:
     """The credit form of one name, within its line or credit, if any."""
     c = _context(seg, hit, cues, photo_agency)
+    found = _classify_line(c.line, c.s, c.e, hit.source, hit.dateline_only, type(hit), cues, photo_agency)
+    if found is None:
+        return None
+    return _Form(found.role, found.start + c.offset, found.end + c.offset, found.listable)
+
+
+# The form depends on the name's line window only: a window seen before (the same "(dpa)" line under
+# every paragraph, a text packed with one name) is classified once.
+@functools.lru_cache(maxsize=4096)
+def _classify_line(
+    line: str,
+    s: int,
+    e: int,
+    source: Source,
+    dateline_only: bool,
+    hit_type: type,
+    cues: _Cues,
+    photo_agency: _PhotoAgencies | None,
+) -> _Form | None:
+    hit = hit_type(s, e, source, dateline_only)
+    c = _Context(line, 0, s, e, hit, cues, photo_agency)
     for detect in _PHOTO_DETECTORS:
         if found := detect(c):
             return found
@@ -377,3 +419,15 @@ def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | N
         if found := detect(c):
             return found
     return None
+
+
+def _classify_cited(
+    seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None
+) -> _Form | None:
+    """The cited and byline forms alone: for a token that names a source only in datelines ("TT",
+    "AA"), in a text of the source's own language, where a cue word makes it a source ("enligt TT",
+    "Kaynak: AA")."""
+    c = _context(seg, hit, cues, photo_agency)
+    if cues.not_followed_by.match(c.after) or cues.plural_before.search(c.before[-20:]):
+        return None
+    return _cited(c) or _byline(c)

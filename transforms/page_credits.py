@@ -62,15 +62,18 @@ _LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5",
 # English and German words of web page layout; pages that use none of them are caught by their
 # structure instead (_teaser_blocks).
 _FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
+# A word of the class list, not the tail of another ("withSidebar", "detailBodyContainer withSidebar"
+# says the article's own container has a sidebar next to it).
 _RELATED_HINT = re.compile(
-    r"sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
+    r"(?<![a-zA-Z])(?:sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
     r"|widget|promo|aside|newsletter|nav|menu|breadcrumb|latest|also-?read|read-?more|weitere|mehr-?zum"
-    r"|empfehlung|ticker",
+    r"|empfehlung|ticker)",
     re.I,
 )
 # A block of teasers: at least this many links with headline-long texts, making up most of its text.
 _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
+_HEADLINE_WORDS = 4
 _TEASER_LINK_SHARE = 0.6
 _PROSE_CHARS = 200
 # A picture's block holds a picture and at most this much text (a zoom button's label, an overlay);
@@ -93,6 +96,10 @@ _CREDIT_LINE = re.compile(
     re.I,
 )
 
+# A credit line that is a picture's by its words when it follows one: "Foto: KCNA/Reuters"; not a
+# "Quelle: dpa", "(dpa)" or "© dpa" line, which may close the article's text under its last picture.
+_PICTURE_LINE = re.compile(r"^\s*(?:foto\b|photo\b|bild\b|image\b|credit\b)", re.I)
+
 _MAX_CREDIT = 300
 _MAX_CAPTION = 600
 
@@ -100,13 +107,18 @@ _MAX_CAPTION = 600
 def structured_credits(data: StructuredData) -> list[Credit]:
     """Credits in the page's structured data (read by transforms/structured.py, the one reader):
     the article's authors ('jsonld'), its source organisation ('jsonld_source'), its publisher
-    ('jsonld_publisher') and its pictures' credits ('jsonld_image'). Item lists are not read:
-    they hold other articles."""
+    ('jsonld_publisher'), copyright holder, credit text and provider ('jsonld_credit'), the site's
+    name ('site_name': og:site_name, or the WebSite's name) and its pictures' credits
+    ('jsonld_image'). Item lists are not read: they hold other articles."""
     found = [Credit(party.name, "jsonld") for party in data.authors]
     if data.source_organization:
         found.append(Credit(data.source_organization, "jsonld_source"))
     if data.publisher:
         found.append(Credit(data.publisher, "jsonld_publisher"))
+    # The article's copyright holder or provider: like the publisher, a credit when an agency.
+    found.extend(Credit(words, "jsonld_credit") for _field, words in data.article_credits)
+    if data.site_name and data.site_name != data.publisher:
+        found.append(Credit(data.site_name, "site_name"))
     found.extend(Credit(words, "jsonld_image") for _field, words in data.image_credits)
     return found
 
@@ -131,6 +143,7 @@ class _Shape:
     teasers: set[lxml.html.HtmlElement]  # lists of other articles
     linked: set[lxml.html.HtmlElement]  # elements holding a link
     picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
+    cards: set[lxml.html.HtmlElement]  # teaser cards: blocks made up mostly of one headline-like link
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -147,9 +160,11 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     blocks: set[lxml.html.HtmlElement] = set()
     linked: set[lxml.html.HtmlElement] = set()
     media: list[lxml.html.HtmlElement] = []
+    longest_link: dict[lxml.html.HtmlElement, int] = {}  # the longest headline-like link below
+    cards: set[lxml.html.HtmlElement] = set()
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
-            chars[el] = link_chars[el] = headlines[el] = prose[el] = 0
+            chars[el] = link_chars[el] = headlines[el] = prose[el] = longest_link[el] = 0
             continue
         own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
         n = own + sum(chars[ch] for ch in el)
@@ -162,14 +177,21 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             link_chars[el] = n
             headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
             prose[el] = 0
+            longest_link[el] = 0
             if el.get("href"):
                 linked.add(el)
+                # Headline-like: long, of several words (not an author's or an agency's name).
+                if n >= _HEADLINE_CHARS and len(el.text_content().split()) >= _HEADLINE_WORDS:
+                    longest_link[el] = n
             continue
         if any(ch in linked for ch in el):
             linked.add(el)
         link_chars[el] = sum(link_chars[ch] for ch in el)
         headlines[el] = sum(headlines[ch] for ch in el)
         prose[el] = max([own, *(prose[ch] for ch in el)])
+        longest_link[el] = max([0, *(longest_link[ch] for ch in el)])
+        if longest_link[el] and n <= _MAX_CREDIT and longest_link[el] >= _TEASER_LINK_SHARE * n:
+            cards.add(el)
         if (
             headlines[el] >= _TEASER_LINKS
             and link_chars[el] >= _TEASER_LINK_SHARE * n
@@ -189,7 +211,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             and after not in pictured
         ):
             slots.add(after)
-    return _Shape(blocks, linked, slots)
+    return _Shape(blocks, linked, slots, cards)
 
 
 def _context(
@@ -233,10 +255,18 @@ def _context(
 
 def _text(el: lxml.html.HtmlElement) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
-    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa")."""
+    ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa";
+    "Dienstag.</span><span>(Image: Getty)")."""
     parts: list[str] = []
     for piece in el.itertext():
-        if parts and parts[-1][-1:] in ".!?" and parts[-1][-2:-1].islower() and piece[:1].isalpha():
+        if (
+            parts
+            and parts[-1][-1:] in ".!?"
+            and parts[-1][-2:-1].islower()
+            and piece[:1]
+            and not piece[:1].isspace()
+            and piece[:1] not in ".,;:!?)]"
+        ):
             parts.append(" ")
         if piece:
             parts.append(piece)
@@ -283,6 +313,28 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
     return kind
 
 
+# Picture credits kept in data attributes for a script to show: "data-credit", "data-image-copyright",
+# "data-photographer", "data-captionauthor" on any element, "data-source" on a picture's own element.
+_DATA_CREDIT_KEY = re.compile(r"^data-[\w-]*(?:credit|copyright|photographer|captionauthor)", re.I)
+_DATA_SOURCE_KEY = re.compile(r"^data-(?:[\w-]*-)?source$", re.I)
+_DATA_PICTURE_TAGS = frozenset({"img", "picture", "video", "figure", "source"})
+
+
+def _data_credits(el: lxml.html.HtmlElement, tag: str) -> list[str]:
+    """The picture credits an element holds in its data attributes."""
+    found = []
+    for key, value in el.items():
+        if (
+            key.startswith("data-")
+            and value
+            and (_DATA_CREDIT_KEY.match(key) or (tag in _DATA_PICTURE_TAGS and _DATA_SOURCE_KEY.match(key)))
+        ):
+            words = " ".join(value.split())
+            if words and len(words) <= _MAX_CREDIT:
+                found.append(words)
+    return found
+
+
 def _line_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
     """'dateline' or 'credit_line' and the words, for a line element shaped as one."""
     own = el.text
@@ -321,10 +373,16 @@ def harvest_credits(
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     shape = _page_shape(tree)
-    teasers, linked = shape.teasers, shape.linked
+    teasers, linked = shape.teasers | shape.cards, shape.linked
     for el in tree.iter():
         tag = el.tag
-        if not isinstance(tag, str) or tag in _SKIP_TAGS or el in claimed:
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            continue
+        for words in _data_credits(el, tag):
+            context, in_article = _context(el, teasers, linked)
+            if context is None and (in_article or not has_article):
+                credits.append(Credit(words, "caption"))
+        if el in claimed:
             continue
         if tag == "img":
             # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").
@@ -345,7 +403,9 @@ def harvest_credits(
                 continue
         elif tag in _LINE_TAGS:
             kind, text = _line_kind(el)
-            if kind is None and el in shape.picture_slots:
+            picture_line = kind is None or (kind == "credit_line" and _PICTURE_LINE.match(text))
+            if picture_line and el in shape.picture_slots:
+                # An unmarked line or "Foto: KCNA/Reuters" right after a picture: its credit.
                 kind, text = "picture_credit", _text(el)
             if kind is None:
                 continue
@@ -360,4 +420,39 @@ def harvest_credits(
             continue
         credits.append(Credit(text, context or kind))
         claimed.update(el.iterdescendants())
-    return tuple(dict.fromkeys(credits))
+    teaser_lines = _teaser_lines(shape.cards)
+    return (*dict.fromkeys(credits), *teaser_lines)
+
+
+# Block elements: the extracted text holds each one's words as a line of its own.
+_BLOCK_TAGS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "section", "td", "dd", "figcaption"})
+
+
+def _teaser_lines(cards: set[lxml.html.HtmlElement]) -> list[Credit]:
+    """The lines of other articles' teasers, as the extracted text may hold them ('teaser'): the
+    innermost blocks of a teaser card, a block made up mostly of one headline-like link ("Lesen Sie
+    auch: <a>…</a>"; a picture, a headline and a line under it). The tagger sets aside a text credit
+    on a line that the page shows only in teasers, as often as it shows it there. Class words
+    ("sidebar", "related") are not enough here: layouts name the article's own container so
+    ("detailBodyContainer withSidebar"); nor is a list of links, whose items may name the sources
+    the article cites ("13 avril 2018 : <a>Dépêche AFP</a>"): the headline is what makes a teaser."""
+    found: list[Credit] = []
+    for card in sorted(cards, key=_position):
+        if any(a in cards for a in card.iterancestors()):
+            continue  # an outer card holds it
+        for el in card.iter(*_BLOCK_TAGS):
+            innermost = not any(
+                isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()
+            )
+            if innermost and (words := " ".join(el.text_content().split())):
+                found.append(Credit(words, "teaser"))
+    return found
+
+
+def _position(el: lxml.html.HtmlElement) -> tuple[int, ...]:
+    """Where an element is in its document, as its path of child indexes: sorts in page order."""
+    path = []
+    while (parent := el.getparent()) is not None:
+        path.append(parent.index(el))
+        el = parent
+    return tuple(reversed(path))

@@ -36,6 +36,8 @@ class Source:
     language: str = ""  # ISO 639-1
     # A photo agency: credited for pictures only, never for the text.
     photo_only: bool = False
+    # Names that are ordinary words unless quoted as a title: „Spiegel“, « Libé », "Bild".
+    quoted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def parse_registry(entries: list[dict]) -> Registry:
             raise ValueError(f"registry entry {name!r} is listed twice")
         seen.add(name)
         aliases = tuple(dict.fromkeys([name, *entry.get("aliases", [])]))
-        for alias in aliases:
+        for alias in (*aliases, *entry.get("quoted", [])):
             owner = alias_owner.setdefault(alias, name)
             if owner != name:
                 raise ValueError(f"alias {alias!r} of {name!r} is already an alias of {owner!r}")
@@ -90,6 +92,7 @@ def parse_registry(entries: list[dict]) -> Registry:
                 country=str(entry.get("country", "")),
                 language=str(entry.get("language", "")),
                 photo_only=bool(entry.get("photo_only", False)),
+                quoted=tuple(entry.get("quoted", [])),
             )
         )
     return Registry(tuple(sources))

@@ -64,6 +64,8 @@ class StructuredData:
     # The credits of the article's pictures (ImageObject `creditText`, `copyrightNotice`,
     # `copyrightHolder`, `author`, `creator`) as (field, words), in page order.
     image_credits: tuple[tuple[str, str], ...] = ()
+    # The article's own credit fields (`copyrightHolder`, `creditText`, `copyrightNotice`, `provider`).
+    article_credits: tuple[tuple[str, str], ...] = ()
 
 
 def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
@@ -86,6 +88,14 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
             "section": _text(article.get("articleSection")),
             "source_organization": next(
                 (p.name for p in _parties(article.get("sourceOrganization"), by_id)), None
+            ),
+            "article_credits": tuple(
+                [(k, t) for k in ("creditText", "copyrightNotice") if (t := _text(article.get(k)))]
+                + [
+                    (k, p.name)
+                    for k in ("copyrightHolder", "provider")
+                    for p in _parties(article.get(k), by_id)
+                ]
             ),
         }
     micro = _microdata(tree)

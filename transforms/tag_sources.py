@@ -16,6 +16,7 @@ name, or scans the text once without nested repetition, so the time grows linear
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 import ahocorasick
 
 from transforms.credit_cues import _alt, _Cues, _is_cjk, _load_cues
-from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _Form
+from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _classify_cited, _Form
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import Registry, Source, load_registry
 
@@ -36,11 +37,17 @@ BYLINE_WHERES = frozenset(
         "jsonld",
         "jsonld_source",
         "jsonld_publisher",
+        "jsonld_credit",
+        "site_name",
         "source",
         "credit_line",
         "signature",
     }
 )
+# Credits that name the site or the article's rights holder: a credit only when it is an agency's.
+PUBLISHER_WHERES = frozenset({"jsonld_publisher", "jsonld_credit", "site_name"})
+# Credits that name the article's authors and nothing else: structured data and author meta tags.
+AUTHOR_WHERES = frozenset({"author_meta", "jsonld", "jsonld_source"})
 # Credits that belong to the site or to other articles (footers, sidebars, teasers): trusted
 # only when they name the site's own owner ("© Reuters" on reuters.com).
 CAUTIOUS_WHERES = frozenset({"site_footer", "related"})
@@ -51,11 +58,18 @@ STRUCTURED_LABELS = {
     "jsonld_source": "JSON-LD sourceOrganization",
     "jsonld_image": "JSON-LD image credit",
     "jsonld_publisher": "JSON-LD publisher",
+    "jsonld_credit": "JSON-LD copyright or credit",
+    "site_name": "site name",
     "author_meta": "meta author",
     "description": "meta description",
 }
 
+# Quotation marks around a title: „Spiegel“, « Spiegel », "Spiegel", 'Spiegel'.
+_OPEN_QUOTES = frozenset("„“”\"«»‹›‚‘'")
+_CLOSE_QUOTES = frozenset("“”\"»«›‹‘’'")
 _URL = re.compile(r"https?://[^\s)\]>\"'“”]+")
+# A sentence: a lower-case word of three letters or more, and later an end mark.
+_SENTENCE = re.compile(r"(?<![\w/])[^\W\d_A-Z]{3,}\b[^.!?]*[.!?](?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +85,16 @@ class _Matcher:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        words: dict[str, list[tuple[str, Source, bool]]] = {}
+        # (as written, source, a dateline-only token, a name only when quoted)
+        words: dict[str, list[tuple[str, Source, bool, bool]]] = {}
         for source in registry.sources:
             for alias in source.aliases:
-                words.setdefault(alias.lower(), []).append((alias, source, False))
+                words.setdefault(alias.lower(), []).append((alias, source, False, False))
             for token in source.datelines:
                 if token not in source.aliases:
-                    words.setdefault(token.lower(), []).append((token, source, True))
+                    words.setdefault(token.lower(), []).append((token, source, True, False))
+            for title in source.quoted:
+                words.setdefault(title.lower(), []).append((title, source, False, True))
         self.automaton = ahocorasick.Automaton()
         for key, entries in words.items():
             self.automaton.add_word(key, (len(key), tuple(entries)))
@@ -106,9 +123,15 @@ class _Matcher:
             if not _bounded(text, start, end):
                 continue
             written = text[start:end]
-            for alias, source, dateline_only in entries:
+            for alias, source, dateline_only, quoted in entries:
                 # As written or in capitals only: "quartz" is a mineral, "the guardian" a role.
                 if written == alias or (written == alias.upper() and any(c.islower() for c in alias)):
+                    if quoted:
+                        if not (start > 0 and end < len(text)):
+                            continue
+                        if text[start - 1] not in _OPEN_QUOTES or text[end] not in _CLOSE_QUOTES:
+                            continue
+                        start, end = start - 1, end + 1  # the quotation marks belong to the title
                     found.append(_Hit(start, end, source, dateline_only))
                     break
         return _longest(found)
@@ -174,6 +197,8 @@ def _classify_all(
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
         found = _classify(seg, hit, cues, photo_agency)
+        if found is None and hit.dateline_only and language and language == hit.source.language:
+            found = _classify_cited(seg, hit, cues, photo_agency)
         langs = hit.source.cite_languages
         if found is not None and found.role == "cited" and langs and language and language not in langs:
             found = None
@@ -189,8 +214,39 @@ def _classify_all(
 # --- credits outside the text ---------------------------------------------------------------
 
 
+def _outside_teasers(text: str, hits: list[_Hit], credits: tuple[Credit, ...]) -> list[_Hit]:
+    """The hits not on a line of another article's teaser: a line the page shows in teasers as
+    often as the text holds it ("Quelle: dpa" under four teased stories) credits those stories; a
+    line the article holds once more than the teasers do is its own."""
+    teaser_counts = Counter(c.text for c in credits if c.where == "teaser")
+    text_counts: Counter[str] | None = None
+    kept = []
+    for hit in hits:
+        start = text.rfind("\n", 0, hit.start) + 1
+        end = text.find("\n", hit.end)
+        line = _flat_line(text[start : end if end >= 0 else len(text)])
+        shown = teaser_counts.get(line, 0)
+        if shown:
+            if text_counts is None:
+                text_counts = Counter(_flat_line(row) for row in text.split("\n"))
+            if text_counts[line] <= shown:
+                continue
+        kept.append(hit)
+    return kept
+
+
+def _flat_line(line: str) -> str:
+    """A line of the text as its element's words: spaces collapsed, a list item's mark dropped."""
+    words = line.split()
+    if words and words[0] in ("-", "•", "*", "–"):
+        words = words[1:]
+    return " ".join(words)
+
+
 def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
     text = credit.text
+    if credit.where == "teaser":
+        return  # a teased article's headline: used to set its credits aside, credits nothing
     if credit.where == "link":
         yield from _link_tags(text, matcher.registry)
         return
@@ -216,21 +272,33 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             if found is not None and found.role == "cited" and not (ends_credit or closing):
                 credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
             elif credit.where == "picture_credit":
-                # An unmarked line after a picture: only a credit's shape makes it the picture's.
-                credit_like = (found is not None and found.role == "photo") or ends_credit or closing
+                # An unmarked line after a picture: only a credit's shape makes it the picture's (a
+                # photo agency's name is one, and so is a credit form in a line that is no sentence).
+                credit_like = (
+                    hit.source.photo_only
+                    or (found is not None and (found.role == "photo" or not _SENTENCE.search(text)))
+                    or ends_credit
+                    or closing
+                )
             else:
                 credit_like = found is not None or ends_credit or closing or len(text) <= 60
+            # The form's own words before the name ("Cortesía EFE") are no first name; a token that
+            # names a source only in datelines and signatures ("Didem Mente/AA") may sign a picture.
+            cue_before = found is not None and found.start < hit.start
             if (
                 credit_like
-                and not hit.dateline_only
+                and (not hit.dateline_only or (found is not None and found.role == "photo"))
                 and not cues.not_followed_by.match(text[hit.end : hit.end + 40])
-                and not _capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
+                and (
+                    cue_before
+                    or not _capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
+                )
             ):
                 start = found.start if found else hit.start
                 end = found.end if found else hit.end
                 yield _tag(hit.source, "photo", f"{label}: {text[start:end]}" if label else text[start:end])
         return
-    if credit.where == "jsonld_publisher":
+    if credit.where in PUBLISHER_WHERES:
         # The publisher is the site itself: a credit only when an agency publishes its own copy.
         hits = [h for h in hits if h.source.kind == "agency" and not h.source.photo_only]
         if not hits:
@@ -240,6 +308,17 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
     whole = text.strip()
     for hit in hits:
         found = classified.get((hit.start, hit.end))
+        if (
+            found is not None
+            and found.role == "photo"
+            and credit.where in AUTHOR_WHERES
+            and not hit.source.photo_only
+            and not cues.photo_word.search(text)
+        ):
+            # An author field's "Anna Berg / dpa" names an author and her agency: a picture credit
+            # there needs a photo word ("Foto: Anna Berg / dpa"). Byline elements are not so sure:
+            # pages put picture credits in elements classed "credits" or "source".
+            found = _Form("origin", found.start, found.end)
         if found is not None:
             words = text[found.start : found.end].strip()
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
@@ -308,6 +387,8 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     tags: dict[SourceTag, None] = {}
 
     hits = matcher.hits(text)
+    if hits and any(c.where == "teaser" for c in article.credits):
+        hits = _outside_teasers(text, hits, article.credits)
     for hit, found in _classify_all(text, hits, cues, matcher.photo_agency, article.language):
         start, end = found.start, found.end
         while start < end and text[start].isspace():  # evidence is the words, not the spaces

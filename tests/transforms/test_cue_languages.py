@@ -95,6 +95,23 @@ SENTENCES = [
         "Le Monde",
         "cited",
     ),  # page
+    # grammar beyond the development pages' wording
+    ("de", "Mit Material der Nachrichtenagenturen dpa und AFP", "dpa", "origin"),
+    ("nl", "Het vliegtuig is neergestort, aldus Belga.", "Belga", "cited"),
+    ("nl", "Dat laat de politie weten aan het ANP.", "ANP", "cited"),
+    ("nl", "Dat bericht nieuwsagentschap Reuters zondag.", "Reuters", "cited"),
+    ("tr", "Yetkili, Reuters'a yaptığı açıklamada bilgi verdi.", "Reuters", "cited"),
+    ("tr", "Bakan, Anadolu Ajansı'na verdiği demeçte konuştu.", "Anadolu", "cited"),
+    ("tr", "Yangın söndürüldü.\nKaynak: AA", "Anadolu", "origin"),
+    ("en", "according to a tally by The Associated Press", "AP", "cited"),
+    ("en", "Reuters could not independently verify the footage.", "Reuters", "cited"),
+    ("en", "The talks failed.\n— The Associated Press", "AP", "origin"),
+    ("ja", "【ワシントン共同】米政府は発表した。", "Kyodo", "origin"),
+    ("ja", "米政府は発表した。（共同）", "Kyodo", "origin"),
+    # a title that is an ordinary word counts only between quotation marks
+    ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
+    ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),
+    ("de", "Er sagte der „Bild“-Zeitung, er sei müde.", "BILD", "cited"),
 ]
 
 
@@ -122,6 +139,9 @@ NOT_CREDITS = [
     ("es", "El jefe de la diplomacia recalcó que la ANP es la alternativa."),
     ("en", "CNN reported that it would lay off 100 employees."),
     ("en", "Haryana Congress AAP Alliance talks collapsed."),
+    ("de", "Die Welt schreibt Geschichte, sagte er."),  # not quoted: the world, not the newspaper
+    ("de", "Die Zeit läuft ab, berichtete der Sprecher."),
+    ("de", "Das Bild zeigt den Minister, sagte er dem Spiegel."),
 ]
 
 

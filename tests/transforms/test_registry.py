@@ -192,3 +192,16 @@ def test_national_editions_belong_to_their_outlet() -> None:
     # businessinsider.de carries its US colleagues' articles: the outlet's own name, not a credit
     registry = load_registry()
     assert registry.source_for_host("www.businessinsider.de").name == "Business Insider"
+
+
+def test_a_quoted_title_belongs_to_one_entry_too() -> None:
+    """Titles that count only between quotation marks ("„Spiegel“") are names of their entry like
+    its aliases: one owner each."""
+    entries = [
+        {"name": "Der Spiegel", "kind": "outlet", "quoted": ["Spiegel"]},
+        {"name": "Spiegel", "kind": "outlet"},
+    ]
+    with pytest.raises(ValueError, match="already an alias"):
+        parse_registry(entries)
+    registry = parse_registry(entries[:1])
+    assert registry.by_name["Der Spiegel"].quoted == ("Spiegel",)

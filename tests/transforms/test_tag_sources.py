@@ -479,6 +479,8 @@ DENSE = {
     "names separated by spaces": "AFP " * (MB // 200),
     "bracketed signatures without spaces": "(dpa/" * (MB // 250),
     "a slash-separated list of agencies": "AFP/Reuters/dpa/" * (MB // 800),
+    # adjacent optional runs of spaces once tried every split of a long run (32 ms a name)
+    "names between long runs of spaces": ("AFP" + " " * 150) * 1200,
 }
 
 
@@ -677,3 +679,15 @@ def test_signature_byline_roundup_and_reprint_forms(text: str, source: str, role
 def test_an_outlet_as_the_subject_of_its_own_news_is_not_a_source() -> None:
     tags = _tags("CNN reported that it would lay off 100 employees. CNN said its staff were told on Monday.")
     assert not [t for t in tags if t.role in TEXT_ROLES], tags
+
+
+def test_a_picture_credit_closing_a_long_caption_is_its_own_evidence() -> None:
+    """The photographer and agency closing a caption of more than 120 characters are the evidence,
+    not the caption's middle (CBC's "… with Israel. (Adel Hana/Associated Press)")."""
+    caption = (
+        "Sinwar has been named the head of Hamas's political bureau, drawing concerns that his hard-line"
+        " stance may harm ceasefire negotiations with Israel. (Adel Hana/Associated Press)"
+    )
+    for article in (Article(text="x", credits=(Credit(caption, "caption"),)), Article(text=caption)):
+        (tag,) = tag_sources(article)
+        assert (tag.source, tag.role, tag.evidence) == ("AP", "photo", "Adel Hana/Associated Press")
