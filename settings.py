@@ -19,7 +19,7 @@ Environment variables:
   WIRETRACE_REUSE_DAYS              reuse and near-duplicates look for sources among the articles loaded in
                                     the last N days (default 30)
   WIRETRACE_UNDATED_DAYS            an undated article joins stories of dated articles up to N days before
-                                    the batch's earliest time (default 30)
+                                    the batch's earliest time (default 7)
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def snapshot_days() -> float:
 # window of time (rows are stored in the order they are loaded, so the Parquet min/max of a time column
 # skip every older file), so a run costs the same whatever history the warehouse holds.
 DEFAULT_REUSE_DAYS = 30
-DEFAULT_UNDATED_DAYS = 30
+DEFAULT_UNDATED_DAYS = 7
 
 
 def reuse_days() -> float:

@@ -127,7 +127,7 @@ def migrate(con: duckdb.DuckDBPyConnection, folder: Path = LAKE_SQL_DIR) -> list
                     [version, file.name, checksum],
                 )
             done.append(file.name)
-        if done:  # a new or newly migrated lake: its table options with its schema
+        if done and folder == LAKE_SQL_DIR:  # a new or newly migrated lake: its table options too
             lake.set_table_options(con)
     return done
 

@@ -52,16 +52,44 @@ def _md(value: object) -> str:
 
 
 def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[str]:
-    """The biggest of these stories (the run's), as story_summary shows them."""
+    """The biggest of these stories (the run's): label, articles, outlets, first outlet, agency copy.
+
+    From the stories rows and their members' rows only (story_summary computes every story of the
+    warehouse before it filters). The first outlet is that of the story's earliest article
+    (stories.articles is in time order); story_summary places an undated original before its copies.
+    """
     if not story_ids:
         return []
-    # A constant list, not a join: the filter reaches the scans under the view (a join read every story).
-    rows = con.execute(
-        f"""SELECT label, articles, outlets, first_outlet, agencies FROM story_summary
-            WHERE list_contains(?, story_id)
-            ORDER BY articles DESC, first_seen, story_id LIMIT {TOP_STORIES}""",
+    chosen = con.execute(
+        f"""SELECT story_id, label, articles FROM stories WHERE list_contains(?, story_id)
+            ORDER BY len(articles) DESC, first_seen, story_id LIMIT {TOP_STORIES}""",
         [story_ids],
     ).fetchall()
+    members = sorted({a for _, _, ids in chosen for a in ids})
+    if not members:
+        return []
+    # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text)
+    outlets, agencies = con.execute(
+        """SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
+                   FROM articles WHERE list_contains($ids, article_id)),
+                  (SELECT map(list(article_id), list(sources)) FROM (
+                       SELECT article_id, list(DISTINCT source) AS sources FROM article_sources
+                       WHERE list_contains($ids, article_id)
+                         AND kind = 'agency' AND role IN ('origin', 'reuse')
+                       GROUP BY article_id))""",
+        {"ids": members},
+    ).fetchone()
+    outlets, agencies = outlets or {}, agencies or {}
+    rows = [
+        (
+            label,
+            len(ids),
+            len({outlets.get(a, "(unknown)") for a in ids}),
+            outlets.get(ids[0], "(unknown)") if ids else None,
+            sorted({g for a in ids for g in agencies.get(a, [])}),
+        )
+        for _, label, ids in chosen
+    ]
     if not rows:
         return []
     out = ["| story | articles | outlets | first outlet | agency copy |", "|---|---|---|---|---|"]
