@@ -26,9 +26,11 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
     if result.get("feeds_line"):
         console.print(f"feeds: {result['feeds_line']}")
     console.print(
-        f"warehouse {db_path}: this run loaded [bold]{summary['articles']}[/] articles from [bold]"
-        f"{summary['outlets']}[/] outlets in [bold]{plural(summary['stories'], 'story', 'stories')}[/]; "
-        f"{failing_phrase(summary['failing'])}"
+        f"loaded: [bold]{summary['articles']}[/] articles from [bold]{summary['outlets']}[/] outlets "
+        f"in [bold]{plural(summary['stories'], 'story', 'stories')}[/]"
+    )
+    console.print(
+        f"warehouse {db_path}: {failing_phrase(summary['failing'])}"
         + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
     title = "Sources credited in this run's articles"
