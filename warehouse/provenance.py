@@ -78,6 +78,13 @@ def _timestamps(values: Sequence[datetime]) -> str:
     return ", ".join(f"TIMESTAMPTZ '{v.isoformat()}'" for v in sorted(set(values)))
 
 
+def _ids_sql(ids: Sequence[str]) -> str:
+    """Ids as a constant SQL list: a scan filters by it and reads only the matching rows' other
+    columns (a join against a registered table reads the columns of every row). Ids are hex digests
+    or the caller's own; quoted, they stay constants whatever they hold."""
+    return "(" + (", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids)) or "NULL") + ")"
+
+
 def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "a") -> str | None:
     """A filter on `articles {alias}` for the rows of `ids` that the storage prunes by (None: none stored).
 
@@ -88,16 +95,12 @@ def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "
     """
     if not ids:
         return None
-    quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids))
-    times = [
-        r[0]
-        for r in con.execute(
-            f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN ({quoted})"
-        ).fetchall()
-    ]
+    quoted = _ids_sql(ids)
+    found = con.execute(f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {quoted}")
+    times = [r[0] for r in found.fetchall()]
     if not times:
         return None
-    return f"{alias}.article_id IN ({quoted}) AND {alias}.updated_at IN ({_timestamps(times)})"
+    return f"{alias}.article_id IN {quoted} AND {alias}.updated_at IN ({_timestamps(times)})"
 
 
 def reuse_since(batch: Mapping[str, ArticleRow], days: float | None = None) -> datetime | None:
@@ -122,11 +125,9 @@ def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
     """
     if not ids:
         return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """SELECT DISTINCT article_id FROM story_term_sets
-               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT DISTINCT article_id FROM story_term_sets WHERE article_id IN {_ids_sql(ids)}"
+    ).fetchall()
     return sorted(r[0] for r in rows)
 
 
@@ -257,13 +258,11 @@ def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]
     """Delete the reuse edges touching `ids` (either side); return the copiers they had."""
     if not ids:
         return set()
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        where = """article_id IN (SELECT article_id FROM prov_ids)
-                   OR copied_from_id IN (SELECT article_id FROM prov_ids)"""
-        copiers = {
-            r[0]
-            for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
-        }
+    where = f"article_id IN {_ids_sql(ids)} OR copied_from_id IN {_ids_sql(ids)}"
+    copiers = {
+        r[0] for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
+    }
+    if copiers:  # every matching edge has a copier: none, nothing to delete
         con.execute(f"DELETE FROM article_reuse WHERE {where}")
     return copiers
 
@@ -312,13 +311,11 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
 
     if not copier_ids:
         return []
-    with _registered(con, "prov_ids", _ids_table(copier_ids)):
-        rows = con.execute(
-            """SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
-               FROM article_reuse
-               WHERE article_id IN (SELECT article_id FROM prov_ids)
-               ORDER BY article_id, copied_from_id"""
-        ).fetchall()
+    rows = con.execute(
+        f"""SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
+            FROM article_reuse WHERE article_id IN {_ids_sql(copier_ids)}
+            ORDER BY article_id, copied_from_id"""
+    ).fetchall()
     return [
         ReuseEdge(
             a, b, c, s,
@@ -354,17 +351,20 @@ def replace_reuse_roles(
             "char_end": pa.array([t.end for _, t in tags], pa.int32()),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(copier_ids)), _registered(con, "prov_tags", table):
+    con.execute(
+        f"""DELETE FROM article_sources
+            WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN {_ids_sql(copier_ids)}"""
+    )
+    if not tags:
+        return
+    with _registered(con, "prov_tags", table):
         con.execute(
-            f"""DELETE FROM article_sources
-                WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN (SELECT article_id FROM prov_ids)"""
-        )
-        con.execute(
-            """INSERT INTO article_sources BY NAME
-               SELECT * FROM prov_tags t
-               WHERE t.role = 'reuse' OR NOT EXISTS (
-                   SELECT 1 FROM article_sources s
-                   WHERE s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
+            f"""INSERT INTO article_sources BY NAME
+                SELECT * FROM prov_tags t
+                WHERE t.role = 'reuse' OR NOT EXISTS (
+                    SELECT 1 FROM article_sources s
+                    WHERE s.article_id IN {_ids_sql([a for a, _ in tags])}
+                      AND s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
         )
 
 
@@ -413,9 +413,8 @@ def replace_signatures(
 def _delete_by_id(con: duckdb.DuckDBPyConnection, tables: Sequence[str], ids: Sequence[str]) -> None:
     if not ids:
         return
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        for table in tables:
-            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    for table in tables:
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {_ids_sql(ids)}")
 
 
 def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
@@ -463,11 +462,9 @@ def read_signatures(
 def read_times(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, datetime | None]:
     if not ids:
         return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            f"""SELECT a.article_id, {ARTICLE_TIME} FROM articles a
-                WHERE a.article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT a.article_id, {ARTICLE_TIME} FROM articles a WHERE a.article_id IN {_ids_sql(ids)}"
+    ).fetchall()
     return dict(rows)
 
 
@@ -482,12 +479,11 @@ def replace_near_duplicates(
             "similarity": pa.array([d.similarity for d in found], pa.float64()),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(ids)), _registered(con, "prov_dups", table):
-        con.execute(
-            """DELETE FROM near_duplicates WHERE article_id IN (SELECT article_id FROM prov_ids)
-               OR duplicate_of_id IN (SELECT article_id FROM prov_ids)"""
-        )
-        con.execute("INSERT INTO near_duplicates BY NAME SELECT * FROM prov_dups")
+    quoted = _ids_sql(ids)
+    con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {quoted} OR duplicate_of_id IN {quoted}")
+    if found:
+        with _registered(con, "prov_dups", table):
+            con.execute("INSERT INTO near_duplicates BY NAME SELECT * FROM prov_dups")
 
 
 # -- stories ------------------------------------------------------------------------------------
@@ -495,12 +491,8 @@ def replace_near_duplicates(
 
 def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
     """article_id -> story_id of these articles, for those in a story."""
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """SELECT article_id, story_id FROM articles
-               WHERE story_id IS NOT NULL AND article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
-    return dict(rows)
+    where = f"article_id IN {_ids_sql(ids)} AND story_id IS NOT NULL"
+    return dict(con.execute(f"SELECT article_id, story_id FROM articles WHERE {where}").fetchall())
 
 
 def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
@@ -528,14 +520,10 @@ def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> No
     """Take these articles (ids that had state) out of the story index: keyword vectors and counts."""
     if not ids:
         return
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        _add_document_counts(
-            con,
-            "SELECT terms FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)",
-            -1,
-        )
-        con.execute("DELETE FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)")
-        con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    where = f"article_id IN {_ids_sql(ids)}"
+    _add_document_counts(con, f"SELECT terms FROM story_term_sets WHERE {where}", -1)
+    con.execute(f"DELETE FROM story_term_sets WHERE {where}")
+    con.execute(f"DELETE FROM story_terms WHERE {where}")
 
 
 def term_document_frequencies(
