@@ -1,6 +1,7 @@
 """Issue #13's targets: does a run cost what its new articles cost, whatever the warehouse holds?
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental writers dask]
+                                         [--repeat 3]
 
 **incremental**: a warehouse with N stored articles is generated once per size and cached under
 WIRETRACE_CACHE (scale-N/; `--rebuild` makes it again). Then, in a fresh process on a copy of it,
@@ -8,10 +9,13 @@ WIRETRACE_CACHE (scale-N/; `--rebuild` makes it again). Then, in a fresh process
 story window is the stored articles' last 7 days). Printed per size: the flow's wall time (Prefect's
 temporary API is up before the clock), its ratio to the smallest size, the process's peak RSS, and
 the largest file the run wrote against the size of the warehouse's tables on disk, its archive
-apart (a transient copy of the warehouse would show as a file as large as the tables). Targets:
+apart (a transient copy of the warehouse would show as a file as large as the tables), and the seconds
+of each Prefect task of the run. The sizes take turns for `--repeat` rounds (they share the load of a
+busy machine); the medians are printed. Targets:
 time at the largest size <= 1.5x the smallest's and <= 10 s; peak RSS <= 1.5 GB; no transient copy.
 
-How the stored articles are made (in SQL, in bulk): texts from benchmarks/provenance.py's generator
+How the stored articles are made (in SQL, in bulk; ids are digests, in no order, as real ones):
+texts from benchmarks/provenance.py's generator
 (Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words), POOL distinct bodies, each article's
 made unique by its own first sentence; raw bytes of a realistic size in the WARC archive, one file a
 day (an AEB page, gzip, behind a gzip member of its own, so no two are equal); two credits each; the
