@@ -16,6 +16,10 @@ Environment variables:
                                     or beside a PostgreSQL catalog's WIRETRACE_DATA)
   WIRETRACE_DASK                    tcp://host:8786: extraction and tagging run on that Dask cluster
   WIRETRACE_FEED_BUDGET             seconds of page fetching per run (default 600); the rest waits
+  WIRETRACE_REUSE_DAYS              reuse and near-duplicates look for sources among the articles loaded in
+                                    the last N days (default 30)
+  WIRETRACE_UNDATED_DAYS            an undated article joins stories of dated articles up to N days before
+                                    the batch's earliest time (default 7)
 """
 
 from __future__ import annotations
@@ -55,6 +59,24 @@ def lake_data_path() -> str | None:
 def snapshot_days() -> float:
     """WIRETRACE_SNAPSHOT_DAYS overrides how many days of snapshots compaction keeps."""
     return float(os.environ.get("WIRETRACE_SNAPSHOT_DAYS") or DEFAULT_SNAPSHOT_DAYS)
+
+
+# -- provenance lookups (warehouse/provenance.py) ------------------------------------------------
+# DuckLake has no index: a lookup costs what it scans. Every lookup of the provenance stage reads a
+# window of time (rows are stored in the order they are loaded, so the Parquet min/max of a time column
+# skip every older file), so a run costs the same whatever history the warehouse holds.
+DEFAULT_REUSE_DAYS = 30
+DEFAULT_UNDATED_DAYS = 7
+
+
+def reuse_days() -> float:
+    """WIRETRACE_REUSE_DAYS: how far back (by load time) reuse and near-duplicates find sources."""
+    return float(os.environ.get("WIRETRACE_REUSE_DAYS") or DEFAULT_REUSE_DAYS)
+
+
+def undated_days() -> float:
+    """WIRETRACE_UNDATED_DAYS: how far before the batch an undated article may join a dated story."""
+    return float(os.environ.get("WIRETRACE_UNDATED_DAYS") or DEFAULT_UNDATED_DAYS)
 
 
 # -- archive of raw inputs (WARC files, clients/warc.py) --------------------------------------------

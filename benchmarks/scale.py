@@ -1,6 +1,7 @@
 """Issue #13's targets: does a run cost what its new articles cost, whatever the warehouse holds?
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental writers dask]
+                                         [--repeat 3]
 
 **incremental**: a warehouse with N stored articles is generated once per size and cached under
 WIRETRACE_CACHE (scale-N/; `--rebuild` makes it again). Then, in a fresh process on a copy of it,
@@ -8,10 +9,13 @@ WIRETRACE_CACHE (scale-N/; `--rebuild` makes it again). Then, in a fresh process
 story window is the stored articles' last 7 days). Printed per size: the flow's wall time (Prefect's
 temporary API is up before the clock), its ratio to the smallest size, the process's peak RSS, and
 the largest file the run wrote against the size of the warehouse's tables on disk, its archive
-apart (a transient copy of the warehouse would show as a file as large as the tables). Targets:
+apart (a transient copy of the warehouse would show as a file as large as the tables), and the seconds
+of each Prefect task of the run. The sizes take turns for `--repeat` rounds (they share the load of a
+busy machine); the medians are printed. Targets:
 time at the largest size <= 1.5x the smallest's and <= 10 s; peak RSS <= 1.5 GB; no transient copy.
 
-How the stored articles are made (in SQL, in bulk): texts from benchmarks/provenance.py's generator
+How the stored articles are made (in SQL, in bulk; ids are digests, in no order, as real ones):
+texts from benchmarks/provenance.py's generator
 (Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words), POOL distinct bodies, each article's
 made unique by its own first sentence; raw bytes of a realistic size in the WARC archive, one file a
 day (an AEB page, gzip, behind a gzip member of its own, so no two are equal); two credits each; the
@@ -43,6 +47,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -161,7 +166,7 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
             con.register("bench_raw", raw)
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE bench_ids AS
-                    SELECT r.*, 'bench' || lpad(r.i::VARCHAR, 10, '0') AS article_id,
+                    SELECT r.*, left(md5('bench' || r.i), 16) AS article_id,
                            TIMESTAMPTZ '{t0.isoformat()}' + to_seconds(r.i * {step}) AS ts,
                            (r.i % {POOL})::INTEGER AS k
                     FROM bench_raw r"""
@@ -183,7 +188,7 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
                           'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS source_ref,
                           b.ts AS first_seen_at, b.ts AS updated_at, $version AS pipeline_version,
                           'story-bench' || lpad((b.i - b.i % 5)::VARCHAR, 10, '0') AS story_id
-                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k""",
+                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k ORDER BY b.ts""",
                 {"version": version},
             )
             con.execute(
@@ -197,23 +202,26 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
             con.execute(
                 """INSERT INTO reuse_fingerprints BY NAME
                    SELECT b.article_id, (hash(b.article_id, g.pos) >> 1)::BIGINT AS fingerprint,
-                          g.pos::INTEGER AS position
+                          g.pos::INTEGER AS position, b.ts AS loaded_at
                    FROM bench_ids b JOIN bench_pool p ON p.k = b.k,
-                        LATERAL (SELECT unnest(range(0, p.words, 4)) AS pos) g"""
+                        LATERAL (SELECT unnest(range(0, p.words, 4)) AS pos) g
+                   ORDER BY b.ts, b.article_id"""
             )
             hexes = " || ".join(f"md5(article_id || '{n}')" for n in range(32))
             con.execute(
                 f"""INSERT INTO near_duplicate_signatures BY NAME
-                    SELECT article_id, unhex({hexes}) AS signature FROM bench_ids"""
+                    SELECT article_id, unhex({hexes}) AS signature, ts AS loaded_at FROM bench_ids
+                    ORDER BY ts"""
             )
             con.execute(
                 f"""INSERT INTO near_duplicate_bands BY NAME
-                    SELECT article_id, (hash(article_id, band) >> 1)::BIGINT AS band_key
-                    FROM bench_ids, range({bands}) t(band)"""
+                    SELECT article_id, (hash(article_id, band) >> 1)::BIGINT AS band_key, ts AS loaded_at
+                    FROM bench_ids, range({bands}) t(band) ORDER BY ts, article_id"""
             )
             con.execute(
                 """INSERT INTO story_terms BY NAME
-                   SELECT b.article_id, v.term, v.weight FROM bench_ids b JOIN bench_vectors v ON v.k = b.k"""
+                   SELECT b.article_id, v.term, v.weight, b.ts AS t, true AS dated
+                   FROM bench_ids b JOIN bench_vectors v ON v.k = b.k ORDER BY b.ts, b.article_id"""
             )
             con.execute(
                 """INSERT INTO story_term_sets BY NAME
@@ -339,6 +347,7 @@ def incremental(cached: str, work: str) -> dict:
         took = time.perf_counter() - began
     return {
         "seconds": took,
+        "stages": _stage_seconds(result["run_id"]) if isinstance(result, dict) else {},
         "result": {k: v for k, v in result.items() if isinstance(v, int)}
         if isinstance(result, dict)
         else result,
@@ -349,12 +358,41 @@ def incremental(cached: str, work: str) -> dict:
     }
 
 
+def _schema_version() -> str:
+    """A digest of the lake's migrations and of this generator: a warehouse built by others is rebuilt
+    (one the run had to migrate would time the migration, not the run)."""
+    import inspect
+
+    from warehouse.db import migration_files
+
+    digest = hashlib.sha256("".join(inspect.getsource(f) for f in (_pool, _archive, build)).encode())
+    for path in migration_files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def _stage_seconds(run_id: str) -> dict[str, float]:
+    """Seconds per task of the flow run, summed by task name, as Prefect recorded them."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])))
+    stages: dict[str, float] = {}
+    for run in runs:
+        name = run.name.rsplit("-", 1)[0]
+        stages[name] = stages.get(name, 0.0) + run.total_run_time.total_seconds()
+    return stages
+
+
 def _cached(size: int, per_day: int, rebuild: bool) -> Path:
     from flows.tasks import pipeline_version
     from settings import DEFAULT_DB, SETTINGS
 
     # one per code version: articles that other code made are re-tagged by the run (flows.tasks.retag_stored)
-    folder = SETTINGS.cache_dir / f"scale-{size}-{per_day}-{pipeline_version()[:12]}"
+    folder = SETTINGS.cache_dir / f"scale-{size}-{per_day}-{pipeline_version()[:12]}-{_schema_version()}"
     path = folder / DEFAULT_DB.name
     done = folder / "built.txt"
     if rebuild or not done.is_file():
@@ -374,16 +412,35 @@ def _in_fresh_process(fn, *args):
         return pool.submit(fn, *args).result()
 
 
-def run_incremental(sizes: list[int], per_day: int, rebuild: bool) -> bool:
-    print(f"\n== incremental run: {NEW_ARTICLES} new articles into N stored ones ({per_day:,} a day)")
-    rows = []
-    for size in sizes:
-        cached = _cached(size, per_day, rebuild)
-        with tempfile.TemporaryDirectory(dir=cached.parent.parent) as work:
-            rows.append((size, _in_fresh_process(incremental, str(cached), work)))
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median flow time, with the median of each task's seconds over all the runs."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    chosen = dict(ordered[len(ordered) // 2])
+    names = {k for r in runs for k in r["stages"]}
+    chosen["stages"] = {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in names}
+    chosen["rss_mb"] = max(r["rss_mb"] for r in runs)
+    chosen["largest_write"] = max(r["largest_write"] for r in runs)
+    chosen["all_seconds"] = [r["seconds"] for r in runs]
+    return chosen
+
+
+def run_incremental(sizes: list[int], per_day: int, rebuild: bool, repeat: int = 1) -> bool:
+    print(
+        f"\n== incremental run: {NEW_ARTICLES} new articles into N stored ones ({per_day:,} a day); "
+        f"{repeat} round(s), the sizes taking turns, medians"
+    )
+    cached = {size: _cached(size, per_day, rebuild) for size in sizes}
+    runs: dict[int, list[dict]] = {size: [] for size in sizes}
+    loads = []
+    for _ in range(repeat):
+        for size in sizes:
+            with tempfile.TemporaryDirectory(dir=cached[size].parent.parent) as work:
+                runs[size].append(_in_fresh_process(incremental, str(cached[size]), work))
+            loads.append(os.getloadavg()[0])
+    rows = [(size, _median_run(runs[size])) for size in sizes]
     print(
         f"{'stored':>10} {'flow s':>8} {'ratio':>6} {'peak RSS':>9} {'tables':>10} {'archive':>10} "
-        f"{'largest write':>14}"
+        f"{'largest write':>14}  rounds"
     )
     base = rows[0][1]["seconds"]
     ok = True
@@ -392,9 +449,18 @@ def run_incremental(sizes: list[int], per_day: int, rebuild: bool) -> bool:
         print(
             f"{size:>10,} {r['seconds']:>8.2f} {r['seconds'] / base:>6.2f} {r['rss_mb']:>7.0f} MB "
             f"{r['warehouse_bytes'] / 1e6:>7.0f} MB {r['archive_bytes'] / 1e6:>7.0f} MB "
-            f"{big / 1e6:>11.2f} MB  ({name or 'none'})"
+            f"{big / 1e6:>11.2f} MB  ({name or 'none'})  {' '.join(f'{x:.1f}' for x in r['all_seconds'])}"
         )
         ok &= r["rss_mb"] <= TARGET_RSS_MB and big < r["warehouse_bytes"] / 2
+    stages = sorted({k for _, r in rows for k in r["stages"]}, key=lambda k: -rows[-1][1]["stages"].get(k, 0))
+    print(
+        f"\nseconds per task (Prefect's record, median of the rounds); load average during the rounds "
+        f"{min(loads):.1f}-{max(loads):.1f}"
+    )
+    print(f"{'task':<28}" + "".join(f"{size:>12,}" for size, _ in rows))
+    for name in stages:
+        print(f"{name:<28}" + "".join(f"{r['stages'].get(name, 0):>12.2f}" for _, r in rows))
+    print(f"{'flow (wall)':<28}" + "".join(f"{r['seconds']:>12.2f}" for _, r in rows))
     last = rows[-1][1]
     ratio = last["seconds"] / base
     ok &= ratio <= TARGET_RATIO and last["seconds"] <= TARGET_SECONDS
@@ -544,11 +610,12 @@ def main() -> int:
     parser.add_argument("--parts", nargs="+", default=["incremental", "writers", "dask"])
     parser.add_argument("--pages", type=int, default=1000, help="pages for the Dask part")
     parser.add_argument("--rebuild", action="store_true", help="generate the cached warehouses again")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the incremental part (medians)")
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ok = True
     if "incremental" in args.parts:
-        ok &= run_incremental(args.sizes, args.per_day, args.rebuild)
+        ok &= run_incremental(args.sizes, args.per_day, args.rebuild, args.repeat)
     if "writers" in args.parts:
         ok &= run_writers()
     if "dask" in args.parts:

@@ -132,7 +132,7 @@ def wiretrace_run(
             check_alerts(con, feeds_file, run_id, loaded)
         db.finish_run(con, run_id, now(), run_columns(inputs, feeds))
         get_run_logger().info("inputs: %s", inputs.describe())
-        report = publish_summary(con, run_id)
+        report = publish_summary(con, run_id, loaded)
     return _result(run_id, inputs, feeds if feeds_file else None, summary=report)
 
 

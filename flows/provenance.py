@@ -42,8 +42,8 @@ def _reuse(
     stale: Sequence[str],
 ) -> dict[str, int]:
     fps = {a: reuse.fingerprints(row.text, shingles[a]) for a, row in batch.items()}
-    wp.replace_fingerprints(con, fps, stale)
-    pairs, recurrence = wp.reuse_lookup(con, fps, reuse.MIN_HITS, reuse.MAX_POSTINGS)
+    wp.replace_fingerprints(con, fps, stale, {a: row.updated_at for a, row in batch.items()})
+    pairs, recurrence = wp.reuse_lookup(con, fps, reuse.MIN_HITS, reuse.MAX_POSTINGS, wp.reuse_since(batch))
     others = sorted({x for p in pairs for x in p} - set(batch))
     rows = {**batch, **wp.read_articles(con, others)}
     docs = {a: _reuse_doc(r) for a, r in rows.items()}
@@ -76,10 +76,11 @@ def _near_duplicates(
 ) -> int:
     sigs = {a: s for a, row in batch.items() if (s := nd.signature(row.text, shingles[a])) is not None}
     bands = {a: nd.band_keys(s) for a, s in sigs.items()}
-    wp.replace_signatures(con, sigs, bands, stale)
-    pairs = wp.near_duplicate_candidates(con, bands)
+    wp.replace_signatures(con, sigs, bands, stale, {a: row.updated_at for a, row in batch.items()})
+    since = wp.reuse_since(batch)
+    pairs = wp.near_duplicate_candidates(con, bands, since)
     involved = sorted({x for p in pairs for x in p})
-    all_sigs = {**wp.read_signatures(con, [x for x in involved if x not in sigs]), **sigs}
+    all_sigs = {**wp.read_signatures(con, [x for x in involved if x not in sigs], since), **sigs}
     found = nd.find_near_duplicates(pairs, all_sigs, wp.read_times(con, involved))
     wp.replace_near_duplicates(con, ids, found)
     return len(found)

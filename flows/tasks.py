@@ -313,10 +313,11 @@ def find_reuse_and_stories(con: duckdb.DuckDBPyConnection, article_ids: list[str
 
 
 @task(name="publish-summary", cache_policy=NONE)
-def publish_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    report = summary.run_summary(con, run_id)
+def publish_summary(con: duckdb.DuckDBPyConnection, run_id: str, article_ids: Sequence[str] = ()) -> dict:
+    """The run's summary (its articles, `article_ids`: never a read of the whole warehouse) as artifacts."""
+    report = summary.run_summary(con, run_id, article_ids)
     create_table_artifact(
-        key="run-summary", table=report["table"], description="Articles per source and role"
+        key="run-summary", table=report["table"], description="The run's articles per source and role"
     )
     create_markdown_artifact(key="run-summary-text", markdown=report["markdown"], description="wiretrace run")
     return report

@@ -127,6 +127,8 @@ def migrate(con: duckdb.DuckDBPyConnection, folder: Path = LAKE_SQL_DIR) -> list
                     [version, file.name, checksum],
                 )
             done.append(file.name)
+        if done and folder == LAKE_SQL_DIR:  # a new or newly migrated lake: its table options too
+            lake.set_table_options(con)
     return done
 
 
@@ -395,38 +397,40 @@ def load_articles(
             "warc_length": pa.array([r.warc_length for r in raw.values()], pa.int64()),
         }
     )
+    ids = articles.column("article_id").to_pylist()
+    # Constant lists of the batch's keys, never a join: a scan pushes them down and reads the
+    # batch's rows only (a join would read a whole column of every file, which grows with history).
+    kept = con.execute(
+        "SELECT article_id, first_seen_at, story_id FROM articles WHERE list_contains(?, article_id)", [ids]
+    ).to_arrow_table()
+    existing = kept.num_rows
     con.register("batch_articles", articles)
     con.register("batch_sources", sources)
     con.register("batch_raw", raws)
+    con.register("batch_kept", kept)
     try:
-        existing = con.execute(
-            "SELECT count(*) FROM articles WHERE article_id IN (SELECT article_id FROM batch_articles)"
-        ).fetchone()[0]
         if raw:  # none when every input's bytes are stored already (a re-tag, a re-run)
             con.execute(
                 """INSERT INTO raw_documents BY NAME
                    SELECT *, ? AS first_seen_at FROM batch_raw
-                   WHERE content_hash NOT IN (SELECT content_hash FROM raw_documents)""",
-                [now],
+                   WHERE content_hash NOT IN (
+                       SELECT content_hash FROM raw_documents WHERE list_contains(?, content_hash))""",
+                [now, list(raw)],
             )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE kept AS
-               SELECT article_id, first_seen_at, story_id FROM articles
-               WHERE article_id IN (SELECT article_id FROM batch_articles)"""
-        )
-        con.execute("DELETE FROM article_sources WHERE article_id IN (SELECT article_id FROM batch_articles)")
-        con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM batch_articles)")
+        if existing:  # new articles (the usual case) have nothing to replace
+            con.execute("DELETE FROM article_sources WHERE list_contains(?, article_id)", [ids])
+            con.execute("DELETE FROM articles WHERE list_contains(?, article_id)", [ids])
         con.execute(
             """INSERT INTO articles BY NAME
                SELECT b.*, coalesce(k.first_seen_at, ?) AS first_seen_at, ? AS updated_at,
                       k.story_id AS story_id
-               FROM batch_articles b LEFT JOIN kept k USING (article_id)""",
+               FROM batch_articles b LEFT JOIN batch_kept k USING (article_id)""",
             [now, now],
         )
-        con.execute("INSERT INTO article_sources BY NAME SELECT * FROM batch_sources")
-        con.execute("DROP TABLE kept")
+        if sources.num_rows:
+            con.execute("INSERT INTO article_sources BY NAME SELECT * FROM batch_sources")
     finally:
-        for name in ("batch_articles", "batch_sources", "batch_raw"):
+        for name in ("batch_articles", "batch_sources", "batch_raw", "batch_kept"):
             con.unregister(name)
     return {"new": len(items) - existing, "updated": existing}
 

@@ -415,6 +415,24 @@ def retry_on_conflict(batch: Callable[[], T]) -> T:
         return batch()
 
 
+# -- table options ------------------------------------------------------------------------------
+
+# Articles are read a few at a time by id (the batch, the sources it copies): row groups of 2,048 rows
+# (DuckDB's smallest) instead of 122,880, so such a read decompresses 2,048 texts, not a whole file's.
+TABLE_OPTIONS = {("articles", "parquet_row_group_size"): "2048"}
+
+
+def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply TABLE_OPTIONS to a lake connection of `connect()` (nothing for any other connection)."""
+    if lake_of(con) is None:
+        return
+    for (table, option), value in TABLE_OPTIONS.items():
+        con.execute(
+            f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
+            f"table_name => {_quote(table)})"
+        )
+
+
 # -- maintenance --------------------------------------------------------------------------------
 
 

@@ -66,8 +66,9 @@ def migrate_legacy(old: str | Path, new: str | Path) -> dict[str, int]:
                     f"INSERT INTO {lake.ALIAS}.main.{table} ({names}) SELECT {names} FROM legacy.{table}"
                 )
                 counts[table] = con.execute(f"SELECT count(*) FROM {lake.ALIAS}.main.{table}").fetchone()[0]
-            # a column the lake derives from other tables rather than leaves NULL (lake/003)
+            # columns the lake derives from other tables rather than leaves NULL (lake/003, lake/004)
             provenance.fill_story_term_times(con)
+            provenance.fill_loaded_at(con)
         con.execute("DETACH legacy")
     finally:
         con.close()

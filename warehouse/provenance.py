@@ -5,6 +5,18 @@ INSERT ... SELECT per table, never row by row) after deleting the rows of the sa
 articles, so re-processing an article replaces its rows. The caller owns the
 transaction (flows wrap a whole batch in `warehouse.db.transaction`).
 
+What a lookup costs (DuckLake has no index; a read costs what it scans, less the Parquet files
+and row groups whose min/max of a filtered column rule them out):
+
+- articles are read by id in two steps: their ids and `updated_at` (two narrow columns), then the
+  wide row filtered on both, so only the row groups written when those rows were read (`where_ids`);
+- reuse fingerprints and near-duplicate bands are matched among the rows loaded in the last
+  WIRETRACE_REUSE_DAYS (`loaded_at`, lake/004); story keywords within the story window (`t`, lake/003),
+  an undated article's back to WIRETRACE_UNDATED_DAYS before the batch.
+
+So the cost of a batch follows the batch and the window, not the history. Statements whose input is
+empty are not sent: each one costs a round trip to the catalog.
+
 Over 400 lines because it is the one home of the stage's SQL (reuse, near-duplicates,
 stories), as the warehouse package keeps every statement; each section is independent.
 """
@@ -20,6 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from settings import reuse_days, undated_days
 from transforms.near_duplicates import NearDuplicate
 from transforms.records import SourceTag
 from transforms.reuse import Fingerprints, ReuseEdge
@@ -44,6 +57,7 @@ class ArticleRow:
     published_date: date | None
     first_seen_at: datetime | None
     url: str | None
+    updated_at: datetime | None = None  # when its row was written (the index rows' loaded_at)
 
 
 @contextlib.contextmanager
@@ -59,6 +73,50 @@ def _ids_table(ids: Sequence[str]) -> pa.Table:
     return pa.table({"article_id": pa.array(list(dict.fromkeys(ids)), pa.string())})
 
 
+def _timestamps(values: Sequence[datetime]) -> str:
+    """Timestamps as SQL literals: a constant IN list is what the scan prunes row groups by."""
+    return ", ".join(f"TIMESTAMPTZ '{v.isoformat()}'" for v in sorted(set(values)))
+
+
+def _ids_sql(ids: Sequence[str]) -> str:
+    """Ids as a constant SQL list: a scan filters by it and reads only the matching rows' other
+    columns (a join against a registered table reads the columns of every row). Ids are hex digests
+    or the caller's own; quoted, they stay constants whatever they hold."""
+    return "(" + (", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids)) or "NULL") + ")"
+
+
+def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "a") -> str | None:
+    """A filter on `articles {alias}` for the rows of `ids` that the storage prunes by (None: none stored).
+
+    Ids are hashes, in no order the files keep, so a filter on them alone reads every row group of
+    the wide columns (the texts). The ids' `updated_at` (a scan of two narrow columns) are in the
+    order rows were written: filtering on them too reads only the row groups holding these rows.
+    The ids go in as constants: safe, they are hex digests or the caller's own ids, quoted.
+    """
+    if not ids:
+        return None
+    quoted = _ids_sql(ids)
+    found = con.execute(f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {quoted}")
+    times = [r[0] for r in found.fetchall()]
+    if not times:
+        return None
+    return f"{alias}.article_id IN {quoted} AND {alias}.updated_at IN ({_timestamps(times)})"
+
+
+def reuse_since(batch: Mapping[str, ArticleRow], days: float | None = None) -> datetime | None:
+    """Where the reuse and near-duplicate lookups of a batch start: `days` (default
+    WIRETRACE_REUSE_DAYS) before the earliest load of its articles (None: nothing to look up)."""
+    loads = [r.updated_at for r in batch.values() if r.updated_at is not None]
+    if not loads:
+        return None
+    return min(loads) - timedelta(days=reuse_days() if days is None else days)
+
+
+def _loaded_since(since: datetime | None, column: str) -> tuple[str, list]:
+    """The window condition on a load-time column, and its parameter (none: no bound)."""
+    return (f"{column} >= ?::TIMESTAMPTZ AND", [since]) if since is not None else ("", [])
+
+
 def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
     """Those of `ids` that went through the stage before, so may hold index state to replace.
 
@@ -67,31 +125,31 @@ def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
     """
     if not ids:
         return []
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """SELECT DISTINCT article_id FROM story_term_sets
-               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT DISTINCT article_id FROM story_term_sets WHERE article_id IN {_ids_sql(ids)}"
+    ).fetchall()
     return sorted(r[0] for r in rows)
 
 
 def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, ArticleRow]:
     """The articles `ids` with what reuse and stories need of them (missing ids are left out)."""
-    if not ids:
+    where = where_ids(con, ids)
+    if where is None:
         return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            f"""SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t, {DATED},
-                   coalesce(list(DISTINCT s.source)
-                            FILTER (WHERE s.role = 'origin' AND s.kind = 'agency'), []),
-                   coalesce(list(DISTINCT s.source)
-                            FILTER (WHERE s.role IN ('origin', 'cited', 'via')), []),
-                   a.published_at, a.published_date, a.first_seen_at, a.url
-                FROM articles a
-                LEFT JOIN article_sources s USING (article_id)
-                WHERE a.article_id IN (SELECT article_id FROM prov_ids)
-                GROUP BY ALL"""
-        ).fetchall()
+    rows = con.execute(
+        f"""WITH credits AS (
+                SELECT article_id,
+                       list(DISTINCT source) FILTER (WHERE role = 'origin' AND kind = 'agency') AS origins,
+                       list(DISTINCT source) FILTER (WHERE role IN ('origin', 'cited', 'via')) AS credited
+                FROM article_sources WHERE list_contains(?, article_id) GROUP BY article_id
+            )
+            SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t, {DATED},
+                   coalesce(c.origins, []), coalesce(c.credited, []),
+                   a.published_at, a.published_date, a.first_seen_at, a.url, a.updated_at
+            FROM articles a LEFT JOIN credits c USING (article_id)
+            WHERE {where}""",
+        [list(ids)],
+    ).fetchall()
     return {r[0]: ArticleRow(*r[:6], frozenset(r[6]), frozenset(r[7]), *r[8:]) for r in rows}
 
 
@@ -99,14 +157,22 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
 
 
 def replace_fingerprints(
-    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], stale: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    fps: Mapping[str, Fingerprints],
+    stale: Sequence[str],
+    loaded_at: Mapping[str, datetime | None],
 ) -> None:
-    """Store the fingerprints of these articles, after deleting those of `stale` (ids that had some)."""
+    """Store the fingerprints of these articles, after deleting those of `stale` (ids that had some).
+
+    `loaded_at`: each article's updated_at, so that processing it again writes the same rows.
+    """
+    counts = [len(f.hashes) for f in fps.values()]
     table = pa.table(
         {
-            "article_id": pa.array(
-                np.repeat(np.array(list(fps), dtype=object), [len(f.hashes) for f in fps.values()]),
-                pa.string(),
+            "article_id": pa.array(np.repeat(np.array(list(fps), dtype=object), counts), pa.string()),
+            "loaded_at": pa.array(
+                np.repeat(np.array([loaded_at[a] for a in fps], dtype=object), counts),
+                pa.timestamp("us", "UTC"),
             ),
             "fingerprint": pa.array(
                 np.concatenate([f.hashes for f in fps.values()] or [np.zeros(0, np.int64)]), pa.int64()
@@ -117,8 +183,12 @@ def replace_fingerprints(
         }
     )
     _delete_by_id(con, ("reuse_fingerprints",), stale)
+    if not table.num_rows:
+        return
     with _registered(con, "prov_fps", table):
-        con.execute("INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position FROM prov_fps")
+        con.execute(
+            "INSERT INTO reuse_fingerprints SELECT article_id, fingerprint, position, loaded_at FROM prov_fps"
+        )
 
 
 def _fingerprint_table(fps: Mapping[str, Fingerprints]) -> pa.Table:
@@ -133,7 +203,11 @@ def _fingerprint_table(fps: Mapping[str, Fingerprints]) -> pa.Table:
 
 
 def reuse_lookup(
-    con: duckdb.DuckDBPyConnection, fps: Mapping[str, Fingerprints], min_hits: int, max_postings: int
+    con: duckdb.DuckDBPyConnection,
+    fps: Mapping[str, Fingerprints],
+    min_hits: int,
+    max_postings: int,
+    since: datetime | None = None,
 ) -> tuple[list[tuple[str, str]], dict[int, int]]:
     """What reuse detection needs of the stored fingerprints, for these (stored) articles' fingerprints:
 
@@ -143,15 +217,18 @@ def reuse_lookup(
       every fingerprint of the batch: how often a run of words recurs across outlets (stock phrases).
 
     The batch's fingerprints come from the caller, and reuse_fingerprints is read once, by
-    fingerprint, into a small temporary table both answers come from.
+    fingerprint among the rows loaded `since` (reuse_since; None: all), into a small temporary
+    table both answers come from.
     """
     if not fps:
         return [], {}
+    window, params = _loaded_since(since, "f.loaded_at")
     with _registered(con, "prov_mine", _fingerprint_table(fps)):
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE prov_postings AS
-               SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
-               WHERE f.fingerprint IN (SELECT fingerprint FROM prov_mine)"""
+            f"""CREATE OR REPLACE TEMP TABLE prov_postings AS
+                SELECT DISTINCT f.article_id, f.fingerprint FROM reuse_fingerprints f
+                WHERE {window} f.fingerprint IN (SELECT fingerprint FROM prov_mine)""",
+            params,
         )
         try:
             pairs = con.execute(
@@ -181,13 +258,11 @@ def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]
     """Delete the reuse edges touching `ids` (either side); return the copiers they had."""
     if not ids:
         return set()
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        where = """article_id IN (SELECT article_id FROM prov_ids)
-                   OR copied_from_id IN (SELECT article_id FROM prov_ids)"""
-        copiers = {
-            r[0]
-            for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
-        }
+    where = f"article_id IN {_ids_sql(ids)} OR copied_from_id IN {_ids_sql(ids)}"
+    copiers = {
+        r[0] for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
+    }
+    if copiers:  # every matching edge has a copier: none, nothing to delete
         con.execute(f"DELETE FROM article_reuse WHERE {where}")
     return copiers
 
@@ -236,13 +311,11 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
 
     if not copier_ids:
         return []
-    with _registered(con, "prov_ids", _ids_table(copier_ids)):
-        rows = con.execute(
-            """SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
-               FROM article_reuse
-               WHERE article_id IN (SELECT article_id FROM prov_ids)
-               ORDER BY article_id, copied_from_id"""
-        ).fetchall()
+    rows = con.execute(
+        f"""SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
+            FROM article_reuse WHERE article_id IN {_ids_sql(copier_ids)}
+            ORDER BY article_id, copied_from_id"""
+    ).fetchall()
     return [
         ReuseEdge(
             a, b, c, s,
@@ -278,30 +351,38 @@ def replace_reuse_roles(
             "char_end": pa.array([t.end for _, t in tags], pa.int32()),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(copier_ids)), _registered(con, "prov_tags", table):
+    con.execute(
+        f"""DELETE FROM article_sources
+            WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN {_ids_sql(copier_ids)}"""
+    )
+    if not tags:
+        return
+    with _registered(con, "prov_tags", table):
         con.execute(
-            f"""DELETE FROM article_sources
-                WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN (SELECT article_id FROM prov_ids)"""
-        )
-        con.execute(
-            """INSERT INTO article_sources BY NAME
-               SELECT * FROM prov_tags t
-               WHERE t.role = 'reuse' OR NOT EXISTS (
-                   SELECT 1 FROM article_sources s
-                   WHERE s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
+            f"""INSERT INTO article_sources BY NAME
+                SELECT * FROM prov_tags t
+                WHERE t.role = 'reuse' OR NOT EXISTS (
+                    SELECT 1 FROM article_sources s
+                    WHERE s.article_id IN {_ids_sql([a for a, _ in tags])}
+                      AND s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
         )
 
 
 # -- near-duplicates ----------------------------------------------------------------------------
 
 
-def _bands_table(bands: Mapping[str, Sequence[int]]) -> pa.Table:
-    return pa.table(
-        {
-            "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
-            "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
-        }
-    )
+def _bands_table(
+    bands: Mapping[str, Sequence[int]], loaded_at: Mapping[str, datetime | None] | None = None
+) -> pa.Table:
+    columns = {
+        "article_id": pa.array([a for a, ks in bands.items() for _ in ks], pa.string()),
+        "band_key": pa.array([k for ks in bands.values() for k in ks], pa.int64()),
+    }
+    if loaded_at is not None:
+        columns["loaded_at"] = pa.array(
+            [loaded_at[a] for a, ks in bands.items() for _ in ks], pa.timestamp("us", "UTC")
+        )
+    return pa.table(columns)
 
 
 def replace_signatures(
@@ -309,27 +390,31 @@ def replace_signatures(
     sigs: Mapping[str, np.ndarray],
     bands: Mapping[str, Sequence[int]],
     stale: Sequence[str],
+    loaded_at: Mapping[str, datetime | None],
 ) -> None:
-    """Store MinHash signatures and LSH band keys of these articles, after deleting those of `stale`."""
+    """Store MinHash signatures and LSH band keys of these articles, after deleting those of `stale`
+    (`loaded_at`: each article's updated_at, as for the fingerprints)."""
     sig_table = pa.table(
         {
             "article_id": pa.array(list(sigs), pa.string()),
             "signature": pa.array([s.astype("<u4").tobytes() for s in sigs.values()], pa.binary()),
+            "loaded_at": pa.array([loaded_at[a] for a in sigs], pa.timestamp("us", "UTC")),
         }
     )
-    band_table = _bands_table(bands)
+    band_table = _bands_table(bands, loaded_at)
     _delete_by_id(con, ("near_duplicate_signatures", "near_duplicate_bands"), stale)
+    if not sigs:
+        return
     with _registered(con, "prov_sigs", sig_table), _registered(con, "prov_bands", band_table):
-        con.execute("INSERT INTO near_duplicate_signatures SELECT article_id, signature FROM prov_sigs")
-        con.execute("INSERT INTO near_duplicate_bands SELECT article_id, band_key FROM prov_bands")
+        con.execute("INSERT INTO near_duplicate_signatures BY NAME SELECT * FROM prov_sigs")
+        con.execute("INSERT INTO near_duplicate_bands BY NAME SELECT * FROM prov_bands")
 
 
 def _delete_by_id(con: duckdb.DuckDBPyConnection, tables: Sequence[str], ids: Sequence[str]) -> None:
     if not ids:
         return
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        for table in tables:
-            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    for table in tables:
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {_ids_sql(ids)}")
 
 
 def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
@@ -340,39 +425,46 @@ def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
 
 
 def near_duplicate_candidates(
-    con: duckdb.DuckDBPyConnection, bands: Mapping[str, Sequence[int]]
+    con: duckdb.DuckDBPyConnection, bands: Mapping[str, Sequence[int]], since: datetime | None = None
 ) -> list[tuple[str, str]]:
-    """Unordered pairs (id, other) that share an LSH band key, for these (stored) articles' keys."""
+    """Unordered pairs (id, other) that share an LSH band key, for these (stored) articles' keys,
+    among the articles loaded `since` (reuse_since; None: all)."""
     if not bands:
         return []
+    window, params = _loaded_since(since, "o.loaded_at")
     with _registered(con, "prov_bands", _bands_table(bands)):
         rows = con.execute(
-            """SELECT DISTINCT least(m.article_id, o.article_id), greatest(m.article_id, o.article_id)
-               FROM prov_bands m
-               JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id"""
+            f"""SELECT DISTINCT least(m.article_id, o.article_id), greatest(m.article_id, o.article_id)
+                FROM prov_bands m
+                JOIN near_duplicate_bands o ON o.band_key = m.band_key AND o.article_id <> m.article_id
+                WHERE {window} true""",
+            params,
         ).fetchall()
     return sorted(rows)
 
 
-def read_signatures(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, np.ndarray]:
+def read_signatures(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], since: datetime | None = None
+) -> dict[str, np.ndarray]:
+    """The MinHash signatures of these articles, among those loaded `since` (the window
+    near_duplicate_candidates found them in; None: all)."""
     if not ids:
         return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """SELECT article_id, signature FROM near_duplicate_signatures
-               WHERE article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
+    window, params = _loaded_since(since, "loaded_at")
+    rows = con.execute(
+        f"""SELECT article_id, signature FROM near_duplicate_signatures
+            WHERE {window} list_contains(?, article_id)""",
+        [*params, list(ids)],
+    ).fetchall()
     return {a: np.frombuffer(s, dtype="<u4").astype(np.uint32) for a, s in rows}
 
 
 def read_times(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, datetime | None]:
     if not ids:
         return {}
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            f"""SELECT a.article_id, {ARTICLE_TIME} FROM articles a
-                WHERE a.article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
+    rows = con.execute(
+        f"SELECT a.article_id, {ARTICLE_TIME} FROM articles a WHERE a.article_id IN {_ids_sql(ids)}"
+    ).fetchall()
     return dict(rows)
 
 
@@ -387,12 +479,11 @@ def replace_near_duplicates(
             "similarity": pa.array([d.similarity for d in found], pa.float64()),
         }
     )
-    with _registered(con, "prov_ids", _ids_table(ids)), _registered(con, "prov_dups", table):
-        con.execute(
-            """DELETE FROM near_duplicates WHERE article_id IN (SELECT article_id FROM prov_ids)
-               OR duplicate_of_id IN (SELECT article_id FROM prov_ids)"""
-        )
-        con.execute("INSERT INTO near_duplicates BY NAME SELECT * FROM prov_dups")
+    quoted = _ids_sql(ids)
+    con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {quoted} OR duplicate_of_id IN {quoted}")
+    if found:
+        with _registered(con, "prov_dups", table):
+            con.execute("INSERT INTO near_duplicates BY NAME SELECT * FROM prov_dups")
 
 
 # -- stories ------------------------------------------------------------------------------------
@@ -400,12 +491,8 @@ def replace_near_duplicates(
 
 def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
     """article_id -> story_id of these articles, for those in a story."""
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        rows = con.execute(
-            """SELECT article_id, story_id FROM articles
-               WHERE story_id IS NOT NULL AND article_id IN (SELECT article_id FROM prov_ids)"""
-        ).fetchall()
-    return dict(rows)
+    where = f"article_id IN {_ids_sql(ids)} AND story_id IS NOT NULL"
+    return dict(con.execute(f"SELECT article_id, story_id FROM articles WHERE {where}").fetchall())
 
 
 def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
@@ -433,14 +520,10 @@ def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> No
     """Take these articles (ids that had state) out of the story index: keyword vectors and counts."""
     if not ids:
         return
-    with _registered(con, "prov_ids", _ids_table(ids)):
-        _add_document_counts(
-            con,
-            "SELECT terms FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)",
-            -1,
-        )
-        con.execute("DELETE FROM story_term_sets WHERE article_id IN (SELECT article_id FROM prov_ids)")
-        con.execute("DELETE FROM story_terms WHERE article_id IN (SELECT article_id FROM prov_ids)")
+    where = f"article_id IN {_ids_sql(ids)}"
+    _add_document_counts(con, f"SELECT terms FROM story_term_sets WHERE {where}", -1)
+    con.execute(f"DELETE FROM story_term_sets WHERE {where}")
+    con.execute(f"DELETE FROM story_terms WHERE {where}")
 
 
 def term_document_frequencies(
@@ -503,6 +586,32 @@ def fill_story_term_times(con: duckdb.DuckDBPyConnection) -> int:
         return con.execute("SELECT count(*) FROM prov_timed").fetchone()[0]
     finally:
         con.execute("DROP TABLE IF EXISTS prov_timed")
+
+
+def fill_loaded_at(con: duckdb.DuckDBPyConnection) -> int:
+    """Give index rows without a load time (converted from a DuckDB-file warehouse, which has none)
+    their article's updated_at, rewritten in that order like the rows of a run; return how many."""
+    done = 0
+    for table, columns in (
+        ("reuse_fingerprints", "x.article_id, x.fingerprint, x.position"),
+        ("near_duplicate_bands", "x.article_id, x.band_key"),
+        ("near_duplicate_signatures", "x.article_id, x.signature"),
+    ):
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE prov_loaded AS
+                SELECT {columns}, a.updated_at AS loaded_at
+                FROM {table} x JOIN articles a USING (article_id)
+                WHERE x.loaded_at IS NULL"""
+        )
+        try:
+            con.execute(f"DELETE FROM {table} WHERE loaded_at IS NULL")
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT * FROM prov_loaded ORDER BY loaded_at, article_id"
+            )
+            done += con.execute("SELECT count(*) FROM prov_loaded").fetchone()[0]
+        finally:
+            con.execute("DROP TABLE IF EXISTS prov_loaded")
+    return done
 
 
 def story_members(
@@ -568,6 +677,9 @@ def story_members(
 
 
 def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment]) -> None:
+    where = where_ids(con, [a.article_id for a in assignments], alias="articles")
+    if where is None:
+        return
     table = pa.table(
         {
             "article_id": pa.array([a.article_id for a in assignments], pa.string()),
@@ -576,8 +688,8 @@ def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[Story
     )
     with _registered(con, "prov_assign", table):
         con.execute(
-            """UPDATE articles SET story_id = p.story_id FROM prov_assign p
-               WHERE articles.article_id = p.article_id"""
+            f"""UPDATE articles SET story_id = p.story_id FROM prov_assign p
+                WHERE articles.article_id = p.article_id AND {where}"""
         )
 
 
@@ -605,17 +717,30 @@ def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) 
             story = into[story]
         return story
 
+    if not into:
+        return
     table = pa.table(
         {
             "from_story": pa.array(list(into), pa.string()),
             "into_story": pa.array([final(s) for s in into], pa.string()),
         }
     )
+    where = where_ids(con, _story_articles(con, list(into)), alias="articles")
+    if where is None:
+        return
     with _registered(con, "prov_merges", table):
         con.execute(
-            """UPDATE articles SET story_id = m.into_story FROM prov_merges m
-               WHERE articles.story_id = m.from_story"""
+            f"""UPDATE articles SET story_id = m.into_story FROM prov_merges m
+                WHERE articles.story_id = m.from_story AND {where}"""
         )
+
+
+def _story_articles(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[str]:
+    """The ids of the articles in these stories (a scan of two narrow columns)."""
+    rows = con.execute(
+        "SELECT article_id FROM articles WHERE list_contains(?, story_id)", [list(story_ids)]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def current_run(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -655,28 +780,39 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) ->
     """Recompute the rows of these stories from their member articles (a story left empty goes)."""
     if not story_ids:
         return
-    table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
-    with _registered(con, "prov_stories", table):
-        con.execute("DELETE FROM stories WHERE story_id IN (SELECT story_id FROM prov_stories)")
-        con.execute(
-            f"""INSERT INTO stories (story_id, label, first_seen, last_seen, articles)
-                SELECT a.story_id,
-                       arg_min(coalesce(a.title, left(a.text, 80)), ({ARTICLE_TIME}, a.article_id)),
-                       min({ARTICLE_TIME}), max({ARTICLE_TIME}),
-                       list(a.article_id ORDER BY {ARTICLE_TIME}, a.article_id)
-                FROM articles a
-                WHERE a.story_id IN (SELECT story_id FROM prov_stories)
-                GROUP BY a.story_id"""
-        )
+    chosen = sorted(set(story_ids))
+    con.execute("DELETE FROM stories WHERE list_contains(?, story_id)", [chosen])
+    # the members' rows by id and write time: a label may need a text, so never the whole text column
+    where = where_ids(con, _story_articles(con, chosen))
+    if where is None:
+        return
+    con.execute(
+        f"""INSERT INTO stories (story_id, label, first_seen, last_seen, articles)
+            SELECT a.story_id,
+                   arg_min(coalesce(a.title, left(a.text, 80)), ({ARTICLE_TIME}, a.article_id)),
+                   min({ARTICLE_TIME}), max({ARTICLE_TIME}),
+                   list(a.article_id ORDER BY {ARTICLE_TIME}, a.article_id)
+            FROM articles a
+            WHERE {where} AND list_contains(?, a.story_id)
+            GROUP BY a.story_id""",
+        [chosen],
+    )
 
 
 def window_bounds(
-    times: Sequence[tuple[datetime | None, bool]], window: timedelta
+    times: Sequence[tuple[datetime | None, bool]], window: timedelta, undated: float | None = None
 ) -> tuple[datetime | None, datetime, datetime] | None:
-    """(dated_since, until, undated_since) for `story_members`, from the batch's (time, dated)."""
+    """(dated_since, until, undated_since) for `story_members`, from the batch's (time, dated).
+
+    An undated article of the batch may belong to a story of any earlier date; it is looked for
+    among dated articles up to `undated` days (default WIRETRACE_UNDATED_DAYS) before the batch's
+    earliest time (dated articles of the same batch, however old, are grouped with it in memory), so
+    the lookup reads a window of story_terms, never all of it.
+    """
     known = [t for t, _ in times if t is not None]
     if not known:
         return None
-    # an undated article of the batch may belong to a story of any earlier date
     all_dated = all(d for t, d in times if t is not None)
-    return (min(known) - window if all_dated else None), max(known) + window, min(known) - window
+    lookback = timedelta(days=undated_days() if undated is None else undated)
+    back = window if all_dated else max(window, lookback)
+    return min(known) - back, max(known) + window, min(known) - window

@@ -1,7 +1,12 @@
-"""The coverage summary printed after a run and published as Prefect artifacts."""
+"""The coverage summary printed after a run and published as Prefect artifacts.
+
+It is about the run: its articles, their sources and stories. A run's cost must follow its new
+articles, so nothing here reads the whole warehouse; the warehouse's totals are views to query.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -46,12 +51,45 @@ def _md(value: object) -> str:
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _top_stories(con: duckdb.DuckDBPyConnection) -> list[str]:
-    # story_summary is a view of migration 005; a warehouse is always migrated before a run summarises it
-    rows = con.execute(
-        f"""SELECT label, articles, outlets, first_outlet, agencies FROM story_summary
-            ORDER BY articles DESC, first_seen, story_id LIMIT {TOP_STORIES}"""
+def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[str]:
+    """The biggest of these stories (the run's): label, articles, outlets, first outlet, agency copy.
+
+    From the stories rows and their members' rows only (story_summary computes every story of the
+    warehouse before it filters). The first outlet is that of the story's earliest article
+    (stories.articles is in time order); story_summary places an undated original before its copies.
+    """
+    if not story_ids:
+        return []
+    chosen = con.execute(
+        f"""SELECT story_id, label, articles FROM stories WHERE list_contains(?, story_id)
+            ORDER BY len(articles) DESC, first_seen, story_id LIMIT {TOP_STORIES}""",
+        [story_ids],
     ).fetchall()
+    members = sorted({a for _, _, ids in chosen for a in ids})
+    if not members:
+        return []
+    # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text)
+    outlets, agencies = con.execute(
+        """SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
+                   FROM articles WHERE list_contains($ids, article_id)),
+                  (SELECT map(list(article_id), list(sources)) FROM (
+                       SELECT article_id, list(DISTINCT source) AS sources FROM article_sources
+                       WHERE list_contains($ids, article_id)
+                         AND kind = 'agency' AND role IN ('origin', 'reuse')
+                       GROUP BY article_id))""",
+        {"ids": members},
+    ).fetchone()
+    outlets, agencies = outlets or {}, agencies or {}
+    rows = [
+        (
+            label,
+            len(ids),
+            len({outlets.get(a, "(unknown)") for a in ids}),
+            outlets.get(ids[0], "(unknown)") if ids else None,
+            sorted({g for a in ids for g in agencies.get(a, [])}),
+        )
+        for _, label, ids in chosen
+    ]
     if not rows:
         return []
     out = ["| story | articles | outlets | first outlet | agency copy |", "|---|---|---|---|---|"]
@@ -61,18 +99,41 @@ def _top_stories(con: duckdb.DuckDBPyConnection) -> list[str]:
     return out
 
 
-def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict:
-    """Totals of the warehouse, the sources with their roles, and this run's counts."""
-    # Outlets as story_summary counts them ('(unknown)' once), so the totals agree with the story rows.
+def _batch_counts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[int, int, list[str], list[dict]]:
+    """The run's articles: how many, their outlets, their stories, and the sources they credit."""
+    if not ids:
+        return 0, 0, [], []
+    # Outlets as story_summary counts them ('(unknown)' once). Constant lists, so each read is the
+    # batch's rows (what a run costs follows its articles, never what the warehouse holds).
     articles, outlets, stories = con.execute(
-        "SELECT count(*), count(DISTINCT outlet), count(DISTINCT story_id) FROM article_summary"
+        """SELECT count(*), count(DISTINCT coalesce(outlet, '(unknown)')),
+                  list(DISTINCT story_id) FILTER (WHERE story_id IS NOT NULL)
+           FROM articles WHERE list_contains(?, article_id)""",
+        [ids],
     ).fetchone()
     rows = con.execute(
         """SELECT source, any_value(kind) AS kind, count(DISTINCT article_id) AS articles,
                   string_agg(DISTINCT role, ', ' ORDER BY role) AS roles
-           FROM article_sources GROUP BY source ORDER BY articles DESC, source"""
+           FROM article_sources WHERE list_contains(?, article_id)
+           GROUP BY source ORDER BY articles DESC, source""",
+        [ids],
     ).fetchall()
     table = [{"source": s, "kind": k, "articles": n, "roles": r} for s, k, n, r in rows]
+    return articles, outlets, sorted(stories or []), table
+
+
+def run_summary(
+    con: duckdb.DuckDBPyConnection, run_id: str | None = None, article_ids: Sequence[str] = ()
+) -> dict:
+    """The run's articles (`article_ids`: those it loaded, new or updated), the sources they credit
+    with their roles, the stories they are in, the run's counts, and what is failing.
+
+    Only the run's rows are read, never the whole warehouse: totals of the warehouse are the
+    analyst's queries (`SELECT count(*) FROM articles`, story_summary, sources_by_outlet, ...).
+    """
+    ids = sorted(set(article_ids))
+    articles, outlets, story_ids, table = _batch_counts(con, ids)
+    stories = len(story_ids)
     run = None
     if run_id:
         found = con.execute(
@@ -87,19 +148,25 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> di
     lines = [
         "# wiretrace run",
         "",
-        f"**{articles}** articles from **{outlets}** outlets in **{plural(stories, 'story')}**; "
-        f"{failing_phrase(failing)}.",
+        f"This run loaded **{articles}** articles from **{outlets}** outlets in "
+        f"**{plural(stories, 'story')}**; {failing_phrase(failing)}.",
     ]
     if run:
         lines.append(
             f"This run: {run['inputs']} inputs, {run['new']} new, {run['updated']} updated, "
             f"{run['unchanged']} unchanged, {run['failed']} failed."
         )
-    lines += ["", "## Sources credited", "", "| source | kind | articles | roles |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Sources credited in this run's articles",
+        "",
+        "| source | kind | articles | roles |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {_md(r['source'])} | {r['kind']} | {r['articles']} | {r['roles']} |" for r in table]
-    stories_md = _top_stories(con)
+    stories_md = _top_stories(con, story_ids)
     if stories_md:
-        lines += ["", "## Biggest stories", "", *stories_md]
+        lines += ["", "## Biggest stories of this run", "", *stories_md]
     return {
         "articles": articles,
         "outlets": outlets,

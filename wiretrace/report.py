@@ -15,7 +15,7 @@ TERMINAL_ROWS = 15  # rows per table in the terminal; the HTML report has them a
 
 
 def print_summary(result: dict, db_path: str | Path, console: Console | None = None) -> None:
-    """The short coverage summary `wiretrace run` prints: articles, outlets, sources with roles."""
+    """The short summary `wiretrace run` prints: the run's articles, outlets, stories, sources with roles."""
     console = console or Console()
     if result.get("skipped"):
         # A run that found another run holding the warehouse: say so, and that nothing changed.
@@ -26,12 +26,15 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
     if result.get("feeds_line"):
         console.print(f"feeds: {result['feeds_line']}")
     console.print(
-        f"warehouse {db_path}: [bold]{summary['articles']}[/] articles, "
-        f"[bold]{summary['outlets']}[/] outlets, [bold]{plural(summary['stories'], 'story', 'stories')}[/], "
-        f"{failing_phrase(summary['failing'])}"
+        f"loaded: [bold]{summary['articles']}[/] articles from [bold]{summary['outlets']}[/] outlets "
+        f"in [bold]{plural(summary['stories'], 'story', 'stories')}[/]"
+    )
+    console.print(
+        f"warehouse {db_path}: {failing_phrase(summary['failing'])}"
         + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
-    table = Table("source", "kind", "articles", "roles", title="Sources credited", title_justify="left")
+    title = "Sources credited in this run's articles"
+    table = Table("source", "kind", "articles", "roles", title=title, title_justify="left")
     for row in summary["table"]:
         table.add_row(row["source"], row["kind"], str(row["articles"]), row["roles"])
     console.print(table)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import settings
 from flows.provenance import update_provenance
 from tests.conftest import SEEDS
+from transforms import stories
 from warehouse import db, lake
+from warehouse import provenance as wp
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 BLOG, REWRITE, INDEPENDENT, AFP, DROID = "seed:004", "seed:001", "seed:002", "seed:003", "seed:000"
@@ -343,3 +346,65 @@ def test_a_lake_grouped_before_003_gets_keyword_times_and_groups_as_a_new_one(tm
     assert old.execute("SELECT story_id FROM articles WHERE article_id = 'q3'").fetchone() == (
         old.execute("SELECT story_id FROM articles WHERE article_id = 'q1'").fetchone()
     )
+
+
+# -- what one batch reads: windows instead of the whole history (lake/004, issue #13) -----------
+
+
+def test_reuse_looks_for_sources_among_the_articles_loaded_in_its_window(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    update_provenance(con, [DROID, INDEPENDENT, AFP])
+    directed = "SELECT count(*) FROM article_reuse WHERE direction_basis <> 'undecided'"
+    # the blog loaded a day past the window after its sources: they are not looked at
+    late = NOW + timedelta(days=settings.reuse_days() + 1)
+    con.execute("UPDATE articles SET updated_at = ? WHERE article_id = ?", [late, BLOG])
+    update_provenance(con, [BLOG])
+    assert con.execute(directed).fetchone()[0] == 0
+    # loaded (again) a day inside the window: both sources are found, as in one batch
+    con.execute("UPDATE articles SET updated_at = ? WHERE article_id = ?", [late - timedelta(days=2), BLOG])
+    update_provenance(con, [BLOG])
+    assert con.execute(directed).fetchone()[0] == 2
+    # the index rows carry their article's load time: the same rows when processed again
+    loads = "SELECT DISTINCT article_id, loaded_at FROM reuse_fingerprints ORDER BY 1"
+    first = con.execute(loads).fetchall()
+    update_provenance(con, [BLOG, AFP])
+    assert con.execute(loads).fetchall() == first
+    assert dict(first)[BLOG] == late - timedelta(days=2)
+
+
+def test_an_undated_article_reads_the_story_window_before_its_batch_not_all_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    con = duckdb.connect()
+    db.migrate(con)
+    _insert(con, "recent", QUAKE, title=None, published_at=NOW - timedelta(days=3))
+    _insert(con, "old", QUAKE.replace("Tuesday", "Monday"), title=None, published_at=NOW - timedelta(days=40))
+    update_provenance(con, ["recent", "old"])
+    terms = sorted(stories.term_counts(QUAKE))
+    undated = [(NOW, False)]  # an article with no date, first seen NOW
+
+    bounds = wp.window_bounds(undated, stories.WINDOW)
+    assert bounds == (
+        NOW - timedelta(days=settings.DEFAULT_UNDATED_DAYS),
+        NOW + stories.WINDOW,
+        NOW - stories.WINDOW,
+    )
+    assert [m.article_id for m in wp.story_members(con, terms, [], *bounds)] == ["recent"]
+    # a longer look back (WIRETRACE_UNDATED_DAYS) reaches the older story too
+    monkeypatch.setenv("WIRETRACE_UNDATED_DAYS", "60")
+    bounds = wp.window_bounds(undated, stories.WINDOW)
+    assert [m.article_id for m in wp.story_members(con, terms, [], *bounds)] == ["old", "recent"]
+    # a dated batch reads its own window, whatever the look back of undated articles
+    assert wp.window_bounds([(NOW, True)], stories.WINDOW)[0] == NOW - stories.WINDOW
+
+
+def test_a_batch_reads_articles_by_id_and_write_time(con: duckdb.DuckDBPyConnection) -> None:
+    where = wp.where_ids(con, [AFP, BLOG, "not-stored"])
+    assert where is not None and "updated_at IN" in where
+    rows = con.execute(f"SELECT a.article_id FROM articles a WHERE {where} ORDER BY 1").fetchall()
+    assert rows == [(AFP,), (BLOG,)]
+    assert wp.where_ids(con, ["not-stored"]) is None
+    # an id with a quote in it is a constant, not SQL
+    assert wp.where_ids(con, ["x' OR 1=1 --"]) is None
+    assert set(wp.read_articles(con, [AFP, BLOG, "not-stored"])) == {AFP, BLOG}

@@ -98,6 +98,13 @@ def test_migrate_converts_every_table_and_leaves_the_old_file(legacy: Path, tmp_
             "SELECT count(*) FROM story_terms WHERE t IS NULL OR dated IS NULL"
         ).fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM story_terms").fetchone()[0] > 0
+        # and the index rows their articles' load times (lake/004), which their lookups filter on
+        for table in ("reuse_fingerprints", "near_duplicate_bands", "near_duplicate_signatures"):
+            missing, held = con.execute(
+                f"""SELECT count(*) FILTER (WHERE x.loaded_at IS DISTINCT FROM a.updated_at), count(*)
+                    FROM {table} x JOIN articles a USING (article_id)"""
+            ).fetchone()
+            assert missing == 0 and held > 0, table
         # the README's questions answer the same on the old file and the lake
         for q in load_questions():
             assert sorted(map(repr, old.execute(q.sql).fetchall())) == sorted(
