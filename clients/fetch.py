@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import ssl
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from clients.robots import (
     site_of,
     unavailable,
 )
+from settings import KEEPALIVE_CONNECTIONS
 from transforms.feed_decisions import host_key
 from transforms.urls import strip_credentials
 
@@ -141,6 +144,13 @@ class _Inflater:
             raise FetchError(f"truncated {self._coding} body", retry=True)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """certifi's CAs, as httpx would use; read once per process (0.1 s each time), shared by the
+    Fetchers of its runs and threads (an SSLContext is safe to share)."""
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """One run's HTTP client: `async with Fetcher(...) as f: await f.get(url)`."""
 
@@ -163,11 +173,14 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Fetcher:
-        self._slots = asyncio.Semaphore(self._concurrency)
+        self._slots = asyncio.Semaphore(self._concurrency)  # the requests in flight
+        # More connections than requests in flight: the idle ones stay open for their host's next
+        # request, which often comes after the other hosts' turns.
+        connections = max(self._concurrency, KEEPALIVE_CONNECTIONS)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),  # certifi's CAs, as httpx would use
-            max_connections=self._concurrency,
-            max_keepalive_connections=self._concurrency,
+            ssl_context=_ssl_context(),
+            max_connections=connections,
+            max_keepalive_connections=connections,
             network_backend=GuardedBackend(self.allow_private),
         )
         return self

@@ -56,10 +56,13 @@ def _private_ok(policy: FetchPolicy) -> bool:
 
 @task(name="poll-feeds", cache_policy=NONE)
 def poll_feeds_task(
-    con: duckdb.DuckDBPyConnection, config: FeedConfig, force: bool, max_bytes: int, robots: RobotsCache
+    config: FeedConfig,
+    states: dict[str, fd.FeedStateRow],
+    force: bool,
+    max_bytes: int,
+    robots: RobotsCache,
 ) -> list[fd.PollOutcome]:
     moment = now()
-    states = wf.read_feed_states(con)
     due = fd.select_due(config, states, moment, force)
     outcomes = poll(due, states, config.fetch, max_bytes, _private_ok(config.fetch), robots)
     log = _logger()
@@ -77,11 +80,16 @@ def poll_feeds_task(
 
 @task(name="record-polls-and-new-entries", cache_policy=NONE)
 def record_polls_task(
-    con: duckdb.DuckDBPyConnection, outcomes: list[fd.PollOutcome], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[fd.PollOutcome],
+    states: dict[str, fd.FeedStateRow],
+    run_id: str,
 ) -> fd.EntryChanges:
-    """Feed states, moves, poll failures and new or changed entries in one transaction."""
+    """Feed states, moves, poll failures and new or changed entries in one transaction.
+
+    `states`: feed_state as read before the polls (read once: the runs that write a feed's state are
+    those of its shard, one at a time, under the deployment's concurrency limit)."""
     moment = now()
-    states = wf.read_feed_states(con)
     candidates = [(o.spec.url, e) for o in outcomes if o.result for e in o.result.entries]
     with db.transaction(con):
         known = wf.known_entries(con, [(feed, e.key) for feed, e in candidates])
@@ -97,7 +105,14 @@ def record_polls_task(
             if o.status == "failed"
         ]
         db.record_failures(con, failed, run_id, moment)
-        db.resolve_failures(con, "feed", [o.spec.url for o in outcomes if o.status != "failed"], moment)
+        # Only a feed whose last poll failed has an open failure to resolve: in the common run (every
+        # feed fine, before and now) there is no statement to run.
+        recovered = [
+            o.spec.url
+            for o in outcomes
+            if o.status != "failed" and _may_have_failed(states.get(o.spec.url))
+        ]
+        db.resolve_failures(con, "feed", recovered, moment)
     log = _logger()
     counts = {s: sum(r.status == s for r in entries.new) for s in ("pending", "duplicate", "skipped")}
     log.info(
@@ -108,6 +123,11 @@ def record_polls_task(
     for m in moves:
         log.info("feed %s moved permanently: %s -> %s", m.feed_url, m.old_url, m.new_url)
     return entries
+
+
+def _may_have_failed(state: fd.FeedStateRow | None) -> bool:
+    # No state: a feed first polled now, or one whose row is gone; its failures (if any) are resolved.
+    return state is None or state.consecutive_failures > 0 or state.last_status == "failed"
 
 
 def log_fetched(pages: Sequence[fp.FetchedPage]) -> None:
@@ -241,8 +261,9 @@ def ingest_feeds(
     robots = RobotsCache()  # one read of each site's robots.txt per run
     # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
     # for futures (a second of CPU for 1000 feeds); these never hold any.
-    outcomes = poll_feeds_task(con, quote(config), force, max_bytes, robots)
-    entries = record_polls_task(con, quote(outcomes), run_id)
+    states = wf.read_feed_states(con)
+    outcomes = poll_feeds_task(quote(config), quote(states), force, max_bytes, robots)
+    entries = record_polls_task(con, quote(outcomes), quote(states), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
     todo = fd.entries_of_shard(todo, shard, shards) if shards > 1 else todo
     outlets = {f.url: f.outlet for f in full.feeds}  # a page of this shard may come from any feed

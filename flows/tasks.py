@@ -24,7 +24,7 @@ import transforms
 from clients import warc
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import Pool, load_language_model, process_batch_limited, run_in_pool
+from flows.workers import Pool, load_language_model, pool_parts, process_batch_limited, run_in_pool
 from settings import SETTINGS, Settings
 from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
@@ -189,10 +189,7 @@ def extract_and_tag(
         load_language_model(settings)
         results = process_batch_limited(batch, settings.max_document_bytes, limit)
     else:
-        # Small parts, so that no core idles behind one slow page.
-        size = max(1, min(8, len(batch) // (pool.workers * 4)))
-        parts = [batch[i : i + size] for i in range(0, len(batch), size)]
-        results = run_in_pool(parts, pool, settings.max_document_bytes, limit)
+        results = run_in_pool(pool_parts(batch, pool.workers), pool, settings.max_document_bytes, limit)
     failed = sum(isinstance(r, Failure) for r in results)
     get_run_logger().info("extracted and tagged %d articles, %d failed", len(results) - failed, failed)
     return results

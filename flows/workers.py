@@ -323,6 +323,14 @@ def process_batch_limited(
     return [process_limited(raw, registry, max_bytes, cpu_seconds) for raw in raws]
 
 
+def pool_parts(batch: Sequence[RawDocument], workers: int) -> list[Sequence[RawDocument]]:
+    """A batch split for a pool of `workers`: about four parts a worker, so that no worker idles
+    behind one slow page, and at most 8 pages a part; several pages a part, each part one future
+    with its pages (the per-future cost of a pool or a Dask scheduler is paid per part, not page)."""
+    size = max(1, min(8, len(batch) // (max(1, workers) * 4)))
+    return [batch[i : i + size] for i in range(0, len(batch), size)]
+
+
 BatchFunction = Callable[[Sequence[RawDocument], int, float], list[TaggedArticle | Failure]]
 
 

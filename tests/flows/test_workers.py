@@ -173,6 +173,20 @@ def _aeb_docs(n: int) -> list[RawDocument]:
     return [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
 
 
+def test_a_batch_goes_to_the_pool_in_parts_of_several_pages_each_in_order() -> None:
+    from flows.workers import pool_parts
+
+    docs = [RawDocument(source_ref=f"{i}.txt", data=b"x") for i in range(250)]
+    for workers in (1, 2, 8):
+        parts = pool_parts(docs, workers)
+        assert [d for part in parts for d in part] == docs  # every page once, in order
+        assert max(map(len, parts)) <= 8  # no worker idles long behind a slow part
+        assert len(parts) >= 4 * workers  # work for every worker, and some to balance with
+        assert len(parts) <= len(docs) // 4  # a future carries pages, never one page each
+    assert pool_parts(docs[:3], 2) == [docs[:1], docs[1:2], docs[2:3]]  # a small batch: still spread
+    assert pool_parts([], 2) == []
+
+
 def test_dask_workers_give_the_results_of_local_workers_in_input_order(dask_cluster) -> None:
     docs = [*SEED_DOCS, *_aeb_docs(24), RawDocument(source_ref="empty.txt", data=b"")]
     parts = [docs[i : i + 3] for i in range(0, len(docs), 3)]
