@@ -36,10 +36,10 @@ DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
 # Seconds Prefect's temporary API may take to start (its default, 20 s, is missed on a busy machine).
 API_START_SECONDS = 120
-# Connections a run's HTTP client keeps open, idle ones included, beyond the requests in flight (the
-# feeds' `concurrency`): a host's next feed reuses its connection instead of opening one (1000 feeds on
-# 100 hosts opened a connection per request). Bounded: each is a file descriptor.
-KEEPALIVE_CONNECTIONS = 256
+# Hosts whose idle connections a run's HTTP client keeps open (the ones used last): a host's next
+# feed or page reuses its connection instead of opening one (1000 feeds on 100 hosts opened one a
+# request). Bounded: each host holds up to the feeds' `concurrency` file descriptors.
+KEEPALIVE_HOSTS = 128
 # Sent with every feed, page and robots.txt request; robots.txt rules are matched on its first word.
 USER_AGENT = "wiretrace/0.1 (media monitoring; +https://example.org/wiretrace)"
 # Seconds a run waits for another run's lock; below the 15-minute polling interval, so polls never pile up.

@@ -108,9 +108,7 @@ def record_polls_task(
         # Only a feed whose last poll failed has an open failure to resolve: in the common run (every
         # feed fine, before and now) there is no statement to run.
         recovered = [
-            o.spec.url
-            for o in outcomes
-            if o.status != "failed" and _may_have_failed(states.get(o.spec.url))
+            o.spec.url for o in outcomes if o.status != "failed" and _may_have_failed(states.get(o.spec.url))
         ]
         db.resolve_failures(con, "feed", recovered, moment)
     log = _logger()
@@ -156,10 +154,13 @@ def load_feed_pages(
     for start in range(0, len(work), settings.batch_size):
         batch, done = work[start : start + settings.batch_size], results[start : start + settings.batch_size]
         raws = [raw for _, raw in batch]
-        kept = fp.filter_topics(done, topics)
+        # matched in the workers (extract_and_tag with the topics): a match carries its topics' names
+        kept = [r if isinstance(r, TaggedArticle) and (r.topics or not topics) else None for r in done]
         matched = [k for k in kept if k is not None]
         failures = fp.page_failures(done, raws)
-        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=pool)
+        # The raw bytes' WARC records are encoded here, not in the pool: its workers are extracting
+        # the next chunk, and this load would wait behind all of it.
+        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=None)
         settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
@@ -191,11 +192,13 @@ def start_chunk(
     pages: Sequence[fp.FetchedPage],
     in_flight: dict[str, str | None],
     outlets: dict[str, str | None],
+    topics: Sequence[Topic],
     run_id: str,
     pool: Pool | None,
     settings: Settings,
 ) -> Chunk:
-    """Sort fetched pages and start extracting the new ones (returns at once).
+    """Sort fetched pages and start extracting (and matching against `topics`) the new ones (returns
+    at once).
 
     `in_flight`: the pages of the chunk before, not saved yet, count as known (a page reached again
     through another link is a duplicate, as within one chunk)."""
@@ -203,7 +206,7 @@ def start_chunk(
     known = {**in_flight, **wf.known_settled_urls(con, [p.url for p in pages if p.url])}
     fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
     raws = [raw for _, raw in fetched.work]
-    extraction = extract_and_tag.submit(quote(raws), pool, settings) if raws else None
+    extraction = extract_and_tag.submit(quote(raws), pool, settings, quote(topics)) if raws else None
     return Chunk(pages, moment, fetched, extraction)
 
 
@@ -287,7 +290,7 @@ def ingest_feeds(
         for pages in stream.batches(chunk):
             log_fetched(pages)
             in_flight = pending.urls() if pending else {}
-            started = start_chunk(con, pages, in_flight, outlets, run_id, pool, settings)
+            started = start_chunk(con, pages, in_flight, outlets, config.topics, run_id, pool, settings)
             if pending is not None:
                 totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
             pending = started
