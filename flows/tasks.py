@@ -139,10 +139,16 @@ def extract_and_load(
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
+    # Batch k+1 is extracted (a submitted task, in the pool) while batch k is loaded here; its WARC
+    # records are then encoded here too, since the pool is busy with the next batch.
+    # quote(): Prefect need not walk every input and article of a batch looking for futures
+    ahead = [extract_and_tag.submit(quote(batch), pool, settings) for batch in batches[:1]]
     for number, batch in enumerate(batches, 1):
-        # quote(): Prefect need not walk every input and article of a batch looking for futures
-        results = extract_and_tag(quote(batch), pool, settings)
-        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=pool)
+        if number < len(batches):
+            ahead.append(extract_and_tag.submit(quote(batches[number]), pool, settings))
+        results = ahead.pop(0).result()
+        encoder = pool if number == len(batches) else None
+        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=encoder)
         counts += InputCounts(
             new=outcome.new,
             updated=outcome.updated,
