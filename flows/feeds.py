@@ -144,7 +144,6 @@ def load_feed_pages(
     topics: Sequence[Topic],
     run_id: str,
     version: str,
-    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
@@ -212,14 +211,12 @@ def start_chunk(
 
 def finish_chunk(
     con: duckdb.DuckDBPyConnection, chunk: Chunk, topics: Sequence[Topic], run_id: str, version: str,
-    pool: Pool | None, settings: Settings,
+    settings: Settings,
 ) -> FeedCounts:  # fmt: skip
     """Wait for the chunk's extraction, load what matches, and save every entry's outcome."""
     fetched, moment = chunk.fetched, chunk.moment
     results = chunk.extraction.result() if chunk.extraction is not None else []
-    processed, counts = load_feed_pages(
-        con, fetched.work, results, topics, run_id, version, pool, settings, moment
-    )
+    processed, counts = load_feed_pages(con, fetched.work, results, topics, run_id, version, settings, moment)
     # A duplicate of a page of the chunk before was sorted before that chunk was saved: its article id now.
     unresolved = [e.canonical_url for e in fetched.settled if e.status == "duplicate" and not e.article_id]
     ids = wf.known_settled_urls(con, [u for u in unresolved if u])
@@ -292,10 +289,10 @@ def ingest_feeds(
             in_flight = pending.urls() if pending else {}
             started = start_chunk(con, pages, in_flight, outlets, config.topics, run_id, pool, settings)
             if pending is not None:
-                totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+                totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
             pending = started
         if pending is not None:
-            totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+            totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
     if stream.not_started:
         _logger().info(
             "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",
