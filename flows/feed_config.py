@@ -8,12 +8,15 @@ import yaml
 
 from transforms.feeds import FeedConfig, FeedConfigError, parse_feed_config
 
+# libyaml's loader when PyYAML was built with it: a 1000-feed file in milliseconds, not a second.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_feed_config(path: str | Path) -> FeedConfig:
     """feeds.yaml as a FeedConfig; FeedConfigError (naming the file) when it cannot be used."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except FileNotFoundError as exc:
         raise FeedConfigError(f"{path}: feeds config not found") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -56,10 +56,13 @@ def _private_ok(policy: FetchPolicy) -> bool:
 
 @task(name="poll-feeds", cache_policy=NONE)
 def poll_feeds_task(
-    con: duckdb.DuckDBPyConnection, config: FeedConfig, force: bool, max_bytes: int, robots: RobotsCache
+    config: FeedConfig,
+    states: dict[str, fd.FeedStateRow],
+    force: bool,
+    max_bytes: int,
+    robots: RobotsCache,
 ) -> list[fd.PollOutcome]:
     moment = now()
-    states = wf.read_feed_states(con)
     due = fd.select_due(config, states, moment, force)
     outcomes = poll(due, states, config.fetch, max_bytes, _private_ok(config.fetch), robots)
     log = _logger()
@@ -77,11 +80,16 @@ def poll_feeds_task(
 
 @task(name="record-polls-and-new-entries", cache_policy=NONE)
 def record_polls_task(
-    con: duckdb.DuckDBPyConnection, outcomes: list[fd.PollOutcome], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[fd.PollOutcome],
+    states: dict[str, fd.FeedStateRow],
+    run_id: str,
 ) -> fd.EntryChanges:
-    """Feed states, moves, poll failures and new or changed entries in one transaction."""
+    """Feed states, moves, poll failures and new or changed entries in one transaction.
+
+    `states`: feed_state as read before the polls (read once: the runs that write a feed's state are
+    those of its shard, one at a time, under the deployment's concurrency limit)."""
     moment = now()
-    states = wf.read_feed_states(con)
     candidates = [(o.spec.url, e) for o in outcomes if o.result for e in o.result.entries]
     with db.transaction(con):
         known = wf.known_entries(con, [(feed, e.key) for feed, e in candidates])
@@ -97,7 +105,12 @@ def record_polls_task(
             if o.status == "failed"
         ]
         db.record_failures(con, failed, run_id, moment)
-        db.resolve_failures(con, "feed", [o.spec.url for o in outcomes if o.status != "failed"], moment)
+        # Only a feed whose last poll failed has an open failure to resolve: in the common run (every
+        # feed fine, before and now) there is no statement to run.
+        recovered = [
+            o.spec.url for o in outcomes if o.status != "failed" and _may_have_failed(states.get(o.spec.url))
+        ]
+        db.resolve_failures(con, "feed", recovered, moment)
     log = _logger()
     counts = {s: sum(r.status == s for r in entries.new) for s in ("pending", "duplicate", "skipped")}
     log.info(
@@ -108,6 +121,11 @@ def record_polls_task(
     for m in moves:
         log.info("feed %s moved permanently: %s -> %s", m.feed_url, m.old_url, m.new_url)
     return entries
+
+
+def _may_have_failed(state: fd.FeedStateRow | None) -> bool:
+    # No state: a feed first polled now, or one whose row is gone; its failures (if any) are resolved.
+    return state is None or state.consecutive_failures > 0 or state.last_status == "failed"
 
 
 def log_fetched(pages: Sequence[fp.FetchedPage]) -> None:
@@ -126,7 +144,6 @@ def load_feed_pages(
     topics: Sequence[Topic],
     run_id: str,
     version: str,
-    pool: Pool | None,
     settings: Settings,
     moment: datetime,
 ) -> tuple[list[fd.EntryRow], FeedCounts]:
@@ -136,10 +153,13 @@ def load_feed_pages(
     for start in range(0, len(work), settings.batch_size):
         batch, done = work[start : start + settings.batch_size], results[start : start + settings.batch_size]
         raws = [raw for _, raw in batch]
-        kept = fp.filter_topics(done, topics)
+        # matched in the workers (extract_and_tag with the topics): a match carries its topics' names
+        kept = [r if isinstance(r, TaggedArticle) and (r.topics or not topics) else None for r in done]
         matched = [k for k in kept if k is not None]
         failures = fp.page_failures(done, raws)
-        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=pool)
+        # The raw bytes' WARC records are encoded here, not in the pool: its workers are extracting
+        # the next chunk, and this load would wait behind all of it.
+        outcome = load_batch(con, quote([*matched, *failures]), quote(raws), run_id, version, pool=None)
         settled += fp.settle_processed(batch, done, kept, moment, run_id)
         counts += FeedCounts(
             pages_failed=len(failures),
@@ -171,11 +191,13 @@ def start_chunk(
     pages: Sequence[fp.FetchedPage],
     in_flight: dict[str, str | None],
     outlets: dict[str, str | None],
+    topics: Sequence[Topic],
     run_id: str,
     pool: Pool | None,
     settings: Settings,
 ) -> Chunk:
-    """Sort fetched pages and start extracting the new ones (returns at once).
+    """Sort fetched pages and start extracting (and matching against `topics`) the new ones (returns
+    at once).
 
     `in_flight`: the pages of the chunk before, not saved yet, count as known (a page reached again
     through another link is a duplicate, as within one chunk)."""
@@ -183,20 +205,18 @@ def start_chunk(
     known = {**in_flight, **wf.known_settled_urls(con, [p.url for p in pages if p.url])}
     fetched = fp.sort_pages(pages, known, outlets, moment, run_id)
     raws = [raw for _, raw in fetched.work]
-    extraction = extract_and_tag.submit(quote(raws), pool, settings) if raws else None
+    extraction = extract_and_tag.submit(quote(raws), pool, settings, quote(topics)) if raws else None
     return Chunk(pages, moment, fetched, extraction)
 
 
 def finish_chunk(
     con: duckdb.DuckDBPyConnection, chunk: Chunk, topics: Sequence[Topic], run_id: str, version: str,
-    pool: Pool | None, settings: Settings,
+    settings: Settings,
 ) -> FeedCounts:  # fmt: skip
     """Wait for the chunk's extraction, load what matches, and save every entry's outcome."""
     fetched, moment = chunk.fetched, chunk.moment
     results = chunk.extraction.result() if chunk.extraction is not None else []
-    processed, counts = load_feed_pages(
-        con, fetched.work, results, topics, run_id, version, pool, settings, moment
-    )
+    processed, counts = load_feed_pages(con, fetched.work, results, topics, run_id, version, settings, moment)
     # A duplicate of a page of the chunk before was sorted before that chunk was saved: its article id now.
     unresolved = [e.canonical_url for e in fetched.settled if e.status == "duplicate" and not e.article_id]
     ids = wf.known_settled_urls(con, [u for u in unresolved if u])
@@ -241,8 +261,9 @@ def ingest_feeds(
     robots = RobotsCache()  # one read of each site's robots.txt per run
     # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
     # for futures (a second of CPU for 1000 feeds); these never hold any.
-    outcomes = poll_feeds_task(con, quote(config), force, max_bytes, robots)
-    entries = record_polls_task(con, quote(outcomes), run_id)
+    states = wf.read_feed_states(con)
+    outcomes = poll_feeds_task(quote(config), quote(states), force, max_bytes, robots)
+    entries = record_polls_task(con, quote(outcomes), quote(states), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)
     todo = fd.entries_of_shard(todo, shard, shards) if shards > 1 else todo
     outlets = {f.url: f.outlet for f in full.feeds}  # a page of this shard may come from any feed
@@ -266,12 +287,12 @@ def ingest_feeds(
         for pages in stream.batches(chunk):
             log_fetched(pages)
             in_flight = pending.urls() if pending else {}
-            started = start_chunk(con, pages, in_flight, outlets, run_id, pool, settings)
+            started = start_chunk(con, pages, in_flight, outlets, config.topics, run_id, pool, settings)
             if pending is not None:
-                totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+                totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
             pending = started
         if pending is not None:
-            totals += finish_chunk(con, pending, config.topics, run_id, version, pool, settings)
+            totals += finish_chunk(con, pending, config.topics, run_id, version, settings)
     if stream.not_started:
         _logger().info(
             "%d pages left for the next run: the run's %g s of fetching (WIRETRACE_FEED_BUDGET) were spent",

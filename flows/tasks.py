@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ import transforms
 from clients import warc
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import Pool, load_language_model, process_batch_limited, run_in_pool
+from flows.workers import Pool, load_language_model, pool_parts, process_and_match, run_in_pool
 from settings import SETTINGS, Settings
+from transforms.feeds import Topic
 from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
@@ -137,10 +139,16 @@ def extract_and_load(
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
+    # Batch k+1 is extracted (a submitted task, in the pool) while batch k is loaded here; its WARC
+    # records are then encoded here too, since the pool is busy with the next batch.
+    # quote(): Prefect need not walk every input and article of a batch looking for futures
+    ahead = [extract_and_tag.submit(quote(batch), pool, settings) for batch in batches[:1]]
     for number, batch in enumerate(batches, 1):
-        # quote(): Prefect need not walk every input and article of a batch looking for futures
-        results = extract_and_tag(quote(batch), pool, settings)
-        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=pool)
+        if number < len(batches):
+            ahead.append(extract_and_tag.submit(quote(batches[number]), pool, settings))
+        results = ahead.pop(0).result()
+        encoder = pool if number == len(batches) else None
+        outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=encoder)
         counts += InputCounts(
             new=outcome.new,
             updated=outcome.updated,
@@ -181,18 +189,20 @@ def retag_stored(
 
 @task(name="extract-and-tag", cache_policy=NONE)
 def extract_and_tag(
-    batch: Sequence[RawDocument], pool: Pool | None, settings: Settings
+    batch: Sequence[RawDocument], pool: Pool | None, settings: Settings, topics: Sequence[Topic] = ()
 ) -> list[TaggedArticle | Failure]:
-    """Clean, describe and tag one batch, split across the worker processes."""
+    """Clean, describe and tag one batch, split across the worker processes.
+
+    With `topics` (feed pages), each article is matched against them there too: those that matched
+    carry the topics' names (flows/workers.py process_and_match)."""
     limit = settings.cpu_seconds_per_document
+    work = functools.partial(process_and_match, topics=tuple(topics))
     if pool is None or len(batch) < settings.pool_threshold:
         load_language_model(settings)
-        results = process_batch_limited(batch, settings.max_document_bytes, limit)
+        results = work(batch, settings.max_document_bytes, limit)
     else:
-        # Small parts, so that no core idles behind one slow page.
-        size = max(1, min(8, len(batch) // (pool.workers * 4)))
-        parts = [batch[i : i + size] for i in range(0, len(batch), size)]
-        results = run_in_pool(parts, pool, settings.max_document_bytes, limit)
+        parts = pool_parts(batch, pool.workers)
+        results = run_in_pool(parts, pool, settings.max_document_bytes, limit, work)
     failed = sum(isinstance(r, Failure) for r in results)
     get_run_logger().info("extracted and tagged %d articles, %d failed", len(results) - failed, failed)
     return results

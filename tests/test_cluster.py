@@ -120,6 +120,23 @@ def test_two_runs_of_the_same_inputs_hold_the_same_rows_and_a_change_shows(
     assert any(p.startswith("  - ") and "'photo'" in p for p in problems)
 
 
+def test_the_cluster_polls_feeds_in_shards_one_per_worker_and_runs_each_on_its_feeds() -> None:
+    deployed = cluster.cluster_deployments(REPO)
+    assert "feed-poll" not in deployed  # the unsharded one would poll every feed beside the shards
+    runs = cluster.ingest_runs(REPO, deployed, "catalog", "cluster/feeds.yaml")
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    shards = {
+        d["name"]: d["parameters"]["shard"]
+        for d in config["deployments"]
+        if d["name"] in runs and d["parameters"].get("shards", 1) > 1
+    }
+    # as many shards as workers, each run on the cluster's feeds (its own shard from the deployment)
+    assert sorted(shards.values()) == list(range(cluster.PREFECT_WORKERS))
+    assert all(runs[name] == {"db_path": "catalog", "feeds_file": "cluster/feeds.yaml"} for name in shards)
+    assert runs["seed-ingest"] == {"db_path": "catalog", "seeds_dir": "seeds"}
+    assert set(runs) == {"seed-ingest", *shards}
+
+
 # -- make cluster's processes and cluster-stop -------------------------------------------------------
 
 

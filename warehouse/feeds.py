@@ -6,7 +6,7 @@ Writes are bulk: rows become a pyarrow table registered with DuckDB, then one st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, fields
+from dataclasses import fields
 
 import duckdb
 import pyarrow as pa
@@ -70,19 +70,34 @@ _STATE_COLUMNS = ", ".join(f.name for f in fields(FeedStateRow))
 _ENTRY_COLUMNS = ", ".join(f.name for f in fields(EntryRow))
 
 
+def _values(row: object) -> tuple:
+    """A row's field values as they are (dataclasses.astuple deep-copies each: 0.8 ms a feed state)."""
+    return tuple(getattr(row, f.name) for f in fields(row))  # type: ignore[arg-type]
+
+
 def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
     columns = list(zip(*rows, strict=True)) or [[] for _ in schema.names]
     return pa.table({name: list(col) for name, col in zip(schema.names, columns, strict=True)}, schema=schema)
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str, key: str) -> None:
-    """Replace the rows of `batch`'s keys (DuckLake has no key to conflict on: DELETE, then INSERT)."""
+    """Replace the rows of `batch`'s keys, inserting the new ones: one MERGE (DuckLake has no key to
+    conflict on; the load lock keeps the key unique). One statement, not a DELETE and an INSERT: each
+    costs a round of the catalog."""
     name = f"batch_{table}"
+    names = [c.strip() for c in columns.split(",")]
+    keys = [k.strip() for k in key.split(",")]
+    on = " AND ".join(f"t.{k} = b.{k}" for k in keys)
+    update = ", ".join(f"{c} = b.{c}" for c in names if c not in keys)
+    values = ", ".join(f"b.{c}" for c in names)
     con.register(name, batch)
     try:
         with db.transaction(con):  # the caller's batch, or one of its own: under the load lock
-            con.execute(f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM {name})")
-            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {name}")
+            con.execute(
+                f"""MERGE INTO {table} t USING {name} b ON {on}
+                    WHEN MATCHED THEN UPDATE SET {update}
+                    WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"""
+            )
     finally:
         con.unregister(name)
 
@@ -99,14 +114,14 @@ def save_feed_states(con: duckdb.DuckDBPyConnection, rows: Sequence[FeedStateRow
     """Insert or replace the state of each feed polled."""
     if rows:
         _upsert(
-            con, "feed_state", _table((astuple(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS, "feed_url"
+            con, "feed_state", _table((_values(r) for r in rows), _STATE_SCHEMA), _STATE_COLUMNS, "feed_url"
         )
 
 
 def save_feed_moves(con: duckdb.DuckDBPyConnection, moves: Sequence[FeedMove]) -> None:
     """Append the permanent moves found by this run's polls."""
     if moves:
-        con.register("batch_moves", _table((astuple(m) for m in moves), _MOVE_SCHEMA))
+        con.register("batch_moves", _table((_values(m) for m in moves), _MOVE_SCHEMA))
         try:
             con.execute(f"INSERT INTO feed_moves ({', '.join(_MOVE_SCHEMA.names)}) SELECT * FROM batch_moves")
         finally:
@@ -119,7 +134,7 @@ def save_feed_moves(con: duckdb.DuckDBPyConnection, moves: Sequence[FeedMove]) -
 def _entry_rows(rows: Sequence[EntryRow]) -> pa.Table:
     values = []
     for r in rows:
-        row = list(astuple(r))
+        row = list(_values(r))
         row[9] = list(r.topics) if r.topics is not None else None
         values.append(tuple(row))
     return _table(values, _ENTRY_SCHEMA)

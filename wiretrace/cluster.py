@@ -8,9 +8,10 @@ Everything listens on 127.0.0.1:
 - a Prefect server, the work pool with the deployments of prefect.yaml, and 2 process workers;
 - a feed server: RSS feeds whose entries are pages of the shared corpus (../shared/corpus/aeb).
 
-Then the seed deployment and the feed deployment are triggered together, so the two workers write to
-the one catalog at the same time, while an embedded `wiretrace run` (no server, no Dask: the local
-default) reads the same seeds and feeds into its own warehouse. scripts/compare_warehouses.py then
+Then the seed deployment and the feed deployments (one shard of the hosts per worker) are triggered
+together, so the two workers write to the one catalog at the same time, while an embedded
+`wiretrace run` (no server, no Dask: the local default) reads the same seeds and feeds into its own
+warehouse. scripts/compare_warehouses.py then
 checks that both hold the same rows.
 
 The cluster keeps running for a look around (the Prefect UI, `wiretrace sql --db …`) until
@@ -148,6 +149,12 @@ def _wait_dask_workers(address: str, workers: list[subprocess.Popen], state_dir:
             time.sleep(0.5)
 
 
+def cluster_deployments(repo: Path) -> list[str]:
+    """What the cluster deploys: with its PREFECT_WORKERS workers, feed polling in shards by host (one
+    deployment per shard, instead of the unsharded feed-poll), so both workers poll at once."""
+    return serve.deployment_names(repo, PREFECT_WORKERS)
+
+
 def start_prefect(state_dir: Path, state: dict, env: dict[str, str], repo: Path) -> dict[str, str]:
     """The server (its database in the cluster's PostgreSQL), the pool, the deployments, the workers."""
     pg = _postgres(state)
@@ -173,8 +180,7 @@ def start_prefect(state_dir: Path, state: dict, env: dict[str, str], repo: Path)
     state["prefect_ui"] = f"http://127.0.0.1:{port}"
     _save(state_dir, state)
     serve.create_pool(env, repo)
-    # with 2 workers, feed polling is deployed in shards (by host), one per worker
-    state["deployments"] = serve.deployment_names(repo)
+    state["deployments"] = cluster_deployments(repo)
     serve.deploy(env, repo, state["deployments"])
     for i in range(1, PREFECT_WORKERS + 1):
         name = f"prefect-worker-{i}"

@@ -279,3 +279,50 @@ def test_a_validator_beyond_ascii_is_sent_back_as_the_server_gave_it(local: Loca
 
     assert asyncio.run(main()) == 304
     assert local.requests[0][1]["If-None-Match"] == '"caf\xe9"'
+
+
+# -- connections --------------------------------------------------------------------------------
+
+
+def test_many_hosts_in_turn_reuse_their_connections_beyond_the_requests_in_flight():
+    from http.server import ThreadingHTTPServer
+
+    from clients.hostgate import HostGate
+
+    seen: list[
+        tuple[int, int]
+    ] = []  # (server port, client port) of every request: one client port a connection
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append((self.server.server_address[1], self.client_address[1]))
+            send(self, 304)
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), Handler) for _ in range(6)]
+    for httpd in servers:
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    # 10 feeds a host, the hosts in turn (as feeds.yaml lists them), 2 requests in flight at once
+    urls = [f"http://127.0.0.1:{s.server_address[1]}/feed/{n}" for n in range(10) for s in servers]
+
+    async def main() -> list[int]:
+        gate = HostGate(1, 0.0)
+        async with Fetcher(
+            user_agent=UA, allow_private=True, timeout=5.0, max_bytes=1000, concurrency=2
+        ) as client:
+            return [r.status for r in await asyncio.gather(*(client.get(u, {}, gate) for u in urls))]
+
+    try:
+        statuses = asyncio.run(main())
+    finally:
+        for httpd in servers:
+            httpd.shutdown()
+            httpd.server_close()
+    assert statuses == [304] * len(urls) and len(seen) == len(urls)
+    # a connection per host, kept while the other hosts take their turns (not one per request)
+    assert len(set(seen)) <= len(servers) + 2

@@ -209,6 +209,29 @@ def test_a_feed_is_polled_only_when_due_and_backs_off_after_failures(server, con
     assert [(r[1], r[2], r[3]) for r in open_failures] == [("poll", "HTTP 500", 2), ("poll", "HTTP 503", 2)]
 
 
+def test_a_feed_that_answers_again_has_its_failure_resolved_and_its_state_replaced(server, con, tmp_path):
+    server.expect_oneshot_request("/flaky.xml").respond_with_data("oops", status=500)
+    server.expect_request("/flaky.xml").respond_with_data(rss([]), content_type="application/rss+xml")
+    server.expect_request("/ok.xml").respond_with_data(rss([]), content_type="application/rss+xml")
+    feeds = [{"url": server.url_for(p)} for p in ("/flaky.xml", "/ok.xml")]
+    config = write_config(tmp_path, feeds, timeout=10)  # only the 500 may fail, even on a busy machine
+    assert run(con, config, "r1").feeds_failed == 1
+    assert run(con, config, "r2", force=True).feeds_failed == 0
+    assert run(con, config, "r3", force=True).feeds_failed == 0  # nothing failed before: nothing to resolve
+    failures = con.execute(
+        "SELECT source_ref, reason, resolved_at IS NOT NULL FROM ingest_failures"
+    ).fetchall()
+    assert failures == [(server.url_for("/flaky.xml"), "HTTP 500", True)]
+    # one row per feed, its state the latest poll's (the same body again: unchanged), replaced each run
+    states = con.execute(
+        "SELECT feed_url, last_status, consecutive_failures, last_error FROM feed_state ORDER BY 1"
+    ).fetchall()
+    assert states == [
+        (server.url_for("/flaky.xml"), "unchanged", 0, None),
+        (server.url_for("/ok.xml"), "unchanged", 0, None),
+    ]
+
+
 def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
     # Port 1 on 127.0.0.1: connection refused, as on a machine with no network.
     config = write_config(

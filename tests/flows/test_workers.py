@@ -102,6 +102,32 @@ def test_run_in_pool_keeps_input_order_and_matches_in_process_results() -> None:
     assert pooled == process_batch(docs, 1_000_000)
 
 
+def test_topics_matched_in_the_workers_are_those_matched_in_the_flow() -> None:
+    import functools
+
+    from flows.workers import process_and_match
+    from transforms.feed_pages import filter_topics
+    from transforms.feeds import parse_feed_config
+
+    docs = _aeb_docs(30)
+    plain = process_batch(docs, 10_000_000)
+    config = parse_feed_config(
+        {
+            "feeds": [{"url": "https://example.org/feed.xml"}],
+            "topics": [{"name": "trade", "query": "trade OR tariffs"}, {"name": "iran", "query": "Iran"}],
+        }
+    )
+    work = functools.partial(process_and_match, topics=config.topics)
+    with worker_pool(Settings(workers=2)) as pool:
+        pooled = run_in_pool([docs[i : i + 4] for i in range(0, len(docs), 4)], pool, 10_000_000, 30, work)
+    in_flow = filter_topics(plain, config.topics)
+    # a match carries its topics' names, as the flow's own filter gives them; the rest as extracted
+    assert pooled == [k if k is not None else r for r, k in zip(plain, in_flow, strict=True)]
+    matched = [r for r in pooled if r.topics]
+    assert 0 < len(matched) < len(docs)
+    assert [r.topics for r in matched] == [k.topics for k in in_flow if k is not None]
+
+
 def _dies_on_marker(raws, max_bytes, cpu_seconds):
     # A stand-in for a document that crashes its worker (a segfault in a C library, the OOM killer).
     if any(raw.source_ref == "kills-its-worker.txt" for raw in raws):
@@ -171,6 +197,20 @@ def _aeb_docs(n: int) -> list[RawDocument]:
 
     paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))[:n]
     return [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
+
+
+def test_a_batch_goes_to_the_pool_in_parts_of_several_pages_each_in_order() -> None:
+    from flows.workers import pool_parts
+
+    docs = [RawDocument(source_ref=f"{i}.txt", data=b"x") for i in range(250)]
+    for workers in (1, 2, 8):
+        parts = pool_parts(docs, workers)
+        assert [d for part in parts for d in part] == docs  # every page once, in order
+        assert max(map(len, parts)) <= 8  # no worker idles long behind a slow part
+        assert len(parts) >= 4 * workers  # work for every worker, and some to balance with
+        assert len(parts) <= len(docs) // 4  # a future carries pages, never one page each
+    assert pool_parts(docs[:3], 2) == [docs[:1], docs[1:2], docs[2:3]]  # a small batch: still spread
+    assert pool_parts([], 2) == []
 
 
 def test_dask_workers_give_the_results_of_local_workers_in_input_order(dask_cluster) -> None:

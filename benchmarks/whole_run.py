@@ -1,0 +1,113 @@
+"""The whole process against the library: `wiretrace run` on 543 pages against a loop of trafilatura.
+
+The pages: the 181 AEB pages (../shared/corpus/aeb/html), three byte-different copies of each (a
+comment naming the copy appended), so that each is an input of its own: 543 seed files. wiretrace reads,
+decodes, extracts, tags, loads (207 articles; 336 inputs recorded as duplicates of them), archives, finds
+reuse and stories and summarises, into a fresh warehouse. The baseline is a single-core loop of
+`trafilatura.extract(html, with_metadata=True)` over the same 543 pages.
+
+Both are whole processes, timed from their start to their end, imports included: the wiretrace one is
+`wiretrace run --seeds DIR --db FRESH` as a user types it (Prefect's temporary API, the worker pool,
+everything); the baseline is `python -c "import trafilatura; ..."` reading the same files. Rounds
+alternate the two, so both see the same load on a shared machine; the median of the rounds' ratios
+is the figure, printed with the load average. (The CPU seconds are not compared: the workers are
+children of the fork server, which the run's process does not wait for, so its rusage misses them.)
+Prefect's own database is made once before the first round (as on any machine after its first run),
+not in the clock.
+
+Target: wiretrace >= 1.3 x the loop (two cores make 2.0 x the limit).
+
+    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AEB = REPO.parent / "shared" / "corpus" / "aeb" / "html"
+PY = sys.executable
+TARGET = 1.3
+
+LOOP = """
+import sys
+from pathlib import Path
+import trafilatura
+for path in sorted(Path(sys.argv[1]).glob("*.html")):
+    trafilatura.extract(path.read_text(encoding="utf-8", errors="replace"), with_metadata=True)
+"""
+
+
+def make_seeds(folder: Path, copies: int) -> int:
+    """`copies` byte-different copies of every AEB page, as plain .html files; how many."""
+    paths = sorted(AEB.glob("*.html.gz"))
+    if not paths:
+        raise SystemExit(f"no AEB pages under {AEB}: clone wiretrace next to the shared corpus")
+    folder.mkdir(parents=True)
+    for path in paths:
+        html = gzip.decompress(path.read_bytes())
+        stem = path.name.removesuffix(".html.gz")
+        for copy in range(copies):
+            (folder / f"{stem}-{copy}.html").write_bytes(html + f"\n<!-- copy {copy} -->\n".encode())
+    return len(paths) * copies
+
+
+def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=3)
+    args = parser.parse_args()
+    wiretrace = str(Path(PY).with_name("wiretrace"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        seeds = tmp_path / "seeds"
+        pages = make_seeds(seeds, args.copies)
+        env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+        env.pop("PREFECT_API_URL", None)
+        env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        # Prefect's database made and migrated, the language model cached: once, outside the clock
+        warm = ["run", "--seeds", str(empty), "--db", str(tmp_path / "warm.duckdb")]
+        timed([wiretrace, *warm], env, tmp_path)
+        loops, runs, ratios = [], [], []
+        for number in range(args.rounds):
+            loops.append(timed([PY, "-c", LOOP, str(seeds)], env, tmp_path))
+            db = str(tmp_path / f"round-{number}" / "wiretrace.duckdb")
+            runs.append(timed([wiretrace, "run", "--seeds", str(seeds), "--db", db], env, tmp_path))
+            ratios.append(loops[-1] / runs[-1])
+            print(
+                f"round {number + 1}: trafilatura loop {loops[-1]:.1f} s, wiretrace run {runs[-1]:.1f} s: "
+                f"{ratios[-1]:.2f}x (load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+    ratio = statistics.median(ratios)
+    print(
+        f"{pages} pages: trafilatura.extract loop, 1 core, whole process {statistics.median(loops):.1f} s "
+        f"({pages / statistics.median(loops):.1f} pages/s); wiretrace run, whole process "
+        f"{statistics.median(runs):.1f} s ({pages / statistics.median(runs):.1f} pages/s); "
+        f"wiretrace / loop: {ratio:.2f}x (median of {args.rounds} rounds); target >= {TARGET}; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
+    return 0 if ratio >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
