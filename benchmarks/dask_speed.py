@@ -88,7 +88,11 @@ def dask_timing(docs: Sequence, workers: int) -> DaskTiming:
     from transforms.records import Failure
 
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         settings = Settings(dask_address=cluster.scheduler_address)
         with worker_pool(settings) as pool, Client(cluster, set_as_default=False) as probe:
