@@ -277,25 +277,27 @@ def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequ
     its content_hash, and where its record is (warc_path, warc_offset, warc_length), null for rows
     loaded before 011, whose bytes are in data_gzip (stored_gzip).
     """
-    return con.execute(
-        """SELECT a.origin, a.source_ref, a.url, a.outlet, a.published, a.title, a.topics,
-                  r.media_type, r.content_hash, r.warc_path, r.warc_offset, r.warc_length
-           FROM articles a JOIN raw_documents r USING (content_hash)
-           WHERE a.pipeline_version <> ? AND NOT (a.origin = 'seed' AND list_contains(?, a.source_ref))
-           ORDER BY a.article_id""",
-        [version, list(seed_refs)],
-    ).to_arrow_table()
+    with _keys(con, seed_refs) as on_disk:
+        return con.execute(
+            f"""SELECT a.origin, a.source_ref, a.url, a.outlet, a.published, a.title, a.topics,
+                       r.media_type, r.content_hash, r.warc_path, r.warc_offset, r.warc_length
+                FROM articles a JOIN raw_documents r USING (content_hash)
+                WHERE a.pipeline_version <> ?
+                  AND NOT (a.origin = 'seed' AND a.source_ref IN (SELECT value FROM {on_disk}))
+                ORDER BY a.article_id""",
+            [version],
+        ).to_arrow_table()
 
 
 def stored_gzip(con: duckdb.DuckDBPyConnection, digests: Sequence[str]) -> dict[str, bytes]:
     """The raw bytes of rows loaded before 011 (data_gzip, decompressed), by content_hash."""
     if not digests:
         return {}
-    rows = con.execute(
-        """SELECT content_hash, data_gzip FROM raw_documents
-           WHERE data_gzip IS NOT NULL AND list_contains(?, content_hash)""",
-        [list(digests)],
-    ).fetchall()
+    with _keys(con, digests) as keys:
+        rows = con.execute(
+            f"""SELECT content_hash, data_gzip FROM raw_documents
+                WHERE data_gzip IS NOT NULL AND content_hash IN (SELECT value FROM {keys})"""
+        ).fetchall()
     return {digest: gzip.decompress(data) for digest, data in rows}
 
 
