@@ -415,7 +415,23 @@ def cached_language_model(cache_dir: Path) -> Any:
     except OSError:  # read-only or full: the next process takes the slow path again
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        return model
+    _forget_old_models(cache_dir, keep=path)
     return model
+
+
+STALE_MODEL_SECONDS = 24 * 3600
+
+
+def _forget_old_models(cache_dir: Path, keep: Path) -> None:
+    """Delete the pickles of other model files made over a day ago: a new one is made when
+    py3langid's model file changes (a new install), and each is 68 MB. Another checkout still using
+    its own pickle makes it again once, in 0.5 s."""
+    cutoff = time.time() - STALE_MODEL_SECONDS
+    for old in cache_dir.glob("py3langid-*.pickle"):
+        with contextlib.suppress(OSError):
+            if old != keep and old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def load_language_model(settings: Settings) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from flows.workers import cached_language_model, worker_pool
+from flows.workers import STALE_MODEL_SECONDS, cached_language_model, worker_pool
 from settings import Settings
 from transforms import language
 from transforms.language import detect_language
@@ -48,6 +49,18 @@ def test_language_model_cache_is_made_once_and_remade_when_damaged(tmp_path: Pat
     assert made.stat().st_size > 1_000_000
 
 
+def test_a_new_model_pickle_deletes_the_stale_ones_of_other_installs(tmp_path: Path) -> None:
+    stale, recent = tmp_path / "py3langid-1-1.pickle", tmp_path / "py3langid-2-2.pickle"
+    for old in (stale, recent):
+        old.write_bytes(b"made for another model file")
+    day_ago = time.time() - STALE_MODEL_SECONDS - 60
+    os.utime(stale, (day_ago, day_ago))
+    cached_language_model(tmp_path)
+    assert not stale.exists()  # over a day old: another install's, gone
+    assert recent.exists()  # perhaps a checkout in use now: kept
+    assert len(list(tmp_path.glob("py3langid-*.pickle"))) == 2
+
+
 def test_an_unwritable_cache_costs_only_time(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
@@ -60,7 +73,6 @@ def test_an_unwritable_cache_costs_only_time(tmp_path: Path) -> None:
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 from flows.workers import WorkerPool, process_batch_limited, process_limited, run_in_pool  # noqa: E402
 from tests.conftest import REPO, SEEDS  # noqa: E402
