@@ -242,6 +242,15 @@ def loaded_versions(con: duckdb.DuckDBPyConnection, origin: str) -> dict[str, tu
     return {ref: (h, v, k) for ref, h, v, k in rows}
 
 
+def ids_sql(ids: Sequence[str]) -> str:
+    """Keys as a constant SQL list, for `column IN {ids_sql(ids)}`: a scan filters by it and reads
+    only the matching rows' other columns (a join against a registered table reads the columns of
+    every row), and nothing is converted per value (a Python list parameter costs DuckDB's client a
+    failed pandas import per value). Keys are hex digests or the caller's own; quoted, they stay
+    constants whatever they hold."""
+    return "(" + (", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids)) or "NULL") + ")"
+
+
 @contextlib.contextmanager
 def _keys(con: duckdb.DuckDBPyConnection, values: Sequence[str]) -> Iterator[str]:
     """`values` as a one-column table (`value`) for a statement to join; its name.
@@ -419,7 +428,7 @@ def load_articles(
     # Constant lists of the batch's keys, never a join: a scan pushes them down and reads the
     # batch's rows only (a join would read a whole column of every file, which grows with history).
     kept = con.execute(
-        "SELECT article_id, first_seen_at, story_id FROM articles WHERE list_contains(?, article_id)", [ids]
+        f"SELECT article_id, first_seen_at, story_id FROM articles WHERE article_id IN {ids_sql(ids)}"
     ).to_arrow_table()
     existing = kept.num_rows
     con.register("batch_articles", articles)
@@ -429,15 +438,15 @@ def load_articles(
     try:
         if raw:  # none when every input's bytes are stored already (a re-tag, a re-run)
             con.execute(
-                """INSERT INTO raw_documents BY NAME
+                f"""INSERT INTO raw_documents BY NAME
                    SELECT *, ? AS first_seen_at FROM batch_raw
                    WHERE content_hash NOT IN (
-                       SELECT content_hash FROM raw_documents WHERE list_contains(?, content_hash))""",
-                [now, list(raw)],
+                       SELECT content_hash FROM raw_documents WHERE content_hash IN {ids_sql(raw)})""",
+                [now],
             )
         if existing:  # new articles (the usual case) have nothing to replace
-            con.execute("DELETE FROM article_sources WHERE list_contains(?, article_id)", [ids])
-            con.execute("DELETE FROM articles WHERE list_contains(?, article_id)", [ids])
+            con.execute(f"DELETE FROM article_sources WHERE article_id IN {ids_sql(ids)}")
+            con.execute(f"DELETE FROM articles WHERE article_id IN {ids_sql(ids)}")
         con.execute(
             """INSERT INTO articles BY NAME
                SELECT b.*, coalesce(k.first_seen_at, ?) AS first_seen_at, ? AS updated_at,

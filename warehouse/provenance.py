@@ -37,6 +37,7 @@ from transforms.near_duplicates import NearDuplicate
 from transforms.records import SourceTag
 from transforms.reuse import Fingerprints, ReuseEdge
 from transforms.stories import StoryAssignment, StoryMember, StoryMerge
+from warehouse.db import ids_sql
 
 # The time an article counts at: published instant, else its date, else when first loaded.
 ARTICLE_TIME = "coalesce(a.published_at, CAST(a.published_date AS TIMESTAMPTZ), a.first_seen_at)"
@@ -78,13 +79,6 @@ def _timestamps(values: Sequence[datetime]) -> str:
     return ", ".join(f"TIMESTAMPTZ '{v.isoformat()}'" for v in sorted(set(values)))
 
 
-def _ids_sql(ids: Sequence[str]) -> str:
-    """Ids as a constant SQL list: a scan filters by it and reads only the matching rows' other
-    columns (a join against a registered table reads the columns of every row). Ids are hex digests
-    or the caller's own; quoted, they stay constants whatever they hold."""
-    return "(" + (", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids)) or "NULL") + ")"
-
-
 def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "a") -> str | None:
     """A filter on `articles {alias}` for the rows of `ids` that the storage prunes by (None: none stored).
 
@@ -95,7 +89,7 @@ def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "
     """
     if not ids:
         return None
-    quoted = _ids_sql(ids)
+    quoted = ids_sql(ids)
     found = con.execute(f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {quoted}")
     times = [r[0] for r in found.fetchall()]
     if not times:
@@ -126,7 +120,7 @@ def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
     if not ids:
         return []
     rows = con.execute(
-        f"SELECT DISTINCT article_id FROM story_term_sets WHERE article_id IN {_ids_sql(ids)}"
+        f"SELECT DISTINCT article_id FROM story_term_sets WHERE article_id IN {ids_sql(ids)}"
     ).fetchall()
     return sorted(r[0] for r in rows)
 
@@ -141,14 +135,13 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
                 SELECT article_id,
                        list(DISTINCT source) FILTER (WHERE role = 'origin' AND kind = 'agency') AS origins,
                        list(DISTINCT source) FILTER (WHERE role IN ('origin', 'cited', 'via')) AS credited
-                FROM article_sources WHERE list_contains(?, article_id) GROUP BY article_id
+                FROM article_sources WHERE article_id IN {ids_sql(ids)} GROUP BY article_id
             )
             SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t, {DATED},
                    coalesce(c.origins, []), coalesce(c.credited, []),
                    a.published_at, a.published_date, a.first_seen_at, a.url, a.updated_at
             FROM articles a LEFT JOIN credits c USING (article_id)
-            WHERE {where}""",
-        [list(ids)],
+            WHERE {where}"""
     ).fetchall()
     return {r[0]: ArticleRow(*r[:6], frozenset(r[6]), frozenset(r[7]), *r[8:]) for r in rows}
 
@@ -258,7 +251,7 @@ def delete_reuse(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]
     """Delete the reuse edges touching `ids` (either side); return the copiers they had."""
     if not ids:
         return set()
-    where = f"article_id IN {_ids_sql(ids)} OR copied_from_id IN {_ids_sql(ids)}"
+    where = f"article_id IN {ids_sql(ids)} OR copied_from_id IN {ids_sql(ids)}"
     copiers = {
         r[0] for r in con.execute(f"SELECT DISTINCT article_id FROM article_reuse WHERE {where}").fetchall()
     }
@@ -313,7 +306,7 @@ def read_reuse(con: duckdb.DuckDBPyConnection, copier_ids: Sequence[str]) -> lis
         return []
     rows = con.execute(
         f"""SELECT article_id, copied_from_id, shared_chars, share, passages, direction_basis
-            FROM article_reuse WHERE article_id IN {_ids_sql(copier_ids)}
+            FROM article_reuse WHERE article_id IN {ids_sql(copier_ids)}
             ORDER BY article_id, copied_from_id"""
     ).fetchall()
     return [
@@ -353,7 +346,7 @@ def replace_reuse_roles(
     )
     con.execute(
         f"""DELETE FROM article_sources
-            WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN {_ids_sql(copier_ids)}"""
+            WHERE (role = 'reuse' OR ({_LINK_VIA})) AND article_id IN {ids_sql(copier_ids)}"""
     )
     if not tags:
         return
@@ -363,7 +356,7 @@ def replace_reuse_roles(
                 SELECT * FROM prov_tags t
                 WHERE t.role = 'reuse' OR NOT EXISTS (
                     SELECT 1 FROM article_sources s
-                    WHERE s.article_id IN {_ids_sql([a for a, _ in tags])}
+                    WHERE s.article_id IN {ids_sql([a for a, _ in tags])}
                       AND s.article_id = t.article_id AND s.source = t.source AND s.role = t.role)"""
         )
 
@@ -414,7 +407,7 @@ def _delete_by_id(con: duckdb.DuckDBPyConnection, tables: Sequence[str], ids: Se
     if not ids:
         return
     for table in tables:
-        con.execute(f"DELETE FROM {table} WHERE article_id IN {_ids_sql(ids)}")
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {ids_sql(ids)}")
 
 
 def delete_state(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
@@ -453,8 +446,8 @@ def read_signatures(
     window, params = _loaded_since(since, "loaded_at")
     rows = con.execute(
         f"""SELECT article_id, signature FROM near_duplicate_signatures
-            WHERE {window} list_contains(?, article_id)""",
-        [*params, list(ids)],
+            WHERE {window} article_id IN {ids_sql(ids)}""",
+        params,
     ).fetchall()
     return {a: np.frombuffer(s, dtype="<u4").astype(np.uint32) for a, s in rows}
 
@@ -463,7 +456,7 @@ def read_times(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, 
     if not ids:
         return {}
     rows = con.execute(
-        f"SELECT a.article_id, {ARTICLE_TIME} FROM articles a WHERE a.article_id IN {_ids_sql(ids)}"
+        f"SELECT a.article_id, {ARTICLE_TIME} FROM articles a WHERE a.article_id IN {ids_sql(ids)}"
     ).fetchall()
     return dict(rows)
 
@@ -479,7 +472,7 @@ def replace_near_duplicates(
             "similarity": pa.array([d.similarity for d in found], pa.float64()),
         }
     )
-    quoted = _ids_sql(ids)
+    quoted = ids_sql(ids)
     con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {quoted} OR duplicate_of_id IN {quoted}")
     if found:
         with _registered(con, "prov_dups", table):
@@ -491,7 +484,7 @@ def replace_near_duplicates(
 
 def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
     """article_id -> story_id of these articles, for those in a story."""
-    where = f"article_id IN {_ids_sql(ids)} AND story_id IS NOT NULL"
+    where = f"article_id IN {ids_sql(ids)} AND story_id IS NOT NULL"
     return dict(con.execute(f"SELECT article_id, story_id FROM articles WHERE {where}").fetchall())
 
 
@@ -520,7 +513,7 @@ def remove_story_terms(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> No
     """Take these articles (ids that had state) out of the story index: keyword vectors and counts."""
     if not ids:
         return
-    where = f"article_id IN {_ids_sql(ids)}"
+    where = f"article_id IN {ids_sql(ids)}"
     _add_document_counts(con, f"SELECT terms FROM story_term_sets WHERE {where}", -1)
     con.execute(f"DELETE FROM story_term_sets WHERE {where}")
     con.execute(f"DELETE FROM story_terms WHERE {where}")
@@ -737,9 +730,7 @@ def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) 
 
 def _story_articles(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[str]:
     """The ids of the articles in these stories (a scan of two narrow columns)."""
-    rows = con.execute(
-        "SELECT article_id FROM articles WHERE list_contains(?, story_id)", [list(story_ids)]
-    ).fetchall()
+    rows = con.execute(f"SELECT article_id FROM articles WHERE story_id IN {ids_sql(story_ids)}").fetchall()
     return [r[0] for r in rows]
 
 
@@ -781,7 +772,7 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) ->
     if not story_ids:
         return
     chosen = sorted(set(story_ids))
-    con.execute("DELETE FROM stories WHERE list_contains(?, story_id)", [chosen])
+    con.execute(f"DELETE FROM stories WHERE story_id IN {ids_sql(chosen)}")
     # the members' rows by id and write time: a label may need a text, so never the whole text column
     where = where_ids(con, _story_articles(con, chosen))
     if where is None:
@@ -793,9 +784,8 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) ->
                    min({ARTICLE_TIME}), max({ARTICLE_TIME}),
                    list(a.article_id ORDER BY {ARTICLE_TIME}, a.article_id)
             FROM articles a
-            WHERE {where} AND list_contains(?, a.story_id)
-            GROUP BY a.story_id""",
-        [chosen],
+            WHERE {where} AND a.story_id IN {ids_sql(chosen)}
+            GROUP BY a.story_id"""
     )
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from warehouse.db import ids_sql
+
 if TYPE_CHECKING:
     from warehouse.report_queries import ReportData
 
@@ -61,23 +63,22 @@ def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[s
     if not story_ids:
         return []
     chosen = con.execute(
-        f"""SELECT story_id, label, articles FROM stories WHERE list_contains(?, story_id)
-            ORDER BY len(articles) DESC, first_seen, story_id LIMIT {TOP_STORIES}""",
-        [story_ids],
+        f"""SELECT story_id, label, articles FROM stories WHERE story_id IN {ids_sql(story_ids)}
+            ORDER BY len(articles) DESC, first_seen, story_id LIMIT {TOP_STORIES}"""
     ).fetchall()
     members = sorted({a for _, _, ids in chosen for a in ids})
     if not members:
         return []
     # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text)
+    keys = ids_sql(members)
     outlets, agencies = con.execute(
-        """SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
-                   FROM articles WHERE list_contains($ids, article_id)),
-                  (SELECT map(list(article_id), list(sources)) FROM (
-                       SELECT article_id, list(DISTINCT source) AS sources FROM article_sources
-                       WHERE list_contains($ids, article_id)
-                         AND kind = 'agency' AND role IN ('origin', 'reuse')
-                       GROUP BY article_id))""",
-        {"ids": members},
+        f"""SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
+                    FROM articles WHERE article_id IN {keys}),
+                   (SELECT map(list(article_id), list(sources)) FROM (
+                        SELECT article_id, list(DISTINCT source) AS sources FROM article_sources
+                        WHERE article_id IN {keys}
+                          AND kind = 'agency' AND role IN ('origin', 'reuse')
+                        GROUP BY article_id))"""
     ).fetchone()
     outlets, agencies = outlets or {}, agencies or {}
     rows = [
@@ -105,18 +106,17 @@ def _batch_counts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[int, 
         return 0, 0, [], []
     # Outlets as story_summary counts them ('(unknown)' once). Constant lists, so each read is the
     # batch's rows (what a run costs follows its articles, never what the warehouse holds).
+    keys = ids_sql(ids)
     articles, outlets, stories = con.execute(
-        """SELECT count(*), count(DISTINCT coalesce(outlet, '(unknown)')),
-                  list(DISTINCT story_id) FILTER (WHERE story_id IS NOT NULL)
-           FROM articles WHERE list_contains(?, article_id)""",
-        [ids],
+        f"""SELECT count(*), count(DISTINCT coalesce(outlet, '(unknown)')),
+                   list(DISTINCT story_id) FILTER (WHERE story_id IS NOT NULL)
+            FROM articles WHERE article_id IN {keys}"""
     ).fetchone()
     rows = con.execute(
-        """SELECT source, any_value(kind) AS kind, count(DISTINCT article_id) AS articles,
-                  string_agg(DISTINCT role, ', ' ORDER BY role) AS roles
-           FROM article_sources WHERE list_contains(?, article_id)
-           GROUP BY source ORDER BY articles DESC, source""",
-        [ids],
+        f"""SELECT source, any_value(kind) AS kind, count(DISTINCT article_id) AS articles,
+                   string_agg(DISTINCT role, ', ' ORDER BY role) AS roles
+            FROM article_sources WHERE article_id IN {keys}
+            GROUP BY source ORDER BY articles DESC, source"""
     ).fetchall()
     table = [{"source": s, "kind": k, "articles": n, "roles": r} for s, k, n, r in rows]
     return articles, outlets, sorted(stories or []), table
