@@ -30,6 +30,7 @@ from benchmarks.extraction_metrics import (  # noqa: E402
     Extracted,
     Page,
     as_extracted,
+    author_scores,
     load_aeb,
     load_fundus,
     page_counts,
@@ -193,6 +194,38 @@ def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Ex
     print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
 
 
+def byline_sources(groups: dict[str, list[Page]]) -> None:
+    """Each author reader alone (transforms.metadata.BYLINE_SOURCES) on the pages it reads a name
+    from: how many pages, the expected authors it finds there, the share of them with a wrong
+    extra author. `byline` takes the first that reads a name (the bold lead before an author field
+    that is no Person), so a reader later in line decides only pages the earlier ones leave empty:
+    this says how it would do on a publisher where it is the one that decides."""
+    from transforms.metadata import BYLINE_SOURCES, byline_sources, read_metadata
+    from transforms.page import load_page
+    from transforms.page_credits import harvest_credits
+
+    read: dict[str, dict[str, str | None]] = {}
+    for page in {p.name: p for pages in groups.values() for p in pages}.values():
+        tree = load_page(page.html)
+        meta = read_metadata(tree, page.url)
+        read[page.name] = byline_sources(meta, harvest_credits(tree, meta.structured))
+    width = 38
+    print(f"\n{'Fundus authors, by reader alone':<{width}}" + "".join(f"{group:>22}" for group in groups))
+    print(f"{'(pages read: recall, wrong extra)':<{width}}")
+    for source in BYLINE_SOURCES:
+        cells = []
+        for pages in groups.values():
+            found = wanted = extra = count = 0
+            for p in pages:
+                names = read[p.name][source]
+                if p.authors is None or not names:
+                    continue
+                f, w, e = author_scores(p.authors, names)
+                found, wanted, extra, count = found + f, wanted + w, extra + e, count + 1
+            cells.append(f"{count}: {found / wanted:.3f}, {extra / count:.1%}" if count else "0")
+        print(f"{source:<{width}}" + "".join(f"{c:>22}" for c in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2)
@@ -217,6 +250,7 @@ def main() -> None:
     small = [p for lang, pages in ordered if len(pages) < 4 for p in pages]
     print_table({**big, "other": small}, results, "metric")
     title_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus}, results)
+    byline_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus})
     base = cpu["trafilatura"]
     print(
         f"\nCPU s/page on both corpora: wiretrace {cpu['wiretrace']:.4f}, trafilatura {base:.4f}, "

@@ -62,7 +62,12 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     page_url = found["url"] or url
     return PageMetadata(
         structured=structured,
-        title=_title(structured, found["title"]),
+        title=_title(
+            structured,
+            found["title"],
+            _first_h1(tree),
+            _own_keys((found["sitename"], structured.site_name, structured.publisher), page_url),
+        ),
         published=_published(tree, page_url, structured),
         declared_language=_declared_language(tree, structured),
         url=page_url,
@@ -128,28 +133,15 @@ def _byline(
     structured data names an organisation as the author and the page shows no person's name (only
     a handle such as "amw"), the organisation is the author.
     """
-    own = _own_keys((site, structured.site_name, structured.publisher), url)
-    address = {
-        _key(part)
-        for value in structured.meta_authors
-        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
-        for part in _PARTS.split(value)
-        if not _is_own(_key(part), own)
-    }
-    address |= _role_labelled(credits)
-    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
-    declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+    own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [("declared", declared), ("found", found), ("shown", shown)]
+    stages = [("declared", _declared(structured)), ("found", found), ("shown", shown)]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
         stages.insert(0, ("lead", lead))
     for stage, candidate in stages:
-        spelled = [
-            name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
-        ]
-        names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+        names, spelled = _names(candidate, credits, own, address)
         if (
             stage == "found"
             and newsroom
@@ -161,6 +153,56 @@ def _byline(
             return "; ".join(dict.fromkeys(names))
         newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
     return newsroom[0] if newsroom else None
+
+
+BYLINE_SOURCES = ("structured data", "trafilatura", "byline elements", "linked byline line", "bold lead")
+
+
+def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[str, str | None]:
+    """Each reader's authors alone (BYLINE_SOURCES), with `byline`'s checks but no fallback between
+    them: how well each reads a page, whichever `byline` takes (benchmarks/extraction_quality.py)."""
+    meta = metadata
+    own, address = _not_authors(meta.structured, credits, meta.site_name, meta.url)
+    candidates = (
+        _declared(meta.structured),
+        meta.found_author,
+        _shown_bylines(credits),
+        meta.linked_byline,
+        meta.lead_byline,
+    )
+    return {
+        source: "; ".join(dict.fromkeys(_names(candidate, credits, own, address)[0])) or None
+        for source, candidate in zip(BYLINE_SOURCES, candidates, strict=True)
+    }
+
+
+def _declared(structured: StructuredData) -> str:
+    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
+    return "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+
+
+def _not_authors(
+    structured: StructuredData, credits: tuple[Credit, ...], site: str | None, url: str | None
+) -> tuple[frozenset[str], set[str]]:
+    """(keys of the site's own names, keys of names that are its address or credited for other work)."""
+    own = _own_keys((site, structured.site_name, structured.publisher), url)
+    address = {
+        _key(part)
+        for value in structured.meta_authors
+        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
+        for part in _PARTS.split(value)
+        if not _is_own(_key(part), own)
+    }
+    return own, address | _role_labelled(credits)
+
+
+def _names(
+    candidate: str | None, credits: tuple[Credit, ...], own: frozenset[str], address: set[str]
+) -> tuple[list[str], list[str]]:
+    """(the people a candidate names, every name it gives, the site's own included)."""
+    spelled = [name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)]
+    names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+    return names, spelled
 
 
 def _written_as_a_name(name: str) -> bool:
@@ -294,18 +336,83 @@ def _role_labelled(credits: tuple[Credit, ...]) -> set[str]:
     return {_key(m.group("name")) for c in credits if c.where == "byline" and (m := role.match(c.text))}
 
 
+_SHOWN_MAX_NAMES = 4  # more byline elements than writers of one article: teasers' bylines too
+
+
 def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
-    """The names that the page's byline elements show, each element one name ("By Ann Lee")."""
+    """The names that the page's byline elements show, each element one name ("By Ann Lee").
+
+    An element's words can run into the next element's ("VonSabrina Gerstmaier", "Ann
+    LeeProducer", "NewsSportOpinion": `_unglued`). A lone capitalised word beside a full name is
+    a menu item or a label ("Name", "Contents"), a name that holds another shown name plus more
+    words is that name with its role ("Jon King, News Reporter"), and more names than an
+    article's writers are the bylines of the teasers around it: the first is the article's.
+    """
     role, opener = _roles()
     names = []
     for credit in credits:
         if credit.where != "byline" or role.match(credit.text):
             continue
-        found = opener.match(credit.text)
-        name = found.group("name") if found else ""
-        if _looks_like_name(name) and _written_as_a_name(name):
-            names.append(" ".join(name.split()))
-    return "; ".join(dict.fromkeys(names)) or None
+        found = opener.match(_unglued_opener(credit.text))
+        name = _unglued(" ".join((found.group("name") if found else "").split()))
+        # a colon left after the byline word is another label's ("Redaktion: X und Y")
+        if name and ":" not in name and _looks_like_name(name) and _written_as_a_name(name):
+            names.append(name)
+    names = list(dict.fromkeys(names))
+    words = [_WORDS.findall(name.casefold()) for name in names]
+    if any(len(own) > 1 for own in words):
+        kept = [len(own) > 1 or not _cased(name) for name, own in zip(names, words, strict=True)]
+        names = [name for name, keep in zip(names, kept, strict=True) if keep]
+        words = [own for own, keep in zip(words, kept, strict=True) if keep]
+    names = [
+        name
+        for name, own in zip(names, words, strict=True)
+        if not any(len(other) < len(own) and _holds(own, other) for other in words)
+    ]
+    if len(names) > _SHOWN_MAX_NAMES:
+        names = names[:1]
+    return "; ".join(names) or None
+
+
+def _holds(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _cased(text: str) -> bool:
+    return text != text.lower() or text != text.upper()
+
+
+_GLUE_RUN = 4  # lower-case letters before a capital that starts the next element's word
+
+
+def _unglued(name: str) -> str:
+    """A name without the words of the next element run into it: cut at the first word that turns
+    from four lower-case letters to a capital and a lower-case letter ("Ann LeeProducer" is kept
+    as "Ann Lee"; "MacDonald", "FitzGerald" are names). Nothing when less than two words are left."""
+    for at in range(_GLUE_RUN + 1, len(name) - 1):
+        if (
+            name[at].isupper()
+            and name[at + 1].islower()
+            and all(ch.islower() for ch in name[at - _GLUE_RUN : at])
+        ):
+            head = name[:at].split()
+            return " ".join(head) if len(head) >= 2 else ""
+    return name
+
+
+def _unglued_opener(text: str) -> str:
+    """A byline word run into the name after it ("VonSabrina Gerstmaier") set apart from it."""
+    found = _glued_opener().match(text)
+    return f"{found.group(1)} {text[found.end(1) :]}" if found else text
+
+
+@functools.cache
+def _glued_opener() -> re.Pattern[str]:
+    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
+    alternatives = "|".join(re.escape(word.capitalize()) for word in sorted(words, key=len, reverse=True))
+    # a capitalised byline word, then a capitalised name of two words or more
+    return re.compile(rf"^\W*({alternatives})(?=[^\W\d_][^\W\d_]*\s+\S)(?-i:(?=[A-ZÀ-ÞĀ-ſ]))")
 
 
 _PARTS = re.compile(r"[,;|]")
@@ -381,16 +488,47 @@ def _trafilatura_metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[
     return {"title": meta.title, "author": meta.author, "url": meta.url, "sitename": meta.sitename}
 
 
-def _title(structured: StructuredData, found: str | None) -> str | None:
+def _title(
+    structured: StructuredData, found: str | None, h1: str | None = None, own: frozenset[str] = frozenset()
+) -> str | None:
     """The article's headline: structured data's, then Open Graph's, then trafilatura's.
 
     The <title> element often carries the site's name or an SEO variant; the headline the
-    publisher declares for the article is the better reading when there is one.
+    publisher declares for the article is the better reading when there is one. Where the JSON-LD
+    headline and `og:title` differ, two things the page says besides decide: the article object's
+    own `name`/`alternativeHeadline` siding with `og:title` only (the headline is then the search
+    variant), and a visible <h1> that is neither of them (the page shows a third headline: the
+    one readers see). Otherwise the publishers of the corpus split between the two (the benchmark
+    prints the split), and the structured headline stays first.
     """
-    for candidate in (structured.headline, structured.og_title, found):
+    headline, og = structured.headline, structured.og_title
+    if headline and og and not _same_title(headline, og, own):
+        others = [text for text in structured.other_headlines if not _same_title(text, headline, own)]
+        if others and any(_same_title(text, og, own) for text in others):
+            return _unescaped(og)
+        if h1 and _shown_headline(h1, own) and not any(_same_title(h1, text, own) for text in (headline, og)):
+            return h1
+    for candidate in (headline, og, found):
         if candidate and candidate.strip():
             return _unescaped(candidate)
     return None
+
+
+_HEADLINE_MIN_WORDS = 3  # a logo or a section name in an <h1> is a word or two
+
+
+def _shown_headline(h1: str, own: frozenset[str]) -> bool:
+    return len(_WORDS.findall(h1)) >= _HEADLINE_MIN_WORDS and not _is_own(_key(h1), own)
+
+
+def _same_title(one: str, other: str, own: frozenset[str]) -> bool:
+    """The same headline, whatever the case, punctuation, entities or a site name beside it."""
+    a, b = (_key(_without_site_name(_unescaped(text), own)) for text in (one, other))
+    return a == b
+
+
+def _first_h1(tree: lxml.html.HtmlElement) -> str | None:
+    return next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
 
 
 TITLE_SOURCES = ("json-ld headline", "og:title", "twitter:title", "h1", "title element")
@@ -409,7 +547,7 @@ def title_candidates(
         (node.get("name") or node.get("property") or "").lower(): node.get("content") or ""
         for node in tree.iter("meta")
     }
-    h1 = next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
+    h1 = _first_h1(tree)
     title = next((node.text_content() for node in tree.iter("title")), None)
     own = _own_keys((structured.site_name, structured.publisher), url)
     values = (
