@@ -187,7 +187,7 @@ def test_a_third_headline_the_page_shows_decides_between_two_declared_ones(corpu
     assert metadata.title == found["h1"] == page.title
 
 
-def test_two_declared_headlines_with_the_h1_on_one_side_keep_the_structured_headline(corpus_dir: Path) -> None:
+def test_declared_headlines_with_the_h1_on_one_side_keep_the_structured_headline(corpus_dir: Path) -> None:
     # CBC: og:title differs, the <h1> shows the JSON-LD headline; Focus likewise.
     for name in ("CBCNews_2024_08_08.html.gz", "Focus_2023_04_28.html.gz"):
         page = fundus_page(corpus_dir, name)
@@ -233,7 +233,7 @@ def test_a_name_with_its_role_is_the_name(corpus_dir: Path) -> None:
     assert found == page.authors[0] == "Jon King"
 
 
-def test_more_bylines_than_an_articles_writers_are_teasers_the_first_is_the_articles(corpus_dir: Path) -> None:
+def test_more_bylines_than_writers_are_teasers_the_first_is_the_articles(corpus_dir: Path) -> None:
     # elDiario (5 names), Il Giornale (5), Klasse Gegen Klasse (8): the teasers' bylines around
     # the article were authors before.
     for name in (
