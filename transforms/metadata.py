@@ -34,7 +34,7 @@ from trafilatura.settings import set_date_params
 from transforms.dates import normalize_date
 from transforms.language import declared_code
 from transforms.records import Credit
-from transforms.registry import DATA_DIR, read_data_file
+from transforms.registry import DATA_DIR, load_registry, read_data_file
 from transforms.structured import StructuredData, read_structured
 
 _WORDS = re.compile(r"\w+")
@@ -136,7 +136,7 @@ def _byline(
     own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [("declared", _declared(structured)), ("found", found), ("shown", shown)]
+    stages = [("declared", _declared(structured)), ("found", _tidied(found)), ("shown", shown)]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
         stages.insert(0, ("lead", lead))
@@ -165,7 +165,7 @@ def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[
     own, address = _not_authors(meta.structured, credits, meta.site_name, meta.url)
     candidates = (
         _declared(meta.structured),
-        meta.found_author,
+        _tidied(meta.found_author),
         _shown_bylines(credits),
         meta.linked_byline,
         meta.lead_byline,
@@ -174,6 +174,11 @@ def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[
         source: "; ".join(dict.fromkeys(_names(candidate, credits, own, address)[0])) or None
         for source, candidate in zip(BYLINE_SOURCES, candidates, strict=True)
     }
+
+
+def _tidied(found: str | None) -> str | None:
+    # trafilatura reads byline elements and meta fields much as _shown_bylines does
+    return "; ".join(_tidy(found.split("; "))) or None if found else None
 
 
 def _declared(structured: StructuredData) -> str:
@@ -354,24 +359,47 @@ def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
         if credit.where != "byline" or role.match(credit.text):
             continue
         found = opener.match(_unglued_opener(credit.text))
-        name = _unglued(" ".join((found.group("name") if found else "").split()))
+        name = " ".join((found.group("name") if found else "").split())
         # a colon left after the byline word is another label's ("Redaktion: X und Y")
         if name and ":" not in name and _looks_like_name(name) and _written_as_a_name(name):
             names.append(name)
-    names = list(dict.fromkeys(names))
+    names = _tidy(names)
+    if len(names) > _SHOWN_MAX_NAMES:
+        names = names[:1]
+    return "; ".join(names) or None
+
+
+def _tidy(names: list[str]) -> list[str]:
+    """Names read from a page's markup or author fields without the words of neighbouring elements
+    run into them, names that hold another one plus a role, and lone words beside full names: a
+    place, a first name, a handle or a label ("Nairobi", "Name *"), unless the registry knows the
+    word as a news source ("Reuters" beside the reporter: the agency shares the credit). Words of
+    scripts without case (a Korean name is one word) are no lone words."""
+    names = list(dict.fromkeys(name for name in map(_unglued, names) if name))
     words = [_WORDS.findall(name.casefold()) for name in names]
     if any(len(own) > 1 for own in words):
-        kept = [len(own) > 1 or not _cased(name) for name, own in zip(names, words, strict=True)]
+        known = _known_sources()
+        kept = [
+            len(own) > 1 or not _cased(name) or name.casefold() in known
+            for name, own in zip(names, words, strict=True)
+        ]
         names = [name for name, keep in zip(names, kept, strict=True) if keep]
         words = [own for own, keep in zip(words, kept, strict=True) if keep]
-    names = [
+    return [
         name
         for name, own in zip(names, words, strict=True)
         if not any(len(other) < len(own) and _holds(own, other) for other in words)
     ]
-    if len(names) > _SHOWN_MAX_NAMES:
-        names = names[:1]
-    return "; ".join(names) or None
+
+
+@functools.cache
+def _known_sources() -> frozenset[str]:
+    """The registry's names of news sources (transforms/data/sources.yaml), case-folded."""
+    return frozenset(
+        alias.casefold()
+        for source in load_registry().sources
+        for alias in (*source.aliases, *source.datelines)
+    )
 
 
 def _holds(words: list[str], part: list[str]) -> bool:

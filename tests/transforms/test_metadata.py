@@ -243,3 +243,19 @@ def test_more_bylines_than_writers_are_teasers_the_first_is_the_articles(corpus_
     ):
         page, found = byline_elements(corpus_dir, name)
         assert found == page.authors[0]
+
+
+def test_a_lone_word_beside_the_writers_is_no_author_unless_a_news_source(corpus_dir: Path) -> None:
+    # Junge Welt's author meta "Anna Martel und Lea Wagner, Nairobi" ends with the place (which
+    # Fundus lists, and the byline kept before); Börsen-Zeitung's fields credit "Reuters" beside
+    # the reporter: the registry knows the agency, so it stays.
+    page = fundus_page(corpus_dir, "JungeWelt_2026_05_18.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    assert metadata.found_author == "Anna Martel; Lea Wagner; Nairobi"
+    assert byline(metadata, harvest_credits(tree, metadata.structured)) == "Anna Martel; Lea Wagner"
+    page = fundus_page(corpus_dir, "BoersenZeitung_2025_11_06.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
+    assert found["trafilatura"] == "; ".join(page.authors) == "Reuters; Thorsten Kramer"
