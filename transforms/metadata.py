@@ -36,6 +36,7 @@ from transforms.language import declared_code
 from transforms.records import Credit
 from transforms.registry import DATA_DIR, load_registry, read_data_file
 from transforms.structured import StructuredData, read_structured
+from transforms.textunits import count_words
 
 _WORDS = re.compile(r"\w+")
 
@@ -349,12 +350,15 @@ def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
 
     An element's words can run into the next element's ("VonSabrina Gerstmaier", "Ann
     LeeProducer", "NewsSportOpinion": `_unglued`). A lone capitalised word beside a full name is
-    a menu item or a label ("Name", "Contents"), a name that holds another shown name plus more
-    words is that name with its role ("Jon King, News Reporter"), and more names than an
-    article's writers are the bylines of the teasers around it: the first is the article's.
+    a menu item or a label ("Name", "Contents"), and a name that holds another shown name plus
+    more words is that name with its role ("Jon King, News Reporter"). A byline that a teaser of
+    another story holds (page_credits' teaser lines: "World 1 day ago By Ann Lee") is that
+    story's; more names than an article's writers are the teasers' bylines too: the first name
+    outside a teaser is the article's.
     """
     role, opener = _roles()
-    names = []
+    teasers = [credit.text for credit in credits if credit.where == "teaser"]
+    names: dict[str, bool] = {}  # name: shown outside the teasers
     for credit in credits:
         if credit.where != "byline" or role.match(credit.text):
             continue
@@ -362,11 +366,12 @@ def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
         name = " ".join((found.group("name") if found else "").split())
         # a colon left after the byline word is another label's ("Redaktion: X und Y")
         if name and ":" not in name and _looks_like_name(name) and _written_as_a_name(name):
-            names.append(name)
-    names = _tidy(names)
-    if len(names) > _SHOWN_MAX_NAMES:
-        names = names[:1]
-    return "; ".join(names) or None
+            names[name] = names.get(name, False) or not any(credit.text in line for line in teasers)
+    kept = _tidy(list(names))
+    article = [name for name in kept if names.get(name, True)]
+    if len(kept) > _SHOWN_MAX_NAMES:
+        article = article[:1]
+    return "; ".join(article) or None
 
 
 def _tidy(names: list[str]) -> list[str]:
@@ -447,6 +452,9 @@ _PARTS = re.compile(r"[,;|]")
 _NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
 _NAME_MAX_CHARS = 80
 _NAME_MAX_WORDS = 6
+# Han and kana count a word a character (textunits): a name or a newsroom's ("朝日新聞デジタル")
+# is a few characters, a profile box run together ("この記事を書いた人…東京社会部フォロー…") is not.
+_NAME_MAX_UNSPACED_WORDS = 12
 _OWN_MIN_CHARS = 6  # a longer site key inside a name ("mediaindonesiacom developer") marks it as the site's
 
 
@@ -471,6 +479,8 @@ def _is_own(key: str, own: frozenset[str]) -> bool:
 def _looks_like_name(name: str) -> bool:
     name = name.strip()
     if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
+        return False
+    if not name.isascii() and count_words(name) > _NAME_MAX_UNSPACED_WORDS:
         return False
     return not _NOT_A_NAME.search(name) and bool(_key(name))
 
