@@ -137,7 +137,7 @@ def _byline(
     own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [("declared", _declared(structured)), ("found", _tidied(found)), ("shown", shown)]
+    stages = [("declared", _declared(structured)), ("found", _tidied(found, credits)), ("shown", shown)]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
         stages.insert(0, ("lead", lead))
@@ -166,7 +166,7 @@ def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[
     own, address = _not_authors(meta.structured, credits, meta.site_name, meta.url)
     candidates = (
         _declared(meta.structured),
-        _tidied(meta.found_author),
+        _tidied(meta.found_author, credits),
         _shown_bylines(credits),
         meta.linked_byline,
         meta.lead_byline,
@@ -177,9 +177,19 @@ def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[
     }
 
 
-def _tidied(found: str | None) -> str | None:
-    # trafilatura reads byline elements and meta fields much as _shown_bylines does
-    return "; ".join(_tidy(found.split("; "))) or None if found else None
+def _tidied(found: str | None, credits: tuple[Credit, ...] = ()) -> str | None:
+    """trafilatura's names with _tidy's clean-up (it reads byline elements and meta fields much as
+    _shown_bylines does); when the page's bylines or JSON-LD show some of them, the others, named
+    only in a meta field, are an account or a translator, not writers the page credits."""
+    if not found:
+        return None
+    names = _tidy(found.split("; "))
+    shown = [_WORDS.findall(c.text.casefold()) for c in credits if c.where in ("byline", "jsonld")]
+    words = [_WORDS.findall(name.casefold()) for name in names]
+    seen = [
+        name for name, own in zip(names, words, strict=True) if own and any(_holds(t, own) for t in shown)
+    ]
+    return "; ".join(seen if seen and len(names) > 1 else names) or None
 
 
 def _declared(structured: StructuredData) -> str:

@@ -273,3 +273,15 @@ def test_a_lone_word_beside_the_writers_is_no_author_unless_a_news_source(corpus
     metadata = read_metadata(tree, page.url)
     found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
     assert found["trafilatura"] == "; ".join(page.authors) == "Reuters; Thorsten Kramer"
+
+
+def test_a_name_only_a_meta_field_gives_beside_names_the_page_shows_is_no_writer(corpus_dir: Path) -> None:
+    # Business Insider Germany: <meta name="author"> names the account that posted the
+    # translation; the JSON-LD and the byline show the writer. trafilatura reads both, and its
+    # reading was "Amin Al Magrebi; Matthew Loh" before.
+    page = fundus_page(corpus_dir, "BusinessInsiderDE_2024_01_29.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    assert metadata.found_author == "Amin Al Magrebi; Matthew Loh"
+    found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
+    assert found["trafilatura"] == page.authors[0] == "Matthew Loh"
