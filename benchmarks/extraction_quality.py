@@ -204,15 +204,20 @@ def byline_sources(groups: dict[str, list[Page]]) -> None:
     extra author. `byline` takes the first that reads a name (the bold lead before an author field
     that is no Person), so a reader later in line decides only pages the earlier ones leave empty:
     this says how it would do on a publisher where it is the one that decides."""
-    from transforms.metadata import BYLINE_SOURCES, byline_sources, read_metadata
+    from transforms.metadata import BYLINE_SOURCES, byline, byline_sources, read_metadata
     from transforms.page import load_page
     from transforms.page_credits import harvest_credits
 
     read: dict[str, dict[str, str | None]] = {}
+    chosen: dict[str, tuple[str, str | None]] = {}  # page: (the reader that gave the byline, byline)
     for page in {p.name: p for pages in groups.values() for p in pages}.values():
         tree = load_page(page.html)
         meta = read_metadata(tree, page.url)
-        read[page.name] = byline_sources(meta, harvest_credits(tree, meta.structured))
+        credits = harvest_credits(tree, meta.structured)
+        read[page.name] = byline_sources(meta, credits)
+        names = byline(meta, credits)
+        giver = next((s for s, value in read[page.name].items() if value and value == names), "other")
+        chosen[page.name] = (giver if names else "none", names)
     width = 38
     print(f"\n{'Fundus authors, by reader alone':<{width}}" + "".join(f"{group:>22}" for group in groups))
     print(f"{'(pages read: recall, wrong extra)':<{width}}")
@@ -227,6 +232,24 @@ def byline_sources(groups: dict[str, list[Page]]) -> None:
                 f, w, e = author_scores(p.authors, names)
                 found, wanted, extra, count = found + f, wanted + w, extra + e, count + 1
             cells.append(f"{count}: {found / wanted:.3f}, {extra / count:.1%}" if count else "0")
+        print(f"{source:<{width}}" + "".join(f"{c:>22}" for c in cells))
+    # The byline wiretrace chose, by the reader it came from ('other': the site's name kept as the
+    # only credit, an organisation over a handle, a mix of readers).
+    print(f"\n{'Fundus authors chosen, by reader':<{width}}" + "".join(f"{group:>22}" for group in groups))
+    print(f"{'(pages: recall, wrong extra)':<{width}}")
+    for source in (*BYLINE_SOURCES, "other", "none"):
+        cells = []
+        for pages in groups.values():
+            found = wanted = extra = count = 0
+            for p in pages:
+                giver, names = chosen[p.name]
+                if p.authors is None or giver != source:
+                    continue
+                f, w, e = author_scores(p.authors, names)
+                found, wanted, extra, count = found + f, wanted + w, extra + e, count + 1
+            cells.append(
+                f"{count}: {found / wanted:.3f}, {extra / count:.1%}" if count and wanted else str(count)
+            )
         print(f"{source:<{width}}" + "".join(f"{c:>22}" for c in cells))
 
 
