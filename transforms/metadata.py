@@ -432,12 +432,17 @@ _GLUE_RUN = 4  # lower-case letters before a capital that starts the next elemen
 def _unglued(name: str) -> str:
     """A name without the words of the next element run into it: cut at the first word that turns
     from four lower-case letters to a capital and a lower-case letter ("Ann LeeProducer" is kept
-    as "Ann Lee"; "MacDonald", "FitzGerald" are names). Nothing when less than two words are left."""
-    for at in range(_GLUE_RUN + 1, len(name) - 1):
+    as "Ann Lee"; "MacDonald", "FitzGerald" are names), or from two capitals to a capitalised word
+    ("SIDNachrichtenagentur"). Nothing when less than two words are left."""
+    for at in range(2, len(name) - 3):
         if (
             name[at].isupper()
             and name[at + 1].islower()
-            and all(ch.islower() for ch in name[at - _GLUE_RUN : at])
+            and (
+                (at >= _GLUE_RUN and all(ch.islower() for ch in name[at - _GLUE_RUN : at]))
+                # an acronym run into a word: "SIDNachrichtenagentur"
+                or (all(ch.isupper() for ch in name[at - 2 : at]) and name[at + 1 : at + 4].islower())
+            )
         ):
             head = name[:at].split()
             return " ".join(head) if len(head) >= 2 else ""

@@ -216,8 +216,13 @@ def test_words_of_the_next_element_run_into_a_byline_are_cut_off(corpus_dir: Pat
 
 def test_menu_words_run_together_are_no_byline(corpus_dir: Path) -> None:
     # Durban Local's byline element also holds its menu ("NewsSportEntertainmentOpinion", the
-    # name read before); Mallorca Magazin's, the login links ("HalloAusloggen").
-    for name in ("DurbanLocal_2025_11_09.html.gz", "MallorcaMagazin_2025_04_16.html.gz"):
+    # name read before); Mallorca Magazin's, the login links ("HalloAusloggen"); Luxemburger
+    # Wort's, an acronym and a word ("SIDNachrichtenagentur").
+    for name in (
+        "DurbanLocal_2025_11_09.html.gz",
+        "MallorcaMagazin_2025_04_16.html.gz",
+        "LuxemburgerWort_2026_07_12.html.gz",
+    ):
         assert byline_elements(corpus_dir, name)[1] is None
 
 
