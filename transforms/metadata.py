@@ -34,8 +34,9 @@ from trafilatura.settings import set_date_params
 from transforms.dates import normalize_date
 from transforms.language import declared_code
 from transforms.records import Credit
-from transforms.registry import DATA_DIR, read_data_file
+from transforms.registry import DATA_DIR, load_registry, read_data_file
 from transforms.structured import StructuredData, read_structured
+from transforms.textunits import count_words
 
 _WORDS = re.compile(r"\w+")
 
@@ -62,7 +63,12 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
     page_url = found["url"] or url
     return PageMetadata(
         structured=structured,
-        title=_title(structured, found["title"]),
+        title=_title(
+            structured,
+            found["title"],
+            _first_h1(tree),
+            _own_keys((found["sitename"], structured.site_name, structured.publisher), page_url),
+        ),
         published=_published(tree, page_url, structured),
         declared_language=_declared_language(tree, structured),
         url=page_url,
@@ -128,28 +134,15 @@ def _byline(
     structured data names an organisation as the author and the page shows no person's name (only
     a handle such as "amw"), the organisation is the author.
     """
-    own = _own_keys((site, structured.site_name, structured.publisher), url)
-    address = {
-        _key(part)
-        for value in structured.meta_authors
-        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
-        for part in _PARTS.split(value)
-        if not _is_own(_key(part), own)
-    }
-    address |= _role_labelled(credits)
-    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
-    declared = "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+    own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [("declared", declared), ("found", found), ("shown", shown)]
+    stages = [("declared", _declared(structured)), ("found", _tidied(found, credits)), ("shown", shown)]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
         stages.insert(0, ("lead", lead))
     for stage, candidate in stages:
-        spelled = [
-            name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)
-        ]
-        names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+        names, spelled = _names(candidate, credits, own, address)
         if (
             stage == "found"
             and newsroom
@@ -161,6 +154,71 @@ def _byline(
             return "; ".join(dict.fromkeys(names))
         newsroom = newsroom or [name for name in spelled if _is_own(_key(name), own)]
     return newsroom[0] if newsroom else None
+
+
+BYLINE_SOURCES = ("structured data", "trafilatura", "byline elements", "linked byline line", "bold lead")
+
+
+def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[str, str | None]:
+    """Each reader's authors alone (BYLINE_SOURCES), with `byline`'s checks but no fallback between
+    them: how well each reads a page, whichever `byline` takes (benchmarks/extraction_quality.py)."""
+    meta = metadata
+    own, address = _not_authors(meta.structured, credits, meta.site_name, meta.url)
+    candidates = (
+        _declared(meta.structured),
+        _tidied(meta.found_author, credits),
+        _shown_bylines(credits),
+        meta.linked_byline,
+        meta.lead_byline,
+    )
+    return {
+        source: "; ".join(dict.fromkeys(_names(candidate, credits, own, address)[0])) or None
+        for source, candidate in zip(BYLINE_SOURCES, candidates, strict=True)
+    }
+
+
+def _tidied(found: str | None, credits: tuple[Credit, ...] = ()) -> str | None:
+    """trafilatura's names with _tidy's clean-up (it reads byline elements and meta fields much as
+    _shown_bylines does); when the page's bylines or JSON-LD show some of them, the others, named
+    only in a meta field, are an account or a translator, not writers the page credits."""
+    if not found:
+        return None
+    names = _tidy(found.split("; "))
+    shown = [_WORDS.findall(c.text.casefold()) for c in credits if c.where in ("byline", "jsonld")]
+    words = [_WORDS.findall(name.casefold()) for name in names]
+    seen = [
+        name for name, own in zip(names, words, strict=True) if own and any(_holds(t, own) for t in shown)
+    ]
+    return "; ".join(seen if seen and len(names) > 1 else names) or None
+
+
+def _declared(structured: StructuredData) -> str:
+    # trafilatura's name clean-up ("By X, AP Writer" -> "X; AP Writer"), then the page's spelling
+    return "; ".join(filter(None, (normalize_authors(None, party.name) for party in structured.authors)))
+
+
+def _not_authors(
+    structured: StructuredData, credits: tuple[Credit, ...], site: str | None, url: str | None
+) -> tuple[frozenset[str], set[str]]:
+    """(keys of the site's own names, keys of names that are its address or credited for other work)."""
+    own = _own_keys((site, structured.site_name, structured.publisher), url)
+    address = {
+        _key(part)
+        for value in structured.meta_authors
+        if any(_is_own(_key(part), own) for part in _PARTS.split(value))
+        for part in _PARTS.split(value)
+        if not _is_own(_key(part), own)
+    }
+    return own, address | _role_labelled(credits)
+
+
+def _names(
+    candidate: str | None, credits: tuple[Credit, ...], own: frozenset[str], address: set[str]
+) -> tuple[list[str], list[str]]:
+    """(the people a candidate names, every name it gives, the site's own included)."""
+    spelled = [name for name in (_as_on_page(candidate, credits) or "").split("; ") if _looks_like_name(name)]
+    names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
+    return names, spelled
 
 
 def _written_as_a_name(name: str) -> bool:
@@ -294,24 +352,124 @@ def _role_labelled(credits: tuple[Credit, ...]) -> set[str]:
     return {_key(m.group("name")) for c in credits if c.where == "byline" and (m := role.match(c.text))}
 
 
+_SHOWN_MAX_NAMES = 4  # more byline elements than writers of one article: teasers' bylines too
+
+
 def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
-    """The names that the page's byline elements show, each element one name ("By Ann Lee")."""
+    """The names that the page's byline elements show, each element one name ("By Ann Lee").
+
+    An element's words can run into the next element's ("VonSabrina Gerstmaier", "Ann
+    LeeProducer", "NewsSportOpinion": `_unglued`). A lone capitalised word beside a full name is
+    a menu item or a label ("Name", "Contents"), and a name that holds another shown name plus
+    more words is that name with its role ("Jon King, News Reporter"). A byline that a teaser of
+    another story holds (page_credits' teaser lines: "World 1 day ago By Ann Lee") is that
+    story's; more names than an article's writers are the teasers' bylines too: the first name
+    outside a teaser is the article's.
+    """
     role, opener = _roles()
-    names = []
+    teasers = [credit.text for credit in credits if credit.where == "teaser"]
+    names: dict[str, bool] = {}  # name: shown outside the teasers
     for credit in credits:
         if credit.where != "byline" or role.match(credit.text):
             continue
-        found = opener.match(credit.text)
-        name = found.group("name") if found else ""
-        if _looks_like_name(name) and _written_as_a_name(name):
-            names.append(" ".join(name.split()))
-    return "; ".join(dict.fromkeys(names)) or None
+        found = opener.match(_unglued_opener(credit.text))
+        name = " ".join((found.group("name") if found else "").split())
+        # a colon left after the byline word is another label's ("Redaktion: X und Y")
+        if name and ":" not in name and _looks_like_name(name) and _written_as_a_name(name):
+            names[name] = names.get(name, False) or not any(credit.text in line for line in teasers)
+    kept = _tidy(list(names))
+    article = [name for name in kept if names.get(name, True)]
+    if len(kept) > _SHOWN_MAX_NAMES:
+        article = article[:1]
+    return "; ".join(article) or None
+
+
+def _tidy(names: list[str]) -> list[str]:
+    """Names read from a page's markup or author fields without the words of neighbouring elements
+    run into them, names that hold another one plus a role, and lone words beside full names: a
+    place, a first name, a handle or a label ("Nairobi", "Name *"), unless the registry knows the
+    word as a news source ("Reuters" beside the reporter: the agency shares the credit). Words of
+    scripts without case (a Korean name is one word) are no lone words."""
+    names = list(dict.fromkeys(name for name in map(_unglued, names) if name))
+    words = [_WORDS.findall(name.casefold()) for name in names]
+    if any(len(own) > 1 for own in words):
+        known = _known_sources()
+        kept = [
+            len(own) > 1 or not _cased(name) or name.casefold() in known
+            for name, own in zip(names, words, strict=True)
+        ]
+        names = [name for name, keep in zip(names, kept, strict=True) if keep]
+        words = [own for own, keep in zip(words, kept, strict=True) if keep]
+    return [
+        name
+        for name, own in zip(names, words, strict=True)
+        if not any(len(other) < len(own) and _holds(own, other) for other in words)
+    ]
+
+
+@functools.cache
+def _known_sources() -> frozenset[str]:
+    """The registry's names of news sources (transforms/data/sources.yaml), case-folded."""
+    return frozenset(
+        alias.casefold()
+        for source in load_registry().sources
+        for alias in (*source.aliases, *source.datelines)
+    )
+
+
+def _holds(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _cased(text: str) -> bool:
+    return text != text.lower() or text != text.upper()
+
+
+_GLUE_RUN = 4  # lower-case letters before a capital that starts the next element's word
+
+
+def _unglued(name: str) -> str:
+    """A name without the words of the next element run into it: cut at the first word that turns
+    from four lower-case letters to a capital and a lower-case letter ("Ann LeeProducer" is kept
+    as "Ann Lee"; "MacDonald", "FitzGerald" are names), or from two capitals to a capitalised word
+    ("SIDNachrichtenagentur"). Nothing when less than two words are left."""
+    for at in range(2, len(name) - 3):
+        if (
+            name[at].isupper()
+            and name[at + 1].islower()
+            and (
+                (at >= _GLUE_RUN and all(ch.islower() for ch in name[at - _GLUE_RUN : at]))
+                # an acronym run into a word: "SIDNachrichtenagentur"
+                or (all(ch.isupper() for ch in name[at - 2 : at]) and name[at + 1 : at + 4].islower())
+            )
+        ):
+            head = name[:at].split()
+            return " ".join(head) if len(head) >= 2 else ""
+    return name
+
+
+def _unglued_opener(text: str) -> str:
+    """A byline word run into the name after it ("VonSabrina Gerstmaier") set apart from it."""
+    found = _glued_opener().match(text)
+    return f"{found.group(1)} {text[found.end(1) :]}" if found else text
+
+
+@functools.cache
+def _glued_opener() -> re.Pattern[str]:
+    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
+    alternatives = "|".join(re.escape(word.capitalize()) for word in sorted(words, key=len, reverse=True))
+    # a capitalised byline word, then a capitalised name of two words or more
+    return re.compile(rf"^\W*({alternatives})(?=[^\W\d_][^\W\d_]*\s+\S)(?-i:(?=[A-ZÀ-ÞĀ-ſ]))")
 
 
 _PARTS = re.compile(r"[,;|]")
 _NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
 _NAME_MAX_CHARS = 80
 _NAME_MAX_WORDS = 6
+# Han and kana count a word a character (textunits): a name or a newsroom's ("朝日新聞デジタル")
+# is a few characters, a profile box run together ("この記事を書いた人…東京社会部フォロー…") is not.
+_NAME_MAX_UNSPACED_WORDS = 12
 _OWN_MIN_CHARS = 6  # a longer site key inside a name ("mediaindonesiacom developer") marks it as the site's
 
 
@@ -336,6 +494,8 @@ def _is_own(key: str, own: frozenset[str]) -> bool:
 def _looks_like_name(name: str) -> bool:
     name = name.strip()
     if not name or len(name) > _NAME_MAX_CHARS or len(name.split()) > _NAME_MAX_WORDS:
+        return False
+    if not name.isascii() and count_words(name) > _NAME_MAX_UNSPACED_WORDS:
         return False
     return not _NOT_A_NAME.search(name) and bool(_key(name))
 
@@ -381,16 +541,47 @@ def _trafilatura_metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[
     return {"title": meta.title, "author": meta.author, "url": meta.url, "sitename": meta.sitename}
 
 
-def _title(structured: StructuredData, found: str | None) -> str | None:
+def _title(
+    structured: StructuredData, found: str | None, h1: str | None = None, own: frozenset[str] = frozenset()
+) -> str | None:
     """The article's headline: structured data's, then Open Graph's, then trafilatura's.
 
     The <title> element often carries the site's name or an SEO variant; the headline the
-    publisher declares for the article is the better reading when there is one.
+    publisher declares for the article is the better reading when there is one. Where the JSON-LD
+    headline and `og:title` differ, two things the page says besides decide: the article object's
+    own `name`/`alternativeHeadline` siding with `og:title` only (the headline is then the search
+    variant), and a visible <h1> that is neither of them (the page shows a third headline: the
+    one readers see). Otherwise the publishers of the corpus split between the two (the benchmark
+    prints the split), and the structured headline stays first.
     """
-    for candidate in (structured.headline, structured.og_title, found):
+    headline, og = structured.headline, structured.og_title
+    if headline and og and not _same_title(headline, og, own):
+        others = [text for text in structured.other_headlines if not _same_title(text, headline, own)]
+        if others and any(_same_title(text, og, own) for text in others):
+            return _unescaped(og)
+        if h1 and _shown_headline(h1, own) and not any(_same_title(h1, text, own) for text in (headline, og)):
+            return h1
+    for candidate in (headline, og, found):
         if candidate and candidate.strip():
             return _unescaped(candidate)
     return None
+
+
+_HEADLINE_MIN_WORDS = 3  # a logo or a section name in an <h1> is a word or two
+
+
+def _shown_headline(h1: str, own: frozenset[str]) -> bool:
+    return len(_WORDS.findall(h1)) >= _HEADLINE_MIN_WORDS and not _is_own(_key(h1), own)
+
+
+def _same_title(one: str, other: str, own: frozenset[str]) -> bool:
+    """The same headline, whatever the case, punctuation, entities or a site name beside it."""
+    a, b = (_key(_without_site_name(_unescaped(text), own)) for text in (one, other))
+    return a == b
+
+
+def _first_h1(tree: lxml.html.HtmlElement) -> str | None:
+    return next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
 
 
 TITLE_SOURCES = ("json-ld headline", "og:title", "twitter:title", "h1", "title element")
@@ -409,7 +600,7 @@ def title_candidates(
         (node.get("name") or node.get("property") or "").lower(): node.get("content") or ""
         for node in tree.iter("meta")
     }
-    h1 = next((text for node in tree.iter("h1") if (text := " ".join(node.text_content().split()))), None)
+    h1 = _first_h1(tree)
     title = next((node.text_content() for node in tree.iter("title")), None)
     own = _own_keys((structured.site_name, structured.publisher), url)
     values = (

@@ -48,6 +48,7 @@ class StructuredData:
     """The article as the page's structured data describes it; every field None or () when absent."""
 
     headline: str | None = None  # JSON-LD / microdata headline (or name)
+    other_headlines: tuple[str, ...] = ()  # the article's JSON-LD name and alternativeHeadline besides
     authors: tuple[Party, ...] = ()  # JSON-LD / microdata author, in page order
     date_published: str | None = None  # as written
     date_modified: str | None = None
@@ -79,6 +80,11 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
     if article is not None:
         fields = {
             "headline": _text(article.get("headline")) or _text(article.get("name")),
+            "other_headlines": tuple(
+                dict.fromkeys(
+                    text for key in ("name", "alternativeHeadline") if (text := _text(article.get(key)))
+                )
+            ),
             "authors": tuple(_parties(article.get("author"), by_id)),
             "date_published": _text(article.get("datePublished")),
             "date_modified": _text(article.get("dateModified")),

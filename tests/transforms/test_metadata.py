@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks import extraction_metrics as quality
-from transforms.metadata import TITLE_SOURCES, PageMetadata, byline, read_metadata, title_candidates
+from transforms.metadata import (
+    BYLINE_SOURCES,
+    TITLE_SOURCES,
+    PageMetadata,
+    byline,
+    byline_sources,
+    read_metadata,
+    title_candidates,
+)
 from transforms.page import parse_html
 from transforms.page_credits import harvest_credits
 
@@ -153,3 +161,132 @@ def test_bold_names_lose_to_a_person_the_structured_data_names() -> None:
         "</article>", "<p><b>Bo Chen</b></p><p>" + "More text. " * 9 + "</p>" * 3 + "</article>"
     )
     assert read_metadata(parse_html(middle)).lead_byline is None
+
+
+def test_the_article_objects_own_names_siding_with_og_title_make_the_headline_a_search_variant(
+    corpus_dir: Path,
+) -> None:
+    # Business Insider: JSON-LD headline "Woman who lost 130lb: seven unexpected changes of weight
+    # loss"; the same object's name and alternativeHeadline are og:title's words, which the <h1>
+    # shows. The title was the JSON-LD headline before.
+    page = fundus_page(corpus_dir, "BusinessInsider_2025_04_01.html.gz")
+    metadata = read_metadata(parse_html(page.html), page.url)
+    structured = metadata.structured
+    assert structured.headline != structured.og_title in structured.other_headlines
+    assert metadata.title == structured.og_title == page.title
+
+
+def test_a_third_headline_the_page_shows_decides_between_two_declared_ones(corpus_dir: Path) -> None:
+    # MDR: the JSON-LD headline, og:title and the article's <h1> are three different headlines;
+    # the one readers see is the title. It was the JSON-LD headline before.
+    page = fundus_page(corpus_dir, "MDR_2026_07_08.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = title_candidates(tree, metadata.structured, page.url)
+    assert len({found["json-ld headline"], found["og:title"], found["h1"]}) == 3
+    assert metadata.title == found["h1"] == page.title
+
+
+def test_declared_headlines_with_the_h1_on_one_side_keep_the_structured_headline(corpus_dir: Path) -> None:
+    # CBC: og:title differs, the <h1> shows the JSON-LD headline; Focus likewise.
+    for name in ("CBCNews_2024_08_08.html.gz", "Focus_2023_04_28.html.gz"):
+        page = fundus_page(corpus_dir, name)
+        metadata = read_metadata(parse_html(page.html), page.url)
+        assert metadata.title == metadata.structured.headline == page.title
+
+
+def byline_elements(corpus_dir: Path, name: str) -> tuple[quality.Page, str | None]:
+    """The names the page's byline elements give, read alone (as on a page without author fields)."""
+    page = fundus_page(corpus_dir, name)
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
+    assert list(found) == list(BYLINE_SOURCES)
+    return page, found["byline elements"]
+
+
+def test_words_of_the_next_element_run_into_a_byline_are_cut_off(corpus_dir: Path) -> None:
+    # The byline elements' text runs the byline word, or a role in the next element, into the
+    # name: "VonSabrina Gerstmaier" (BR), "Yasmine HassanProducer" (CBC). These were the names
+    # read before; now "Von" is a byline word and "Producer" is cut off.
+    for name in ("BR_2026_04_15.html.gz", "CBCNews_2024_08_08.html.gz"):
+        page, found = byline_elements(corpus_dir, name)
+        assert found == page.authors[0]
+
+
+def test_menu_words_run_together_are_no_byline(corpus_dir: Path) -> None:
+    # Durban Local's byline element also holds its menu ("NewsSportEntertainmentOpinion", the
+    # name read before); Mallorca Magazin's, the login links ("HalloAusloggen"); Luxemburger
+    # Wort's, an acronym and a word ("SIDNachrichtenagentur").
+    for name in (
+        "DurbanLocal_2025_11_09.html.gz",
+        "MallorcaMagazin_2025_04_16.html.gz",
+        "LuxemburgerWort_2026_07_12.html.gz",
+    ):
+        assert byline_elements(corpus_dir, name)[1] is None
+
+
+def test_a_lone_label_beside_a_full_name_is_no_author(corpus_dir: Path) -> None:
+    # Landesspiegel's comment form is labelled "Name *" like a byline ("Gregor Meier; Name *" before)
+    page, found = byline_elements(corpus_dir, "Landesspiegel_2026_01_27.html.gz")
+    assert found == page.authors[0] == "Gregor Meier"
+
+
+def test_a_name_with_its_role_is_the_name(corpus_dir: Path) -> None:
+    # Express: "Jon King, News Reporter" and "Jon King" (both read before)
+    page, found = byline_elements(corpus_dir, "Express_2024_07_18.html.gz")
+    assert found == page.authors[0] == "Jon King"
+
+
+def test_more_bylines_than_writers_are_teasers_the_first_is_the_articles(corpus_dir: Path) -> None:
+    # Il Giornale (5 names), Klasse Gegen Klasse (8): the bylines of the teasers around the
+    # article were authors before.
+    for name in ("IlGiornale_2025_02_04.html.gz", "KlasseGegenKlasse_2026_01_07.html.gz"):
+        page, found = byline_elements(corpus_dir, name)
+        assert found == page.authors[0]
+
+
+def test_a_byline_inside_another_storys_teaser_is_not_the_articles(corpus_dir: Path) -> None:
+    # Metro's "trending" cards end with "By Gergana Krasteva", Gamestar's and CNBC's related
+    # stories name their writers: each was an author before ("Noora Mykkanen; Gergana Krasteva",
+    # "Alana Friedrichs; Benjamin Otterstein; Duy Linh Dinh", "Sara Lindsay; Kate Dore, CFP").
+    page, found = byline_elements(corpus_dir, "Metro_2024_11_29.html.gz")
+    assert found == page.authors[0] == "Noora Mykkanen"
+    for name in ("Gamestar_2024_04_28.html.gz", "CNBC_2023_04_28.html.gz"):
+        page, found = byline_elements(corpus_dir, name)
+        assert found is None or found == page.authors[0]
+
+
+def test_a_profile_box_run_together_in_unspaced_script_is_no_name(corpus_dir: Path) -> None:
+    # Asahi's author box reads "この記事を書いた人渡辺洋介東京社会部フォロー…" as one byline
+    # ("who wrote this article", the name, the desk, "follow", the fields of interest): the name
+    # read before.
+    assert byline_elements(corpus_dir, "AsahiShimbun_2025_01_13.html.gz")[1] is None
+
+
+def test_a_lone_word_beside_the_writers_is_no_author_unless_a_news_source(corpus_dir: Path) -> None:
+    # Junge Welt's author meta "Anna Martel und Lea Wagner, Nairobi" ends with the place (which
+    # Fundus lists, and the byline kept before); Börsen-Zeitung's fields credit "Reuters" beside
+    # the reporter: the registry knows the agency, so it stays.
+    page = fundus_page(corpus_dir, "JungeWelt_2026_05_18.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    assert metadata.found_author == "Anna Martel; Lea Wagner; Nairobi"
+    assert byline(metadata, harvest_credits(tree, metadata.structured)) == "Anna Martel; Lea Wagner"
+    page = fundus_page(corpus_dir, "BoersenZeitung_2025_11_06.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
+    assert found["trafilatura"] == "; ".join(page.authors) == "Reuters; Thorsten Kramer"
+
+
+def test_a_name_only_a_meta_field_gives_beside_names_the_page_shows_is_no_writer(corpus_dir: Path) -> None:
+    # Business Insider Germany: <meta name="author"> names the account that posted the
+    # translation; the JSON-LD and the byline show the writer. trafilatura reads both, and its
+    # reading was "Amin Al Magrebi; Matthew Loh" before.
+    page = fundus_page(corpus_dir, "BusinessInsiderDE_2024_01_29.html.gz")
+    tree = parse_html(page.html)
+    metadata = read_metadata(tree, page.url)
+    assert metadata.found_author == "Amin Al Magrebi; Matthew Loh"
+    found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
+    assert found["trafilatura"] == page.authors[0] == "Matthew Loh"
