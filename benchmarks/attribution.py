@@ -11,6 +11,8 @@ Corpus parts, each printed on its own line and labelled:
                             the page name)
   Fundus A-M                benchmarks/labels/fundus-am.tsv, the development set built for issue #11
   Fundus N-Z                benchmarks/labels/fundus-nz.tsv, held out: measured, never tuned to
+  AEB                       benchmarks/labels/aeb.tsv, the 181 AEB pages labelled in issue #11's fourth pass
+                            (development)
 
 Scoring is per (page, source, role). Text roles are origin, cited, via, reuse; a `via` tag counts as right
 when the labels credit that source in the text (origin or cited). Recall: labelled origin/cited pairs the
@@ -149,6 +151,18 @@ def fundus_part(name: str, first: str, last: str) -> list[Page]:
             info = meta.get(path.name, {})
             pages.append(Page(path, info.get("url"), info.get("language"), by_page.get(path.name, []), True))
     return pages
+
+
+def aeb_part() -> list[Page]:
+    """The AEB pages and their labels (benchmarks/labels/aeb.tsv); a page without a row holds no name."""
+    gold = json.loads((AEB.parent / "ground-truth.json").read_text(encoding="utf-8"))
+    by_page: dict[str, list[dict]] = defaultdict(list)
+    for row in _read_tsv(LABELS / "aeb.tsv"):
+        by_page[row["page"]].append(row)
+    return [
+        Page(path, gold[path.name.removesuffix(".html.gz")]["url"], None, by_page.get(path.name, []), True)
+        for path in sorted(AEB.glob("*.html.gz"))
+    ]
 
 
 def _expand(labels: Iterable[dict]) -> list[tuple[str, str, dict]]:
@@ -379,6 +393,7 @@ def main() -> None:
     parts = attribution_dev_parts()
     parts["Fundus A-M (development)"] = fundus_part("fundus-am.tsv", "A", "M")
     parts["Fundus N-Z (held out)"] = fundus_part("fundus-nz.tsv", "N", "Z")
+    parts["AEB (development)"] = aeb_part()
     results = {name: run_part(pages, args.verbose) for name, pages in parts.items()}
     aeb = aeb_timing()
     passed, checks, failures = seed_gold()
