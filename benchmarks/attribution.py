@@ -41,7 +41,7 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,10 +94,14 @@ class Score:
     wrong: list[str] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)
     photo_missed: list[str] = field(default_factory=list)
+    # Aggregates by kind, printed for every part (held-out ones too): what kinds of credit are missed
+    # (role / the label's form), what kinds of tag are wrong (role / where the evidence is).
+    kinds: Counter = field(default_factory=Counter)
 
     def add(self, other: Score) -> None:
         for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.kinds.update(other.kinds)
 
 
 def _read_tsv(path: Path) -> list[dict]:
@@ -189,12 +193,16 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
             else:
                 snippet = next(r["snippet"] for s, ro, r in labelled if s == source and ro == role)
                 score.missed.append(f"{name}: {source} {role} ({snippet})")
+                form = next(r["form"] for s, ro, r in labelled if s == source and ro == role)
+                score.kinds[("missed", role, _form_kind(form))] += 1
         if "photo" in roles and not roles & set(LABELLED_TEXT_ROLES):
             score.photo_total += 1
             if (source, "photo") in have:
                 score.photo_found += 1
             else:
                 score.photo_missed.append(f"{name}: {source}")
+                form = next(r["form"] for s, ro, r in labelled if s == source and ro == "photo")
+                score.kinds[("photo missed", "photo", _form_kind(form))] += 1
             if any(s == source for s, _ in text_tags):
                 score.photo_as_text += 1
     for source, role in sorted(text_tags):
@@ -215,7 +223,29 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
             score.right += 1
         else:
             score.wrong.append(line)
+            tag = next(t for t in tags if t.source == source and t.role == role)
+            score.kinds[("wrong", role, _evidence_kind(tag))] += 1
     return score
+
+
+_FORM_WORDS = (
+    "caption", "byline", "dateline", "signature", "copyright", "told", "according", "reported", "poll",
+    "json-ld", "source line", "link", "teaser", "menu", "footer",
+)  # fmt: skip
+
+
+def _form_kind(form: str) -> str:
+    """The kind of a label's form, by its first telling word ("caption", "byline", ...), else "other"."""
+    lowered = form.lower()
+    return next((w for w in _FORM_WORDS if w in lowered), "other")
+
+
+def _evidence_kind(tag: SourceTag) -> str:
+    """Where a tag's evidence is: the text, a structured field ("JSON-LD author"), or the page's credits."""
+    if tag.start is not None:
+        return "text"
+    label = tag.evidence.split(":", 1)[0]
+    return label if label.startswith(("JSON-LD", "meta", "site name")) else "page credit"
 
 
 def _own_outlet(url: str | None) -> str | None:
@@ -416,6 +446,13 @@ def main() -> None:
         for language, score in sorted(langs.items()):
             if score.labelled or score.judged or score.photo_total:
                 print(_row(f"  {name.split(' (')[0]} [{language}]", score))
+    print("-" * 98)
+    print("by kind (missed credits by the label's form; wrong tags by where their evidence is):")
+    for name, (total, _langs) in results.items():
+        if total.kinds:
+            counts = sorted(total.kinds.items())
+            kinds = ", ".join(f"{what} {role}/{kind} {n}" for (what, role, kind), n in counts)
+            print(f"  {name.split(' (')[0]}: {kinds}")
     print("-" * 98)
     print(f"seed gold checks passed: {passed}/{checks} = {passed / checks:.0%}")
     print(f"extraction F1 on AEB (evaluate.py metric): {aeb['f1']:.4f}")

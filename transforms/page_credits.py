@@ -59,6 +59,10 @@ _BYLINE_HINT = re.compile(
 _CREDIT_PART = re.compile(
     r"credit|copyright|photographer|bildquelle|bildnachweis|fotocredit|image-?source", re.I
 )
+# The part of a byline that names the author's publication or agency.
+_PUBLICATION_PART = re.compile(
+    r"publication|agency|agentur|organi[sz]ation|affiliation|source|quelle|fuente", re.I
+)
 _COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
 _ANY_HINT = re.compile(f"{_CAPTION_HINT.pattern}|{_BYLINE_HINT.pattern}", re.I)
 _CREDIT_TAGS = frozenset({"figcaption", "figure", "address", "byline", "author", "dateline"})
@@ -271,7 +275,8 @@ def _context(
     in_teasers = el in teasers
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
-        if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
+        if (tag in ("article", "main") or anc.get("itemprop") == "articleBody") and not _in_aside(anc):
+            # An <article> inside an <aside> or <nav> is another story's teaser, not the page's article.
             in_article = True
         if in_article:
             # The article element and what holds it describe the page's layout, not this
@@ -302,6 +307,10 @@ _SPACED_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "figcaption", "section", "td", "tr", "dd", "dt", "blockquote"}
     | {"h1", "h2", "h3", "h4", "h5", "h6"}
 )
+
+
+def _in_aside(el: lxml.html.HtmlElement) -> bool:
+    return any(a.tag in ("aside", "nav") for a in el.iterancestors())
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
@@ -500,8 +509,9 @@ def harvest_credits(
             # likely another story's teaser or a picture credit of the page's chrome: skip it.
             continue
         credits.append(Credit(text, context or kind))
-        if kind == "caption":
-            credits.extend(Credit(words, context or kind) for words in _credit_parts(el, text))
+        if kind in ("caption", "byline"):
+            parts = _credit_parts(el, text, _CREDIT_PART if kind == "caption" else _PUBLICATION_PART)
+            credits.extend(Credit(words, context or kind) for words in parts)
         claimed.update(el.iterdescendants())
     teaser_lines = _teaser_lines(shape.cards)
     return (*dict.fromkeys(credits), *teaser_lines)
@@ -511,14 +521,15 @@ def harvest_credits(
 _BLOCK_TAGS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "section", "td", "dd", "figcaption"})
 
 
-def _credit_parts(caption: lxml.html.HtmlElement, text: str) -> list[str]:
-    """The words of a caption's own credit element, where the caption runs them on with its words
-    ("…Timothy Weeks <span class=credit>AP</span>", "<p class=credit>Alex Wong | Getty Images</p>Kristi
-    Noem, …"): joined so, a name reads as part of a person's. A credit set apart by a mark ("… Berlin.
-    Foto: dpa") is read in the caption already."""
+def _credit_parts(block: lxml.html.HtmlElement, text: str, hint: re.Pattern[str]) -> list[str]:
+    """The words of a caption's credit element or a byline's publication element, where the block
+    runs them on with its words ("…Timothy Weeks <span class=credit>AP</span>", "<p class=credit>Alex
+    Wong | Getty Images</p>Kristi Noem, …", "Tom Davies <span class=publication>Associated
+    Press</span>"): joined so, a name reads as part of a person's. A credit set apart by a mark
+    ("… Berlin. Foto: dpa", "Tom Davies, AP") is read in the block already."""
     found = []
-    for part in caption.iterdescendants():
-        if not isinstance(part.tag, str) or not _CREDIT_PART.search(_attrs(part)):
+    for part in block.iterdescendants():
+        if not isinstance(part.tag, str) or not hint.search(_attrs(part)):
             continue
         words = _text(part)
         at = text.find(words) if words and words != text and len(words) <= _MAX_CREDIT else -1

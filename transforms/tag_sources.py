@@ -193,7 +193,33 @@ class _PhotoAgencies:
 def _classify_all(
     seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None = None
 ) -> Iterator[tuple[_Hit, _Form]]:
-    """Each hit with its form; a name listed after a credited one shares its role."""
+    """Each hit with its form; a name listed after a credited one shares its role, and so does one
+    listed before a name cited by the words after it ("As both NBC News and Bloomberg have reported")."""
+    found_all = list(_classify_forward(seg, hits, cues, photo_agency, language))
+    by_start = {h.start: (h, f) for h, f in found_all}
+    for i in range(len(hits) - 2, -1, -1):
+        hit, following = hits[i], by_start.get(hits[i + 1].start)
+        if hit.start in by_start or following is None or hit.dateline_only:
+            continue
+        later_hit, later = following
+        between = seg[hit.end : later_hit.start]
+        if (
+            later.role == "cited"
+            and later.start == later_hit.start  # the cue follows the names
+            and cues.list_join.match(between)
+            and not cues.not_followed_by.match(seg[hit.end : hit.end + 40])
+            # strictly: "Michael Bloomberg and Reuters reported" names a person first
+            and not _capitalised_name_before(seg[max(0, hit.start - WINDOW) : hit.start], cues, strict=True)
+        ):
+            by_start[hit.start] = (hit, _Form("cited", hit.start, later.end, True))
+    for hit in hits:
+        if hit.start in by_start:
+            yield by_start[hit.start]
+
+
+def _classify_forward(
+    seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None
+) -> Iterator[tuple[_Hit, _Form]]:
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
         found = _classify(seg, hit, cues, photo_agency)
@@ -414,9 +440,14 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     credits = list(article.credits)
     if article.byline:
         credits.insert(0, Credit(article.byline, "byline"))
+    # The site's own name as the article's author ("CBS Detroit" as author and publisher of
+    # detroit.cbslocal.com) names the site, not a source it carries: an outlet's there is no credit.
+    site_names = {" ".join(c.text.split()).casefold() for c in credits if c.where in PUBLISHER_WHERES}
     for credit in credits:
+        own_name = credit.where in BYLINE_WHERES and " ".join(credit.text.split()).casefold() in site_names
         for tag in _credit_tags(credit, article, matcher, cues):
-            tags[tag] = None
+            if not (own_name and tag.kind == "outlet"):
+                tags[tag] = None
     return tuple(dict.fromkeys(_photo_only(tags, registry)))
 
 

@@ -189,3 +189,42 @@ def test_lines_after_portraits_and_inside_teaser_lists_are_not_picture_credits()
 def test_author_meta_tags_of_any_name(corpus_dir: Path) -> None:
     # <meta name="articleAuthor" content="Anadolu Ajansı">
     assert Credit("Anadolu Ajansı", "author_meta") in harvest_credits(_fundus_tree(corpus_dir, "Haberturk"))
+
+
+def _aeb_tree(corpus_dir: Path, prefix: str) -> lxml.html.HtmlElement:
+    (path,) = (corpus_dir / "aeb" / "html").glob(f"{prefix}*.html.gz")
+    return lxml.html.document_fromstring(gzip.decompress(path.read_bytes()))
+
+
+def test_a_run_of_the_articles_paragraphs_is_no_teaser_list(corpus_dir: Path) -> None:
+    # nypost: the article's short paragraphs sit among so many links that its whole column has a
+    # teaser list's link share; its run of paragraphs says it is the article, so its lead picture's
+    # credit is the article's
+    credits = harvest_credits(_aeb_tree(corpus_dir, "432362af"))
+    assert Credit("Shutterstock", "caption") in credits
+    # vox: "l-sidebar-fixed l-article-body-segment" holds the article's text: not a sidebar
+    credits = harvest_credits(_aeb_tree(corpus_dir, "16c30add"))
+    assert any(c.where == "caption" and c.text.endswith("Hindustan Times/Getty Images") for c in credits)
+
+
+def test_an_article_element_inside_an_aside_is_another_story(corpus_dir: Path) -> None:
+    credits = harvest_credits(_aeb_tree(corpus_dir, "f5c90a6d"))
+    assert Credit("The Wall Street Journal", "related") in credits
+    assert Credit("The Wall Street Journal", "byline") not in credits
+
+
+def test_a_bylines_publication_and_a_captions_credit_run_on_are_read_apart(corpus_dir: Path) -> None:
+    # "Tom Davies <span class=publication>Associated Press</span> Published …"
+    assert Credit("Associated Press", "byline") in harvest_credits(_aeb_tree(corpus_dir, "7de52419"))
+    # "… his Australian colleague Timothy Weeks <span class=credit>AP</span>"
+    assert Credit("AP", "caption") in harvest_credits(_aeb_tree(corpus_dir, "a1fca19b"))
+
+
+def test_block_elements_words_stay_apart() -> None:
+    html = (
+        "<html><body><article><figure><img src='a.jpg'><figcaption><p class='x'>Alex Wong | Getty Images</p>"
+    )
+    html += "Kristi Noem, governor.<!-- c -->Then<script>var x;</script> more</figcaption></figure>"
+    html += "</article></body></html>"
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert Credit("Alex Wong | Getty Images Kristi Noem, governor. Then more", "caption") in credits
