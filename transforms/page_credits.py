@@ -228,8 +228,19 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             and 0 < chars[after] <= _PICTURE_CREDIT_CHARS
             and after not in linked
             and after not in pictured
+            and not any(a.tag == "a" for a in after.iterancestors())  # a link's label, not a credit
         ):
             slots.add(after)
+        # Or a short line inside the picture's own block, over or beside it ("<div><img><span>dpa</span>
+        # </div>"), outside any link (a teaser's picture and headline are one link).
+        for line in block.iterdescendants(*_LINE_TAGS):
+            if (
+                0 < chars.get(line, 0) <= _PICTURE_CREDIT_CHARS
+                and line not in linked
+                and line not in pictured
+                and not any(a.tag == "a" for a in line.iterancestors())
+            ):
+                slots.add(line)
     # A block holding half the page's words is the article's column, whatever its class says (a
     # "l-sidebar-fixed" layout around an article of lists and tables, which holds no run of paragraphs).
     # Added after the teaser lists are found: a teaser list may well hold half of a thin page.

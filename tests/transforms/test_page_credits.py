@@ -193,7 +193,7 @@ def test_author_meta_tags_of_any_name(corpus_dir: Path) -> None:
 
 def _aeb_tree(corpus_dir: Path, prefix: str) -> lxml.html.HtmlElement:
     (path,) = (corpus_dir / "aeb" / "html").glob(f"{prefix}*.html.gz")
-    return lxml.html.document_fromstring(gzip.decompress(path.read_bytes()))
+    return lxml.html.document_fromstring(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
 
 
 def test_a_run_of_the_articles_paragraphs_is_no_teaser_list(corpus_dir: Path) -> None:
@@ -228,3 +228,18 @@ def test_block_elements_words_stay_apart() -> None:
     html += "</article></body></html>"
     credits = harvest_credits(lxml.html.document_fromstring(html))
     assert Credit("Alex Wong | Getty Images Kristi Noem, governor. Then more", "caption") in credits
+
+
+def test_a_short_line_inside_a_pictures_own_block_is_its_credit(corpus_dir: Path) -> None:
+    # sputniknews: "<div class=b-article__header><img …><div><span>© REUTERS / POOL</span></div></div>"
+    assert Credit("© REUTERS / POOL", "picture_credit") in harvest_credits(_aeb_tree(corpus_dir, "1f765c48"))
+    html = (
+        "<html><body><article><div class='q1'><img src='a.jpg'><span>dpa</span></div>"
+        "<p>Der Minister sprach am Montag in Berlin über die neuen Regeln für den Verkehr.</p>"
+        "<div class='q2'><a href='/other'><img src='b.jpg'><span>AFP</span></a></div>"
+        "</article></body></html>"
+    )
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert Credit("dpa", "picture_credit") in credits
+    # inside a link, the line is a teased story's (its picture and headline are one link)
+    assert not any(c.text == "AFP" for c in credits)
