@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from transforms.credit_cues import read_cues
 from transforms.records import Credit
 from transforms.structured import StructuredData, read_structured
 
@@ -525,7 +526,66 @@ def harvest_credits(
             credits.extend(Credit(words, context or kind) for words in parts)
         claimed.update(el.iterdescendants())
     teaser_lines = _teaser_lines(shape.cards)
-    return (*dict.fromkeys(credits), *teaser_lines)
+    return (*dict.fromkeys(credits), *_source_list(tree), *teaser_lines)
+
+
+# A list of sources: its heading's tags, and at most this many entries of at most _MAX_CREDIT characters.
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "span", "strong", "b", "p", "div", "dt", "summary"})
+_MAX_SOURCES = 60
+
+
+@functools.cache
+def _source_headings() -> frozenset[str]:
+    return frozenset(w.casefold() for w in read_cues().get("sources_headings", []))
+
+
+def _source_list(tree: lxml.html.HtmlElement) -> list[Credit]:
+    """The entries of the page's list of sources ('source_list'), found by its heading ("Sources:",
+    "Quellen", "Fuentes"): the block after the heading, or the lines after it up to the next heading
+    ("CNN, “China exempts US soybeans…,” Sept. 13, 2019"). Fact checks and explainers list what they
+    cite there, and extraction often leaves the list out of the text."""
+    headings = _source_headings()
+    for el in tree.iter(*_HEADING_TAGS):
+        own = (el.text or "").strip().rstrip(":").strip().casefold()
+        if not own or own not in headings:
+            continue
+        if " ".join(el.text_content().split()).rstrip(": ").casefold() != own:
+            continue  # a sentence that opens with the word, not a heading
+        node, block = el, None
+        for _ in range(4):  # "<a><h5><span>Sources</span></h5></a><div>…</div>": climb to the block's level
+            block = node.getnext()
+            while block is not None and (not isinstance(block.tag, str) or not block.text_content().strip()):
+                block = block.getnext()
+            if block is not None or node.getparent() is None:
+                break
+            node = node.getparent()
+        if block is None:
+            continue
+        entries = _innermost_blocks(block) if _has_blocks(block) else [block]
+        if not _has_blocks(block):  # the lines after the heading, up to the next heading
+            nxt = block.getnext()
+            while nxt is not None and len(entries) < _MAX_SOURCES and nxt.tag not in _SECTION_HEADS:
+                if isinstance(nxt.tag, str):
+                    entries.append(nxt)
+                nxt = nxt.getnext()
+        found = []
+        for entry in entries[:_MAX_SOURCES]:
+            words = _text(entry)
+            if words and len(words) <= _MAX_CREDIT:
+                found.append(Credit(words, "source_list"))
+        return found
+    return []
+
+
+_SECTION_HEADS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _has_blocks(el: lxml.html.HtmlElement) -> bool:
+    return any(isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants())
+
+
+def _innermost_blocks(el: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [b for b in el.iter(*_BLOCK_TAGS) if b is not el and not _has_blocks(b)]
 
 
 # Block elements: the extracted text holds each one's words as a line of its own.

@@ -276,6 +276,9 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
     if credit.where == "link":
         yield from _link_tags(text, matcher.registry)
         return
+    if credit.where == "source_list":
+        yield from _source_list_tags(text, matcher, cues)
+        return
     hits = matcher.hits(text)
     if not hits:
         return
@@ -350,6 +353,23 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
         elif credit.where in BYLINE_WHERES and not hit.dateline_only and _byline_name(text, hit, cues):
             yield _tag(hit.source, "origin", f"{label}: {whole}" if label else whole)
+
+
+def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
+    """An entry of the page's list of sources cites the outlet it names ("CNN, “China exempts…,” Sept.
+    13, 2019"; "Flaherty, Anne. “5 Key Takeaways….” ABC News. 15 November 2019."), not one named in
+    the cited piece's quoted title, nor the end of a longer name ("Michael Bloomberg")."""
+    for hit in matcher.hits(text):
+        before = text[: hit.start]
+        quoted = before.count("“") > before.count("”") or before.count('"') % 2 == 1
+        if (
+            hit.dateline_only
+            or quoted
+            or cues.not_followed_by.match(text[hit.end : hit.end + 40])
+            or _capitalised_name_before(before[-WINDOW:], cues, strict=True)
+        ):
+            continue
+        yield _tag(hit.source, "cited", f"source list: {text}")
 
 
 def _byline_name(text: str, hit: _Hit, cues: _Cues) -> bool:

@@ -243,3 +243,16 @@ def test_a_short_line_inside_a_pictures_own_block_is_its_credit(corpus_dir: Path
     assert Credit("dpa", "picture_credit") in credits
     # inside a link, the line is a teased story's (its picture and headline are one link)
     assert not any(c.text == "AFP" for c in credits)
+
+
+def test_a_list_of_sources_is_read_by_its_heading(corpus_dir: Path) -> None:
+    # politifact: "<h3>Sources:</h3><div><p>CNN, "<a>China exempts …</a>," Sept. 13, 2019</p>…"
+    entries = [c.text for c in harvest_credits(_aeb_tree(corpus_dir, "b6906ca0")) if c.where == "source_list"]
+    assert 'CNN, "China exempts US soybeans and pork from tariffs," Sept. 13, 2019' in entries
+    # snopes: "<a><h5><span>Sources</span></h5></a><div><ul><li><p>… <em>ABC News</em>. 15 November 2019."
+    entries = [c.text for c in harvest_credits(_aeb_tree(corpus_dir, "8380689f")) if c.where == "source_list"]
+    assert len(entries) == 2 and entries[1].endswith("The Guardian. 15 November 2019.")
+    # a sentence that opens with the word is no heading
+    html = "<html><body><article><p>Sources say the talks failed.</p><p>CNN, the network.</p></article>"
+    html += "</body></html>"
+    assert not any(c.where == "source_list" for c in harvest_credits(lxml.html.document_fromstring(html)))

@@ -762,3 +762,17 @@ def test_names_listed_before_a_cited_one_share_its_role() -> None:
 )
 def test_a_reporters_outlet_after_the_cue_and_the_name_is_cited(text: str) -> None:
     assert _roles(_tags(text), "The New York Times") == {"cited"}
+
+
+def test_entries_of_a_list_of_sources_cite_the_outlets_they_name(corpus_dir: Path) -> None:
+    tags = tag_sources(_aeb(corpus_dir, "b6906ca0"))
+    assert {("CNN", "cited"), ("The Wall Street Journal", "cited")} <= {(t.source, t.role) for t in tags}
+    assert any(t.evidence.startswith("source list: CNN,") for t in tags)
+    tags = tag_sources(_aeb(corpus_dir, "8380689f"))
+    assert {("ABC News", "cited"), ("The Guardian", "cited")} <= {(t.source, t.role) for t in tags}
+    # a name in the cited piece's quoted title, or the end of a person's name, is no source
+    entries = (
+        Credit('Smith, Ann. "Why Reuters matters." The Atlantic. 2 May 2019.', "source_list"),
+        Credit("Michael Bloomberg, interview, May 2, 2019", "source_list"),
+    )
+    assert not tag_sources(Article(text="x", credits=entries))
