@@ -298,8 +298,14 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
             closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
-            if found is not None and found.role == "cited" and not (ends_credit or closing):
-                credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
+            if (
+                found is not None
+                and found.role == "cited"
+                and not (ends_credit or closing or hit.source.photo_only)
+            ):
+                # "… according to The Guardian, …" in a caption credits a fact; a photo agency's name
+                # there is the picture's credit whatever the cue ("(dpa/picture alliance via Getty) Die …")
+                credit_like = False
             elif credit.where == "picture_credit":
                 # An unmarked line after a picture: only a credit's shape makes it the picture's (a
                 # photo agency's name is one, and so is a credit form in a line that is no sentence).
