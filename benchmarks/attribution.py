@@ -26,9 +26,11 @@ outlet's name on its own site is the publisher, not a credit of another source.
 Photo-only credits: (page, source) labelled `photo` and with no text label. Found when a `photo` tag holds
 the source; counted as text when any text tag does.
 
-Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per part and
-on the AEB pages (target: +10% at most), and the extraction F1 on AEB with benchmarks/extraction_quality.py's
-metric.
+Also printed for every part, held-out ones too, as aggregates: the kinds of missed credits (role / the
+label's form) and of wrong tags (role / where the evidence is / what the labels say of that source on the
+page). Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per
+part and on the AEB pages (target: +10% at most), and the extraction F1 on AEB with
+benchmarks/extraction_quality.py's metric.
 """
 
 from __future__ import annotations
@@ -224,7 +226,9 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
         else:
             score.wrong.append(line)
             tag = next(t for t in tags if t.source == source and t.role == role)
-            score.kinds[("wrong", role, _evidence_kind(tag))] += 1
+            # what the labels say of that source on the page: role confusion, or a name that is no credit
+            said = "+".join(sorted(labelled_roles)) if labelled_roles else "unlabelled"
+            score.kinds[("wrong", role, f"{_evidence_kind(tag)}, labelled {said}")] += 1
     return score
 
 
@@ -447,7 +451,7 @@ def main() -> None:
             if score.labelled or score.judged or score.photo_total:
                 print(_row(f"  {name.split(' (')[0]} [{language}]", score))
     print("-" * 98)
-    print("by kind (missed credits by the label's form; wrong tags by where their evidence is):")
+    print("by kind (missed credits by the label's form; wrong tags by their evidence, the source's labels):")
     for name, (total, _langs) in results.items():
         if total.kinds:
             counts = sorted(total.kinds.items())
