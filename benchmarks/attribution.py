@@ -11,6 +11,8 @@ Corpus parts, each printed on its own line and labelled:
                             the page name)
   Fundus A-M                benchmarks/labels/fundus-am.tsv, the development set built for issue #11
   Fundus N-Z                benchmarks/labels/fundus-nz.tsv, held out: measured, never tuned to
+  AEB                       benchmarks/labels/aeb.tsv, the 181 AEB pages labelled in issue #11's fourth pass
+                            (development)
 
 Scoring is per (page, source, role). Text roles are origin, cited, via, reuse; a `via` tag counts as right
 when the labels credit that source in the text (origin or cited). Recall: labelled origin/cited pairs the
@@ -24,9 +26,11 @@ outlet's name on its own site is the publisher, not a credit of another source.
 Photo-only credits: (page, source) labelled `photo` and with no text label. Found when a `photo` tag holds
 the source; counted as text when any text tag does.
 
-Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per part and
-on the AEB pages (target: +10% at most), and the extraction F1 on AEB with benchmarks/extraction_quality.py's
-metric.
+Also printed for every part, held-out ones too, as aggregates: the kinds of missed credits (role / the
+label's form) and of wrong tags (role / where the evidence is / what the labels say of that source on the
+page). Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per
+part and on the AEB pages (target: +10% at most), and the extraction F1 on AEB with
+benchmarks/extraction_quality.py's metric.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,10 +96,14 @@ class Score:
     wrong: list[str] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)
     photo_missed: list[str] = field(default_factory=list)
+    # Aggregates by kind, printed for every part (held-out ones too): what kinds of credit are missed
+    # (role / the label's form), what kinds of tag are wrong (role / where the evidence is).
+    kinds: Counter = field(default_factory=Counter)
 
     def add(self, other: Score) -> None:
         for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.kinds.update(other.kinds)
 
 
 def _read_tsv(path: Path) -> list[dict]:
@@ -151,6 +159,18 @@ def fundus_part(name: str, first: str, last: str) -> list[Page]:
     return pages
 
 
+def aeb_part() -> list[Page]:
+    """The AEB pages and their labels (benchmarks/labels/aeb.tsv); a page without a row holds no name."""
+    gold = json.loads((AEB.parent / "ground-truth.json").read_text(encoding="utf-8"))
+    by_page: dict[str, list[dict]] = defaultdict(list)
+    for row in _read_tsv(LABELS / "aeb.tsv"):
+        by_page[row["page"]].append(row)
+    return [
+        Page(path, gold[path.name.removesuffix(".html.gz")]["url"], None, by_page.get(path.name, []), True)
+        for path in sorted(AEB.glob("*.html.gz"))
+    ]
+
+
 def _expand(labels: Iterable[dict]) -> list[tuple[str, str, dict]]:
     """(source, role, row) for each source of each label ("AFP/EFE/Reuters" is three)."""
     return [(s.strip(), row["role"], row) for row in labels for s in row["source"].split("/") if s.strip()]
@@ -175,12 +195,16 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
             else:
                 snippet = next(r["snippet"] for s, ro, r in labelled if s == source and ro == role)
                 score.missed.append(f"{name}: {source} {role} ({snippet})")
+                form = next(r["form"] for s, ro, r in labelled if s == source and ro == role)
+                score.kinds[("missed", role, _form_kind(form))] += 1
         if "photo" in roles and not roles & set(LABELLED_TEXT_ROLES):
             score.photo_total += 1
             if (source, "photo") in have:
                 score.photo_found += 1
             else:
                 score.photo_missed.append(f"{name}: {source}")
+                form = next(r["form"] for s, ro, r in labelled if s == source and ro == "photo")
+                score.kinds[("photo missed", "photo", _form_kind(form))] += 1
             if any(s == source for s, _ in text_tags):
                 score.photo_as_text += 1
     for source, role in sorted(text_tags):
@@ -201,7 +225,31 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
             score.right += 1
         else:
             score.wrong.append(line)
+            tag = next(t for t in tags if t.source == source and t.role == role)
+            # what the labels say of that source on the page: role confusion, or a name that is no credit
+            said = "+".join(sorted(labelled_roles)) if labelled_roles else "unlabelled"
+            score.kinds[("wrong", role, f"{_evidence_kind(tag)}, labelled {said}")] += 1
     return score
+
+
+_FORM_WORDS = (
+    "caption", "byline", "dateline", "signature", "copyright", "told", "according", "reported", "poll",
+    "json-ld", "source line", "link", "teaser", "menu", "footer",
+)  # fmt: skip
+
+
+def _form_kind(form: str) -> str:
+    """The kind of a label's form, by its first telling word ("caption", "byline", ...), else "other"."""
+    lowered = form.lower()
+    return next((w for w in _FORM_WORDS if w in lowered), "other")
+
+
+def _evidence_kind(tag: SourceTag) -> str:
+    """Where a tag's evidence is: the text, a structured field ("JSON-LD author"), or the page's credits."""
+    if tag.start is not None:
+        return "text"
+    label = tag.evidence.split(":", 1)[0]
+    return label if label.startswith(("JSON-LD", "meta", "site name")) else "page credit"
 
 
 def _own_outlet(url: str | None) -> str | None:
@@ -379,6 +427,7 @@ def main() -> None:
     parts = attribution_dev_parts()
     parts["Fundus A-M (development)"] = fundus_part("fundus-am.tsv", "A", "M")
     parts["Fundus N-Z (held out)"] = fundus_part("fundus-nz.tsv", "N", "Z")
+    parts["AEB (development)"] = aeb_part()
     results = {name: run_part(pages, args.verbose) for name, pages in parts.items()}
     aeb = aeb_timing()
     passed, checks, failures = seed_gold()
@@ -401,6 +450,13 @@ def main() -> None:
         for language, score in sorted(langs.items()):
             if score.labelled or score.judged or score.photo_total:
                 print(_row(f"  {name.split(' (')[0]} [{language}]", score))
+    print("-" * 98)
+    print("by kind (missed credits by the label's form; wrong tags by their evidence, the source's labels):")
+    for name, (total, _langs) in results.items():
+        if total.kinds:
+            counts = sorted(total.kinds.items())
+            kinds = ", ".join(f"{what} {role}/{kind} {n}" for (what, role, kind), n in counts)
+            print(f"  {name.split(' (')[0]}: {kinds}")
     print("-" * 98)
     print(f"seed gold checks passed: {passed}/{checks} = {passed / checks:.0%}")
     print(f"extraction F1 on AEB (evaluate.py metric): {aeb['f1']:.4f}")

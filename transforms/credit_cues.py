@@ -135,6 +135,13 @@ class _Cues:
             rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s++){{0,3}})(?:[ld]['’]\s*+|[«\"“„‹]\s*+)?$",
             re.I,
         )
+        # "according to Sui-Lee Wee of the New York Times": the cue, a person's name, the word that
+        # ties a reporter to an outlet, a determiner.
+        self.cited_person_of = re.compile(
+            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s++"
+            rf"(?:[{_UPPER}][\w'’.-]*+\s++){{1,3}}(?i:{_alt(get('person_of'))})\s++"
+            rf"(?:(?i:{_alt(get('determiners'))})\s++)?$"
+        )
         # The cue right before the name in scripts without spaces ("据新华社").
         self.cited_before_unspaced = re.compile(
             _alt(w for w in get("cited_before") if _is_cjk(w[-1:])) + r"$"

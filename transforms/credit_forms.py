@@ -303,6 +303,9 @@ def _cited(c: _Context) -> _Form | None:
         name_like = filler and filler[-1][:1].isupper() and filler[-1] not in cues.descriptors
         if not name_like and not _capitalised_name_before(before, cues):
             return c.form("cited", offset + m.start("cue"), e, True)
+    m = cues.cited_person_of.search(window)
+    if m:
+        return c.form("cited", offset + m.start("cue"), e, True)
     m = cues.cited_before_unspaced.search(before[-6:])
     if m:
         return c.form("cited", len(before) - len(before[-6:]) + m.start(), e, True)
@@ -319,7 +322,8 @@ def _cited(c: _Context) -> _Form | None:
     m = cues.cited_compound.match(after)
     if m:
         return c.form("cited", s, e + m.end())
-    if _BRACKET_AFTER.match(after) and _BRACKET_BEFORE.search(before):
+    if _BRACKET_AFTER.match(after) and (_BRACKET_BEFORE.search(before) or before.strip() == "["):
+        # "… oil rose. [ Bloomberg ]", or the link credit on a line of its own after the item.
         return c.form("cited", before.rfind("["), e + after.find("]") + 1)
     return None
 

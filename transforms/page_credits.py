@@ -13,8 +13,10 @@ import functools
 import re
 from dataclasses import dataclass
 
+import lxml.etree
 import lxml.html
 
+from transforms.credit_cues import read_cues
 from transforms.records import Credit
 from transforms.structured import StructuredData, read_structured
 
@@ -54,6 +56,14 @@ _BYLINE_HINT = re.compile(
     r"|dateline|credits|publication",
     re.I,
 )
+# The part of a caption that holds its credit.
+_CREDIT_PART = re.compile(
+    r"credit|copyright|photographer|bildquelle|bildnachweis|fotocredit|image-?source", re.I
+)
+# The part of a byline that names the author's publication or agency.
+_PUBLICATION_PART = re.compile(
+    r"publication|agency|agentur|organi[sz]ation|affiliation|source|quelle|fuente", re.I
+)
 _COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
 _ANY_HINT = re.compile(f"{_CAPTION_HINT.pattern}|{_BYLINE_HINT.pattern}", re.I)
 _CREDIT_TAGS = frozenset({"figcaption", "figure", "address", "byline", "author", "dateline"})
@@ -76,6 +86,11 @@ _HEADLINE_CHARS = 20
 _HEADLINE_WORDS = 4
 _TEASER_LINK_SHARE = 0.6
 _PROSE_CHARS = 200
+# An article's body: a run of this many sibling paragraphs, each with this much text outside links.
+# Teaser summaries sit one to a card, so a list of teasers never holds such a run however short
+# the article's paragraphs are, and a block that holds one is the article, whatever its class says.
+_BODY_RUN = 4
+_BODY_PARAGRAPH_CHARS = 40
 # A picture's block holds a picture and at most this much text (a zoom button's label, an overlay);
 # the line after it, at most this long, is where its credit goes.
 _PICTURE_TAGS = frozenset({"img", "picture", "video"})
@@ -144,6 +159,7 @@ class _Shape:
     linked: set[lxml.html.HtmlElement]  # elements holding a link
     picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
     cards: set[lxml.html.HtmlElement]  # teaser cards: blocks made up mostly of one headline-like link
+    bodies: set[lxml.html.HtmlElement]  # blocks holding a run of paragraphs or half the page's words
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -162,6 +178,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     media: list[lxml.html.HtmlElement] = []
     longest_link: dict[lxml.html.HtmlElement, int] = {}  # the longest headline-like link below
     cards: set[lxml.html.HtmlElement] = set()
+    bodies: set[lxml.html.HtmlElement] = set()
     for el in reversed(list(tree.iter())):
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
             chars[el] = link_chars[el] = headlines[el] = prose[el] = longest_link[el] = 0
@@ -186,6 +203,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             continue
         if any(ch in linked for ch in el):
             linked.add(el)
+        if any(ch in bodies for ch in el) or _paragraph_run(el, chars, link_chars) >= _BODY_RUN:
+            bodies.add(el)
         link_chars[el] = sum(link_chars[ch] for ch in el)
         headlines[el] = sum(headlines[ch] for ch in el)
         prose[el] = max([own, *(prose[ch] for ch in el)])
@@ -196,6 +215,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             headlines[el] >= _TEASER_LINKS
             and link_chars[el] >= _TEASER_LINK_SHARE * n
             and prose[el] < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
+            and el not in bodies  # nor a run of the article's short paragraphs
         ):
             blocks.add(el)
     slots = set()
@@ -209,28 +229,66 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             and 0 < chars[after] <= _PICTURE_CREDIT_CHARS
             and after not in linked
             and after not in pictured
+            and not any(a.tag == "a" for a in after.iterancestors())  # a link's label, not a credit
         ):
             slots.add(after)
-    return _Shape(blocks, linked, slots, cards)
+        # Or a short line inside the picture's own block, over or beside it ("<div><img><span>dpa</span>
+        # </div>"), outside any link (a teaser's picture and headline are one link).
+        for line in block.iterdescendants(*_LINE_TAGS):
+            if (
+                0 < chars.get(line, 0) <= _PICTURE_CREDIT_CHARS
+                and line not in linked
+                and line not in pictured
+                and not any(a.tag == "a" for a in line.iterancestors())
+            ):
+                slots.add(line)
+    # A block holding half the page's words is the article's column, whatever its class says (a
+    # "l-sidebar-fixed" layout around an article of lists and tables, which holds no run of paragraphs).
+    # Added after the teaser lists are found: a teaser list may well hold half of a thin page.
+    root = tree.getroottree().getroot()
+    half = chars.get(root, 0) / 2
+    bodies.update(el for el, n in chars.items() if n and n >= half)
+    return _Shape(blocks, linked, slots, cards, bodies)
+
+
+def _paragraph_run(
+    el: lxml.html.HtmlElement,
+    chars: dict[lxml.html.HtmlElement, int],
+    link_chars: dict[lxml.html.HtmlElement, int],
+) -> int:
+    """The longest run of sibling paragraphs among the element's children, each with text outside links."""
+    best = run = 0
+    for ch in el:
+        if not isinstance(ch.tag, str):
+            continue  # a comment between paragraphs does not end the run
+        if ch.tag == "p" and chars.get(ch, 0) - link_chars.get(ch, 0) >= _BODY_PARAGRAPH_CHARS:
+            run += 1
+            best = max(best, run)
+        else:
+            run = 0
+    return best
 
 
 def _context(
     el: lxml.html.HtmlElement,
     teasers: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
     linked: set[lxml.html.HtmlElement] | None = None,
+    bodies: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[str | None, bool]:
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
     and whether it is inside the page's article element.
 
     Other articles are reached by links: a block whose class names it like a teaser but that holds
     no link (when `linked` says which elements hold one) is the article's own ("teaser-image", its
-    lead picture); `<aside>` and `<nav>` say what they are by their tag."""
+    lead picture); nor is one that holds a run of the article's paragraphs (`bodies`: "l-sidebar-fixed
+    l-article-body-segment" around the text); `<aside>` and `<nav>` say what they are by their tag."""
     in_article = False
     context: str | None = None
     in_teasers = el in teasers
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
-        if tag in ("article", "main") or anc.get("itemprop") == "articleBody":
+        if (tag in ("article", "main") or anc.get("itemprop") == "articleBody") and not _in_aside(anc):
+            # An <article> inside an <aside> or <nav> is another story's teaser, not the page's article.
             in_article = True
         if in_article:
             # The article element and what holds it describe the page's layout, not this
@@ -240,7 +298,10 @@ def _context(
         in_teasers = in_teasers or anc in teasers
         if context is None and tag not in ("body", "html"):
             if tag in ("aside", "nav") or (
-                attrs and _RELATED_HINT.search(attrs) and (linked is None or anc in linked)
+                attrs
+                and _RELATED_HINT.search(attrs)
+                and (linked is None or anc in linked)
+                and anc not in bodies
             ):
                 context = "related"
             elif tag == "footer" or (attrs and _FOOTER_HINT.search(attrs)):
@@ -253,24 +314,65 @@ def _context(
     return context, in_article
 
 
+# Elements whose words stand apart from their neighbours' ("<p>Alex Wong | Getty Images</p>Kristi Noem").
+_SPACED_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "figcaption", "section", "td", "tr", "dd", "dt", "blockquote"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6"}
+)
+
+
+def _in_aside(el: lxml.html.HtmlElement) -> bool:
+    return any(a.tag in ("aside", "nav") for a in el.iterancestors())
+
+
 def _text(el: lxml.html.HtmlElement) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
     ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa";
-    "Dienstag.</span><span>(Image: Getty)")."""
+    "Dienstag.</span><span>(Image: Getty)"), and so are the words of block elements ("<p>Alex Wong |
+    Getty Images</p>Kristi Noem")."""
     parts: list[str] = []
-    for piece in el.itertext():
-        if (
-            parts
-            and parts[-1][-1:] in ".!?"
-            and parts[-1][-2:-1].islower()
-            and piece[:1]
-            and not piece[:1].isspace()
-            and piece[:1] not in ".,;:!?)]"
-        ):
-            parts.append(" ")
-        if piece:
-            parts.append(piece)
+    _add_text(el, parts)
     return " ".join("".join(parts).split())
+
+
+def _add_piece(parts: list[str], piece: str | None) -> None:
+    if not piece:
+        return
+    if (
+        parts
+        and parts[-1][-1:] in ".!?"
+        and parts[-1][-2:-1].islower()
+        and not piece[:1].isspace()
+        and piece[:1] not in ".,;:!?)]"
+    ):
+        parts.append(" ")
+    parts.append(piece)
+
+
+def _add_text(el: lxml.html.HtmlElement, parts: list[str]) -> None:
+    # A walk of start and end events, not recursion: pages nest elements thousands deep.
+    skipping = 0
+    for event, node in lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi")):
+        if not isinstance(node.tag, str):  # a comment: its tail is text
+            if event in ("comment", "pi") and node is not el and not skipping:
+                _add_piece(parts, node.tail)
+            continue
+        if event == "start":
+            if skipping or node.tag in _SKIP_TAGS:
+                skipping += 1
+                continue
+            if node is not el and node.tag in _SPACED_TAGS:
+                parts.append(" ")
+            _add_piece(parts, node.text)
+        else:
+            if skipping:
+                skipping -= 1
+                if skipping:
+                    continue
+            elif node is not el and node.tag in _SPACED_TAGS:
+                parts.append(" ")
+            if node is not el:
+                _add_piece(parts, node.tail)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -379,7 +481,7 @@ def harvest_credits(
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
             continue
         for words in _data_credits(el, tag):
-            context, in_article = _context(el, teasers, linked)
+            context, in_article = _context(el, teasers, linked, shape.bodies)
             if context is None and (in_article or not has_article):
                 credits.append(Credit(words, "caption"))
         if el in claimed:
@@ -390,7 +492,7 @@ def harvest_credits(
                 # A long description ends with its credit: keep the end.
                 words = " ".join((el.get(attr) or "").split())[-_MAX_CAPTION:]
                 if words:
-                    context, in_article = _context(el, teasers, linked)
+                    context, in_article = _context(el, teasers, linked, shape.bodies)
                     if context is None and (in_article or not has_article):
                         credits.append(Credit(words, "caption"))
             continue
@@ -413,19 +515,101 @@ def harvest_credits(
             continue
         # A byline sits next to the headline, which pages often wrap with their menus: the
         # list-of-links shape says nothing about it, only words and tags do.
-        context, in_article = _context(el, frozenset() if kind == "byline" else teasers, linked)
+        context, in_article = _context(el, frozenset() if kind == "byline" else teasers, linked, shape.bodies)
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.
             continue
         credits.append(Credit(text, context or kind))
+        if kind in ("caption", "byline"):
+            parts = _credit_parts(el, text, _CREDIT_PART if kind == "caption" else _PUBLICATION_PART)
+            credits.extend(Credit(words, context or kind) for words in parts)
         claimed.update(el.iterdescendants())
     teaser_lines = _teaser_lines(shape.cards)
-    return (*dict.fromkeys(credits), *teaser_lines)
+    return (*dict.fromkeys(credits), *_source_list(tree), *teaser_lines)
+
+
+# A list of sources: its heading's tags, and at most this many entries of at most _MAX_CREDIT characters.
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "span", "strong", "b", "p", "div", "dt", "summary"})
+_MAX_SOURCES = 60
+
+
+@functools.cache
+def _source_headings() -> frozenset[str]:
+    return frozenset(w.casefold() for w in read_cues().get("sources_headings", []))
+
+
+def _source_list(tree: lxml.html.HtmlElement) -> list[Credit]:
+    """The entries of the page's list of sources ('source_list'), found by its heading ("Sources:",
+    "Quellen", "Fuentes"): the block after the heading, or the lines after it up to the next heading
+    ("CNN, “China exempts US soybeans…,” Sept. 13, 2019"). Fact checks and explainers list what they
+    cite there, and extraction often leaves the list out of the text."""
+    headings = _source_headings()
+    for el in tree.iter(*_HEADING_TAGS):
+        own = (el.text or "").strip().rstrip(":").strip().casefold()
+        if not own or own not in headings:
+            continue
+        if " ".join(el.text_content().split()).rstrip(": ").casefold() != own:
+            continue  # a sentence that opens with the word, not a heading
+        node, block = el, None
+        for _ in range(4):  # "<a><h5><span>Sources</span></h5></a><div>…</div>": climb to the block's level
+            block = node.getnext()
+            while block is not None and (not isinstance(block.tag, str) or not block.text_content().strip()):
+                block = block.getnext()
+            if block is not None or node.getparent() is None:
+                break
+            node = node.getparent()
+        if block is None:
+            continue
+        entries = _innermost_blocks(block) if _has_blocks(block) else [block]
+        if not _has_blocks(block):  # the lines after the heading, up to the next heading
+            nxt = block.getnext()
+            while nxt is not None and len(entries) < _MAX_SOURCES and nxt.tag not in _SECTION_HEADS:
+                if isinstance(nxt.tag, str):
+                    entries.append(nxt)
+                nxt = nxt.getnext()
+        found = []
+        for entry in entries[:_MAX_SOURCES]:
+            words = _text(entry)
+            if words and len(words) <= _MAX_CREDIT:
+                found.append(Credit(words, "source_list"))
+        return found
+    return []
+
+
+_SECTION_HEADS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _has_blocks(el: lxml.html.HtmlElement) -> bool:
+    return any(isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants())
+
+
+def _innermost_blocks(el: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [b for b in el.iter(*_BLOCK_TAGS) if b is not el and not _has_blocks(b)]
 
 
 # Block elements: the extracted text holds each one's words as a line of its own.
 _BLOCK_TAGS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6", "section", "td", "dd", "figcaption"})
+
+
+def _credit_parts(block: lxml.html.HtmlElement, text: str, hint: re.Pattern[str]) -> list[str]:
+    """The words of a caption's credit element or a byline's publication element, where the block
+    runs them on with its words ("…Timothy Weeks <span class=credit>AP</span>", "<p class=credit>Alex
+    Wong | Getty Images</p>Kristi Noem, …", "Tom Davies <span class=publication>Associated
+    Press</span>"): joined so, a name reads as part of a person's. A credit set apart by a mark
+    ("… Berlin. Foto: dpa", "Tom Davies, AP") is read in the block already."""
+    found = []
+    for part in block.iterdescendants():
+        if not isinstance(part.tag, str) or not hint.search(_attrs(part)):
+            continue
+        words = _text(part)
+        at = text.find(words) if words and words != text and len(words) <= _MAX_CREDIT else -1
+        if at < 0:
+            continue
+        before, after = text[:at].rstrip()[-1:], text[at + len(words) :].lstrip()[:1]
+        if before.isalnum() or (not before and after.isalnum()):  # "Getty Images Kristi Noem, …"
+            found.append(words)
+    return found
 
 
 def _teaser_lines(cards: set[lxml.html.HtmlElement]) -> list[Credit]:

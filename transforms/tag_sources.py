@@ -193,7 +193,33 @@ class _PhotoAgencies:
 def _classify_all(
     seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None = None
 ) -> Iterator[tuple[_Hit, _Form]]:
-    """Each hit with its form; a name listed after a credited one shares its role."""
+    """Each hit with its form; a name listed after a credited one shares its role, and so does one
+    listed before a name cited by the words after it ("As both NBC News and Bloomberg have reported")."""
+    found_all = list(_classify_forward(seg, hits, cues, photo_agency, language))
+    by_start = {h.start: (h, f) for h, f in found_all}
+    for i in range(len(hits) - 2, -1, -1):
+        hit, following = hits[i], by_start.get(hits[i + 1].start)
+        if hit.start in by_start or following is None or hit.dateline_only:
+            continue
+        later_hit, later = following
+        between = seg[hit.end : later_hit.start]
+        if (
+            later.role == "cited"
+            and later.start == later_hit.start  # the cue follows the names
+            and cues.list_join.match(between)
+            and not cues.not_followed_by.match(seg[hit.end : hit.end + 40])
+            # strictly: "Michael Bloomberg and Reuters reported" names a person first
+            and not _capitalised_name_before(seg[max(0, hit.start - WINDOW) : hit.start], cues, strict=True)
+        ):
+            by_start[hit.start] = (hit, _Form("cited", hit.start, later.end, True))
+    for hit in hits:
+        if hit.start in by_start:
+            yield by_start[hit.start]
+
+
+def _classify_forward(
+    seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None
+) -> Iterator[tuple[_Hit, _Form]]:
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
         found = _classify(seg, hit, cues, photo_agency)
@@ -250,6 +276,9 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
     if credit.where == "link":
         yield from _link_tags(text, matcher.registry)
         return
+    if credit.where == "source_list":
+        yield from _source_list_tags(text, matcher, cues)
+        return
     hits = matcher.hits(text)
     if not hits:
         return
@@ -269,8 +298,14 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
             closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
-            if found is not None and found.role == "cited" and not (ends_credit or closing):
-                credit_like = False  # "… according to The Guardian, …" in a caption credits a fact
+            if (
+                found is not None
+                and found.role == "cited"
+                and not (ends_credit or closing or hit.source.photo_only)
+            ):
+                # "… according to The Guardian, …" in a caption credits a fact; a photo agency's name
+                # there is the picture's credit whatever the cue ("(dpa/picture alliance via Getty) Die …")
+                credit_like = False
             elif credit.where == "picture_credit":
                 # An unmarked line after a picture: only a credit's shape makes it the picture's (a
                 # photo agency's name is one, and so is a credit form in a line that is no sentence).
@@ -324,6 +359,23 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
         elif credit.where in BYLINE_WHERES and not hit.dateline_only and _byline_name(text, hit, cues):
             yield _tag(hit.source, "origin", f"{label}: {whole}" if label else whole)
+
+
+def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
+    """An entry of the page's list of sources cites the outlet it names ("CNN, “China exempts…,” Sept.
+    13, 2019"; "Flaherty, Anne. “5 Key Takeaways….” ABC News. 15 November 2019."), not one named in
+    the cited piece's quoted title, nor the end of a longer name ("Michael Bloomberg")."""
+    for hit in matcher.hits(text):
+        before = text[: hit.start]
+        quoted = before.count("“") > before.count("”") or before.count('"') % 2 == 1
+        if (
+            hit.dateline_only
+            or quoted
+            or cues.not_followed_by.match(text[hit.end : hit.end + 40])
+            or _capitalised_name_before(before[-WINDOW:], cues, strict=True)
+        ):
+            continue
+        yield _tag(hit.source, "cited", f"source list: {text}")
 
 
 def _byline_name(text: str, hit: _Hit, cues: _Cues) -> bool:
@@ -414,9 +466,14 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     credits = list(article.credits)
     if article.byline:
         credits.insert(0, Credit(article.byline, "byline"))
+    # The site's own name as the article's author ("CBS Detroit" as author and publisher of
+    # detroit.cbslocal.com) names the site, not a source it carries: an outlet's there is no credit.
+    site_names = {" ".join(c.text.split()).casefold() for c in credits if c.where in PUBLISHER_WHERES}
     for credit in credits:
+        own_name = credit.where in BYLINE_WHERES and " ".join(credit.text.split()).casefold() in site_names
         for tag in _credit_tags(credit, article, matcher, cues):
-            tags[tag] = None
+            if not (own_name and tag.kind == "outlet"):
+                tags[tag] = None
     return tuple(dict.fromkeys(_photo_only(tags, registry)))
 
 

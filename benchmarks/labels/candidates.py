@@ -1,6 +1,7 @@
-"""Every occurrence of a registry name on the Fundus pages, with its context: the worksheet for labelling.
+"""Every occurrence of a registry name on a corpus's pages, with its context: the worksheet for labelling.
 
-Run from the repository root:  .venv/bin/python benchmarks/labels/candidates.py A-M
+Run from the repository root:  .venv/bin/python benchmarks/labels/candidates.py A-M   (Fundus, by publisher)
+                               .venv/bin/python benchmarks/labels/candidates.py aeb   (the AEB pages)
 
 It reads the page's visible text (scripts and styles dropped; image alt/title texts and
 figure captions included), its meta tags and its JSON-LD, finds each alias and dateline token
@@ -26,6 +27,7 @@ sys.path.insert(0, str(REPO))
 from transforms.registry import load_registry  # noqa: E402
 
 FUNDUS = REPO.parent / "shared" / "corpus" / "fundus"
+AEB = REPO.parent / "shared" / "corpus" / "aeb"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -66,16 +68,29 @@ def patterns() -> list[tuple[re.Pattern[str], str]]:
     return out
 
 
+def corpus_pages(part: str) -> list[tuple[Path, str]]:
+    """(page, its URL) of the part: "aeb", or a range of Fundus publishers' initials ("A-M")."""
+    if part == "aeb":
+        gold = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
+        return [
+            (path, gold[path.name.removesuffix(".html.gz")]["url"])
+            for path in sorted((AEB / "html").glob("*.html.gz"))
+        ]
+    first, last = part.split("-")
+    urls = dict(line.split(",", 1) for line in (FUNDUS / "manifest.csv").read_text().split()[1:])
+    return [
+        (path, urls[f"pages/{path.name}"])
+        for path in sorted((FUNDUS / "pages").glob("*.html.gz"))
+        if first.lower() <= path.name[0].lower() <= last.lower()
+    ]
+
+
 def main() -> None:
     part = sys.argv[1] if len(sys.argv) > 1 else "A-M"
-    first, last = part.split("-")
     pats = patterns()
     registry = load_registry()
-    urls = dict(line.split(",", 1) for line in (FUNDUS / "manifest.csv").read_text().split()[1:])
-    for path in sorted((FUNDUS / "pages").glob("*.html.gz")):
-        if not (first.lower() <= path.name[0].lower() <= last.lower()):
-            continue
-        host = urlsplit(urls[f"pages/{path.name}"]).hostname or ""
+    for path, url in corpus_pages(part):
+        host = urlsplit(url).hostname or ""
         owner = registry.source_for_host(host)
         # An outlet's own name on its own page is its site name, not a credit of another source.
         own = owner.name if owner is not None and owner.kind == "outlet" else None

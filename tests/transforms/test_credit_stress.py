@@ -111,6 +111,17 @@ PICTURE_PLACES = {
     "span after a picture element": _place(
         "<div class='m7'><picture><img src='a.jpg'></picture><span class='z9'>{c}</span></div>"
     ),
+    "line inside the picture's block": _place(
+        "<div class='m7'><span class='z9'>{c}</span><img src='a.jpg'></div>"
+    ),
+    "caption run on with its credit element": _place(
+        "<figure><img src='a.jpg'><figcaption>Die Sitzung am Dienstag <span class='credit'>{c}</span>"
+        "</figcaption></figure>"
+    ),
+    "credit block before the caption's words": _place(
+        "<figure><img src='a.jpg'><figcaption><p class='q1'>{c}</p>Die Sitzung am Dienstag"
+        "</figcaption></figure>"
+    ),
     "alt text": _place("<img src='a.jpg' alt='Die Sitzung am Dienstag. {c}'>"),
     "data attribute": _place("<div class='m7'><img src='a.jpg' data-image-credit='{c}'></div>"),
     "JSON-LD ImageObject": lambda c, bare=False: _page(
@@ -130,7 +141,7 @@ PICTURE_PLACES = {
     ),
 }
 # A bare "© Agency" line right after a picture may as well be the article's own copyright line.
-UNMARKED_PLACES = {"line after a picture", "span after a picture element"}
+UNMARKED_PLACES = {"line after a picture", "span after a picture element", "line inside the picture's block"}
 
 
 def _is_bare_copyright(words: str) -> bool:

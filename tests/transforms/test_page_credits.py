@@ -189,3 +189,70 @@ def test_lines_after_portraits_and_inside_teaser_lists_are_not_picture_credits()
 def test_author_meta_tags_of_any_name(corpus_dir: Path) -> None:
     # <meta name="articleAuthor" content="Anadolu Ajansı">
     assert Credit("Anadolu Ajansı", "author_meta") in harvest_credits(_fundus_tree(corpus_dir, "Haberturk"))
+
+
+def _aeb_tree(corpus_dir: Path, prefix: str) -> lxml.html.HtmlElement:
+    (path,) = (corpus_dir / "aeb" / "html").glob(f"{prefix}*.html.gz")
+    return lxml.html.document_fromstring(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"))
+
+
+def test_a_run_of_the_articles_paragraphs_is_no_teaser_list(corpus_dir: Path) -> None:
+    # nypost: the article's short paragraphs sit among so many links that its whole column has a
+    # teaser list's link share; its run of paragraphs says it is the article, so its lead picture's
+    # credit is the article's
+    credits = harvest_credits(_aeb_tree(corpus_dir, "432362af"))
+    assert Credit("Shutterstock", "caption") in credits
+    # vox: "l-sidebar-fixed l-article-body-segment" holds the article's text: not a sidebar
+    credits = harvest_credits(_aeb_tree(corpus_dir, "16c30add"))
+    assert any(c.where == "caption" and c.text.endswith("Hindustan Times/Getty Images") for c in credits)
+
+
+def test_an_article_element_inside_an_aside_is_another_story(corpus_dir: Path) -> None:
+    credits = harvest_credits(_aeb_tree(corpus_dir, "f5c90a6d"))
+    assert Credit("The Wall Street Journal", "related") in credits
+    assert Credit("The Wall Street Journal", "byline") not in credits
+
+
+def test_a_bylines_publication_and_a_captions_credit_run_on_are_read_apart(corpus_dir: Path) -> None:
+    # "Tom Davies <span class=publication>Associated Press</span> Published …"
+    assert Credit("Associated Press", "byline") in harvest_credits(_aeb_tree(corpus_dir, "7de52419"))
+    # "… his Australian colleague Timothy Weeks <span class=credit>AP</span>"
+    assert Credit("AP", "caption") in harvest_credits(_aeb_tree(corpus_dir, "a1fca19b"))
+
+
+def test_block_elements_words_stay_apart() -> None:
+    html = (
+        "<html><body><article><figure><img src='a.jpg'><figcaption><p class='x'>Alex Wong | Getty Images</p>"
+    )
+    html += "Kristi Noem, governor.<!-- c -->Then<script>var x;</script> more</figcaption></figure>"
+    html += "</article></body></html>"
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert Credit("Alex Wong | Getty Images Kristi Noem, governor. Then more", "caption") in credits
+
+
+def test_a_short_line_inside_a_pictures_own_block_is_its_credit(corpus_dir: Path) -> None:
+    # sputniknews: "<div class=b-article__header><img …><div><span>© REUTERS / POOL</span></div></div>"
+    assert Credit("© REUTERS / POOL", "picture_credit") in harvest_credits(_aeb_tree(corpus_dir, "1f765c48"))
+    html = (
+        "<html><body><article><div class='q1'><img src='a.jpg'><span>dpa</span></div>"
+        "<p>Der Minister sprach am Montag in Berlin über die neuen Regeln für den Verkehr.</p>"
+        "<div class='q2'><a href='/other'><img src='b.jpg'><span>AFP</span></a></div>"
+        "</article></body></html>"
+    )
+    credits = harvest_credits(lxml.html.document_fromstring(html))
+    assert Credit("dpa", "picture_credit") in credits
+    # inside a link, the line is a teased story's (its picture and headline are one link)
+    assert not any(c.text == "AFP" for c in credits)
+
+
+def test_a_list_of_sources_is_read_by_its_heading(corpus_dir: Path) -> None:
+    # politifact: "<h3>Sources:</h3><div><p>CNN, "<a>China exempts …</a>," Sept. 13, 2019</p>…"
+    entries = [c.text for c in harvest_credits(_aeb_tree(corpus_dir, "b6906ca0")) if c.where == "source_list"]
+    assert 'CNN, "China exempts US soybeans and pork from tariffs," Sept. 13, 2019' in entries
+    # snopes: "<a><h5><span>Sources</span></h5></a><div><ul><li><p>… <em>ABC News</em>. 15 November 2019."
+    entries = [c.text for c in harvest_credits(_aeb_tree(corpus_dir, "8380689f")) if c.where == "source_list"]
+    assert len(entries) == 2 and entries[1].endswith("The Guardian. 15 November 2019.")
+    # a sentence that opens with the word is no heading
+    html = "<html><body><article><p>Sources say the talks failed.</p><p>CNN, the network.</p></article>"
+    html += "</body></html>"
+    assert not any(c.where == "source_list" for c in harvest_credits(lxml.html.document_fromstring(html)))

@@ -691,3 +691,88 @@ def test_a_picture_credit_closing_a_long_caption_is_its_own_evidence() -> None:
     for article in (Article(text="x", credits=(Credit(caption, "caption"),)), Article(text=caption)):
         (tag,) = tag_sources(article)
         assert (tag.source, tag.role, tag.evidence) == ("AP", "photo", "Adel Hana/Associated Press")
+
+
+# --- kinds found on the AEB pages (benchmarks/labels/aeb.tsv, development) ---------------------------
+
+
+def _aeb(corpus_dir: Path, prefix: str) -> Article:
+    from transforms.html import extract_html
+
+    (path,) = (corpus_dir / "aeb" / "html").glob(f"{prefix}*.html.gz")
+    gold = json.loads((corpus_dir / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    url = gold[path.name.removesuffix(".html.gz")]["url"]
+    return extract_html(gzip.decompress(path.read_bytes()).decode("utf-8", "replace"), url)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected", "forbidden"),
+    [
+        # "according to Sui-Lee Wee of the New York Times": a reporter's outlet after the cue
+        ("ea25dd7e", {("The New York Times", "cited"), ("The Washington Post", "cited")}, set()),
+        # "As both NBC News and Bloomberg have reported": a name listed before a cited one
+        ("d48aeb9c", {("NBC News", "cited"), ("Bloomberg", "cited")}, set()),
+        # "[CNBC]" on a line of its own after a roundup item
+        ("680c2848", {("CNBC", "cited")}, set()),
+        # "Tom Davies <span class=publication>Associated Press</span>": the byline's publication part
+        ("7de52419", {("AP", "origin"), ("AP", "photo")}, set()),
+        # "CBS Detroit" is the site's own name as author and publisher: no credit of CBS News
+        ("c467d507", {("AP", "origin")}, {("CBS News", "origin")}),
+        # "Copyright ©2019 Dow Jones & Company": the company, not its newswire
+        ("f8ff621a", {("AFP", "photo")}, {("Dow Jones Newswires", "origin")}),
+        # another outlet's article in a list inside an <aside>: its source line is no byline of this one
+        ("f5c90a6d", {("Reuters", "photo")}, {("The Wall Street Journal", "origin")}),
+        # a caption's credit element run on with the caption's words: "…Timothy Weeks AP"
+        ("a1fca19b", {("AP", "photo"), ("AFP", "cited")}, set()),
+        # captions in figures below a class-named sidebar layout that holds the article's text
+        ("16c30add", {("Getty Images", "photo"), ("CBS News", "cited")}, set()),
+        ("6a72de37", {("Getty Images", "photo")}, set()),
+        # the article's short paragraphs among many links are no teaser list: its picture credit counts
+        ("432362af", {("Shutterstock", "photo"), ("Xinhua", "cited")}, set()),
+        # "<p class=credit>Alex Wong | Getty Images</p>Kristi Noem, …" in one figcaption
+        ("3f65af7b", {("Getty Images", "photo")}, set()),
+    ],
+)
+def test_aeb_development_pages(
+    corpus_dir: Path, prefix: str, expected: set[tuple[str, str]], forbidden: set[tuple[str, str]]
+) -> None:
+    tags = tag_sources(_aeb(corpus_dir, prefix))
+    found = {(t.source, t.role) for t in tags}
+    assert expected <= found
+    assert not forbidden & found
+
+
+def test_names_listed_before_a_cited_one_share_its_role() -> None:
+    tags = _tags("As both CNN and Reuters have reported, the talks failed.")
+    assert _roles(tags, "CNN") == {"cited"} and _roles(tags, "Reuters") == {"cited"}
+    # a name that is no credit stays so: "Michael Bloomberg and Reuters reported" names a person
+    assert "Bloomberg" not in {t.source for t in _tags("Michael Bloomberg and Reuters reported the deal.")}
+    # the cue must follow the names: "CNN and, according to Reuters, …" lists no citation
+    assert not _roles(_tags("CNN and Fox aired it; according to Reuters the talks failed."), "CNN")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "according to Sui-Lee Wee of the New York Times, the cases are rare.",
+        "laut Anna Berg von der New York Times ist das selten.",
+        "selon Jean Dupont du New York Times, c'est rare.",
+        "según Juan Pérez del New York Times, es raro.",
+    ],
+)
+def test_a_reporters_outlet_after_the_cue_and_the_name_is_cited(text: str) -> None:
+    assert _roles(_tags(text), "The New York Times") == {"cited"}
+
+
+def test_entries_of_a_list_of_sources_cite_the_outlets_they_name(corpus_dir: Path) -> None:
+    tags = tag_sources(_aeb(corpus_dir, "b6906ca0"))
+    assert {("CNN", "cited"), ("The Wall Street Journal", "cited")} <= {(t.source, t.role) for t in tags}
+    assert any(t.evidence.startswith("source list: CNN,") for t in tags)
+    tags = tag_sources(_aeb(corpus_dir, "8380689f"))
+    assert {("ABC News", "cited"), ("The Guardian", "cited")} <= {(t.source, t.role) for t in tags}
+    # a name in the cited piece's quoted title, or the end of a person's name, is no source
+    entries = (
+        Credit('Smith, Ann. "Why Reuters matters." The Atlantic. 2 May 2019.', "source_list"),
+        Credit("Michael Bloomberg, interview, May 2, 2019", "source_list"),
+    )
+    assert not tag_sources(Article(text="x", credits=entries))
