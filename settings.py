@@ -20,6 +20,11 @@ Environment variables:
                                     the last N days (default 30)
   WIRETRACE_UNDATED_DAYS            an undated article joins stories of dated articles up to N days before
                                     the batch's earliest time (default 7)
+  WIRETRACE_SERVE_RUNNER            how `wiretrace serve` runs its deployments: warm (default: one long-lived
+                                    process runs them one after another) or process (Prefect's process
+                                    worker: a fresh process per run)
+  WIRETRACE_SERVE_RUN_TIMEOUT       seconds a run may take in the warm runner before it is stopped as
+                                    Crashed and its process restarted (default 3600)
 """
 
 from __future__ import annotations
@@ -101,6 +106,29 @@ def lock_wait() -> float:
 def allow_private_networks() -> bool:
     """WIRETRACE_ALLOW_PRIVATE_NETWORKS=1: fetching may reach loopback and private addresses."""
     return os.environ.get("WIRETRACE_ALLOW_PRIVATE_NETWORKS", "").strip().lower() in ("1", "true", "yes")
+
+
+# -- scheduled mode (wiretrace/serve.py, wiretrace/warm_runner.py) ------------------------------------
+# "warm": `wiretrace serve` runs its deployments' flow runs in a process of its own that outlives them
+# (imports, the extraction fork server and the language model are paid once); "process": Prefect's
+# process worker, which starts a fresh Python process for every run.
+SERVE_RUNNERS = ("warm", "process")
+DEFAULT_SERVE_RUN_TIMEOUT = 3600.0
+# How often the warm runner asks the API for due runs, and checks a running one for cancellation.
+WARM_RUNNER_POLL_SECONDS = 5.0
+
+
+def serve_runner() -> str:
+    """WIRETRACE_SERVE_RUNNER: warm (default) or process; anything else is an error that says so."""
+    runner = (os.environ.get("WIRETRACE_SERVE_RUNNER") or "warm").strip().lower()
+    if runner not in SERVE_RUNNERS:
+        raise ValueError(f"WIRETRACE_SERVE_RUNNER={runner!r}: expected one of {', '.join(SERVE_RUNNERS)}")
+    return runner
+
+
+def serve_run_timeout() -> float:
+    """WIRETRACE_SERVE_RUN_TIMEOUT: seconds a warm-runner run may take before it is stopped (Crashed)."""
+    return float(os.environ.get("WIRETRACE_SERVE_RUN_TIMEOUT") or DEFAULT_SERVE_RUN_TIMEOUT)
 
 
 def _cache_dir() -> Path:

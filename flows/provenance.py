@@ -87,9 +87,13 @@ def _near_duplicates(
 
 
 def _stories(
-    con: duckdb.DuckDBPyConnection, batch: dict[str, wp.ArticleRow], ids: Sequence[str], stale: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    batch: dict[str, wp.ArticleRow],
+    ids: Sequence[str],
+    stale: Sequence[str],
+    since: datetime | None = None,
 ) -> int:
-    old_story = wp.story_of(con, ids)
+    old_story = wp.story_of(con, ids, since)
     # out of the index first, so that a re-processed article is not its own neighbour
     # and the document frequencies are those of the other articles
     wp.remove_story_terms(con, stale)
@@ -108,7 +112,7 @@ def _stories(
         con, vectors, {a: list(c) for a, c in counts.items()}, {d.article_id: (d.time, d.dated) for d in docs}
     )
     wp.merge_stories(con, merges)
-    wp.assign_story_ids(con, assignments)
+    wp.assign_story_ids(con, assignments, since)
     new_story = {a.article_id: a.story_id for a in assignments}
     merged = {m.from_story: m.into_story for m in merges}
     remaining = wp.story_sizes(con, sorted(set(old_story.values())))
@@ -128,7 +132,9 @@ def _stories(
 def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, int]:
     """Find reuse, near-duplicates and stories for these (new or re-loaded) articles; return counts."""
     ids = sorted(set(article_ids))
-    batch = wp.read_articles(con, ids)
+    # the articles were loaded by the run in progress (usually): looked for among its writes first
+    since = wp.run_started(con)
+    batch = wp.read_articles(con, ids, since)
     # only articles processed before have index state to replace (new ones, the usual case, none)
     stale = wp.processed(con, ids)
     # an id no longer in articles keeps no state and no edges
@@ -138,5 +144,5 @@ def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
     shingles = {a: reuse.text_shingles(row.text) for a, row in batch.items()}
     counts.update(_reuse(con, batch, ids, shingles, stale))
     counts["near_duplicates"] = _near_duplicates(con, batch, ids, shingles, stale)
-    counts["stories"] = _stories(con, batch, ids, stale)
+    counts["stories"] = _stories(con, batch, ids, stale, since)
     return counts

@@ -20,7 +20,7 @@ WITH started AS (SELECT started_at FROM runs WHERE run_id = $run_id),
 fresh AS (
     -- articles this run loaded for the first time
     SELECT a.* FROM articles a
-    WHERE list_contains($ids, a.article_id) AND a.first_seen_at >= (SELECT started_at FROM started)
+    WHERE a.article_id IN {ids} AND a.first_seen_at >= (SELECT started_at FROM started)
 ),
 touched AS (SELECT DISTINCT story_id FROM fresh WHERE story_id IS NOT NULL),
 members AS (
@@ -55,8 +55,8 @@ ORDER BY 1, 9, 5
 _UNCREDITED = """
 SELECT u.article_id, u.title, u.outlet, a.url, u.agency, u.copied_chars
 FROM uncredited_copies u JOIN articles a USING (article_id)
-WHERE list_contains($ids, u.article_id)
-   OR u.article_id IN (SELECT article_id FROM article_reuse WHERE list_contains($ids, copied_from_id))
+WHERE u.article_id IN {ids}
+   OR u.article_id IN (SELECT article_id FROM article_reuse WHERE copied_from_id IN {ids})
 ORDER BY u.article_id, u.agency
 """
 
@@ -78,15 +78,17 @@ def candidates(
     con: duckdb.DuckDBPyConnection, run_id: str, loaded_ids: Sequence[str], now: datetime
 ) -> list[Candidate]:
     """The events of this run that a rule may alert on."""
-    ids = list(loaded_ids)
     out: list[Candidate] = []
-    if ids:
-        params = {"run_id": run_id, "ids": ids}
+    if loaded_ids:
+        # the run's ids as a constant list (db.ids_sql): the scans filter by it, nothing per value
+        ids = db.ids_sql(loaded_ids)
         for kind, story, label, topics, article, title, outlet, url, _ in con.execute(
-            _STORY_EVENTS, params
+            _STORY_EVENTS.replace("{ids}", ids), {"run_id": run_id}
         ).fetchall():
             out.append(Candidate(kind, story, label, tuple(topics or ()), article, title, outlet, url))
-        for article, title, outlet, url, agency, chars in con.execute(_UNCREDITED, {"ids": ids}).fetchall():
+        for article, title, outlet, url, agency, chars in con.execute(
+            _UNCREDITED.replace("{ids}", ids)
+        ).fetchall():
             out.append(
                 Candidate(
                     "uncredited_copy",

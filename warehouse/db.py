@@ -251,6 +251,49 @@ def ids_sql(ids: Sequence[str]) -> str:
     return "(" + (", ".join("'" + i.replace("'", "''") + "'" for i in dict.fromkeys(ids)) or "NULL") + ")"
 
 
+def timestamps_sql(values: Sequence[datetime]) -> str:
+    """Timestamps as SQL literals: a constant IN list is what the scan prunes row groups by."""
+    return ", ".join(f"TIMESTAMPTZ '{v.isoformat()}'" for v in sorted(set(values)))
+
+
+def where_ids(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "a", since: datetime | None = None
+) -> str | None:
+    """A filter on `articles {alias}` for the rows of `ids` that the storage prunes by (None: none stored).
+
+    Ids are hashes, in no order the files keep, so a filter on them alone reads every row group of
+    the wide columns (the texts). The ids' `updated_at` (a scan of two narrow columns) are in the
+    order rows were written: filtering on them too reads only the row groups holding these rows.
+    `since`: when most of `ids` are rows written at or after it (a run's own articles), they are
+    looked for there first, which reads only the files written since (DuckLake skips the others by
+    their min/max `updated_at`: at a million articles 0.03 s instead of 0.16 s); the ids not found
+    there are looked for everywhere, so a wrong guess costs time, never a row.
+    The ids go in as constants: safe, they are hex digests or the caller's own ids, quoted.
+    """
+    if not ids:
+        return None
+    wanted = list(dict.fromkeys(ids))
+    times: set[datetime] = set()
+    if since is not None:
+        rows = con.execute(
+            f"""SELECT article_id, updated_at FROM articles
+                WHERE updated_at >= ?::TIMESTAMPTZ AND article_id IN {ids_sql(wanted)}""",
+            [since],
+        ).fetchall()
+        found = {a for a, _ in rows}
+        times = {t for _, t in rows}
+        wanted = [i for i in wanted if i not in found]
+    if wanted:
+        found_times = con.execute(
+            f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {ids_sql(wanted)}"
+        )
+        times |= {r[0] for r in found_times.fetchall()}
+    if not times:
+        return None
+    quoted = ids_sql(ids)
+    return f"{alias}.article_id IN {quoted} AND {alias}.updated_at IN ({timestamps_sql(list(times))})"
+
+
 @contextlib.contextmanager
 def _keys(con: duckdb.DuckDBPyConnection, values: Sequence[str]) -> Iterator[str]:
     """`values` as a one-column table (`value`) for a statement to join; its name.
@@ -267,13 +310,12 @@ def _keys(con: duckdb.DuckDBPyConnection, values: Sequence[str]) -> Iterator[str
 
 def article_holders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """article_id -> (origin, source_ref) of the input each stored article was loaded from."""
-    if not article_ids:
+    # Two narrow columns first: a batch's ids are mostly new, found nowhere, and the wide columns are
+    # then not read at all (reading them for every row cost 0.5 s a batch at a million articles).
+    where = where_ids(con, article_ids, alias="articles")
+    if where is None:
         return {}
-    with _keys(con, article_ids) as keys:
-        rows = con.execute(
-            "SELECT article_id, origin, source_ref FROM articles "
-            f"WHERE article_id IN (SELECT value FROM {keys})"
-        ).fetchall()
+    rows = con.execute(f"SELECT article_id, origin, source_ref FROM articles WHERE {where}").fetchall()
     return {article_id: (origin, ref) for article_id, origin, ref in rows}
 
 
@@ -426,9 +468,11 @@ def load_articles(
     )
     ids = articles.column("article_id").to_pylist()
     # Constant lists of the batch's keys, never a join: a scan pushes them down and reads the
-    # batch's rows only (a join would read a whole column of every file, which grows with history).
+    # batch's rows only (a join would read a whole column of every file, which grows with history);
+    # the ids and write times first (where_ids), so new articles read no other column.
+    where = where_ids(con, ids, alias="articles") or "false"
     kept = con.execute(
-        f"SELECT article_id, first_seen_at, story_id FROM articles WHERE article_id IN {ids_sql(ids)}"
+        f"SELECT article_id, first_seen_at, story_id FROM articles WHERE {where}"
     ).to_arrow_table()
     existing = kept.num_rows
     con.register("batch_articles", articles)

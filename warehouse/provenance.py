@@ -37,6 +37,7 @@ from transforms.near_duplicates import NearDuplicate
 from transforms.records import SourceTag
 from transforms.reuse import Fingerprints, ReuseEdge
 from transforms.stories import StoryAssignment, StoryMember, StoryMerge
+from warehouse import db
 from warehouse.db import ids_sql
 
 # The time an article counts at: published instant, else its date, else when first loaded.
@@ -74,27 +75,13 @@ def _ids_table(ids: Sequence[str]) -> pa.Table:
     return pa.table({"article_id": pa.array(list(dict.fromkeys(ids)), pa.string())})
 
 
-def _timestamps(values: Sequence[datetime]) -> str:
-    """Timestamps as SQL literals: a constant IN list is what the scan prunes row groups by."""
-    return ", ".join(f"TIMESTAMPTZ '{v.isoformat()}'" for v in sorted(set(values)))
+where_ids = db.where_ids  # articles by id and write time (warehouse/db.py)
 
 
-def where_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str], alias: str = "a") -> str | None:
-    """A filter on `articles {alias}` for the rows of `ids` that the storage prunes by (None: none stored).
-
-    Ids are hashes, in no order the files keep, so a filter on them alone reads every row group of
-    the wide columns (the texts). The ids' `updated_at` (a scan of two narrow columns) are in the
-    order rows were written: filtering on them too reads only the row groups holding these rows.
-    The ids go in as constants: safe, they are hex digests or the caller's own ids, quoted.
-    """
-    if not ids:
-        return None
-    quoted = ids_sql(ids)
-    found = con.execute(f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {quoted}")
-    times = [r[0] for r in found.fetchall()]
-    if not times:
-        return None
-    return f"{alias}.article_id IN {quoted} AND {alias}.updated_at IN ({_timestamps(times)})"
+def run_started(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the run in progress started (the newest unfinished one): its articles were written since."""
+    row = con.execute("SELECT max(started_at) FROM runs WHERE finished_at IS NULL").fetchone()
+    return row[0] if row else None
 
 
 def reuse_since(batch: Mapping[str, ArticleRow], days: float | None = None) -> datetime | None:
@@ -125,9 +112,12 @@ def processed(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
-def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, ArticleRow]:
-    """The articles `ids` with what reuse and stories need of them (missing ids are left out)."""
-    where = where_ids(con, ids)
+def read_articles(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], since: datetime | None = None
+) -> dict[str, ArticleRow]:
+    """The articles `ids` with what reuse and stories need of them (missing ids are left out).
+    `since`: when they were written at or after it (where_ids' hint; a run's own articles)."""
+    where = where_ids(con, ids, since=since)
     if where is None:
         return {}
     rows = con.execute(
@@ -482,10 +472,15 @@ def replace_near_duplicates(
 # -- stories ------------------------------------------------------------------------------------
 
 
-def story_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
-    """article_id -> story_id of these articles, for those in a story."""
-    where = f"article_id IN {ids_sql(ids)} AND story_id IS NOT NULL"
-    return dict(con.execute(f"SELECT article_id, story_id FROM articles WHERE {where}").fetchall())
+def story_of(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], since: datetime | None = None
+) -> dict[str, str]:
+    """article_id -> story_id of these articles, for those in a story (`since`: where_ids' hint)."""
+    where = where_ids(con, ids, alias="articles", since=since)
+    if where is None:
+        return {}
+    rows = con.execute(f"SELECT article_id, story_id FROM articles WHERE {where} AND story_id IS NOT NULL")
+    return dict(rows.fetchall())
 
 
 def _add_document_counts(con: duckdb.DuckDBPyConnection, term_sets: str, sign: int) -> None:
@@ -669,8 +664,10 @@ def story_members(
     ]
 
 
-def assign_story_ids(con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment]) -> None:
-    where = where_ids(con, [a.article_id for a in assignments], alias="articles")
+def assign_story_ids(
+    con: duckdb.DuckDBPyConnection, assignments: Sequence[StoryAssignment], since: datetime | None = None
+) -> None:
+    where = where_ids(con, [a.article_id for a in assignments], alias="articles", since=since)
     if where is None:
         return
     table = pa.table(
@@ -718,7 +715,7 @@ def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) 
             "into_story": pa.array([final(s) for s in into], pa.string()),
         }
     )
-    where = where_ids(con, _story_articles(con, list(into)), alias="articles")
+    where = _story_where(con, list(into), alias="articles")
     if where is None:
         return
     with _registered(con, "prov_merges", table):
@@ -728,10 +725,18 @@ def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) 
         )
 
 
-def _story_articles(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[str]:
-    """The ids of the articles in these stories (a scan of two narrow columns)."""
-    rows = con.execute(f"SELECT article_id FROM articles WHERE story_id IN {ids_sql(story_ids)}").fetchall()
-    return [r[0] for r in rows]
+def _story_where(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], alias: str = "a") -> str | None:
+    """where_ids' filter for the articles of these stories, from one scan of narrow columns (their
+    ids and write times at once; None: no article in them)."""
+    rows = con.execute(
+        f"SELECT article_id, updated_at FROM articles WHERE story_id IN {ids_sql(story_ids)}"
+    ).fetchall()
+    if not rows:
+        return None
+    ids = ids_sql([a for a, _ in rows])
+    return (
+        f"{alias}.article_id IN {ids} AND {alias}.updated_at IN ({db.timestamps_sql([t for _, t in rows])})"
+    )
 
 
 def current_run(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -774,7 +779,7 @@ def refresh_stories(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) ->
     chosen = sorted(set(story_ids))
     con.execute(f"DELETE FROM stories WHERE story_id IN {ids_sql(chosen)}")
     # the members' rows by id and write time: a label may need a text, so never the whole text column
-    where = where_ids(con, _story_articles(con, chosen))
+    where = _story_where(con, chosen)
     if where is None:
         return
     con.execute(

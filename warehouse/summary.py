@@ -7,11 +7,12 @@ articles, so nothing here reads the whole warehouse; the warehouse's totals are 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from warehouse.db import ids_sql
+from warehouse.db import ids_sql, where_ids
 
 if TYPE_CHECKING:
     from warehouse.report_queries import ReportData
@@ -69,11 +70,13 @@ def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[s
     members = sorted({a for _, _, ids in chosen for a in ids})
     if not members:
         return []
-    # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text)
+    # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text);
+    # their outlets from the row groups that hold them only (where_ids)
     keys = ids_sql(members)
+    where = where_ids(con, members, alias="articles") or "false"
     outlets, agencies = con.execute(
         f"""SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
-                    FROM articles WHERE article_id IN {keys}),
+                    FROM articles WHERE {where}),
                    (SELECT map(list(article_id), list(sources)) FROM (
                         SELECT article_id, list(DISTINCT source) AS sources FROM article_sources
                         WHERE article_id IN {keys}
@@ -100,17 +103,21 @@ def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[s
     return out
 
 
-def _batch_counts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[int, int, list[str], list[dict]]:
-    """The run's articles: how many, their outlets, their stories, and the sources they credit."""
+def _batch_counts(
+    con: duckdb.DuckDBPyConnection, ids: list[str], since: datetime | None = None
+) -> tuple[int, int, list[str], list[dict]]:
+    """The run's articles: how many, their outlets, their stories, and the sources they credit.
+    `since`: when the run started (its articles were written since: where_ids' hint)."""
     if not ids:
         return 0, 0, [], []
     # Outlets as story_summary counts them ('(unknown)' once). Constant lists, so each read is the
     # batch's rows (what a run costs follows its articles, never what the warehouse holds).
     keys = ids_sql(ids)
+    where = where_ids(con, ids, alias="articles", since=since) or "false"
     articles, outlets, stories = con.execute(
         f"""SELECT count(*), count(DISTINCT coalesce(outlet, '(unknown)')),
                    list(DISTINCT story_id) FILTER (WHERE story_id IS NOT NULL)
-            FROM articles WHERE article_id IN {keys}"""
+            FROM articles WHERE {where}"""
     ).fetchone()
     rows = con.execute(
         f"""SELECT source, any_value(kind) AS kind, count(DISTINCT article_id) AS articles,
@@ -132,17 +139,21 @@ def run_summary(
     analyst's queries (`SELECT count(*) FROM articles`, story_summary, sources_by_outlet, ...).
     """
     ids = sorted(set(article_ids))
-    articles, outlets, story_ids, table = _batch_counts(con, ids)
-    stories = len(story_ids)
-    run = None
+    run, started = None, None
     if run_id:
         found = con.execute(
-            """SELECT status, inputs_seen, articles_new, articles_updated, articles_unchanged, failures
+            """SELECT status, inputs_seen, articles_new, articles_updated, articles_unchanged, failures,
+                      started_at
                FROM runs WHERE run_id = ?""",
             [run_id],
         ).fetchone()
         if found:
-            run = dict(zip(("status", "inputs", "new", "updated", "unchanged", "failed"), found, strict=True))
+            run = dict(
+                zip(("status", "inputs", "new", "updated", "unchanged", "failed"), found[:6], strict=True)
+            )
+            started = found[6]
+    articles, outlets, story_ids, table = _batch_counts(con, ids, started)
+    stories = len(story_ids)
     failing = open_failure_counts(con)
     open_failures = sum(failing.values())
     lines = [

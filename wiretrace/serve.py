@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from settings import serve_runner
+
 POOL = "wiretrace-local"
 SEED_DEPLOYMENT = "wiretrace-run/seed-ingest"
 STOP_GRACE = 15.0  # seconds a process group gets to exit after SIGTERM before SIGKILL
@@ -225,6 +227,57 @@ def start_worker(
     )
 
 
+def start_runner(
+    env: dict[str, str],
+    repo: Path,
+    log: Path | None = None,
+    name: str = "wiretrace-runner",
+    extra: Sequence[str] = (),
+) -> subprocess.Popen:
+    """The warm runner (wiretrace/warm_runner.py): the pool's runs in one long-lived process."""
+    command = [sys.executable, "-m", "wiretrace.warm_runner", "--pool", POOL, "--name", name, *extra]
+    return start(command, env, repo, log)
+
+
+def api_post(url: str, body: dict, tries: int = 5) -> dict:
+    """POST to a Prefect API; asked again on 5xx (a local server's SQLite answers "database is locked"
+    now and then on a loaded machine)."""
+    for _ in range(tries):
+        answer = httpx.post(url, json=body, timeout=30)
+        if answer.status_code < 500:
+            break
+        time.sleep(1)
+    if answer.status_code >= 300:
+        raise RuntimeError(f"{url}: {answer.status_code} {answer.text[:500]}")
+    return answer.json()
+
+
+def api_deployment(
+    api_url: str,
+    flow_name: str,
+    name: str,
+    entrypoint: str,
+    repo: Path,
+    parameters: dict | None = None,
+    one_at_a_time: bool = True,
+) -> str:
+    """A deployment of this checkout's `entrypoint` in the pool, made through the API (what `prefect
+    deploy` makes of prefect.yaml, without importing the flow); its id."""
+    flow = api_post(f"{api_url}/flows/", {"name": flow_name})
+    body: dict = {
+        "name": name,
+        "flow_id": flow["id"],
+        "work_pool_name": POOL,
+        "entrypoint": entrypoint,
+        "path": str(repo),
+        "pull_steps": [{"prefect.deployments.steps.set_working_directory": {"directory": str(repo)}}],
+        "parameters": parameters or {},
+    }
+    if one_at_a_time:  # as prefect.yaml's ingest deployments
+        body |= {"concurrency_limit": 1, "concurrency_options": {"collision_strategy": "CANCEL_NEW"}}
+    return api_post(f"{api_url}/deployments/", body)["id"]
+
+
 def run_deployment(env: dict[str, str], repo: Path, name: str, params: dict | None = None) -> str:
     """Trigger a deployment now; the flow run's id."""
     args = ["deployment", "run", name]
@@ -249,6 +302,57 @@ def wait_flow_run(api_url: str, flow_run_id: str, timeout: float) -> dict:
         time.sleep(1)
 
 
+RUNNER_SAYS = {
+    "warm": "one after another in a warm process (WIRETRACE_SERVE_RUNNER=warm)",
+    "process": "each in a fresh process of Prefect's worker (WIRETRACE_SERVE_RUNNER=process)",
+}
+RESTARTS_ALLOWED = 5  # warm runner crashes within RESTART_WINDOW seconds before serve gives up
+RESTART_WINDOW = 300.0
+
+
+def _too_many(crashes: list[float], returncode: int | None) -> bool:
+    """Count a warm runner's exit; True when it crashed too often to keep restarting it. Exits the
+    runner chose (new code, a run that hung or was cancelled) do not count."""
+    from wiretrace.warm_runner import EXIT_CANCELLED, EXIT_RELOAD, EXIT_TIMEOUT
+
+    if returncode in (EXIT_RELOAD, EXIT_TIMEOUT, EXIT_CANCELLED):
+        return False
+    now = time.monotonic()
+    crashes[:] = [t for t in crashes if now - t < RESTART_WINDOW] + [now]
+    return len(crashes) > RESTARTS_ALLOWED
+
+
+def keep_runners(
+    runners: list[subprocess.Popen],
+    env: dict[str, str],
+    repo: Path,
+    api_url: str,
+    deployment_ids: Sequence[str],
+    crashes: list[float],
+    log: Path | None = None,
+) -> str | None:
+    """One look at the warm runners: each that exited has the run it held closed (found by its
+    infrastructure_pid: CRASHED, which frees the deployment's slot) and is started again with the
+    same arguments, in place in `runners`. An error message when they crash too often to go on."""
+    from wiretrace.warm_runner import infrastructure_id
+
+    for n, dead in enumerate(runners):
+        if dead.poll() is None:
+            continue
+        if _too_many(crashes, dead.returncode):
+            last = dead.returncode
+            return (
+                f"the warm runner crashed {len(crashes)} times in {RESTART_WINDOW:.0f} s (last exit {last})"
+            )
+        stop(dead)  # its fork server and workers, if any are left in its group
+        print(f"wiretrace serve: the warm runner exited ({dead.returncode}); starting a new one", flush=True)
+        with contextlib.suppress(httpx.HTTPError):
+            healed = heal_stuck_runs(api_url, deployment_ids, infrastructure_pid=infrastructure_id(dead.pid))
+            _report_healed(healed, "runner exited")
+        runners[n] = start(dead.args, env, repo, log)
+    return None
+
+
 # A run of ours in one of these states, with no worker of ours alive, is one a dead worker left behind:
 # it holds its deployment's concurrency slot, so every later run is "Cancelled: concurrency limit".
 STUCK_STATES = ("PENDING", "RUNNING", "CANCELLING")
@@ -256,7 +360,10 @@ LATE_AFTER = 300.0  # seconds past its start time after which a SCHEDULED run co
 
 
 def heal_stuck_runs(
-    api_url: str, deployment_ids: Sequence[str], late_after: float = LATE_AFTER
+    api_url: str,
+    deployment_ids: Sequence[str],
+    late_after: float = LATE_AFTER,
+    infrastructure_pid: str | None = None,
 ) -> list[tuple[str, str, str]]:
     """Close the runs of these deployments that no worker will ever finish; (run name, was, now) each.
 
@@ -264,6 +371,9 @@ def heal_stuck_runs(
     RUNNING run is then orphaned and becomes CRASHED, which releases its concurrency slot; a
     SCHEDULED run more than `late_after` seconds late becomes CANCELLED, since the schedule's next
     run does its work (a backlog of late runs would only cancel each other).
+
+    With `infrastructure_pid`: only the PENDING or RUNNING runs that process held (a warm runner that
+    died while other runners of the pool live on), no SCHEDULED ones.
     """
     from datetime import UTC, datetime, timedelta
 
@@ -280,6 +390,10 @@ def heal_stuck_runs(
     healed = []
     for run in httpx.post(f"{api_url}/flow_runs/filter", json=query, timeout=30).json():
         was = run["state"]["type"]
+        if infrastructure_pid is not None and (
+            was == "SCHEDULED" or run.get("infrastructure_pid") != infrastructure_pid
+        ):
+            continue
         if was == "SCHEDULED":
             if not run.get("expected_start_time") or run["expected_start_time"] > late:
                 continue
@@ -339,6 +453,11 @@ def serve(
         if s.connect_ex(("127.0.0.1", port)) == 0:
             print(f"wiretrace serve: port {port} is taken (another server?); use --port", file=sys.stderr)
             return 2
+    try:
+        runner = serve_runner()
+    except ValueError as exc:
+        print(f"wiretrace serve: {exc}", file=sys.stderr)
+        return 2
     env = prefect_env(home, port, repo)
     api_url = env["PREFECT_API_URL"]
     ui_url = f"http://127.0.0.1:{port}"
@@ -358,7 +477,8 @@ def serve(
                 names = (
                     ["wiretrace-worker"] if workers < 2 else [f"wiretrace-worker-{n}" for n in range(workers)]
                 )
-                worker_procs = [start_worker(env, repo, name=name) for name in names]
+                starter = start_runner if runner == "warm" else start_worker
+                worker_procs = [starter(env, repo, name=name) for name in names]
             if run_seeds:
                 run_id = run_deployment(env, repo, SEED_DEPLOYMENT)
                 print(f"triggered {SEED_DEPLOYMENT}: {ui_url}/runs/flow-run/{run_id}", flush=True)
@@ -369,15 +489,22 @@ def serve(
                 f"  Runs:        {ui_url}/runs  (flow runs, their task runs and logs)\n"
                 f"  Artifacts:   {ui_url}/artifacts  (run-summary, run-progress, daily-report)\n"
                 f"  Run one now: PREFECT_API_URL={api_url} {prefect_bin()} deployment run {SEED_DEPLOYMENT}\n"
+                f"  Executed:    {RUNNER_SAYS[runner]}\n"
                 "Ctrl-C stops the worker and the server.\n",
                 flush=True,
             )
+            crashes: list[float] = []
             while True:
                 if server.poll() is not None:
                     print(
                         f"wiretrace serve: the Prefect server exited ({server.returncode})", file=sys.stderr
                     )
                     return 1
+                if runner == "warm":
+                    error = keep_runners(worker_procs, env, repo, api_url, deployment_ids, crashes)
+                    if error:
+                        print(f"wiretrace serve: {error}", file=sys.stderr)
+                        return 1
                 for proc in worker_procs:
                     if proc.poll() is not None:
                         print(f"wiretrace serve: a worker exited ({proc.returncode})", file=sys.stderr)
