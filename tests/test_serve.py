@@ -103,6 +103,17 @@ def test_two_workers_get_the_sharded_feed_polling_instead_of_one_deployment_for_
     assert all(d["entrypoint"] == "flows/ingest.py:wiretrace_run" for d in sharded)
 
 
+def test_every_deployment_writes_the_one_default_warehouse() -> None:
+    """Seeds, feeds (sharded or not) and reports are one warehouse: the default of `make run`."""
+    import yaml
+
+    from settings import DEFAULT_DB
+
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    paths = {d["name"]: d["parameters"].get("db_path") for d in config["deployments"]}
+    assert {p for p in paths.values() if p is not None} == {DEFAULT_DB.as_posix()}, paths
+
+
 # -- the warm runner (wiretrace/warm_runner.py) ------------------------------------------------------
 
 AEB = REPO.parent / "shared" / "corpus" / "aeb" / "html"
