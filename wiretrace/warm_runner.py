@@ -3,7 +3,7 @@
 Prefect's process worker (and `flow.serve()`'s runner) starts a fresh Python process for every flow
 run, so each scheduled run pays the imports (Prefect, trafilatura, DuckDB, the transforms), the
 extraction fork server and the language model again: about ten seconds every 15 minutes. This loop
-takes the work pool's due runs from the API itself and runs each in its own process with Prefect's
+takes the work pool's due runs from the API itself and runs each inside this one process with Prefect's
 engine (`prefect.flow_engine.run_flow`, with the flow run's id and parameters), so all of that is
 paid once, when the runner starts (it warms up before its first run), and every run after reuses it.
 
