@@ -161,6 +161,11 @@ class Settings:
     # Feed pages fetched ahead of extraction at most (they wait in memory, up to 10 MB each; at least
     # two chunks: the one extracted and the one loaded).
     pages_ahead: int = 500
+    # -- the whole process (issue #13, throughput) --
+    # Inputs whose parsed pages are the same (copies saved twice, a comment apart) are extracted once,
+    # the others take that result under their own names (flows/tasks.py extract_and_load). Off: each
+    # input is extracted on its own, as before; the warehouse rows are the same either way.
+    extract_copies_once: bool = True
 
 
 SETTINGS = Settings()
