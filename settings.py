@@ -123,6 +123,11 @@ def _feed_budget() -> float:
     return float(os.environ.get("WIRETRACE_FEED_BUDGET") or 600.0)
 
 
+def _copies_once() -> bool:
+    """WIRETRACE_EXTRACT_COPIES_ONCE=0 extracts every input on its own (to measure what it saves)."""
+    return os.environ.get("WIRETRACE_EXTRACT_COPIES_ONCE", "1").strip().lower() not in ("0", "false", "no")
+
+
 def _workers() -> int:
     """WIRETRACE_WORKERS, else one per core."""
     return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
@@ -165,7 +170,7 @@ class Settings:
     # Inputs whose parsed pages are the same (copies saved twice, a comment apart) are extracted once,
     # the others take that result under their own names (flows/tasks.py extract_and_load). Off: each
     # input is extracted on its own, as before; the warehouse rows are the same either way.
-    extract_copies_once: bool = True
+    extract_copies_once: bool = field(default_factory=lambda: _copies_once())
 
 
 SETTINGS = Settings()

@@ -20,7 +20,11 @@ duplicates): the figure of the per-page speed, beside the one where copies are e
 
 Target: wiretrace >= 1.3 x the loop (two cores make 2.0 x the limit).
 
-    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1]
+With --each-too, each round also runs wiretrace on the copies with WIRETRACE_EXTRACT_COPIES_ONCE=0
+(every input extracted on its own, as before copies were found): what extracting copies once saves,
+measured under the same load.
+
+    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too]
 """
 
 from __future__ import annotations
@@ -78,6 +82,11 @@ def main() -> int:
     parser.add_argument(
         "--copies", default="3,1", help="copies of each page, one figure per value (default 3,1)"
     )
+    parser.add_argument(
+        "--each-too",
+        action="store_true",
+        help="also time wiretrace with every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0)",
+    )
     args = parser.parse_args()
     copies = [int(c) for c in args.copies.split(",")]
     wiretrace = str(Path(PY).with_name("wiretrace"))
@@ -97,6 +106,7 @@ def main() -> int:
         runs: dict[int, list[float]] = {c: [] for c in copies}
         ratios: dict[int, list[float]] = {c: [] for c in copies}
         loads: list[float] = []
+        each: dict[int, list[float]] = {c: [] for c in copies if c > 1 and args.each_too}
         for number in range(args.rounds):
             for c in copies:  # each round: the loop, then wiretrace, for every number of copies in turn
                 seeds = str(folders[c])
@@ -104,6 +114,11 @@ def main() -> int:
                 db = str(tmp_path / f"round-{number}-{c}" / "wiretrace.duckdb")
                 runs[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], env, tmp_path))
                 ratios[c].append(loops[c][-1] / runs[c][-1])
+                if c in each:  # the same run with every copy extracted on its own: what extracting once saves
+                    db = str(tmp_path / f"round-{number}-{c}-each" / "wiretrace.duckdb")
+                    alone = {**env, "WIRETRACE_EXTRACT_COPIES_ONCE": "0"}
+                    each[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], alone, tmp_path))
+                    print(f"  every copy extracted on its own: {each[c][-1]:.1f} s", flush=True)
                 loads.append(os.getloadavg()[0])
                 print(
                     f"round {number + 1}, {pages[c]} pages ({c} cop{'ies' if c > 1 else 'y'} each): "
@@ -121,6 +136,13 @@ def main() -> int:
             f"wiretrace run, whole process {run:.1f} s ({pages[c] / run:.1f} pages/s); wiretrace / loop: "
             f"{ratio:.2f}x (median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios[c])}); "
             f"target >= {TARGET}"
+        )
+    for c, seconds in each.items():
+        alone = statistics.median(seconds)
+        print(
+            f"{pages[c]} pages, every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0): "
+            f"{alone:.1f} s; wiretrace / loop {statistics.median(loops[c]) / alone:.2f}x; copies extracted "
+            f"once: {alone / statistics.median(runs[c]):.2f}x faster (medians)"
         )
     print(f"{os.cpu_count()} cores, load average {min(loads):.1f}-{max(loads):.1f} over the rounds")
     return 0 if met else 1
