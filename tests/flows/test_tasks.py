@@ -34,18 +34,36 @@ def test_an_input_that_holds_the_article_already_keeps_it():
     )
 
 
-def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect_harness, tmp_path):
-    import gzip
-    from dataclasses import replace
-
+def _extract_and_load(folder, docs, settings, read):
+    """extract_and_load() on `docs` in a flow, into a fresh warehouse in `folder`; its counts and
+    what `read` reads from the warehouse then."""
     from prefect import flow
 
     from flows.tasks import RunClaims, extract_and_load
     from flows.workers import worker_pool
+    from warehouse import db
+
+    con = db.connect(folder / "w.duckdb")
+    try:
+        with worker_pool(settings) as pool:
+
+            @flow(name="extract-and-load")
+            def run():
+                return extract_and_load(con, docs, "r1", "v1", pool, settings, RunClaims())
+
+            counts = run()
+        return counts, read(con)
+    finally:
+        con.close()
+
+
+def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect_harness, tmp_path):
+    import gzip
+    from dataclasses import replace
+
     from settings import Settings
     from tests.conftest import CORPUS, require_corpus
     from transforms.records import RawDocument
-    from warehouse import db
 
     paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))[:6]
     docs = [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
@@ -53,20 +71,13 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     docs += [replace(docs[0], source_ref=f"copy-{n}.html", data=docs[0].data + b" " * n) for n in (1, 2)]
 
     def load(name: str, settings: Settings) -> tuple:
-        con = db.connect(tmp_path / name / "w.duckdb")
-        try:
-            with worker_pool(settings) as pool:
-
-                @flow(name="batches")
-                def batches():
-                    return extract_and_load(con, docs, "r1", "v1", pool, settings, RunClaims())
-
-                counts = batches()
+        def read(con) -> tuple:
             rows = con.execute("SELECT article_id, source_ref, title FROM articles ORDER BY 1").fetchall()
             dups = con.execute("SELECT source_ref FROM ingest_failures WHERE stage = 'duplicate'").fetchall()
-        finally:
-            con.close()
-        return (counts.new, counts.duplicate, counts.failed), rows, sorted(dups)
+            return rows, sorted(dups)
+
+        counts, (rows, dups) = _extract_and_load(tmp_path / name, docs, settings, read)
+        return (counts.new, counts.duplicate, counts.failed), rows, dups
 
     # three batches of 3, each extracted in two workers while the batch before loads
     ahead = load("ahead", Settings(batch_size=3, workers=2, pool_threshold=1))
@@ -117,14 +128,9 @@ def _rows(con, table: str) -> list[str]:
 
 
 def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harness, tmp_path, monkeypatch):
-    from prefect import flow
-
     import flows.workers
     from flows.seeds import read_seed_dir
-    from flows.tasks import RunClaims, extract_and_load
-    from flows.workers import worker_pool
     from settings import Settings
-    from warehouse import db
 
     with_url, without = _copies_folder(tmp_path / "seeds")
     docs, problems = read_seed_dir(tmp_path / "seeds", 10_000_000)
@@ -141,18 +147,8 @@ def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harne
     def load(name: str, once: bool) -> tuple:
         processed.clear()
         settings = Settings(batch_size=5, workers=1, extract_copies_once=once)
-        con = db.connect(tmp_path / name / "w.duckdb")
-        try:
-            with worker_pool(settings) as pool:
-
-                @flow(name="copies")
-                def copies():
-                    return extract_and_load(con, docs, "r1", "v1", pool, settings, RunClaims())
-
-                counts = copies()
-            tables = {table: _rows(con, table) for table in _TABLES}
-        finally:
-            con.close()
+        read = lambda con: {table: _rows(con, table) for table in _TABLES}  # noqa: E731
+        counts, tables = _extract_and_load(tmp_path / name, docs, settings, read)
         return (counts.new, counts.duplicate, counts.failed), tables, sorted(processed)
 
     each = load("each", once=False)
