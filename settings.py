@@ -151,6 +151,11 @@ def _feed_budget() -> float:
     return float(os.environ.get("WIRETRACE_FEED_BUDGET") or 600.0)
 
 
+def _copies_once() -> bool:
+    """WIRETRACE_EXTRACT_COPIES_ONCE=0 extracts every input on its own (to measure what it saves)."""
+    return os.environ.get("WIRETRACE_EXTRACT_COPIES_ONCE", "1").strip().lower() not in ("0", "false", "no")
+
+
 def _workers() -> int:
     """WIRETRACE_WORKERS, else one per core."""
     return int(os.environ.get("WIRETRACE_WORKERS") or 0) or os.cpu_count() or 1
@@ -189,6 +194,11 @@ class Settings:
     # Feed pages fetched ahead of extraction at most (they wait in memory, up to 10 MB each; at least
     # two chunks: the one extracted and the one loaded).
     pages_ahead: int = 500
+    # -- the whole process (issue #13, throughput) --
+    # Inputs whose parsed pages are the same (copies saved twice, a comment apart) are extracted once,
+    # the others take that result under their own names (flows/tasks.py extract_and_load). Off: each
+    # input is extracted on its own, as before; the warehouse rows are the same either way.
+    extract_copies_once: bool = field(default_factory=lambda: _copies_once())
 
 
 SETTINGS = Settings()

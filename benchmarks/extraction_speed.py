@@ -2,10 +2,13 @@
 
     .venv/bin/python benchmarks/extraction_speed.py [--rounds 5]
     .venv/bin/python benchmarks/extraction_speed.py --extraction-only [--rounds 5]
+    .venv/bin/python benchmarks/extraction_speed.py --per-page [--rounds 5]
 
 With --extraction-only, only `extract_html` and trafilatura's `bare_extraction` (with metadata)
 are timed, in one process, page after page in turn (CPU seconds), so that both see the same
-load on a shared machine: the ratio to compare between versions of the extraction.
+load on a shared machine: the ratio to compare between versions of the extraction. With --per-page,
+the same for a worker's whole chain (`process`: decode, extract, metadata, language, tags) against
+`trafilatura.extract(html, with_metadata=True)`, the loop benchmarks/whole_run.py compares against.
 
 The main job is what `wiretrace run` runs (`run_main_job`: read, decode, extract, clean,
 tag, load into DuckDB, find reuse and stories, publish) with its worker pool, against Prefect's
@@ -103,30 +106,48 @@ def warm_pool_throughput() -> float:
         return time.perf_counter() - start
 
 
-def extraction_only(rounds: int) -> None:
-    """CPU seconds of extract_html and of bare trafilatura, interleaved page by page, per round."""
+def extraction_only(rounds: int, whole: bool = False) -> None:
+    """CPU seconds of extract_html and of bare trafilatura, interleaved page by page, per round.
+
+    `whole` (--per-page): a worker's whole chain per page (transforms.pipeline.process: decode,
+    extract, metadata, language, tags) against `trafilatura.extract(html, with_metadata=True)`, the
+    loop of benchmarks/whole_run.py: what a page costs the workers beside what it costs the library.
+    """
     import logging
 
-    from trafilatura import bare_extraction
+    from trafilatura import bare_extraction, extract
 
     from transforms.html import extract_html
+    from transforms.pipeline import process
+    from transforms.records import RawDocument
+    from transforms.registry import load_registry
 
     logging.disable(logging.CRITICAL)  # trafilatura warns on every discarded candidate
-    pages = [
-        gzip.decompress(f.read_bytes()).decode("utf-8", "replace") for f in sorted(AEB.glob("*.html.gz"))
-    ]
+    raw = [gzip.decompress(f.read_bytes()) for f in sorted(AEB.glob("*.html.gz"))]
+    pages = [data.decode("utf-8", "replace") for data in raw]
+    registry = load_registry()
+    docs = {
+        html: RawDocument(f"{n}.html", data) for n, (html, data) in enumerate(zip(pages, raw, strict=True))
+    }
 
     def ours(html: str) -> None:
+        if whole:
+            process(docs[html], registry)
+            return
         with contextlib.suppress(ValueError):  # a page without article text costs its time all the same
             extract_html(html)
 
     def theirs(html: str) -> None:
-        bare_extraction(html, with_metadata=True)
+        if whole:
+            extract(html, with_metadata=True)
+        else:
+            bare_extraction(html, with_metadata=True)
 
     for html in pages[:10]:  # imports and first-use tables
         ours(html)
         theirs(html)
     ratios = []
+    name = "process" if whole else "extract_html"
     for number in range(1, rounds + 1):
         spent = {ours: 0.0, theirs: 0.0}
         for html in pages:
@@ -135,9 +156,9 @@ def extraction_only(rounds: int) -> None:
                 fn(html)
                 spent[fn] += time.process_time() - start
         ratios.append(spent[theirs] / spent[ours])
-        speeds = f"extract_html {len(pages) / spent[ours]:.1f}, trafilatura {len(pages) / spent[theirs]:.1f}"
+        speeds = f"{name} {len(pages) / spent[ours]:.1f}, trafilatura {len(pages) / spent[theirs]:.1f}"
         print(f"round {number}: {speeds} pages/s, ratio {ratios[-1]:.3f}", flush=True)
-    print(f"extract_html / trafilatura speed, median of {rounds} rounds: {statistics.median(ratios):.3f}")
+    print(f"{name} / trafilatura speed, median of {rounds} rounds: {statistics.median(ratios):.3f}")
 
 
 def main() -> None:
@@ -147,9 +168,14 @@ def main() -> None:
     parser.add_argument(
         "--extraction-only", action="store_true", help="time the extraction alone (see above)"
     )
+    parser.add_argument(
+        "--per-page",
+        action="store_true",
+        help="time a worker's whole chain per page against trafilatura.extract (see extraction_only)",
+    )
     args = parser.parse_args()
-    if args.extraction_only:
-        extraction_only(args.rounds)
+    if args.extraction_only or args.per_page:
+        extraction_only(args.rounds, whole=args.per_page)
         return
     if args.one_round:
         # A Prefect home of its own: the temporary API's database is made fresh, as on a new machine.

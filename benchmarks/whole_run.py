@@ -15,9 +15,16 @@ children of the fork server, which the run's process does not wait for, so its r
 Prefect's own database is made once before the first round (as on any machine after its first run),
 not in the clock.
 
+With the default `--copies 3,1` each round also times the 181 pages once each (no copies, no
+duplicates): the figure of the per-page speed, beside the one where copies are extracted once.
+
 Target: wiretrace >= 1.3 x the loop (two cores make 2.0 x the limit).
 
-    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3]
+With --each-too, each round also runs wiretrace on the copies with WIRETRACE_EXTRACT_COPIES_ONCE=0
+(every input extracted on its own, as before copies were found): what extracting copies once saves,
+measured under the same load.
+
+    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too]
 """
 
 from __future__ import annotations
@@ -72,13 +79,21 @@ def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument(
+        "--copies", default="3,1", help="copies of each page, one figure per value (default 3,1)"
+    )
+    parser.add_argument(
+        "--each-too",
+        action="store_true",
+        help="also time wiretrace with every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0)",
+    )
     args = parser.parse_args()
+    copies = [int(c) for c in args.copies.split(",")]
     wiretrace = str(Path(PY).with_name("wiretrace"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        seeds = tmp_path / "seeds"
-        pages = make_seeds(seeds, args.copies)
+        folders = {c: tmp_path / f"seeds-{c}" for c in copies}
+        pages = {c: make_seeds(folder, c) for c, folder in folders.items()}
         env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
         env.pop("PREFECT_API_URL", None)
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -87,26 +102,50 @@ def main() -> int:
         # Prefect's database made and migrated, the language model cached: once, outside the clock
         warm = ["run", "--seeds", str(empty), "--db", str(tmp_path / "warm.duckdb")]
         timed([wiretrace, *warm], env, tmp_path)
-        loops, runs, ratios = [], [], []
+        loops: dict[int, list[float]] = {c: [] for c in copies}
+        runs: dict[int, list[float]] = {c: [] for c in copies}
+        ratios: dict[int, list[float]] = {c: [] for c in copies}
+        loads: list[float] = []
+        each: dict[int, list[float]] = {c: [] for c in copies if c > 1 and args.each_too}
         for number in range(args.rounds):
-            loops.append(timed([PY, "-c", LOOP, str(seeds)], env, tmp_path))
-            db = str(tmp_path / f"round-{number}" / "wiretrace.duckdb")
-            runs.append(timed([wiretrace, "run", "--seeds", str(seeds), "--db", db], env, tmp_path))
-            ratios.append(loops[-1] / runs[-1])
-            print(
-                f"round {number + 1}: trafilatura loop {loops[-1]:.1f} s, wiretrace run {runs[-1]:.1f} s: "
-                f"{ratios[-1]:.2f}x (load average {os.getloadavg()[0]:.1f})",
-                flush=True,
-            )
-    ratio = statistics.median(ratios)
-    print(
-        f"{pages} pages: trafilatura.extract loop, 1 core, whole process {statistics.median(loops):.1f} s "
-        f"({pages / statistics.median(loops):.1f} pages/s); wiretrace run, whole process "
-        f"{statistics.median(runs):.1f} s ({pages / statistics.median(runs):.1f} pages/s); "
-        f"wiretrace / loop: {ratio:.2f}x (median of {args.rounds} rounds); target >= {TARGET}; "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
-    )
-    return 0 if ratio >= TARGET else 1
+            for c in copies:  # each round: the loop, then wiretrace, for every number of copies in turn
+                seeds = str(folders[c])
+                loops[c].append(timed([PY, "-c", LOOP, seeds], env, tmp_path))
+                db = str(tmp_path / f"round-{number}-{c}" / "wiretrace.duckdb")
+                runs[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], env, tmp_path))
+                ratios[c].append(loops[c][-1] / runs[c][-1])
+                if c in each:  # the same run with every copy extracted on its own: what extracting once saves
+                    db = str(tmp_path / f"round-{number}-{c}-each" / "wiretrace.duckdb")
+                    alone = {**env, "WIRETRACE_EXTRACT_COPIES_ONCE": "0"}
+                    each[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], alone, tmp_path))
+                    print(f"  every copy extracted on its own: {each[c][-1]:.1f} s", flush=True)
+                loads.append(os.getloadavg()[0])
+                print(
+                    f"round {number + 1}, {pages[c]} pages ({c} cop{'ies' if c > 1 else 'y'} each): "
+                    f"trafilatura loop {loops[c][-1]:.1f} s, wiretrace run {runs[c][-1]:.1f} s: "
+                    f"{ratios[c][-1]:.2f}x (load average {loads[-1]:.1f})",
+                    flush=True,
+                )
+    met = True
+    for c in copies:
+        loop, run, ratio = (statistics.median(x[c]) for x in (loops, runs, ratios))
+        met = met and ratio >= TARGET
+        print(
+            f"{pages[c]} pages ({c} byte-different cop{'ies' if c > 1 else 'y'} of each AEB page): "
+            f"trafilatura.extract loop, 1 core, whole process {loop:.1f} s ({pages[c] / loop:.1f} pages/s); "
+            f"wiretrace run, whole process {run:.1f} s ({pages[c] / run:.1f} pages/s); wiretrace / loop: "
+            f"{ratio:.2f}x (median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios[c])}); "
+            f"target >= {TARGET}"
+        )
+    for c, seconds in each.items():
+        alone = statistics.median(seconds)
+        print(
+            f"{pages[c]} pages, every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0): "
+            f"{alone:.1f} s; wiretrace / loop {statistics.median(loops[c]) / alone:.2f}x; copies extracted "
+            f"once: {alone / statistics.median(runs[c]):.2f}x faster (medians)"
+        )
+    print(f"{os.cpu_count()} cores, load average {min(loads):.1f}-{max(loads):.1f} over the rounds")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

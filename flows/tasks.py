@@ -19,16 +19,24 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 import transforms
 from clients import warc
 from flows.counts import InputCounts
 from flows.provenance import update_provenance
-from flows.workers import Pool, load_language_model, pool_parts, process_and_match, run_in_pool
+from flows.workers import (
+    Pool,
+    find_copies,
+    load_language_model,
+    pool_parts,
+    process_and_match,
+    run_in_pool,
+)
 from settings import SETTINGS, Settings
 from transforms.feeds import Topic
-from transforms.pipeline import article_id_for, content_hash, given_key, split_duplicates
+from transforms.pipeline import article_id_for, as_copy, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
 
@@ -134,19 +142,36 @@ def extract_and_load(
 ) -> InputCounts:
     """Extract, tag and load inputs batch by batch (seed files, stored articles re-tagged)."""
     counts = InputCounts()
-    batches = list(chunks(docs, settings.batch_size))
+    batches = list(chunks(range(len(docs)), settings.batch_size))
     if len(batches) > 1:  # how far a long run is, on the run's page and the Artifacts page
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
         )
+    # Copies (the same parsed page, the same given fields) are extracted once: the first of each in
+    # the batch k it falls in, the others take its result under their own names when their batch
+    # loads (or are extracted then, if the first failed). Every input still loads in its own batch.
+    copy_of = copies_of(quote(docs), pool, settings) if docs and settings.extract_copies_once else []
+    copy_of = copy_of or [None] * len(docs)
+    firsts = {c for c in copy_of if c is not None}
+    kept: dict[int, TaggedArticle | Failure] = {}  # results of the inputs others are copies of
+
+    def submit(indices: Sequence[int]) -> PrefectFuture | None:
+        work = [docs[i] for i in indices if copy_of[i] is None]
+        return extract_and_tag.submit(quote(work), pool, settings) if work else None
+
     # Batch k+1 is extracted (a submitted task, in the pool) while batch k is loaded here; its WARC
     # records are then encoded here too, since the pool is busy with the next batch.
     # quote(): Prefect need not walk every input and article of a batch looking for futures
-    ahead = [extract_and_tag.submit(quote(batch), pool, settings) for batch in batches[:1]]
-    for number, batch in enumerate(batches, 1):
+    ahead = [submit(indices) for indices in batches[:1]]
+    for number, indices in enumerate(batches, 1):
         if number < len(batches):
-            ahead.append(extract_and_tag.submit(quote(batches[number]), pool, settings))
-        results = ahead.pop(0).result()
+            ahead.append(submit(batches[number]))
+        future = ahead.pop(0)
+        done = future.result() if future is not None else []
+        extracted = dict(zip([i for i in indices if copy_of[i] is None], done, strict=True))
+        kept.update((i, r) for i, r in extracted.items() if i in firsts)
+        results = _with_copies(indices, copy_of, extracted, kept, docs, pool, settings)
+        batch = [docs[i] for i in indices]
         encoder = pool if number == len(batches) else None
         outcome = load_batch(con, quote(results), quote(batch), run_id, version, claims, pool=encoder)
         counts += InputCounts(
@@ -163,6 +188,36 @@ def extract_and_load(
                 description=f"batch {number} of {len(batches)}: {counts.describe()}",
             )
     return counts
+
+
+@task(name="find-copies", cache_policy=NONE)
+def copies_of(docs: Sequence[RawDocument], pool: Pool | None, settings: Settings) -> list[int | None]:
+    """For each input, the index of the earlier input it is a copy of, else None (flows/workers.py)."""
+    copy_of = find_copies(docs, pool, settings)
+    if copies := sum(c is not None for c in copy_of):
+        get_run_logger().info("%d of %d inputs are copies of another: extracted once", copies, len(docs))
+    return copy_of
+
+
+def _with_copies(
+    indices: Sequence[int],
+    copy_of: Sequence[int | None],
+    extracted: dict[int, TaggedArticle | Failure],
+    kept: dict[int, TaggedArticle | Failure],
+    docs: Sequence[RawDocument],
+    pool: Pool | None,
+    settings: Settings,
+) -> list[TaggedArticle | Failure]:
+    """A batch's results in input order: a copy takes its first's article under its own name; the
+    copies of a first that failed (or timed out) are extracted now, each for itself."""
+    again = [i for i in indices if (c := copy_of[i]) is not None and not isinstance(kept[c], TaggedArticle)]
+    if again:
+        redone = extract_and_tag(quote([docs[i] for i in again]), pool, settings)
+        extracted = {**extracted, **dict(zip(again, redone, strict=True))}
+    return [
+        extracted[i] if i in extracted else as_copy(kept[copy_of[i]], docs[i])  # type: ignore[index, arg-type]
+        for i in indices
+    ]
 
 
 def retag_stored(

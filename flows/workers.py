@@ -34,7 +34,7 @@ from settings import Settings
 from transforms import language
 from transforms.feed_pages import filter_topics
 from transforms.feeds import Topic
-from transforms.pipeline import content_hash, process
+from transforms.pipeline import content_hash, copy_key, process
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
 
@@ -344,6 +344,33 @@ def process_and_match(
         return results
     kept = filter_topics(results, topics)
     return [k if k is not None else r for r, k in zip(results, kept, strict=True)]
+
+
+def copy_keys(raws: Sequence[RawDocument], max_bytes: int) -> list[str | None]:
+    """copy_key() over a batch, in order (a part of find_copies, in a worker)."""
+    return [copy_key(raw, max_bytes) for raw in raws]
+
+
+def find_copies(raws: Sequence[RawDocument], pool: Pool | None, settings: Settings) -> list[int | None]:
+    """For each input, the index of the earlier input it is a copy of (transforms.pipeline.copy_key),
+    else None. The keys are made in the pool's workers (a parse of each page, ~5 ms); if a worker dies
+    under them, nothing counts as a copy and every input is processed on its own."""
+    limit = settings.max_document_bytes
+    if pool is None or len(raws) < settings.pool_threshold:
+        keys = copy_keys(raws, limit)
+    else:
+        futures = [pool.submit(copy_keys, part, limit) for part in pool_parts(raws, pool.workers)]
+        try:
+            keys = [key for future in futures for key in future.result()]
+        except pool.died:
+            pool.renew()
+            return [None] * len(raws)
+    first: dict[str, int] = {}
+    copy_of: list[int | None] = []
+    for index, key in enumerate(keys):
+        earlier = index if key is None else first.setdefault(key, index)
+        copy_of.append(None if earlier == index else earlier)
+    return copy_of
 
 
 BatchFunction = Callable[[Sequence[RawDocument], int, float], list[TaggedArticle | Failure]]

@@ -1,6 +1,8 @@
 """Whole-article near-duplicates: one syndicated article under other boilerplate or URLs.
 
-Each article gets a MinHash signature (datasketch) of its set of word 5-shingles, the
+Each article gets a MinHash signature (datasketch's affine32 scheme, computed here with numpy: the
+same values, without importing datasketch, whose package imports scipy, ~1-2 s of every run's start)
+of its set of word 5-shingles, the
 same normalized shingles as reuse detection. Candidates come from LSH banding: the
 signature is cut into `b` bands of `r` values (datasketch's optimal choice for the
 threshold) and two articles are candidates when any band is identical, so no pair of
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from transforms.reuse import FingerprintIndex, Fingerprints, batch_candidates, text_shingles
 
@@ -44,21 +45,32 @@ class NearDuplicate:
     similarity: float  # estimated Jaccard similarity of the shingle sets
 
 
-@functools.cache
+# datasketch's optimal (bands, rows) for THRESHOLD and NUM_PERM (MinHashLSH(0.6, 128): b=18, r=7; a
+# test checks it against datasketch). Stored band keys depend on them.
+_LSH_PARAMS = {(THRESHOLD, NUM_PERM): (18, 7)}
+
+
 def lsh_params(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[int, int]:
     """(bands, rows per band) datasketch picks for `threshold`; stored band keys depend on them."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
+    if (threshold, num_perm) not in _LSH_PARAMS:
+        from datasketch import MinHashLSH  # another threshold: datasketch's own choice (imports scipy)
+
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        _LSH_PARAMS[threshold, num_perm] = (lsh.b, lsh.r)
+    return _LSH_PARAMS[threshold, num_perm]
 
 
-def _identity(x: int) -> int:
-    return x
+# MurmurHash3's 32-bit finalizer, as datasketch premixes affine32 inputs with it.
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
 
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    # generating them costs more than hashing an article: once per process
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    """datasketch's affine32 permutations for SEED: odd multipliers `a` and offsets `b`, uint32."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def signature(text: str, shingles: np.ndarray | None = None) -> np.ndarray | None:
@@ -69,11 +81,17 @@ def signature(text: str, shingles: np.ndarray | None = None) -> np.ndarray | Non
     sh = text_shingles(text) if shingles is None else shingles
     if len(sh) == 0:
         return None
-    # the 64-bit shingle hashes are already uniform: their low 32 bits feed the affine32 scheme
-    values = np.unique(sh & np.uint64(0xFFFFFFFF))
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, scheme=SCHEME, permutations=_permutations())
-    m.update_batch(values.tolist())
-    return np.asarray(m.hashvalues, dtype=np.uint32)
+    # the 64-bit shingle hashes are already uniform: their low 32 bits are the values hashed
+    values = np.unique(sh & np.uint64(0xFFFFFFFF)).astype(np.uint32).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32
+    with np.errstate(over="ignore"):  # products wrap modulo 2^32, as the scheme intends
+        values = values ^ (values >> np.uint32(s1))
+        values = values * np.uint32(m1)
+        values = values ^ (values >> np.uint32(s2))
+        values = values * np.uint32(m2)
+        values = values ^ (values >> np.uint32(s3))
+        a, b = _permutations()
+        return (values * a + b).min(axis=0)
 
 
 def band_keys(sig: np.ndarray, threshold: float = THRESHOLD) -> list[int]:

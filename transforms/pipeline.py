@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from lxml import etree
+
 from transforms.dates import normalize_date
 from transforms.decode import (
     Decoded,
@@ -25,6 +27,7 @@ from transforms.html import NoArticleError, extract_html
 from transforms.html import warm_up as warm_up_html
 from transforms.language import detect_language
 from transforms.outlet import resolve_outlet
+from transforms.page import load_page
 from transforms.plaintext import clean_plaintext
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
@@ -92,8 +95,7 @@ def process(
         # HTML extraction has already weighed the page's declaration against its text.
         language=article.language or detect_language(article.text),
     )
-    notes = () if decoded.encoding in _UTF8 else (f"not UTF-8: read as {decoded.encoding}",)
-    notes += (decoded.note,) if decoded.note else ()
+    notes = _notes(decoded)
     return TaggedArticle(
         source_ref=raw.source_ref,
         origin=raw.origin,
@@ -182,6 +184,43 @@ def split_duplicates(
                 )
             )
     return keep, left_out
+
+
+def copy_key(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """A digest of everything process() reads of an HTML input but its name: inputs with the same key
+    are copies, whose results differ only in source_ref, origin and content_hash (as_copy).
+
+    The page is read and parsed as extraction reads and parses it (read_document, load_page), and its
+    tree serialised: the parser drops comments and processing instructions, so two saves of one page
+    that differ only there are copies; so is everything process() takes from the input beside its
+    bytes (url, outlet, published, title, topics, the media type, the decoding notes). None for an
+    input that is not HTML, or that decoding or parsing refuses (its own process() says why).
+    """
+    if raw.url is not None and canonicalize_url(raw.url) is None:
+        return None
+    try:
+        decoded, media_type = read_document(raw, max_bytes)
+        if media_type != "text/html":
+            return None
+        tree = load_page(decoded.text)
+        page = etree.tostring(tree, encoding="utf-8")
+    except Exception:  # any refusal: the input is processed alone, and its process() says why
+        return None
+    digest = hashlib.sha256(page)
+    doctype = tree.getroottree().docinfo.doctype
+    given = (raw.url, raw.outlet, raw.published, raw.title, list(raw.topics), doctype, _notes(decoded))
+    digest.update(json.dumps(given).encode())
+    return digest.hexdigest()
+
+
+def as_copy(result: TaggedArticle, raw: RawDocument) -> TaggedArticle:
+    """The result of `raw`, a copy (copy_key) of the input `result` was made from, without processing it."""
+    return replace(result, source_ref=raw.source_ref, origin=raw.origin, content_hash=content_hash(raw.data))
+
+
+def _notes(decoded: Decoded) -> tuple[str, ...]:
+    notes = () if decoded.encoding in _UTF8 else (f"not UTF-8: read as {decoded.encoding}",)
+    return notes + ((decoded.note,) if decoded.note else ())
 
 
 def given_key(raw: RawDocument) -> str | None:

@@ -34,18 +34,36 @@ def test_an_input_that_holds_the_article_already_keeps_it():
     )
 
 
-def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect_harness, tmp_path):
-    import gzip
-    from dataclasses import replace
-
+def _extract_and_load(folder, docs, settings, read):
+    """extract_and_load() on `docs` in a flow, into a fresh warehouse in `folder`; its counts and
+    what `read` reads from the warehouse then."""
     from prefect import flow
 
     from flows.tasks import RunClaims, extract_and_load
     from flows.workers import worker_pool
+    from warehouse import db
+
+    con = db.connect(folder / "w.duckdb")
+    try:
+        with worker_pool(settings) as pool:
+
+            @flow(name="extract-and-load")
+            def run():
+                return extract_and_load(con, docs, "r1", "v1", pool, settings, RunClaims())
+
+            counts = run()
+        return counts, read(con)
+    finally:
+        con.close()
+
+
+def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect_harness, tmp_path):
+    import gzip
+    from dataclasses import replace
+
     from settings import Settings
     from tests.conftest import CORPUS, require_corpus
     from transforms.records import RawDocument
-    from warehouse import db
 
     paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))[:6]
     docs = [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
@@ -53,23 +71,95 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     docs += [replace(docs[0], source_ref=f"copy-{n}.html", data=docs[0].data + b" " * n) for n in (1, 2)]
 
     def load(name: str, settings: Settings) -> tuple:
-        con = db.connect(tmp_path / name / "w.duckdb")
-        try:
-            with worker_pool(settings) as pool:
-
-                @flow(name="batches")
-                def batches():
-                    return extract_and_load(con, docs, "r1", "v1", pool, settings, RunClaims())
-
-                counts = batches()
+        def read(con) -> tuple:
             rows = con.execute("SELECT article_id, source_ref, title FROM articles ORDER BY 1").fetchall()
             dups = con.execute("SELECT source_ref FROM ingest_failures WHERE stage = 'duplicate'").fetchall()
-        finally:
-            con.close()
-        return (counts.new, counts.duplicate, counts.failed), rows, sorted(dups)
+            return rows, sorted(dups)
+
+        counts, (rows, dups) = _extract_and_load(tmp_path / name, docs, settings, read)
+        return (counts.new, counts.duplicate, counts.failed), rows, dups
 
     # three batches of 3, each extracted in two workers while the batch before loads
     ahead = load("ahead", Settings(batch_size=3, workers=2, pool_threshold=1))
     whole = load("whole", Settings(batch_size=250, workers=1))
     assert ahead == whole
     assert ahead[0] == (6, 2, 0) and ahead[2] == [("copy-1.html",), ("copy-2.html",)]
+
+
+def _copies_folder(folder):
+    """A seeds folder of real AEB pages with copies: the same page a comment apart (copies), one
+    without a canonical URL (its copies are articles of their own), one cut after its head (no
+    article: its copies must be extracted each), and one with a line more (the same canonical
+    URL, another parsed page: a duplicate, but not a copy)."""
+    import gzip
+
+    from tests.conftest import CORPUS, require_corpus
+    from transforms.pipeline import process
+    from transforms.records import Failure, RawDocument
+
+    paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))
+    pages = {p.name.removesuffix(".html.gz")[:8]: gzip.decompress(p.read_bytes()) for p in paths[:16]}
+    results = {key: process(RawDocument(key, data)) for key, data in pages.items()}
+    urls = {key: r.article.url for key, r in results.items() if not isinstance(r, Failure)}
+    with_url, without = [k for k, u in urls.items() if u], [k for k, u in urls.items() if not u]
+    folder.mkdir()
+    for key in [*with_url[:3], without[0]]:
+        for copy in range(3):
+            (folder / f"{key}-{copy}.html").write_bytes(pages[key] + f"\n<!-- copy {copy} -->\n".encode())
+    head = pages[with_url[3]]
+    head = head[: head.lower().index(b"</head>")] + b"</head><body></body></html>"
+    for copy in range(2):
+        (folder / f"head-{copy}.html").write_bytes(head + f"<!-- {copy} -->".encode())
+    longer = pages[with_url[0]].replace(b"</body>", b"<p>One more line at the end.</p></body>", 1)
+    (folder / f"{with_url[0]}-longer.html").write_bytes(longer)
+    (folder / "zz-late-copy.html").write_bytes(pages[with_url[1]])
+    return with_url, without
+
+
+_TABLES = ("articles", "article_sources", "raw_documents", "ingest_failures")
+
+
+def _rows(con, table: str) -> list[str]:
+    """A table's rows, without its times and where its bytes were written (they differ by run)."""
+    columns = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+    kept = [name for name, kind in columns if "TIMESTAMP" not in kind and kind != "BLOB"]
+    kept = [name for name in kept if not name.startswith("warc_") and "run_id" not in name]
+    return sorted(map(repr, con.execute(f"SELECT {', '.join(kept)} FROM {table}").fetchall()))
+
+
+def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harness, tmp_path, monkeypatch):
+    import flows.workers
+    from flows.seeds import read_seed_dir
+    from settings import Settings
+
+    with_url, without = _copies_folder(tmp_path / "seeds")
+    docs, problems = read_seed_dir(tmp_path / "seeds", 10_000_000)
+    assert not problems and len(docs) == 16
+    processed: list[str] = []
+    real_process = flows.workers.process
+
+    def counted(raw, *args):
+        processed.append(raw.source_ref)
+        return real_process(raw, *args)
+
+    monkeypatch.setattr(flows.workers, "process", counted)
+
+    def load(name: str, once: bool) -> tuple:
+        processed.clear()
+        settings = Settings(batch_size=5, workers=1, extract_copies_once=once)
+        read = lambda con: {table: _rows(con, table) for table in _TABLES}  # noqa: E731
+        counts, tables = _extract_and_load(tmp_path / name, docs, settings, read)
+        return (counts.new, counts.duplicate, counts.failed), tables, sorted(processed)
+
+    each = load("each", once=False)
+    once = load("once", once=True)
+    assert once[:2] == each[:2]  # the same counts and the same rows, table by table
+    # 4 pages x 3 copies, 2 heads, a longer page, a late copy: 3 articles by canonical URL, 3 without
+    assert each[0] == (6, 8, 2)
+    assert len(each[2]) == 16
+    # extracted once each: the first copy of every page, the longer page (not a copy), and both
+    # heads (the first failed, so its copy is extracted for itself)
+    firsts = {f"{key}-0.html" for key in [*with_url[:3], without[0]]}
+    assert once[2] == sorted({*firsts, f"{with_url[0]}-longer.html", "head-0.html", "head-1.html"})
+    reasons = [row for row in each[1]["ingest_failures"] if "head-" in row]
+    assert len(reasons) == 2 and all("no main text found" in row for row in reasons)

@@ -96,3 +96,29 @@ def test_unrelated_real_articles_have_no_near_duplicates(corpus_dir) -> None:
     sigs["syndicated"] = signature(_syndicated(bodies[first]))
     found = find_near_duplicates(index.add_batch({"syndicated": sigs["syndicated"]}), sigs, {})
     assert [(d.article_id, d.duplicate_of_id) for d in found] == [("syndicated", first)]
+
+
+def test_signatures_are_datasketchs_minhash_and_the_bands_its_choice(corpus_dir) -> None:
+    """Computed with numpy, without importing datasketch: its affine32 MinHash, value for value (the
+    stored signatures and band keys of existing warehouses stay comparable), and its (bands, rows)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from transforms.near_duplicates import SCHEME, SEED, THRESHOLD
+    from transforms.reuse import text_shingles
+
+    aeb = json.loads((corpus_dir / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = [*_seeds().values(), *(v["articleBody"] for v in aeb.values())]
+    compared = 0
+    for text in texts:
+        shingles = text_shingles(text)
+        if len(shingles) == 0:
+            continue
+        theirs = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=lambda x: x, scheme=SCHEME)
+        theirs.update_batch(np.unique(shingles & np.uint64(0xFFFFFFFF)).tolist())
+        assert np.array_equal(signature(text), np.asarray(theirs.hashvalues, dtype=np.uint32))
+        compared += 1
+    assert compared > 150
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert lsh_params() == (lsh.b, lsh.r)
+    other = MinHashLSH(threshold=0.8, num_perm=NUM_PERM)
+    assert lsh_params(0.8) == (other.b, other.r)  # a threshold not precomputed: datasketch's choice
