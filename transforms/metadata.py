@@ -364,13 +364,21 @@ def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
     more words is that name with its role ("Jon King, News Reporter"). A byline that a teaser of
     another story holds (page_credits' teaser lines: "World 1 day ago By Ann Lee") is that
     story's; more names than an article's writers are the teasers' bylines too: the first name
-    outside a teaser is the article's.
+    outside a teaser is the article's. The words page_credits reads apart from a byline element
+    (its publication's: "Tom Davies <span class=publication>Associated Press</span>") are a source
+    for the tagger, not one more name.
     """
     role, opener = _roles()
     teasers = [credit.text for credit in credits if credit.where == "teaser"]
     names: dict[str, bool] = {}  # name: shown outside the teasers
+    block = ""  # the last byline element's words: page_credits lists the parts it reads apart after it
     for credit in credits:
-        if credit.where != "byline" or role.match(credit.text):
+        if credit.where != "byline":
+            continue
+        if _run_on(credit.text, block):
+            continue  # the byline's publication element, read apart for the tagger: no other name
+        block = credit.text
+        if role.match(credit.text):
             continue
         found = opener.match(_unglued_opener(credit.text))
         name = " ".join((found.group("name") if found else "").split())
@@ -382,6 +390,17 @@ def _shown_bylines(credits: tuple[Credit, ...]) -> str | None:
     if len(kept) > _SHOWN_MAX_NAMES:
         article = article[:1]
     return "; ".join(article) or None
+
+
+def _run_on(part: str, block: str) -> bool:
+    """Whether `part` is words that `block` runs on with its own, no space between ("Lee BakerCFP
+    and founder", "Tom DaviesAssociated Press"), as page_credits' byline parts are; a name the block
+    sets apart ("By Jon King, News Reporter") is not."""
+    at = block.find(part) if part != block else -1
+    if at < 0:
+        return False
+    before, after = block[at - 1 : at], block[at + len(part) : at + len(part) + 1]
+    return before.isalnum() or after.isalnum()
 
 
 def _tidy(names: list[str]) -> list[str]:

@@ -337,13 +337,16 @@ def _in_aside(el: lxml.html.HtmlElement) -> bool:
     return any(a.tag in ("aside", "nav") for a in el.iterancestors())
 
 
-def _text(el: lxml.html.HtmlElement) -> str:
+def _text(el: lxml.html.HtmlElement, spaced: bool = True) -> str:
     """The element's words; a sentence and a credit in elements of their own are kept apart
     ("… of Qatar.</span><span>AFP" is "… of Qatar. AFP", not "Qatar.AFP"; "bergen.</span><small>dpa";
     "Dienstag.</span><span>(Image: Getty)"), and so are the words of block elements ("<p>Alex Wong |
-    Getty Images</p>Kristi Noem")."""
+    Getty Images</p>Kristi Noem") unless `spaced` is false: a byline's text keeps its elements' words
+    run together as the page has them ("Ann LeeProducer", "NewsSportOpinion"), the mark by which the
+    byline reader (transforms/metadata.py) tells a name from the next element's words; its
+    publication element is read apart (_credit_parts)."""
     parts: list[str] = []
-    _add_text(el, parts)
+    _add_text(el, parts, _SPACED_TAGS if spaced else frozenset())
     return " ".join("".join(parts).split())
 
 
@@ -361,7 +364,7 @@ def _add_piece(parts: list[str], piece: str | None) -> None:
     parts.append(piece)
 
 
-def _add_text(el: lxml.html.HtmlElement, parts: list[str]) -> None:
+def _add_text(el: lxml.html.HtmlElement, parts: list[str], spaced: frozenset[str] = _SPACED_TAGS) -> None:
     # A walk of start and end events, not recursion: pages nest elements thousands deep.
     skipping = 0
     for event, node in lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi")):
@@ -373,7 +376,7 @@ def _add_text(el: lxml.html.HtmlElement, parts: list[str]) -> None:
             if skipping or node.tag in _SKIP_TAGS:
                 skipping += 1
                 continue
-            if node is not el and node.tag in _SPACED_TAGS:
+            if node is not el and node.tag in spaced:
                 parts.append(" ")
             _add_piece(parts, node.text)
         else:
@@ -381,7 +384,7 @@ def _add_text(el: lxml.html.HtmlElement, parts: list[str]) -> None:
                 skipping -= 1
                 if skipping:
                     continue
-            elif node is not el and node.tag in _SPACED_TAGS:
+            elif node is not el and node.tag in spaced:
                 parts.append(" ")
             if node is not el:
                 _add_piece(parts, node.tail)
@@ -515,7 +518,7 @@ def harvest_credits(
         kind = _kind(el) if _may_hold_credit(el, tag) else None
         text = None
         if kind is not None:
-            text = _text(el)
+            text = _text(el, spaced=kind != "byline")
             limit = _MAX_CAPTION if kind == "caption" else _MAX_CREDIT
             if not text or len(text) > limit:
                 continue
