@@ -168,53 +168,83 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     więcej" blocks, whatever their class names). A picture's credit line is the short element that
     follows a block holding a picture and little text, marked or not ("<picture>…</picture>
     <small>dpa</small>")."""
+    # One walk from the leaves up, each element's children read once: its figures are made of theirs.
     chars: dict[lxml.html.HtmlElement, int] = {}
-    link_chars: dict[lxml.html.HtmlElement, int] = {}
-    headlines: dict[lxml.html.HtmlElement, int] = {}
-    prose: dict[lxml.html.HtmlElement, int] = {}  # the longest run of text outside links below
+    # Per element: (characters inside links, headline-long links, the longest run of text outside
+    # links below, the longest headline-like link below).
+    below: dict[lxml.html.HtmlElement, tuple[int, int, int, int]] = {}
+    nothing = (0, 0, 0, 0)
     pictured: set[lxml.html.HtmlElement] = set()  # elements holding a picture
     blocks: set[lxml.html.HtmlElement] = set()
     linked: set[lxml.html.HtmlElement] = set()
     media: list[lxml.html.HtmlElement] = []
-    longest_link: dict[lxml.html.HtmlElement, int] = {}  # the longest headline-like link below
     cards: set[lxml.html.HtmlElement] = set()
     bodies: set[lxml.html.HtmlElement] = set()
     for el in reversed(list(tree.iter())):
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
-            chars[el] = link_chars[el] = headlines[el] = prose[el] = longest_link[el] = 0
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            chars[el] = 0
+            below[el] = nothing
             continue
-        own = len((el.text or "").strip()) + sum(len((ch.tail or "").strip()) for ch in el)
-        n = own + sum(chars[ch] for ch in el)
+        own = len((el.text or "").strip())
+        kids_chars = kids_links = kids_headlines = kids_prose = kids_longest = 0
+        has_picture = has_link = has_body = False
+        run = best_run = 0  # the longest run of sibling paragraphs with text outside links
+        for ch in el:
+            tail = ch.tail
+            if tail:
+                own += len(tail.strip())
+            n_ch = chars[ch]
+            links_ch, headlines_ch, prose_ch, longest_ch = below[ch]
+            kids_chars += n_ch
+            kids_links += links_ch
+            kids_headlines += headlines_ch
+            if prose_ch > kids_prose:
+                kids_prose = prose_ch
+            if longest_ch > kids_longest:
+                kids_longest = longest_ch
+            if ch in pictured:
+                has_picture = True
+            if ch in linked:
+                has_link = True
+            if ch in bodies:
+                has_body = True
+            ch_tag = ch.tag
+            if not isinstance(ch_tag, str):
+                continue  # a comment between paragraphs does not end the run
+            if ch_tag == "p" and n_ch - links_ch >= _BODY_PARAGRAPH_CHARS:
+                run += 1
+                if run > best_run:
+                    best_run = run
+            else:
+                run = 0
+        n = own + kids_chars
         chars[el] = n
-        if (el.tag in _PICTURE_TAGS and not _icon(el)) or any(ch in pictured for ch in el):
+        if (tag in _PICTURE_TAGS and not _icon(el)) or has_picture:
             pictured.add(el)
             if n <= _PICTURE_BLOCK_CHARS:
                 media.append(el)
-        if el.tag == "a":
-            link_chars[el] = n
-            headlines[el] = 1 if n >= _HEADLINE_CHARS else 0
-            prose[el] = 0
-            longest_link[el] = 0
+        if tag == "a":
+            longest = 0
             if el.get("href"):
                 linked.add(el)
                 # Headline-like: long, of several words (not an author's or an agency's name).
                 if n >= _HEADLINE_CHARS and len(el.text_content().split()) >= _HEADLINE_WORDS:
-                    longest_link[el] = n
+                    longest = n
+            below[el] = (n, 1 if n >= _HEADLINE_CHARS else 0, 0, longest)
             continue
-        if any(ch in linked for ch in el):
+        if has_link:
             linked.add(el)
-        if any(ch in bodies for ch in el) or _paragraph_run(el, chars, link_chars) >= _BODY_RUN:
+        if has_body or best_run >= _BODY_RUN:
             bodies.add(el)
-        link_chars[el] = sum(link_chars[ch] for ch in el)
-        headlines[el] = sum(headlines[ch] for ch in el)
-        prose[el] = max([own, *(prose[ch] for ch in el)])
-        longest_link[el] = max([0, *(longest_link[ch] for ch in el)])
-        if longest_link[el] and n <= _MAX_CREDIT and longest_link[el] >= _TEASER_LINK_SHARE * n:
+        prose = own if own > kids_prose else kids_prose
+        below[el] = (kids_links, kids_headlines, prose, kids_longest)
+        if kids_longest and n <= _MAX_CREDIT and kids_longest >= _TEASER_LINK_SHARE * n:
             cards.add(el)
         if (
-            headlines[el] >= _TEASER_LINKS
-            and link_chars[el] >= _TEASER_LINK_SHARE * n
-            and prose[el] < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
+            kids_headlines >= _TEASER_LINKS
+            and kids_links >= _TEASER_LINK_SHARE * n
+            and prose < _PROSE_CHARS  # a paragraph of the article is below: not a teaser list
             and el not in bodies  # nor a run of the article's short paragraphs
         ):
             blocks.add(el)
@@ -249,24 +279,6 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     half = chars.get(root, 0) / 2
     bodies.update(el for el, n in chars.items() if n and n >= half)
     return _Shape(blocks, linked, slots, cards, bodies)
-
-
-def _paragraph_run(
-    el: lxml.html.HtmlElement,
-    chars: dict[lxml.html.HtmlElement, int],
-    link_chars: dict[lxml.html.HtmlElement, int],
-) -> int:
-    """The longest run of sibling paragraphs among the element's children, each with text outside links."""
-    best = run = 0
-    for ch in el:
-        if not isinstance(ch.tag, str):
-            continue  # a comment between paragraphs does not end the run
-        if ch.tag == "p" and chars.get(ch, 0) - link_chars.get(ch, 0) >= _BODY_PARAGRAPH_CHARS:
-            run += 1
-            best = max(best, run)
-        else:
-            run = 0
-    return best
 
 
 def _context(
@@ -423,6 +435,8 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
 _DATA_CREDIT_KEY = re.compile(r"^data-[\w-]*(?:credit|copyright|photographer|captionauthor)", re.I)
 _DATA_SOURCE_KEY = re.compile(r"^data-(?:[\w-]*-)?source$", re.I)
 _DATA_PICTURE_TAGS = frozenset({"img", "picture", "video", "figure", "source"})
+# Every element with an attribute named "data-…" (a superset of those _data_credits reads).
+_DATA_HOLDERS = lxml.etree.XPath("//*[@*[starts-with(name(), 'data-')]]")
 
 
 def _data_credits(el: lxml.html.HtmlElement, tag: str) -> list[str]:
@@ -479,11 +493,13 @@ def harvest_credits(
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     shape = _page_shape(tree)
     teasers, linked = shape.teasers | shape.cards, shape.linked
+    # The few elements with a data attribute, found in one query: most elements have none.
+    data_holders = set(_DATA_HOLDERS(tree))
     for el in tree.iter():
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
             continue
-        for words in _data_credits(el, tag):
+        for words in _data_credits(el, tag) if el in data_holders else ():
             context, in_article = _context(el, teasers, linked, shape.bodies)
             if context is None and (in_article or not has_article):
                 credits.append(Credit(words, "caption"))
