@@ -92,6 +92,7 @@ def _stories(
     ids: Sequence[str],
     stale: Sequence[str],
     since: datetime | None = None,
+    run_id: str | None = None,
 ) -> int:
     old_story = wp.story_of(con, ids, since)
     # out of the index first, so that a re-processed article is not its own neighbour
@@ -123,7 +124,7 @@ def _stories(
         if a in new_story and new_story[a] != old and merged.get(old) != new_story[a] and remaining.get(old)
     ]
     changes = [("merge", m.from_story, m.into_story, m.article_id) for m in merges] + splits
-    wp.record_story_history(con, changes, datetime.now(UTC), wp.current_run(con))
+    wp.record_story_history(con, changes, datetime.now(UTC), run_id)
     touched = set(old_story.values()) | set(new_story.values()) | set(merged)
     wp.refresh_stories(con, sorted(touched))
     return len(set(new_story.values()))
@@ -133,7 +134,7 @@ def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
     """Find reuse, near-duplicates and stories for these (new or re-loaded) articles; return counts."""
     ids = sorted(set(article_ids))
     # the articles were loaded by the run in progress (usually): looked for among its writes first
-    since = wp.run_started(con)
+    run_id, since = wp.run_in_progress(con)
     batch = wp.read_articles(con, ids, since)
     # only articles processed before have index state to replace (new ones, the usual case, none)
     stale = wp.processed(con, ids)
@@ -144,5 +145,5 @@ def update_provenance(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
     shingles = {a: reuse.text_shingles(row.text) for a, row in batch.items()}
     counts.update(_reuse(con, batch, ids, shingles, stale))
     counts["near_duplicates"] = _near_duplicates(con, batch, ids, shingles, stale)
-    counts["stories"] = _stories(con, batch, ids, stale, since)
+    counts["stories"] = _stories(con, batch, ids, stale, since, run_id)
     return counts

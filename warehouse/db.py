@@ -13,7 +13,7 @@ import contextlib
 import gzip
 import hashlib
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -288,10 +288,13 @@ def where_ids(
             f"SELECT DISTINCT updated_at FROM articles WHERE article_id IN {ids_sql(wanted)}"
         )
         times |= {r[0] for r in found_times.fetchall()}
-    if not times:
-        return None
-    quoted = ids_sql(ids)
-    return f"{alias}.article_id IN {quoted} AND {alias}.updated_at IN ({timestamps_sql(list(times))})"
+    return rows_written(ids, times, alias) if times else None
+
+
+def rows_written(ids: Sequence[str], times: Iterable[datetime], alias: str = "a") -> str:
+    """The filter on `articles {alias}` for these ids written at these times (where_ids' answer):
+    the storage reads only the row groups whose min/max `updated_at` hold one of the times."""
+    return f"{alias}.article_id IN {ids_sql(ids)} AND {alias}.updated_at IN ({timestamps_sql(list(times))})"
 
 
 @contextlib.contextmanager

@@ -78,10 +78,13 @@ def _ids_table(ids: Sequence[str]) -> pa.Table:
 where_ids = db.where_ids  # articles by id and write time (warehouse/db.py)
 
 
-def run_started(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """When the run in progress started (the newest unfinished one): its articles were written since."""
-    row = con.execute("SELECT max(started_at) FROM runs WHERE finished_at IS NULL").fetchone()
-    return row[0] if row else None
+def run_in_progress(con: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime | None]:
+    """The run in progress in this working copy (the newest started and not finished): its id, and
+    when it started (its articles were written since); (None, None) outside a run."""
+    row = con.execute(
+        "SELECT run_id, started_at FROM runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def reuse_since(batch: Mapping[str, ArticleRow], days: float | None = None) -> datetime | None:
@@ -731,20 +734,7 @@ def _story_where(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], alias
     rows = con.execute(
         f"SELECT article_id, updated_at FROM articles WHERE story_id IN {ids_sql(story_ids)}"
     ).fetchall()
-    if not rows:
-        return None
-    ids = ids_sql([a for a, _ in rows])
-    return (
-        f"{alias}.article_id IN {ids} AND {alias}.updated_at IN ({db.timestamps_sql([t for _, t in rows])})"
-    )
-
-
-def current_run(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The run in progress in this working copy (started, not finished), if any."""
-    row = con.execute(
-        "SELECT run_id FROM runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    return db.rows_written([a for a, _ in rows], [t for _, t in rows], alias) if rows else None
 
 
 def record_story_history(
