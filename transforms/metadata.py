@@ -14,7 +14,7 @@ import contextlib
 import functools
 import html as html_lib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -308,19 +308,27 @@ def _lead_name(name: str) -> bool:
     return 2 <= len(words) <= 4 and _looks_like_name(name) and all(word[:1].isupper() for word in words)
 
 
+def _author_roles() -> dict:
+    return read_data_file(DATA_DIR / "author_roles.yaml")
+
+
+def _byline_words(written: Callable[[str], str] = str) -> str:
+    """The byline words of author_roles.yaml as one alternation, longest first (as `written`)."""
+    words = sorted(_author_roles()["byline_words"], key=len, reverse=True)
+    return "|".join(re.escape(written(word)) for word in words)
+
+
 @functools.cache
 def _byline_head() -> re.Pattern[str]:
     """An element's own text that opens with a byline word ("Von:", "by ")."""
-    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
-    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-    return re.compile(rf"\W*+(?:{alternatives})(?:\s*+:|\s|$)", re.IGNORECASE)
+    return re.compile(rf"\W*+(?:{_byline_words()})(?:\s*+:|\s|$)", re.IGNORECASE)
 
 
 @functools.cache
 def _byline_grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """(a byline word opening a line, what may join the names after it, one join between names)."""
-    data = read_data_file(DATA_DIR / "author_roles.yaml")
-    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
+    data = _author_roles()
+    words = _byline_words()
     opener = re.compile(rf"^\W*(?:{words})(?:\s*:\s*|\s+)(?P<rest>\S.*)$", re.IGNORECASE)
     joins = "|".join(
         rf"(?<!\w){re.escape(word)}(?!\w)" if word[:1].isalnum() else re.escape(word)
@@ -333,16 +341,14 @@ def _byline_grammar() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
 @functools.cache
 def _roles() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(a byline that credits a name for other work than the writing, a byline word before a name)."""
-    data = read_data_file(DATA_DIR / "author_roles.yaml")
-    roles = sorted(data["not_author_roles"], key=len, reverse=True)
+    roles = sorted(_author_roles()["not_author_roles"], key=len, reverse=True)
     by = [role for role in roles if role.rsplit(" ", 1)[-1] in ("by", "por", "par")]
     labels = "|".join(map(re.escape, roles))
     by_labels = "|".join(map(re.escape, by)) or "(?!)"
     role = re.compile(
         rf"^\W*(?:(?:{labels})\s*[:：=|/–-]|(?:{by_labels})\s)\s*(?P<name>[^:：=|]+?)[\s.]*$", re.IGNORECASE
     )
-    words = "|".join(map(re.escape, sorted(data["byline_words"], key=len, reverse=True)))
-    opener = re.compile(rf"^\W*(?:(?:{words})\b\s*:?\s*)?(?P<name>.+?)[\s.]*$", re.IGNORECASE)
+    opener = re.compile(rf"^\W*(?:(?:{_byline_words()})\b\s*:?\s*)?(?P<name>.+?)[\s.]*$", re.IGNORECASE)
     return role, opener
 
 
@@ -476,8 +482,7 @@ def _unglued_opener(text: str) -> str:
 
 @functools.cache
 def _glued_opener() -> re.Pattern[str]:
-    words = read_data_file(DATA_DIR / "author_roles.yaml")["byline_words"]
-    alternatives = "|".join(re.escape(word.capitalize()) for word in sorted(words, key=len, reverse=True))
+    alternatives = _byline_words(str.capitalize)
     # a capitalised byline word, then a capitalised name of two words or more
     return re.compile(rf"^\W*({alternatives})(?=[^\W\d_][^\W\d_]*\s+\S)(?-i:(?=[A-ZÀ-ÞĀ-ſ]))")
 

@@ -259,7 +259,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             and 0 < chars[after] <= _PICTURE_CREDIT_CHARS
             and after not in linked
             and after not in pictured
-            and not any(a.tag == "a" for a in after.iterancestors())  # a link's label, not a credit
+            and not _inside(after, ("a",))  # a link's label, not a credit
         ):
             slots.add(after)
         # Or a short line inside the picture's own block, over or beside it ("<div><img><span>dpa</span>
@@ -269,7 +269,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
                 0 < chars.get(line, 0) <= _PICTURE_CREDIT_CHARS
                 and line not in linked
                 and line not in pictured
-                and not any(a.tag == "a" for a in line.iterancestors())
+                and not _inside(line, ("a",))
             ):
                 slots.add(line)
     # A block holding half the page's words is the article's column, whatever its class says (a
@@ -333,8 +333,13 @@ _SPACED_TAGS = frozenset(
 )
 
 
+def _inside(el: lxml.html.HtmlElement, tags: tuple[str, ...]) -> bool:
+    """Whether an element with one of these tags holds `el`."""
+    return any(a.tag in tags for a in el.iterancestors())
+
+
 def _in_aside(el: lxml.html.HtmlElement) -> bool:
-    return any(a.tag in ("aside", "nav") for a in el.iterancestors())
+    return _inside(el, ("aside", "nav"))
 
 
 def _text(el: lxml.html.HtmlElement, spaced: bool = True) -> str:
@@ -580,8 +585,9 @@ def _source_list(tree: lxml.html.HtmlElement) -> list[Credit]:
             node = node.getparent()
         if block is None:
             continue
-        entries = _innermost_blocks(block) if _has_blocks(block) else [block]
-        if not _has_blocks(block):  # the lines after the heading, up to the next heading
+        listed = _has_blocks(block)
+        entries = _innermost_blocks(block) if listed else [block]
+        if not listed:  # the lines after the heading, up to the next heading
             nxt = block.getnext()
             while nxt is not None and len(entries) < _MAX_SOURCES and nxt.tag not in _SECTION_HEADS:
                 if isinstance(nxt.tag, str):
@@ -644,10 +650,7 @@ def _teaser_lines(cards: set[lxml.html.HtmlElement]) -> list[Credit]:
         if any(a in cards for a in card.iterancestors()):
             continue  # an outer card holds it
         for el in card.iter(*_BLOCK_TAGS):
-            innermost = not any(
-                isinstance(ch.tag, str) and ch.tag in _BLOCK_TAGS for ch in el.iterdescendants()
-            )
-            if innermost and (words := " ".join(el.text_content().split())):
+            if not _has_blocks(el) and (words := " ".join(el.text_content().split())):
                 found.append(Credit(words, "teaser"))
     return found
 
