@@ -152,10 +152,12 @@ def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Ex
         votes = Counter(key(text) for text in candidates.values())
         return max(candidates.values(), key=lambda text: votes[key(text)], default=None)
 
-    candidates = {}
+    candidates, names = {}, {}
     for page in {p.name: p for pages in groups.values() for p in pages}.values():
         tree = parse_html(page.html)
-        candidates[page.name] = title_candidates(tree, read_structured(tree), page.url)
+        structured = read_structured(tree)
+        candidates[page.name] = title_candidates(tree, structured, page.url)
+        names[page.name] = structured.other_headlines
     rows = {
         **{source: lambda p, s=source: candidates[p.name].get(s) for source in TITLE_SOURCES},
         "any of them": None,
@@ -178,24 +180,59 @@ def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Ex
         print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
     # Where the two declared headlines differ, which one the expected title is: no rule that reads
     # only the page can be right on both sides of this split.
-    cells = []
+    split_cells, ceiling_cells = [], []
     for pages in groups.values():
         split = Counter()
-        for p in pages:
-            headline, og = candidates[p.name].get("json-ld headline"), candidates[p.name].get("og:title")
-            if (
-                p.title
-                and headline
-                and og
-                and not (title_matches(headline, og) or title_matches(og, headline))
-            ):
-                split["n"] += 1
-                split["headline"] += title_matches(p.title, headline)
-                split["og"] += title_matches(p.title, og)
-                split["ours"] += title_matches(p.title, results["wiretrace"][p.name].title)
-        cells.append(f"{split['n']}: {split['headline']}/{split['og']}/{split['ours']}")
-    label = "headline ≠ og:title: pages: hl/og/ours"
-    print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
+        by_pattern: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+        titled = [p for p in pages if p.title]
+        for p in titled:
+            found = candidates[p.name]
+            headline, og = found.get("json-ld headline"), found.get("og:title")
+            ours = title_matches(p.title, results["wiretrace"][p.name].title)
+            if not (headline and og) or title_matches(headline, og) or title_matches(og, headline):
+                split["right outside"] += ours
+                continue
+            split["n"] += 1
+            split["headline"] += title_matches(p.title, headline)
+            split["og"] += title_matches(p.title, og)
+            split["ours"] += ours
+            by_pattern[_agreement(found, names[p.name], key)][
+                "headline" if title_matches(p.title, headline) else "og"
+            ] += 1
+        split_cells.append(f"{split['n']}: {split['headline']}/{split['og']}/{split['ours']}")
+        # The best any rule could do that reads which of the other sources agree with which
+        # declared headline, fitted to the expected titles themselves (no honest rule may be).
+        best = sum(max(counts.values()) for counts in by_pattern.values())
+        ceiling_cells.append(f"{best}/{split['n']}: {(split['right outside'] + best) / len(titled):.3f}")
+    for label, cells in (
+        ("headline ≠ og:title: pages: hl/og/ours", split_cells),
+        ("  best by agreement, fitted: split/all", ceiling_cells),
+    ):
+        print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
+
+
+def _agreement(found: dict[str, str], names: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
+    """Which declared headline each other source repeats (twitter:title, <h1>, <title>, then the
+    article object's own names): 'headline', 'og', 'both' (the same words but for punctuation),
+    'other', or '' when the page lacks it."""
+    headline, og = key(found["json-ld headline"]), key(found["og:title"])
+
+    def side(text: str | None) -> str:
+        said = key(text) if text else None
+        if said is None:
+            return ""
+        return (
+            "both"
+            if said == headline == og
+            else "headline"
+            if said == headline
+            else "og"
+            if said == og
+            else "other"
+        )
+
+    shown = tuple(side(found.get(source)) for source in ("twitter:title", "h1", "title element"))
+    return (*shown, "/".join(sorted({side(name) for name in names})))
 
 
 def byline_sources(groups: dict[str, list[Page]]) -> None:
