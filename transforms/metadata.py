@@ -216,7 +216,9 @@ def _names(
     candidate: str | None, credits: tuple[Credit, ...], own: frozenset[str], address: set[str]
 ) -> tuple[list[str], list[str]]:
     """(the people a candidate names, every name it gives, the site's own included)."""
-    given = [_without_date(name) for name in (_as_on_page(candidate, credits) or "").split("; ")]
+    given = [
+        _without_label(_without_date(name)) for name in (_as_on_page(candidate, credits) or "").split("; ")
+    ]
     spelled = _without_roles([name for name in given if _looks_like_name(name)])
     names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
     return names, spelled
@@ -246,6 +248,20 @@ def _job_size(name: str) -> int:
     return next((n for n in range(min(3, len(words)), 0, -1) if " ".join(words[-n:]) in jobs), 0)
 
 
+_LABEL_MAX_WORDS = 3
+
+
+def _without_label(name: str) -> str:
+    """A name without the label before it ("Analysis by Chris Cillizza", "Posted by Vortex"): cut
+    after a label word (data/author_roles.yaml's label_ends) that follows a capitalised word."""
+    words = name.split()
+    ends = _label_ends()
+    for at in range(1, min(_LABEL_MAX_WORDS, len(words) - 1) + 1):
+        if words[at] in ends and words[0][:1].isupper():
+            return " ".join(words[at + 1 :])
+    return name
+
+
 def _without_date(name: str) -> str:
     """A name of three words or more without the date words run into its end ("Carrie Arnold
     November": data/author_roles.yaml's date_words)."""
@@ -259,6 +275,11 @@ def _without_date(name: str) -> str:
 @functools.cache
 def _job_titles() -> frozenset[str]:
     return frozenset(word.casefold() for word in _author_roles()["job_titles"])
+
+
+@functools.cache
+def _label_ends() -> frozenset[str]:
+    return frozenset(_author_roles()["label_ends"])
 
 
 @functools.cache

@@ -320,7 +320,16 @@ def test_a_writers_job_beside_the_name_is_no_author(corpus_dir: Path) -> None:
     # at the comma; the job was a second author before. CNN the same ("CNN Editor-at-large").
     assert aeb_byline(corpus_dir, "05844573ca") == "TOM KRISHER"
     assert aeb_byline(corpus_dir, "db6b0816c6") == "ROBERT BURNS"
-    assert aeb_byline(corpus_dir, "ef4e67b66d") == "Analysis by Chris Cillizza"
+    assert aeb_byline(corpus_dir, "ef4e67b66d") == "Chris Cillizza"  # "Analysis by ..." too
+
+
+def test_a_label_before_the_name_is_cut_off() -> None:
+    # "Posted by Ann Lee" in a byline element, "Analysis by" in an author field (above); a name's
+    # particle ("von", "de") is no label.
+    html = harbour_page("", '<div class="byline">Posted by Ann Lee</div>')
+    assert metadata_and_byline(html)[1] == "Ann Lee"
+    html = harbour_page('<meta name="author" content="Ursula von der Leyen">')
+    assert metadata_and_byline(html)[1] == "Ursula von der Leyen"
 
 
 def test_a_job_run_into_the_name_is_cut_off(corpus_dir: Path) -> None:
