@@ -252,8 +252,13 @@ _LABEL_MAX_WORDS = 3
 
 
 def _without_label(name: str) -> str:
-    """A name without the label before it ("Analysis by Chris Cillizza", "Posted by Vortex"): cut
-    after a label word (data/author_roles.yaml's label_ends) that follows a capitalised word."""
+    """A name without the label before it ("Interview: Julia Lauter", "Analysis by Chris Cillizza",
+    "Posted by Vortex"): cut after a colon, or after a label word (data/author_roles.yaml's
+    label_ends) that follows a capitalised word. A name that a label credits for other work than
+    the writing ("Foto: X") is _role_labelled's."""
+    label, colon, rest = name.rpartition(":")
+    if colon and label.strip() and rest.strip():
+        name = rest.strip()
     words = name.split()
     ends = _label_ends()
     for at in range(1, min(_LABEL_MAX_WORDS, len(words) - 1) + 1):

@@ -168,7 +168,7 @@ def test_russian_page_and_canonical_url(aeb: Path, gold: dict[str, dict]) -> Non
     assert article.url == (
         "https://www.wday.ru/dom-eda/soh/mastera-vkusa-i-krasotyi-23-samyih-krutyih-fudblogera-po-versii-wday-ru/"
     )
-    assert article.byline == "Текст: Венера Ерофеева"
+    assert article.byline == "Венера Ерофеева"  # the author meta's "Текст: " ("Text:") is a label
 
 
 def test_agency_byline_and_links_of_the_text(aeb: Path) -> None:

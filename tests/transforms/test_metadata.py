@@ -323,9 +323,11 @@ def test_a_writers_job_beside_the_name_is_no_author(corpus_dir: Path) -> None:
     assert aeb_byline(corpus_dir, "ef4e67b66d") == "Chris Cillizza"  # "Analysis by ..." too
 
 
-def test_a_label_before_the_name_is_cut_off() -> None:
+def test_a_label_before_the_name_is_cut_off(corpus_dir: Path) -> None:
+    # An author meta "Текст: Венера Ерофеева" ("Text: ..."), which trafilatura reads with its label;
     # "Posted by Ann Lee" in a byline element, "Analysis by" in an author field (above); a name's
     # particle ("von", "de") is no label.
+    assert aeb_byline(corpus_dir, "3c6d3381ef") == "Венера Ерофеева"
     html = harbour_page("", '<div class="byline">Posted by Ann Lee</div>')
     assert metadata_and_byline(html)[1] == "Ann Lee"
     html = harbour_page('<meta name="author" content="Ursula von der Leyen">')
