@@ -136,10 +136,14 @@ def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Ex
 
     A source the page lacks counts as a miss. 'majority' takes the text most sources agree on
     (after case and punctuation; ties in TITLE_SOURCES order): the agreement rule that lost to
-    the structured headline first. The last line is why no rule that reads only the page reaches
-    0.95 here: where the JSON-LD headline and og:title differ, the expected title is one or the
-    other as each publisher's own parser has it (hl/og right), beside how often wiretrace's
-    tie-breakers (the article object's other names, a third headline in the <h1>) are right there.
+    the structured headline first. The last two lines are why no rule that reads only the page
+    reaches 0.95 here: where the JSON-LD headline and og:title differ, the expected title is one
+    or the other as each publisher's own parser has it (hl/og right), beside how often wiretrace's
+    tie-breakers (the article object's other names, an <h1> that completes a cut headline) are
+    right there; and the best any rule could do that picks a side by which other sources
+    (twitter:title, <h1>, <title>, the article object's names) repeat which headline, were it
+    fitted to the expected titles themselves: right on that many split pages, and the title
+    score with it.
     """
     from transforms.metadata import TITLE_SOURCES, title_candidates
     from transforms.page import parse_html
