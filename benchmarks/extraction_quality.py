@@ -112,7 +112,9 @@ def _cell(ours: Any, bare: Any) -> str:
     return f"{fmt(ours):>6} {fmt(bare):>6}"
 
 
-def print_table(groups: dict[str, list[Page]], results: dict[str, dict[str, Extracted]], key: str) -> None:
+def print_table(
+    groups: dict[str, list[Page]], results: dict[str, dict[str, Extracted]], key: str, held_out: bool = False
+) -> None:
     computed = {
         group: {name: scores(pages, results[name]) for name in EXTRACTORS} for group, pages in groups.items()
     }
@@ -129,6 +131,10 @@ def print_table(groups: dict[str, list[Page]], results: dict[str, dict[str, Extr
         print(f"{label:<{width}}" + "".join(f"{c:>16}" for c in cells))
     zoned = [str(computed[g]["wiretrace"]["date_zoned_pages"]) for g in groups]
     print(f"{'  pages zoned on both sides (ours)':<{width}}" + "".join(f"{z:>16}" for z in zoned))
+    if held_out:
+        # a row's misses on held-out pages are not read one by one: how many of its pages are
+        held = [str(sum(p.held_out for p in pages)) for pages in groups.values()]
+        print(f"{'  pages of the held-out half (N–Z)':<{width}}" + "".join(f"{h:>16}" for h in held))
 
 
 def title_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Extracted]]) -> None:
@@ -316,7 +322,7 @@ def main() -> None:
     ordered = sorted(by_language.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     big = {lang: pages for lang, pages in ordered if len(pages) >= 4}
     small = [p for lang, pages in ordered if len(pages) < 4 for p in pages]
-    print_table({**big, "other": small}, results, "metric")
+    print_table({**big, "other": small}, results, "metric", held_out=True)
     title_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus}, results)
     byline_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus})
     base = cpu["trafilatura"]
