@@ -244,7 +244,8 @@ def _add_split_chunks(
     embeds between them); trafilatura keeps the first and loses the rest of the article.
     Only containers with exactly the same tag and class under the same grandparent count, and
     none inside another <article> or in page chrome (comments, related links, footer); a paragraph
-    that is mostly link text (a related story's headline in a twin container) is not taken.
+    that is mostly link text (a related story's headline in a twin container) is not taken. Then
+    the body's own paragraphs that precision mode dropped for their links (_add_linked_sentences).
     """
     body = " ".join(text.split())
     paras: list[tuple[lxml.html.HtmlElement, str, bool]] = []
@@ -274,7 +275,7 @@ def _add_split_chunks(
             ):
                 twins.add(twin)
     if not twins:
-        return text
+        return _add_linked_sentences(text, paras)
     # Each recovered paragraph goes after the last paragraph before it that is in the text.
     extra: dict[str | None, list[str]] = {}
     anchor = None
@@ -283,6 +284,59 @@ def _add_split_chunks(
             anchor = words
         elif any(node in twins for node in para.iterancestors()) and not _mostly_links(para, words):
             extra.setdefault(anchor, []).append(words)
+    return _add_linked_sentences(_insert_after(text, extra), paras)
+
+
+def _mostly_links(para: lxml.html.HtmlElement, words: str) -> bool:
+    """A paragraph that is mostly link text is a teaser of another story, not article text."""
+    linked = sum(len(" ".join(anchor.text_content().split())) for anchor in para.iter("a"))
+    return linked > MAX_LINK_SHARE * len(words)
+
+
+def _add_linked_sentences(text: str, paras: list[tuple[lxml.html.HtmlElement, str, bool]]) -> str:
+    """Paragraphs of the body's own kind that precision mode dropped, mostly for their link text.
+
+    When every kept paragraph has one class (a CMS's body paragraph), a paragraph of that class
+    between the first and the last kept one, in the same <article>/<main>, with at least two words
+    outside its links ("It also <a>co-ordinates military plans ...</a>."; a teaser is all link),
+    is article text.
+    """
+    kept = [at for at, (_, _, is_kept) in enumerate(paras) if is_kept]
+    classes = {paras[at][0].get("class") for at in kept}
+    if len(kept) < 2 or len(classes) != 1 or None in classes:
+        return text
+    (cls,) = classes
+    article = next(paras[kept[0]][0].iterancestors("article", "main"), None)
+    shown = _INVISIBLE.sub("", " ".join(text.split()))  # trafilatura's text has no soft hyphens
+    extra: dict[str | None, list[str]] = {}
+    anchor = None
+    for para, words, is_kept in paras[kept[0] : kept[-1]]:
+        if is_kept:
+            anchor = words
+        elif (
+            para.get("class") == cls
+            and next(para.iterancestors("article", "main"), None) is article
+            and _own_words(para, words) >= _SENTENCE_OWN_WORDS
+            and _INVISIBLE.sub("", words) not in shown
+        ):
+            extra.setdefault(anchor, []).append(words)
+    return _insert_after(text, extra)
+
+
+_SENTENCE_OWN_WORDS = 2
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def _own_words(para: lxml.html.HtmlElement, words: str) -> int:
+    """Words of a paragraph outside its links."""
+    own = words
+    for text in sorted((" ".join(a.text_content().split()) for a in para.iter("a")), key=len, reverse=True):
+        own = own.replace(text, " ", 1)
+    return len(_WORDS.findall(own))
+
+
+def _insert_after(text: str, extra: dict[str | None, list[str]]) -> str:
+    """The text with each list of lines inserted after the line holding its anchor paragraph."""
     if not extra:
         return text
     lines = text.splitlines()
@@ -290,12 +344,6 @@ def _add_split_chunks(
         at = _line_of(lines, anchor_words)
         lines[at + 1 : at + 1] = added
     return "\n".join(lines)
-
-
-def _mostly_links(para: lxml.html.HtmlElement, words: str) -> bool:
-    """A paragraph that is mostly link text is a teaser of another story, not article text."""
-    linked = sum(len(" ".join(anchor.text_content().split())) for anchor in para.iter("a"))
-    return linked > MAX_LINK_SHARE * len(words)
 
 
 def _in_chrome(element: lxml.html.HtmlElement) -> bool:
