@@ -3,8 +3,9 @@
 The main text is trafilatura's, in precision mode without its fallback comparison; its slower
 runs only for a page the first one leaves short (under 500 characters, under half of the
 paragraphs of the same <article>, or under most of a JSON-LD articleBody the page shows); the
-rest of a body split into same-class sibling containers (not teasers made of links); then the
-repeated headline and one-line "read more" / "follow us" / newsletter prompts are dropped.
+rest of a body split into same-class sibling containers (not teasers made of links) and the body's
+own paragraphs that precision mode dropped for their links; then the repeated headline and one-line
+"read more" / "follow us" / newsletter prompts are dropped.
 Parsing and its limits are transforms/page.py's; title, authors, date and declared language
 transforms/metadata.py's. Measured by benchmarks/extraction_quality.py on the AEB and on
 Fundus's 181 publishers (developed on A–M, N–Z held out).
