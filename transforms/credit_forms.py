@@ -191,6 +191,8 @@ def _photo_credit(c: _Context) -> _Form | None:
         return c.form("photo", len(before) - len(before[-100:]) + m.start(), e)
     if cues.photo_mark_before.search(before[-3:]) and cues.photo_close.match(after):
         return c.form("photo", s, e)  # a caption ending "＝ロイター", "、AP"
+    if before.rstrip().endswith("/") and len(before) <= 140 and cues.photo_line.match(before):
+        return c.form("photo", c.lead(), e)  # "Photograph: @TheBoyCrypto/Twitter/PA"
     if c.photo_agency is None:
         return None
     m = c.photo_agency.before.search(before[-80:]) if _SLASH_NEAR_END.search(before[-45:]) else None

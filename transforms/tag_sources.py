@@ -315,6 +315,11 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                     or ends_credit
                     or closing
                 )
+            elif hit.source.ambiguous and found is None and _runs_on(text, hit.start):
+                # A name that is also a person's or a thing's, run on from the words before it ("Election
+                # 2020 Bloomberg", a picture of the man), is a credit only where a mark sets it apart as the
+                # caption's last words ("… Berlin. AP"); a slash, a bracket or the caption's start do too.
+                credit_like = closing
             else:
                 credit_like = found is not None or ends_credit or closing or len(text) <= 60
             # The form's own words before the name ("Cortesía EFE") are no first name; a token that
@@ -359,6 +364,13 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
         elif credit.where in BYLINE_WHERES and not hit.dateline_only and _byline_name(text, hit, cues):
             yield _tag(hit.source, "origin", f"{label}: {whole}" if label else whole)
+
+
+def _runs_on(text: str, start: int) -> bool:
+    """True when a word and spaces only come right before `start` ("2020 Bloomberg")."""
+    before = text[max(0, start - 40) : start]
+    stripped = before.rstrip()
+    return len(stripped) < len(before) and stripped[-1:].isalnum()
 
 
 def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:

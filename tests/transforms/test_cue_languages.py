@@ -108,6 +108,18 @@ SENTENCES = [
     ("en", "The talks failed.\n— The Associated Press", "AP", "origin"),
     ("ja", "【ワシントン共同】米政府は発表した。", "Kyodo", "origin"),
     ("ja", "米政府は発表した。（共同）", "Kyodo", "origin"),
+    # a document the agency obtained or saw: the agency is the fact's source
+    (
+        "pt",
+        "Assange chegou a renunciar a asilo, segundo uma carta à qual a AFP teve acesso.",
+        "AFP",
+        "cited",
+    ),  # feed item (uolNoticias.rss)
+    ("pt", "O relatório, obtido pela Reuters, mostra perdas.", "Reuters", "cited"),
+    ("es", "Según documentos obtenidos por EFE, el plan se aplaza.", "EFE", "cited"),
+    ("fr", "Selon une note consultée par l’AFP, le projet est suspendu.", "AFP", "cited"),
+    ("it", "Secondo un documento visionato dalla Reuters, il piano slitta.", "Reuters", "cited"),
+    ("de", "Das geht aus einem Schreiben hervor, das der Deutschen Presse-Agentur vorliegt.", "dpa", "cited"),
     # a title that is an ordinary word counts only between quotation marks
     ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
     ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),
