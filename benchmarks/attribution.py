@@ -316,11 +316,11 @@ def _file_name(url: str | None) -> str:
     return (url or "").split("?")[0].rstrip("/").rsplit("/", 1)[-1]
 
 
-def _link_kinds(block: lxml.html.HtmlElement) -> str:
+def _link_kinds(block: lxml.html.HtmlElement, url: str | None) -> str:
     """What the block's links point to: this page, a fragment, a picture or video file, another page."""
     root = block.getroottree().getroot()
     addresses = root.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
-    own = {_file_name(u) for u in addresses}
+    own = {_file_name(u) for u in [*addresses, url] if u}
     kinds = set()
     for a in block.iter("a"):
         href = (a.get("href") or "").strip()
@@ -334,10 +334,13 @@ def _link_kinds(block: lxml.html.HtmlElement) -> str:
             kinds.add("this page")
         else:
             kinds.add("another page")
+        words = a.text_content().split()
+        if len(" ".join(words)) >= 20 and len(words) >= 4:
+            kinds.add("a headline")
     return " (links: " + "+".join(sorted(kinds)) + ")"
 
 
-def _related_reason(el: lxml.html.HtmlElement, shape: object) -> str:
+def _related_reason(el: lxml.html.HtmlElement, shape: object, url: str | None) -> str:
     """Why the harvest takes an element for another article's: the nearest reason up its ancestors."""
     from transforms import page_credits as pc
 
@@ -347,16 +350,16 @@ def _related_reason(el: lxml.html.HtmlElement, shape: object) -> str:
         if anc.tag in ("aside", "nav"):
             return f"<{anc.tag}>"
         if anc in shape.cards:
-            return "teaser card shape" + _link_kinds(anc)
+            return "teaser card shape" + _link_kinds(anc, url)
         if anc in shape.teasers:
-            return "teaser list shape" + _link_kinds(anc)
+            return "teaser list shape" + _link_kinds(anc, url)
         attrs = pc._attrs(anc)
         if attrs and pc._RELATED_HINT.search(attrs) and anc in shape.linked and anc not in shape.bodies:
-            return "class word" + _link_kinds(anc)
+            return "class word" + _link_kinds(anc, url)
     return "?"
 
 
-def _picture_place(tree: lxml.html.HtmlElement, pictures: list) -> str:
+def _picture_place(tree: lxml.html.HtmlElement, pictures: list, url: str | None) -> str:
     """Where the pictures are: inside the article element, in an aside/nav/footer, or outside the
     article; and whether one is the page's declared lead picture (og:image, by file name)."""
     declared = {
@@ -382,7 +385,7 @@ def _picture_place(tree: lxml.html.HtmlElement, pictures: list) -> str:
     for img in pictures:
         verdict = pc._context(img, shape.teasers | shape.cards, shape.linked, shape.bodies)[0] or "no context"
         if verdict == "related":
-            verdict = "related by " + _related_reason(img, shape)
+            verdict = "related by " + _related_reason(img, shape, url)
         verdicts.add(verdict)
     declared_lead = ", the og:image" if lead else ""
     return "+".join(sorted(places)) + declared_lead + "; harvest: " + "+".join(sorted(verdicts))
@@ -468,7 +471,8 @@ def miss_place(html: str, article: Article | None, source: str) -> str:
         return "page meta only"
     pictures = [i for i in tree.iter("img") if any(_names_source(i.get(a), source) for a in ("alt", "title"))]
     if pictures:
-        return f"img alt/title ({_picture_place(tree, pictures)}), not collected"
+        place = _picture_place(tree, pictures, article.url if article else None)
+        return f"img alt/title ({place}), not collected"
     for bad in tree.xpath("//script | //style | //noscript | //template"):
         bad.drop_tree()
     for el in tree.iter():
