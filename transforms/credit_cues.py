@@ -161,9 +161,10 @@ class _Cues:
             rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
-        # A credit line that a photo word opens, the name ending its chain of slash-separated credits:
-        # "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no sentence end).
-        self.photo_line = re.compile(rf"^\s*+[-–—•|(]?\s*+{photo_lead}[^\n]{{0,100}}/\s*+$", re.I)
+        # A credit that a photo word and its mark open, the name ending its chain of slash-separated
+        # credits: "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no
+        # sentence end), after a caption's words too.
+        self.photo_line = re.compile(rf"{photo_lead}[^\n]{{0,100}}/\s*+$", re.I)
         self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
         # Any photo word: in a byline, "Anna Berg / dpa" is an author and her agency unless one is there.
         self.photo_word = re.compile(

@@ -793,3 +793,16 @@ def test_an_ambiguous_name_run_on_in_a_caption_is_no_picture_credit(corpus_dir: 
     for caption in ("The senator in Washington. Bloomberg", "Mark Lee/Invision/AP", "AP Die Sitzung"):
         tags = tag_sources(Article(text="x", credits=(Credit(caption, "caption"),)))
         assert {t.role for t in tags} == {"photo"}, (caption, tags)
+
+
+def test_a_photo_word_opening_a_chain_of_credits_makes_its_last_name_the_pictures() -> None:
+    # "PA" names PA Media only in datelines and signatures; after "Photograph:" and a chain of credits
+    # it is the picture's credit (the Guardian feed's media:credit lines), after a caption's words too
+    for caption in (
+        "Photograph: @TheBoyCrypto/Twitter/PA",
+        "Die Sitzung. Photograph: Staff Sgt. Mary L. Smith/US Dept/PA",
+    ):
+        assert {(t.source, t.role) for t in _tags(caption)} == {("PA Media", "photo")}, caption
+    # a bracketed signature after the caption signs the text: "(AFP/dpa)" is no chain of picture credits
+    tags = _tags("Foto: Hans Meier. BERLIN (AFP/dpa) - Die Regierung will sparen.")
+    assert _roles(tags, "dpa") == {"origin"} and _roles(tags, "AFP") == {"origin"}
