@@ -134,17 +134,7 @@ def main() -> None:
         for where, text in page_texts(gzip.decompress(path.read_bytes())):
             if "dataLayer" in where or where in ("meta:keywords", "meta:news_keywords"):
                 continue
-            hits: dict[tuple[int, int], str] = {}
-            for pat, name in pats:
-                for m in pat.finditer(text):
-                    hits.setdefault((m.start(), m.end()), name)
-            # keep the longest of overlapping hits
-            kept: list[tuple[int, int, str]] = []
-            for (a, b), name in sorted(hits.items(), key=lambda x: (x[0][0], -(x[0][1] - x[0][0]))):
-                if kept and a < kept[-1][1]:
-                    continue
-                kept.append((a, b, name))
-            for a, b, name in kept:
+            for a, b, name in _hits(pats, text):
                 if name == own:
                     continue
                 ctx = text[max(0, a - 90) : b + 90].replace("\n", " ⏎ ")
