@@ -62,6 +62,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from transforms.html import extract_html  # noqa: E402
+from transforms.language import detect_language  # noqa: E402
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag  # noqa: E402
 from transforms.registry import load_registry  # noqa: E402
 from transforms.tag_sources import tag_sources  # noqa: E402
@@ -196,18 +197,19 @@ def feeds_part() -> list[Page]:
     for row in _read_tsv(LABELS / "feeds.tsv"):
         by_item[row["page"]].append(row)
     return [
-        Page(FEEDS / item.name.split("#")[0], item.url, item.language, by_item.get(item.name, []), True, item)
+        Page(FEEDS / item.name.split("#")[0], item.url, None, by_item.get(item.name, []), True, item)
         for item in feed_items()
     ]
 
 
 def _feed_article(item: FeedItem) -> Article:
+    """The item as the pipeline would see it: its language detected, the feed's declared one a hint."""
     credits = tuple(Credit(words, "photo_credit") for words in item.picture_credits)
     return Article(
         text=item.text,
         title=item.title,
         byline=item.author,
-        language=item.language,
+        language=detect_language(item.text, item.language),
         url=item.url,
         credits=credits,
     )
