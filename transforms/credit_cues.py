@@ -177,8 +177,10 @@ class _Cues:
         byline = _alt(_escaped(get("byline_words")))
         joins = f"(?i:{_alt([*get('byline_joins'), '&'])})"
         determiners = f"(?i:{_alt(get('determiners'))})"
+        # The byline word opens the line, or a part of a line of metadata set apart by bars
+        # ("Stand: 12.01.2026 | Quelle: dpa").
         self.byline_before = re.compile(
-            rf"^\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
+            rf"^(?:[^|\n]{{0,80}}\|)?\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
             rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*+"
             rf"|(?:[A-Z][A-Z.'’-]+\s++(?:{joins}\s++)?){{1,6}})?"
             rf"(?:{determiners}\s*+|{_alt(get('agency_words'))}\s++)?$"

@@ -122,6 +122,7 @@ SENTENCES = [
     ("de", "Das geht aus einem Schreiben hervor, das der Deutschen Presse-Agentur vorliegt.", "dpa", "cited"),
     # source lines and co-credits of wire copy, and the outlet asked for a comment
     ("de", "Die Regierung will sparen.\nAgentur: dpa", "dpa", "origin"),
+    ("de", "Stand: 12.01.2026 14:30 Uhr | Quelle: dpa\nDie Regierung will sparen.", "dpa", "origin"),
     ("de", "Die Regierung will sparen.\nUnter Mitarbeit von dpa", "dpa", "origin"),
     ("de", "Die Regierung will sparen.\nMit Agenturmaterial von Reuters", "Reuters", "origin"),
     ("de", "Dieser Artikel basiert auf Material der Nachrichtenagenturen dpa und AFP.", "AFP", "origin"),
