@@ -125,6 +125,19 @@ PICTURE_PLACES = {
         "<figure><img src='a.jpg'><figcaption><p class='q1'>{c}</p>Die Sitzung am Dienstag"
         "</figcaption></figure>"
     ),
+    # the credit as one part of the caption, with the caption's words after it
+    "credit set apart by bars inside the caption": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>Die Sitzung am Dienstag | {c} | Archiv"
+        "</figcaption></figure>"
+    ),
+    "credit in brackets inside the caption": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>Die Sitzung ({c}) am Dienstag in Berlin"
+        "</figcaption></figure>"
+    ),
+    "credit before the caption's words after a dash": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>{c} – Die Sitzung am Dienstag in Berlin"
+        "</figcaption></figure>"
+    ),
     "alt text": _place("<img src='a.jpg' alt='Die Sitzung am Dienstag. {c}'>"),
     "data attribute": _place("<div class='m7'><img src='a.jpg' data-image-credit='{c}'></div>"),
     "JSON-LD ImageObject": lambda c, bare=False: _page(
