@@ -13,6 +13,10 @@ Corpus parts, each printed on its own line and labelled:
   Fundus N-Z                benchmarks/labels/fundus-nz.tsv, held out: measured, never tuned to
   AEB                       benchmarks/labels/aeb.tsv, the 181 AEB pages labelled in issue #11's fourth pass
                             (development)
+  feeds                     benchmarks/labels/feeds.tsv, the items of ../shared/corpus/feeds/real-world, each
+                            tagged as an article of its title and description, its author as the byline and
+                            its media:credit as picture credits (benchmarks/labels/feed_items.py; development,
+                            fifth pass)
 
 Scoring is per (page, source, role). Text roles are origin, cited, via, reuse; a `via` tag counts as right
 when the labels credit that source in the text (origin or cited). Recall: labelled origin/cited pairs the
@@ -28,8 +32,11 @@ the source; counted as text when any text tag does.
 
 Also printed for every part, held-out ones too, as aggregates: the kinds of missed credits (role / the
 label's form) and of wrong tags (role / where the evidence is / what the labels say of that source on the
-page). Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per
-part and on the AEB pages (target: +10% at most), and the extraction F1 on AEB with
+page), and where each missed credit's name is: among the credits the harvest collected from the page (and
+as what), in the extracted text or byline, or only in the page (its JSON-LD, meta tags, an image's alt
+text, a figure, next to a picture), with why the harvest set a picture aside as another article's.
+Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per part and
+on the AEB pages (target: +10% at most), and the extraction F1 on AEB with
 benchmarks/extraction_quality.py's metric.
 """
 
@@ -49,13 +56,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.html
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from transforms.html import extract_html  # noqa: E402
-from transforms.records import TEXT_ROLES, Article, SourceTag  # noqa: E402
+from transforms.language import detect_language  # noqa: E402
+from transforms.records import TEXT_ROLES, Article, Credit, SourceTag  # noqa: E402
 from transforms.registry import load_registry  # noqa: E402
 from transforms.tag_sources import tag_sources  # noqa: E402
+
+sys.path.insert(0, str(REPO / "benchmarks" / "labels"))
+from feed_items import FEEDS, FeedItem, feed_items  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 ATTRIBUTION = CORPUS / "attribution-dev"
@@ -75,6 +88,11 @@ class Page:
     language: str | None
     labels: list[dict]
     complete: bool  # the labels list every registry name on the page
+    item: FeedItem | None = None  # a feed item, tagged as an article of its own (no page to extract)
+
+    @property
+    def name(self) -> str:
+        return self.item.name if self.item is not None else self.path.name
 
 
 _COUNTS = ("recalled", "labelled", "right", "judged", "photo_found", "photo_total", "photo_as_text")
@@ -96,6 +114,7 @@ class Score:
     wrong: list[str] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)
     photo_missed: list[str] = field(default_factory=list)
+    missed_keys: list[tuple[str, str]] = field(default_factory=list)  # (source, role) of each miss
     # Aggregates by kind, printed for every part (held-out ones too): what kinds of credit are missed
     # (role / the label's form), what kinds of tag are wrong (role / where the evidence is).
     kinds: Counter = field(default_factory=Counter)
@@ -171,6 +190,31 @@ def aeb_part() -> list[Page]:
     ]
 
 
+def feeds_part() -> list[Page]:
+    """The real-world feeds' items and their labels (benchmarks/labels/feeds.tsv); an item without a
+    row holds no registry name."""
+    by_item: dict[str, list[dict]] = defaultdict(list)
+    for row in _read_tsv(LABELS / "feeds.tsv"):
+        by_item[row["page"]].append(row)
+    return [
+        Page(FEEDS / item.name.split("#")[0], item.url, None, by_item.get(item.name, []), True, item)
+        for item in feed_items()
+    ]
+
+
+def _feed_article(item: FeedItem) -> Article:
+    """The item as the pipeline would see it: its language detected, the feed's declared one a hint."""
+    credits = tuple(Credit(words, "photo_credit") for words in item.picture_credits)
+    return Article(
+        text=item.text,
+        title=item.title,
+        byline=item.author,
+        language=detect_language(item.text, item.language),
+        url=item.url,
+        credits=credits,
+    )
+
+
 def _expand(labels: Iterable[dict]) -> list[tuple[str, str, dict]]:
     """(source, role, row) for each source of each label ("AFP/EFE/Reuters" is three)."""
     return [(s.strip(), row["role"], row) for row in labels for s in row["source"].split("/") if s.strip()]
@@ -184,7 +228,7 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
         roles_of[source].add(role)
     have = {(t.source, t.role) for t in tags if t.source != own}
     text_tags = {(s, r) for s, r in have if r in TEXT_ROLES}
-    name = page.path.name
+    name = page.name
     for source, roles in sorted(roles_of.items()):
         if source == own:
             continue
@@ -195,6 +239,7 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
             else:
                 snippet = next(r["snippet"] for s, ro, r in labelled if s == source and ro == role)
                 score.missed.append(f"{name}: {source} {role} ({snippet})")
+                score.missed_keys.append((source, role))
                 form = next(r["form"] for s, ro, r in labelled if s == source and ro == role)
                 score.kinds[("missed", role, _form_kind(form))] += 1
         if "photo" in roles and not roles & set(LABELLED_TEXT_ROLES):
@@ -203,6 +248,7 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
                 score.photo_found += 1
             else:
                 score.photo_missed.append(f"{name}: {source}")
+                score.missed_keys.append((source, "photo"))
                 form = next(r["form"] for s, ro, r in labelled if s == source and ro == "photo")
                 score.kinds[("photo missed", "photo", _form_kind(form))] += 1
             if any(s == source for s, _ in text_tags):
@@ -259,11 +305,207 @@ def _own_outlet(url: str | None) -> str | None:
     return owner.name if owner is not None and owner.kind == "outlet" else None
 
 
+def _names_source(text: str | None, source: str) -> bool:
+    from transforms.tag_sources import _matcher
+
+    return bool(text) and any(h.source.name == source for h in _matcher(load_registry()).hits(text))
+
+
+_JSONLD = "//script[@type='application/ld+json']"
+
+
+def _file_name(url: str | None) -> str:
+    return (url or "").split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _link_kinds(block: lxml.html.HtmlElement, url: str | None) -> str:
+    """What the block's links point to: this page, a fragment, a picture or video file, another page."""
+    root = block.getroottree().getroot()
+    addresses = root.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
+    own = {_file_name(u) for u in [*addresses, url] if u}
+    kinds = set()
+    for a in block.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href:
+            continue
+        if href.startswith(("#", "javascript:")):
+            kinds.add("fragment")
+        elif re.search(r"\.(?:jpe?g|png|gif|webp|mp4)(?:$|\?)", href, re.I):
+            kinds.add("media file")
+        elif _file_name(href) in own:
+            kinds.add("this page")
+        else:
+            kinds.add("another page")
+        words = a.text_content().split()
+        if len(" ".join(words)) >= 20 and len(words) >= 4:
+            kinds.add("a headline")
+    return " (links: " + "+".join(sorted(kinds)) + ")"
+
+
+def _related_reason(el: lxml.html.HtmlElement, shape: object, url: str | None) -> str:
+    """Why the harvest takes an element for another article's: the nearest reason up its ancestors."""
+    from transforms import page_credits as pc
+
+    for anc in el.iterancestors():
+        if (anc.tag in ("article", "main") or anc.get("itemprop") == "articleBody") and not pc._in_aside(anc):
+            return "nothing below the article element"
+        if anc.tag in ("aside", "nav"):
+            return f"<{anc.tag}>"
+        if anc in shape.cards:
+            return "teaser card shape" + _link_kinds(anc, url)
+        if anc in shape.teasers:
+            return "teaser list shape" + _link_kinds(anc, url)
+        attrs = pc._attrs(anc)
+        if attrs and pc._RELATED_HINT.search(attrs) and anc in shape.linked and anc not in shape.bodies:
+            return "class word" + _link_kinds(anc, url)
+    return "?"
+
+
+def _picture_place(tree: lxml.html.HtmlElement, pictures: list, url: str | None) -> str:
+    """Where the pictures are: inside the article element, in an aside/nav/footer, or outside the
+    article; and whether one is the page's declared lead picture (og:image, by file name)."""
+    declared = {
+        _file_name(m.get("content"))
+        for m in tree.iter("meta")
+        if (m.get("property") or m.get("name") or "").lower() in ("og:image", "twitter:image")
+    } - {""}
+    lead = any(_file_name(i.get("src")) in declared for i in pictures)
+    places = set()
+    has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
+    for img in pictures:
+        chain = list(img.iterancestors())
+        if any(a.tag in ("aside", "nav", "footer") for a in chain):
+            places.add("aside/nav/footer")
+        elif any(a.tag in ("article", "main") or a.get("itemprop") == "articleBody" for a in chain):
+            places.add("in the article element")
+        else:
+            places.add("outside the article element" if has_article else "page without article element")
+    from transforms import page_credits as pc
+
+    shape = pc._page_shape(tree)
+    verdicts = set()
+    for img in pictures:
+        verdict = pc._context(img, shape.teasers | shape.cards, shape.linked, shape.bodies)[0] or "no context"
+        if verdict == "related":
+            verdict = "related by " + _related_reason(img, shape, url)
+        verdicts.add(verdict)
+    declared_lead = ", the og:image" if lead else ""
+    return "+".join(sorted(places)) + declared_lead + "; harvest: " + "+".join(sorted(verdicts))
+
+
+_PICTURE_CLASS = re.compile(r"foto|photo|bild|image|img|pic|caption|legend|media|figure", re.I)
+
+
+def _caption_place(html: str, source: str) -> str:
+    """For a credit harvested as a caption: is its element in a figure, in a block with a picture,
+    does its class name a picture (or is it an image's alt text)?"""
+    from transforms import page_credits as pc
+
+    tree = lxml.html.document_fromstring(html.encode("utf-8"))
+    places = set()
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        if el.tag == "img" and any(_names_source(el.get(a), source) for a in ("alt", "title")):
+            places.add("image alt text")
+            continue
+        if pc._kind(el) != "caption" or not _names_source(el.text_content(), source):
+            continue
+        chain = [el, *el.iterancestors()]
+        if any(a.tag in ("figure", "figcaption") for a in chain):
+            places.add("in a figure")
+        elif any(a.find(".//img") is not None or a.find(".//picture") is not None for a in chain[:3]):
+            places.add("in a block with a picture")
+        elif _PICTURE_CLASS.search(pc._attrs(el)):
+            places.add("class names a picture")
+        else:
+            places.add("credit class, no picture near")
+    return "+".join(sorted(places)) or "?"
+
+
+def _jsonld_fields(node: object, source: str, owner: str = "top", out: set | None = None) -> set[str]:
+    """The JSON-LD fields whose text names the source, as "<@type of the object>.<key>"."""
+    out = set() if out is None else out
+    if isinstance(node, list):
+        for item in node:
+            _jsonld_fields(item, source, owner, out)
+    elif isinstance(node, dict):
+        kind = node.get("@type", owner)
+        kind = "/".join(kind) if isinstance(kind, list) else str(kind)
+        for key, value in node.items():
+            if isinstance(value, str):
+                if _names_source(value, source):
+                    out.add(f"{kind}.{key}")
+            else:
+                _jsonld_fields(value, source, f"{kind}.{key}", out)
+    return out
+
+
+def miss_place(html: str, article: Article | None, source: str) -> str:
+    """Where a missed credit's name is, by the stage that lost it: among the page credits the
+    harvest collected (and under which `where`), in the extracted text or byline, or only in the
+    page (its JSON-LD, meta tags, a figure, next to a picture, elsewhere), i.e. never collected.
+    An aggregate figure for every part, held-out ones too: it names a kind of place, never a page."""
+    if article is not None:
+        wheres = sorted({c.where for c in article.credits if _names_source(c.text, source)})
+        if wheres == ["caption"] and html:
+            return "harvested as caption (" + _caption_place(html, source) + ")"
+        if wheres:
+            return "harvested as " + "+".join(wheres)
+        if _names_source(article.text, source):
+            return "in the text"
+        if _names_source(article.byline, source):
+            return "in the byline"
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+    except (ValueError, lxml.etree.ParserError):
+        return "unparsed page"
+    fields = set()
+    for script in tree.xpath(_JSONLD):
+        if _names_source(script.text_content(), source):
+            try:
+                fields.update(_jsonld_fields(json.loads(script.text_content()), source))
+            except ValueError:
+                fields.add("unparsed JSON-LD")
+    if fields:
+        return "page JSON-LD only (" + "+".join(sorted(fields)) + ")"
+    if any(_names_source(m.get("content"), source) for m in tree.iter("meta")):
+        return "page meta only"
+    pictures = [i for i in tree.iter("img") if any(_names_source(i.get(a), source) for a in ("alt", "title"))]
+    if pictures:
+        place = _picture_place(tree, pictures, article.url if article else None)
+        return f"img alt/title ({place}), not collected"
+    for bad in tree.xpath("//script | //style | //noscript | //template"):
+        bad.drop_tree()
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        holder = el if _names_source(el.text, source) else None
+        if holder is None and _names_source(el.tail, source):
+            holder = el.getparent()
+        if holder is None:
+            continue
+        chain = [holder, *holder.iterancestors()]
+        if any(a.tag in ("figure", "figcaption") for a in chain):
+            return "in a figure, not collected"
+        if any(a.tag in ("aside", "nav", "footer", "header") for a in chain):
+            return "in an aside/nav/footer/header, not collected"
+        near = chain[1:3]
+        if any(a.find(".//img") is not None or a.find(".//picture") is not None for a in near):
+            return "next to a picture, not collected"
+        return "other page text, not collected"
+    return "not found in the page"
+
+
 def run_part(pages: list[Page], verbose: bool) -> tuple[Score, dict[str, Score]]:
     total = Score()
     by_language: dict[str, Score] = defaultdict(Score)
     for page in pages:
-        article, seconds = _extract(_read(page.path), page.url)
+        if page.item is not None:
+            html, article, seconds = "", _feed_article(page.item), 0.0
+        else:
+            html = _read(page.path)
+            article, seconds = _extract(html, page.url)
         total.t_extract += seconds
         tags: tuple[SourceTag, ...] = ()
         if article is not None:
@@ -271,6 +513,8 @@ def run_part(pages: list[Page], verbose: bool) -> tuple[Score, dict[str, Score]]
             tags = tag_sources(article)
             total.t_tag += time.perf_counter() - started
         score = score_page(page, tags, _own_outlet(page.url))
+        for source, role in score.missed_keys:
+            score.kinds[("missed at", role, miss_place(html, article, source))] += 1
         total.add(score)
         total.pages += 1
         for name in ("missed", "wrong", "unjudged", "photo_missed"):
@@ -279,7 +523,7 @@ def run_part(pages: list[Page], verbose: bool) -> tuple[Score, dict[str, Score]]
         by_language[language].add(score)
         by_language[language].pages += 1
         if verbose:
-            print(f"-- {page.path.name}")
+            print(f"-- {page.name}")
             for t in tags:
                 print(f"   {t.source:14} {t.role:6} {t.evidence[:100]!r} {t.start}")
     return total, dict(by_language)
@@ -428,6 +672,7 @@ def main() -> None:
     parts["Fundus A-M (development)"] = fundus_part("fundus-am.tsv", "A", "M")
     parts["Fundus N-Z (held out)"] = fundus_part("fundus-nz.tsv", "N", "Z")
     parts["AEB (development)"] = aeb_part()
+    parts["feeds (development)"] = feeds_part()
     results = {name: run_part(pages, args.verbose) for name, pages in parts.items()}
     aeb = aeb_timing()
     passed, checks, failures = seed_gold()
@@ -439,8 +684,8 @@ def main() -> None:
     print(f"{header} {'photo':>8} {'as txt':>6} {'tag/extr':>9}")
     print("-" * 98)
     for name, (total, _langs) in results.items():
-        share = total.t_tag / total.t_extract if total.t_extract else 0.0
-        print(_row(name, total, f"+{share:.1%}"))
+        share = f"+{total.t_tag / total.t_extract:.1%}" if total.t_extract else "-"  # feed items: no page
+        print(_row(name, total, share))
     aeb_share = aeb["t_tag"] / aeb["t_extract"] if aeb["t_extract"] else 0.0
     blank = f"{'':>17} {'':>17} {'':>8} {'':>6}"
     print(f"{'AEB (timing only)':28} {aeb['pages']:>5} {blank} {f'+{aeb_share:.1%}':>9}")
@@ -453,10 +698,17 @@ def main() -> None:
     print("-" * 98)
     print("by kind (missed credits by the label's form; wrong tags by their evidence, the source's labels):")
     for name, (total, _langs) in results.items():
-        if total.kinds:
-            counts = sorted(total.kinds.items())
+        counts = sorted((k, n) for k, n in total.kinds.items() if k[0] != "missed at")
+        if counts:
             kinds = ", ".join(f"{what} {role}/{kind} {n}" for (what, role, kind), n in counts)
             print(f"  {name.split(' (')[0]}: {kinds}")
+    print("-" * 98)
+    print("misses by where the name is (the stage that lost it: collected from the page, or not):")
+    for name, (total, _langs) in results.items():
+        counts = sorted((k, n) for k, n in total.kinds.items() if k[0] == "missed at")
+        if counts:
+            places = ", ".join(f"{role} {place} {n}" for (_what, role, place), n in counts)
+            print(f"  {name.split(' (')[0]}: {places}")
     print("-" * 98)
     print(f"seed gold checks passed: {passed}/{checks} = {passed / checks:.0%}")
     print(f"extraction F1 on AEB (evaluate.py metric): {aeb['f1']:.4f}")

@@ -161,6 +161,10 @@ class _Cues:
             rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
+        # A credit that a photo word and its mark open, the name ending its chain of slash-separated
+        # credits: "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no
+        # sentence end), after a caption's words too.
+        self.photo_line = re.compile(rf"{photo_lead}[^\n]{{0,100}}/\s*+$", re.I)
         self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
         # Any photo word: in a byline, "Anna Berg / dpa" is an author and her agency unless one is there.
         self.photo_word = re.compile(
@@ -173,8 +177,10 @@ class _Cues:
         byline = _alt(_escaped(get("byline_words")))
         joins = f"(?i:{_alt([*get('byline_joins'), '&'])})"
         determiners = f"(?i:{_alt(get('determiners'))})"
+        # The byline word opens the line, or a part of a line of metadata set apart by bars
+        # ("Stand: 12.01.2026 | Quelle: dpa").
         self.byline_before = re.compile(
-            rf"^\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
+            rf"^(?:[^|\n]{{0,80}}\|)?\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
             rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*+"
             rf"|(?:[A-Z][A-Z.'’-]+\s++(?:{joins}\s++)?){{1,6}})?"
             rf"(?:{determiners}\s*+|{_alt(get('agency_words'))}\s++)?$"

@@ -191,6 +191,12 @@ def _photo_credit(c: _Context) -> _Form | None:
         return c.form("photo", len(before) - len(before[-100:]) + m.start(), e)
     if cues.photo_mark_before.search(before[-3:]) and cues.photo_close.match(after):
         return c.form("photo", s, e)  # a caption ending "＝ロイター", "、AP"
+    # not a bracketed signature after it: "Foto: X. BERLIN (AFP/dpa) –" signs the text
+    last = before.rsplit(None, 1)[-1] if before.strip() else ""
+    chained = last.endswith("/") and not (last.startswith("(") and ")" not in last)
+    m = cues.photo_line.search(before[-140:]) if chained else None
+    if m:  # "Photograph: @TheBoyCrypto/Twitter/PA"
+        return c.form("photo", len(before) - len(before[-140:]) + m.start(), e)
     if c.photo_agency is None:
         return None
     m = c.photo_agency.before.search(before[-80:]) if _SLASH_NEAR_END.search(before[-45:]) else None

@@ -508,10 +508,12 @@ def harvest_credits(
             context, in_article = _context(el, teasers, linked, shape.bodies)
             if context is None and (in_article or not has_article):
                 credits.append(Credit(words, "caption"))
-        if el in claimed:
-            continue
         if tag == "img":
-            # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター").
+            # A picture's alt or title text often ends with its credit ("… (AP Photo/…)", "…＝ロイター"),
+            # read inside a harvested figure too: its caption's words do not hold the alt text. A picture
+            # drawn small is an author's portrait or a logo: its alt text is a name, not a credit.
+            if _icon(el):
+                continue
             for attr in ("alt", "title"):
                 # A long description ends with its credit: keep the end.
                 words = " ".join((el.get(attr) or "").split())[-_MAX_CAPTION:]
@@ -519,6 +521,8 @@ def harvest_credits(
                     context, in_article = _context(el, teasers, linked, shape.bodies)
                     if context is None and (in_article or not has_article):
                         credits.append(Credit(words, "caption"))
+            continue
+        if el in claimed:
             continue
         kind = _kind(el) if _may_hold_credit(el, tag) else None
         text = None

@@ -63,7 +63,8 @@ class StructuredData:
     meta_published: str | None = None  # article:published_time and the like
     locale: str | None = None  # og:locale
     # The credits of the article's pictures (ImageObject `creditText`, `copyrightNotice`,
-    # `copyrightHolder`, `author`, `creator`) as (field, words), in page order.
+    # `copyrightHolder`, `author`, `creator`; its `caption` and `description`, which end with the
+    # credit) as (field, words), in page order.
     image_credits: tuple[tuple[str, str], ...] = ()
     # The article's own credit fields (`copyrightHolder`, `creditText`, `copyrightNotice`, `provider`).
     article_credits: tuple[tuple[str, str], ...] = ()
@@ -234,6 +235,7 @@ def _parties(value: object, by_id: dict[str, dict]) -> Iterator[Party]:
 
 
 _IMAGE_KEYS = ("image", "associatedMedia", "thumbnail", "primaryImageOfPage", "video")
+_CAPTION_CHARS = 600  # a long picture description: its end, where the credit is
 
 
 def _image_credits(
@@ -258,6 +260,10 @@ def _image_credits(
             for key in ("creditText", "copyrightNotice"):
                 if text := _text(item.get(key)):
                     yield key, text
+            if "imageobject" in _types(item):  # a picture's caption ends with its credit, as a figure's does
+                for key in ("caption", "description"):
+                    if text := _text(item.get(key)):
+                        yield key, text[-_CAPTION_CHARS:]
             for key in ("copyrightHolder", "author", "creator"):
                 for party in _parties(item.get(key), by_id):
                     yield key, party.name

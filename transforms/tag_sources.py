@@ -68,6 +68,8 @@ STRUCTURED_LABELS = {
 _OPEN_QUOTES = frozenset("„“”\"«»‹›‚‘'")
 _CLOSE_QUOTES = frozenset("“”\"»«›‹‘’'")
 _URL = re.compile(r"https?://[^\s)\]>\"'“”]+")
+# The end of a part of a caption: a bar, a closing bracket, a dash between spaces or the end.
+_PART_END = re.compile(r"\s*+(?:[|)\]]|[-–—]\s|$)")
 # A sentence: a lower-case word of three letters or more, and later an end mark.
 _SENTENCE = re.compile(r"(?<![\w/])[^\W\d_A-Z]{3,}\b[^.!?]*[.!?](?:\s|$)")
 
@@ -298,6 +300,9 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
             closing = len(text) - hit.end <= 50 and mark != "" and mark in ".|"
+            # "… | @Plan_INFOCA via X / Reuters | Archiv", "(… / Reuters) am Dienstag": the last name of a
+            # chain of credits that a bar or a bracket closes, wherever that part stands in the caption.
+            closing = closing or (mark == "/" and _PART_END.match(text, hit.end) is not None)
             if (
                 found is not None
                 and found.role == "cited"
@@ -315,8 +320,17 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
                     or ends_credit
                     or closing
                 )
+            elif hit.source.ambiguous and found is None and _runs_on(text, hit.start):
+                # A name that is also a person's or a thing's, run on from the words before it ("Election
+                # 2020 Bloomberg", a picture of the man), is a credit only where a mark sets it apart as the
+                # caption's last words ("… Berlin. AP"); a slash, a bracket or the caption's start do too.
+                credit_like = closing
             else:
-                credit_like = found is not None or ends_credit or closing or len(text) <= 60
+                # A photo agency named in a caption credits its picture wherever the name stands in it
+                # ("Die Sitzung (Pavel Golovkin/dpa/picture alliance) am Dienstag").
+                credit_like = (
+                    found is not None or ends_credit or closing or len(text) <= 60 or hit.source.photo_only
+                )
             # The form's own words before the name ("Cortesía EFE") are no first name; a token that
             # names a source only in datelines and signatures ("Didem Mente/AA") may sign a picture.
             cue_before = found is not None and found.start < hit.start
@@ -359,6 +373,13 @@ def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cue
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
         elif credit.where in BYLINE_WHERES and not hit.dateline_only and _byline_name(text, hit, cues):
             yield _tag(hit.source, "origin", f"{label}: {whole}" if label else whole)
+
+
+def _runs_on(text: str, start: int) -> bool:
+    """True when a word and spaces only come right before `start` ("2020 Bloomberg")."""
+    before = text[max(0, start - 40) : start]
+    stripped = before.rstrip()
+    return len(stripped) < len(before) and stripped[-1:].isalnum()
 
 
 def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:

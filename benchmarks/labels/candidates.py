@@ -2,6 +2,8 @@
 
 Run from the repository root:  .venv/bin/python benchmarks/labels/candidates.py A-M   (Fundus, by publisher)
                                .venv/bin/python benchmarks/labels/candidates.py aeb   (the AEB pages)
+                               .venv/bin/python benchmarks/labels/candidates.py feeds (the real-world
+                                 feeds' items: title and description, author, media:credit)
 
 It reads the page's visible text (scripts and styles dropped; image alt/title texts and
 figure captions included), its meta tags and its JSON-LD, finds each alias and dateline token
@@ -85,9 +87,44 @@ def corpus_pages(part: str) -> list[tuple[Path, str]]:
     ]
 
 
+def _hits(pats: list[tuple[re.Pattern[str], str]], text: str) -> list[tuple[int, int, str]]:
+    """The longest of overlapping occurrences, in text order."""
+    hits: dict[tuple[int, int], str] = {}
+    for pat, name in pats:
+        for m in pat.finditer(text):
+            hits.setdefault((m.start(), m.end()), name)
+    kept: list[tuple[int, int, str]] = []
+    for (a, b), name in sorted(hits.items(), key=lambda x: (x[0][0], -(x[0][1] - x[0][0]))):
+        if kept and a < kept[-1][1]:
+            continue
+        kept.append((a, b, name))
+    return kept
+
+
+def feed_candidates(pats: list[tuple[re.Pattern[str], str]]) -> None:
+    """The feed items' occurrences: where is 'text' (title and description), 'author' or 'media:credit'."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from feed_items import feed_items
+
+    registry = load_registry()
+    for item in feed_items():
+        owner = registry.source_for_host(urlsplit(item.url or "").hostname or "")
+        own = owner.name if owner is not None and owner.kind == "outlet" else None
+        texts = [("text", item.text), ("author", item.author or "")]
+        texts += [("media:credit", c) for c in item.picture_credits]
+        for where, text in texts:
+            for a, b, name in _hits(pats, text):
+                if name != own:
+                    ctx = text[max(0, a - 90) : b + 90].replace("\n", " ⏎ ")
+                    print(f"{item.name}\t{where}\t{name}\t{json.dumps(ctx, ensure_ascii=False)}")
+
+
 def main() -> None:
     part = sys.argv[1] if len(sys.argv) > 1 else "A-M"
     pats = patterns()
+    if part == "feeds":
+        feed_candidates(pats)
+        return
     registry = load_registry()
     for path, url in corpus_pages(part):
         host = urlsplit(url).hostname or ""
@@ -97,17 +134,7 @@ def main() -> None:
         for where, text in page_texts(gzip.decompress(path.read_bytes())):
             if "dataLayer" in where or where in ("meta:keywords", "meta:news_keywords"):
                 continue
-            hits: dict[tuple[int, int], str] = {}
-            for pat, name in pats:
-                for m in pat.finditer(text):
-                    hits.setdefault((m.start(), m.end()), name)
-            # keep the longest of overlapping hits
-            kept: list[tuple[int, int, str]] = []
-            for (a, b), name in sorted(hits.items(), key=lambda x: (x[0][0], -(x[0][1] - x[0][0]))):
-                if kept and a < kept[-1][1]:
-                    continue
-                kept.append((a, b, name))
-            for a, b, name in kept:
+            for a, b, name in _hits(pats, text):
                 if name == own:
                     continue
                 ctx = text[max(0, a - 90) : b + 90].replace("\n", " ⏎ ")

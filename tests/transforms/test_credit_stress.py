@@ -5,7 +5,8 @@ credits labelled in the development labels, the credit forms of each cue languag
 other publishers put them: into other page structures (figure captions, unmarked lines after a picture,
 alt texts, JSON-LD), into teasers of other articles, into every cue language, into author fields. A rule
 fitted to one page's markup or wording fails here. Only development material is used: Fundus A–M
-(benchmarks/labels/fundus-am.tsv) and attribution-dev's development half; never the held-out pages.
+(benchmarks/labels/fundus-am.tsv), attribution-dev's development half and the feed items
+(benchmarks/labels/feeds.tsv); never the held-out pages.
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ def _rows(path: Path) -> list[dict]:
 def _development_picture_credits(corpus_dir: Path) -> list[tuple[str, str]]:
     """(source, words) of every picture credit labelled on the development pages."""
     split = {r["page"]: r["part"] for r in _rows(LABELS / "attribution-dev-split.tsv")}
-    rows = _rows(LABELS / "fundus-am.tsv") + [
-        r for r in _rows(corpus_dir / "attribution-dev" / "labels.tsv") if split.get(r["page"]) == "dev"
-    ]
+    rows = (
+        _rows(LABELS / "fundus-am.tsv")
+        + [r for r in _rows(corpus_dir / "attribution-dev" / "labels.tsv") if split.get(r["page"]) == "dev"]
+        + _rows(LABELS / "feeds.tsv")  # the feed items' media:credit lines ("Photograph: …/Twitter/PA")
+    )
     found: dict[tuple[str, str], None] = {}
     for row in rows:
         if row["role"] == "photo":
@@ -120,6 +123,19 @@ PICTURE_PLACES = {
     ),
     "credit block before the caption's words": _place(
         "<figure><img src='a.jpg'><figcaption><p class='q1'>{c}</p>Die Sitzung am Dienstag"
+        "</figcaption></figure>"
+    ),
+    # the credit as one part of the caption, with the caption's words after it
+    "credit set apart by bars inside the caption": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>Die Sitzung am Dienstag | {c} | Archiv"
+        "</figcaption></figure>"
+    ),
+    "credit in brackets inside the caption": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>Die Sitzung ({c}) am Dienstag in Berlin"
+        "</figcaption></figure>"
+    ),
+    "credit before the caption's words after a dash": _place(
+        "<figure><img src='a.jpg' width='800'><figcaption>{c} – Die Sitzung am Dienstag in Berlin"
         "</figcaption></figure>"
     ),
     "alt text": _place("<img src='a.jpg' alt='Die Sitzung am Dienstag. {c}'>"),

@@ -108,6 +108,32 @@ SENTENCES = [
     ("en", "The talks failed.\n— The Associated Press", "AP", "origin"),
     ("ja", "【ワシントン共同】米政府は発表した。", "Kyodo", "origin"),
     ("ja", "米政府は発表した。（共同）", "Kyodo", "origin"),
+    # a document the agency obtained or saw: the agency is the fact's source
+    (
+        "pt",
+        "Assange chegou a renunciar a asilo, segundo uma carta à qual a AFP teve acesso.",
+        "AFP",
+        "cited",
+    ),  # feed item (uolNoticias.rss)
+    ("pt", "O relatório, obtido pela Reuters, mostra perdas.", "Reuters", "cited"),
+    ("es", "Según documentos obtenidos por EFE, el plan se aplaza.", "EFE", "cited"),
+    ("fr", "Selon une note consultée par l’AFP, le projet est suspendu.", "AFP", "cited"),
+    ("it", "Secondo un documento visionato dalla Reuters, il piano slitta.", "Reuters", "cited"),
+    ("de", "Das geht aus einem Schreiben hervor, das der Deutschen Presse-Agentur vorliegt.", "dpa", "cited"),
+    # source lines and co-credits of wire copy, and the outlet asked for a comment
+    ("de", "Die Regierung will sparen.\nAgentur: dpa", "dpa", "origin"),
+    ("de", "Stand: 12.01.2026 14:30 Uhr | Quelle: dpa\nDie Regierung will sparen.", "dpa", "origin"),
+    ("de", "Die Regierung will sparen.\nUnter Mitarbeit von dpa", "dpa", "origin"),
+    ("de", "Die Regierung will sparen.\nMit Agenturmaterial von Reuters", "Reuters", "origin"),
+    ("de", "Dieser Artikel basiert auf Material der Nachrichtenagenturen dpa und AFP.", "AFP", "origin"),
+    ("en", "The talks failed.\n(With inputs from PTI)", "PTI", "origin"),
+    ("en", "This article was produced by The Associated Press.", "AP", "origin"),
+    ("en", "Story by Reuters\nThe talks failed.", "Reuters", "origin"),
+    ("en", "The talks failed.\nThis story was first published by Reuters.", "Reuters", "origin"),
+    ("en", "A spokesperson declined to comment to Reuters.", "Reuters", "cited"),
+    ("en", "The company did not respond to a request for comment from Reuters.", "Reuters", "cited"),
+    ("en", "Reuters was unable to reach the company.", "Reuters", "cited"),
+    ("en", "Exports rose, according to data compiled by Bloomberg.", "Bloomberg", "cited"),
     # a title that is an ordinary word counts only between quotation marks
     ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
     ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),

@@ -256,3 +256,29 @@ def test_a_list_of_sources_is_read_by_its_heading(corpus_dir: Path) -> None:
     html = "<html><body><article><p>Sources say the talks failed.</p><p>CNN, the network.</p></article>"
     html += "</body></html>"
     assert not any(c.where == "source_list" for c in harvest_credits(lxml.html.document_fromstring(html)))
+
+
+def test_a_pictures_alt_text_inside_a_harvested_figure_is_read(corpus_dir: Path) -> None:
+    # <figure><img alt="… (AP Photo/Damian Dovarganes)"><figcaption>…</figcaption></figure>: the caption's
+    # words do not hold the alt text, which ends with the picture's credit
+    credits = harvest_credits(_fundus_tree(corpus_dir, "EuronewsEN"))
+    assert any(c.where == "caption" and c.text.endswith("(AP Photo/Damian Dovarganes)") for c in credits)
+
+
+def test_a_portraits_alt_text_is_a_name_not_a_picture_credit(corpus_dir: Path) -> None:
+    # <img class="article-authorimage" alt="Reuters" width="38" height="38"> in the byline box: an icon
+    credits = harvest_credits(_aeb_tree(corpus_dir, "39d5c43b"))
+    assert Credit("Reuters", "caption") not in credits
+    assert any(c.where == "byline" and "Reuters" in c.text for c in credits), credits
+
+
+def test_an_image_objects_caption_in_structured_data_is_a_picture_credit(corpus_dir: Path) -> None:
+    from transforms.structured import read_structured
+
+    structured = read_structured(_fundus_tree(corpus_dir, "Correctiv"))
+    captions = [words for field, words in structured.image_credits if field == "caption"]
+    assert any(w.endswith("(Symbolfoto: picture alliance/dpa | Hannes P Albert)") for w in captions)
+    # CBC: the ImageObject's description ends "… (AP Photo/Adel Hana, File)"
+    structured = read_structured(_fundus_tree(corpus_dir, "CBCNews"))
+    described = [words for field, words in structured.image_credits if field == "description"]
+    assert any(w.endswith("(AP Photo/Adel Hana, File)") for w in described)

@@ -731,6 +731,8 @@ def _aeb(corpus_dir: Path, prefix: str) -> Article:
         ("432362af", {("Shutterstock", "photo"), ("Xinhua", "cited")}, set()),
         # "<p class=credit>Alex Wong | Getty Images</p>Kristi Noem, …" in one figcaption
         ("3f65af7b", {("Getty Images", "photo")}, set()),
+        # a byline box's portrait with alt="Reuters" (38 pixels): the byline credits Reuters, no picture
+        ("39d5c43b", {("Reuters", "origin")}, {("Reuters", "photo")}),
     ],
 )
 def test_aeb_development_pages(
@@ -776,3 +778,31 @@ def test_entries_of_a_list_of_sources_cite_the_outlets_they_name(corpus_dir: Pat
         Credit("Michael Bloomberg, interview, May 2, 2019", "source_list"),
     )
     assert not tag_sources(Article(text="x", credits=entries))
+
+
+def test_an_ambiguous_name_run_on_in_a_caption_is_no_picture_credit(corpus_dir: Path) -> None:
+    # <img alt="Election 2020 Bloomberg">: a picture of Michael Bloomberg, not Bloomberg's picture
+    article = _page(
+        corpus_dir,
+        "latimes.com.bloomberg.html.gz",
+        "https://www.latimes.com/politics/story/2020-02-19/mike-bloomberg-democratic-debate-history",
+    )
+    assert any(c.text == "Election 2020 Bloomberg" for c in article.credits)
+    assert "Bloomberg" not in {t.source for t in tag_sources(article)}
+    # set apart by a mark, or closing a chain of credits, the same name is the picture's credit
+    for caption in ("The senator in Washington. Bloomberg", "Mark Lee/Invision/AP", "AP Die Sitzung"):
+        tags = tag_sources(Article(text="x", credits=(Credit(caption, "caption"),)))
+        assert {t.role for t in tags} == {"photo"}, (caption, tags)
+
+
+def test_a_photo_word_opening_a_chain_of_credits_makes_its_last_name_the_pictures() -> None:
+    # "PA" names PA Media only in datelines and signatures; after "Photograph:" and a chain of credits
+    # it is the picture's credit (the Guardian feed's media:credit lines), after a caption's words too
+    for caption in (
+        "Photograph: @TheBoyCrypto/Twitter/PA",
+        "Die Sitzung. Photograph: Staff Sgt. Mary L. Smith/US Dept/PA",
+    ):
+        assert {(t.source, t.role) for t in _tags(caption)} == {("PA Media", "photo")}, caption
+    # a bracketed signature after the caption signs the text: "(AFP/dpa)" is no chain of picture credits
+    tags = _tags("Foto: Hans Meier. BERLIN (AFP/dpa) - Die Regierung will sparen.")
+    assert _roles(tags, "dpa") == {"origin"} and _roles(tags, "AFP") == {"origin"}
