@@ -311,8 +311,16 @@ def load_batch(
     claims.taken.update((article_id, (r.origin, r.source_ref)) for article_id, r in items)
     logger = get_run_logger()
     logger.info("loaded %d new and %d updated articles", counts["new"], counts["updated"])
-    for f in failures + duplicates:
+    for f in failures:
         logger.warning("%s: %s (%s): %s", f.severity, f.source_ref, f.stage, f.reason)
+    if duplicates:  # one line, not one per input: a folder of copies logs hundreds (each is a failures row)
+        names = ", ".join(f.source_ref for f in duplicates[:3]) + (", ..." if len(duplicates) > 3 else "")
+        logger.warning(
+            "%d inputs are the same article as another input, which was loaded (%s): see ingest_failures, "
+            "stage 'duplicate'",
+            len(duplicates),
+            names,
+        )
     return BatchResult(
         [i for i, _ in items], counts["new"], counts["updated"], len(failures), len(duplicates)
     )
