@@ -142,7 +142,7 @@ def extract_and_load(
 ) -> InputCounts:
     """Extract, tag and load inputs batch by batch (seed files, stored articles re-tagged)."""
     counts = InputCounts()
-    batches = list(chunks(range(len(docs)), settings.batch_size))
+    batches = list(chunks(range(len(docs)), batch_size(len(docs), settings)))
     if len(batches) > 1:  # how far a long run is, on the run's page and the Artifacts page
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
@@ -188,6 +188,16 @@ def extract_and_load(
                 description=f"batch {number} of {len(batches)}: {counts.describe()}",
             )
     return counts
+
+
+def batch_size(inputs: int, settings: Settings) -> int:
+    """settings.batch_size, except that a run of at most one batch that the worker pool extracts is
+    cut in two: the second half is then extracted while the first loads (a batch loads only once all
+    of it is extracted, so one batch leaves the pool idle while it loads, and the flow while it waits).
+    """
+    if settings.workers < 2 or inputs > settings.batch_size or inputs < 2 * settings.pool_threshold:
+        return settings.batch_size
+    return -(-inputs // 2)
 
 
 @task(name="find-copies", cache_policy=NONE)

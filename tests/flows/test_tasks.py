@@ -61,6 +61,7 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     import gzip
     from dataclasses import replace
 
+    from flows.tasks import batch_size
     from settings import Settings
     from tests.conftest import CORPUS, require_corpus
     from transforms.records import RawDocument
@@ -83,6 +84,10 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     ahead = load("ahead", Settings(batch_size=3, workers=2, pool_threshold=1))
     whole = load("whole", Settings(batch_size=250, workers=1))
     assert ahead == whole
+    # at most one batch's worth for a pool: cut in two, the second half extracted while the first loads
+    halves = Settings(batch_size=250, workers=2, pool_threshold=2)
+    assert [batch_size(n, halves) for n in (3, 4, 8, 9, 250, 251)] == [250, 2, 4, 5, 125, 250]
+    assert load("halves", halves) == whole
     assert ahead[0] == (6, 2, 0) and ahead[2] == [("copy-1.html",), ("copy-2.html",)]
 
 

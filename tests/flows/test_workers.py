@@ -314,13 +314,13 @@ def test_only_inputs_that_share_a_copy_group_are_parsed_for_copies_and_the_copie
         replace(first, source_ref="a-comment-apart.html", data=first.data + b"\n<!-- saved again -->\n"),
         replace(second, source_ref="gzipped.html.gz", data=gzip.compress(second.data)),
         replace(second, source_ref="re-indented.html", data=second.data.replace(b"\n", b"\n  ")),
-        # the same bytes once a "comment" and the white space are gone, but inside a script, which the
-        # parser keeps: one group, two pages, told apart by their keys
+        # the same bytes once a "comment" is gone, but inside a script, which the parser keeps: one
+        # group, two pages, told apart by their keys
         *(
             replace(first, source_ref=name, data=first.data.replace(b"</head>", script + b"</head>", 1))
             for name, script in (
                 ("script-a.html", b'<script>var s = "<!-- a -->";</script>'),
-                ("script-b.html", b'<script>var s = "";</script>'),
+                ("script-b.html", b'<script>var s = "<!-- b -->";</script>'),
             )
         ),
     ]
@@ -341,14 +341,8 @@ def test_only_inputs_that_share_a_copy_group_are_parsed_for_copies_and_the_copie
     assert copy_of == expected
     names = {d.source_ref: c for d, c in zip(docs, copy_of, strict=True)}
     assert names["a-comment-apart.html"] == 0 and names["gzipped.html.gz"] == 1
-    assert names["re-indented.html"] is None  # white space inside the text: grouped, but another page
+    assert names["re-indented.html"] is None  # white space inside the text: another page, another group
     assert names["script-a.html"] is None and names["script-b.html"] is None
-    # the six other AEB pages are alone in their groups: never parsed
-    grouped = [
-        "a-comment-apart.html",
-        "gzipped.html.gz",
-        "re-indented.html",
-        "script-a.html",
-        "script-b.html",
-    ]
+    # the six other AEB pages and the re-indented one are alone in their groups: never parsed
+    grouped = ["a-comment-apart.html", "gzipped.html.gz", "script-a.html", "script-b.html"]
     assert sorted(parsed) == sorted([first.source_ref, second.source_ref, *grouped])
