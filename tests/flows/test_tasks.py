@@ -136,18 +136,12 @@ def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harne
     import flows.workers
     from flows.seeds import read_seed_dir
     from settings import Settings
+    from tests.flows.test_workers import record_inputs
 
     with_url, without = _copies_folder(tmp_path / "seeds")
     docs, problems = read_seed_dir(tmp_path / "seeds", 10_000_000)
     assert not problems and len(docs) == 16
-    processed: list[str] = []
-    real_process = flows.workers.process
-
-    def counted(raw, *args):
-        processed.append(raw.source_ref)
-        return real_process(raw, *args)
-
-    monkeypatch.setattr(flows.workers, "process", counted)
+    processed = record_inputs(monkeypatch, flows.workers, "process")
 
     def load(name: str, once: bool) -> tuple:
         processed.clear()

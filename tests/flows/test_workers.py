@@ -16,6 +16,19 @@ from transforms.language import detect_language
 GERMAN = "Die Bundesregierung hat am Dienstag neue Regeln für den Handel mit Energie beschlossen."
 
 
+def record_inputs(monkeypatch, module, name: str) -> list[str]:
+    """`module.name` (a function of one input first) made to note the source_ref of each input it gets."""
+    noted: list[str] = []
+    real = getattr(module, name)
+
+    def noting(raw, *args):
+        noted.append(raw.source_ref)
+        return real(raw, *args)
+
+    monkeypatch.setattr(module, name, noting)
+    return noted
+
+
 def _worker_state() -> tuple[int, bool]:
     # runs in a worker, before any article: is the language model there already?
     return os.getpid(), language._model is not None
@@ -324,14 +337,8 @@ def test_only_inputs_that_share_a_copy_group_are_parsed_for_copies_and_the_copie
             )
         ),
     ]
-    parsed: list[str] = []
     real = flows.workers.copy_key
-
-    def counted(raw, *args):
-        parsed.append(raw.source_ref)
-        return real(raw, *args)
-
-    monkeypatch.setattr(flows.workers, "copy_key", counted)
+    parsed = record_inputs(monkeypatch, flows.workers, "copy_key")
     settings = Settings(workers=1)
     copy_of = flows.workers.find_copies(docs, None, settings)
     # every input keyed, as before the groups: the same copies
