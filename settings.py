@@ -165,7 +165,8 @@ def _workers() -> int:
 class Settings:
     # Largest input read as an article; a bigger file or page is recorded as a failure.
     max_document_bytes: int = 10_000_000
-    # Articles per batch: one Prefect task and one warehouse transaction each.
+    # Articles per batch: one Prefect task and one warehouse transaction each (a run of at most one batch
+    # that the worker pool extracts is cut in two, so that one half loads while the other is extracted).
     batch_size: int = 250
     # Worker processes for extraction and tagging (the machine has 2 cores).
     workers: int = field(default_factory=lambda: _workers())

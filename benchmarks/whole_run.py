@@ -24,7 +24,11 @@ With --each-too, each round also runs wiretrace on the copies with WIRETRACE_EXT
 (every input extracted on its own, as before copies were found): what extracting copies once saves,
 measured under the same load.
 
-    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too]
+With --against CHECKOUT (another checkout of wiretrace with its own .venv, e.g. main's), each round
+also runs that checkout's `wiretrace run` on the same pages: this code against that one under the same
+load, which a shared machine's seconds cannot say.
+
+    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too] [--against DIR]
 """
 
 from __future__ import annotations
@@ -87,9 +91,17 @@ def main() -> int:
         action="store_true",
         help="also time wiretrace with every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout (with its .venv) whose `wiretrace run` is timed too, in the same rounds",
+    )
     args = parser.parse_args()
     copies = [int(c) for c in args.copies.split(",")]
     wiretrace = str(Path(PY).with_name("wiretrace"))
+    other = str(args.against.resolve() / ".venv" / "bin" / "wiretrace") if args.against else None
+    if other and not Path(other).is_file():
+        raise SystemExit(f"no {other}: run `make setup` in {args.against}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         folders = {c: tmp_path / f"seeds-{c}" for c in copies}
@@ -102,11 +114,14 @@ def main() -> int:
         # Prefect's database made and migrated, the language model cached: once, outside the clock
         warm = ["run", "--seeds", str(empty), "--db", str(tmp_path / "warm.duckdb")]
         timed([wiretrace, *warm], env, tmp_path)
+        if other:
+            timed([other, *warm[:-1], str(tmp_path / "warm-other.duckdb")], env, tmp_path)
         loops: dict[int, list[float]] = {c: [] for c in copies}
         runs: dict[int, list[float]] = {c: [] for c in copies}
         ratios: dict[int, list[float]] = {c: [] for c in copies}
         loads: list[float] = []
         each: dict[int, list[float]] = {c: [] for c in copies if c > 1 and args.each_too}
+        against: dict[int, list[float]] = {c: [] for c in copies if other}
         for number in range(args.rounds):
             for c in copies:  # each round: the loop, then wiretrace, for every number of copies in turn
                 seeds = str(folders[c])
@@ -119,6 +134,10 @@ def main() -> int:
                     alone = {**env, "WIRETRACE_EXTRACT_COPIES_ONCE": "0"}
                     each[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], alone, tmp_path))
                     print(f"  every copy extracted on its own: {each[c][-1]:.1f} s", flush=True)
+                if other:  # the other checkout on the same pages, right after: the same load
+                    db = str(tmp_path / f"round-{number}-{c}-other" / "wiretrace.duckdb")
+                    against[c].append(timed([other, "run", "--seeds", seeds, "--db", db], env, tmp_path))
+                    print(f"  {args.against}: {against[c][-1]:.1f} s", flush=True)
                 loads.append(os.getloadavg()[0])
                 print(
                     f"round {number + 1}, {pages[c]} pages ({c} cop{'ies' if c > 1 else 'y'} each): "
@@ -143,6 +162,14 @@ def main() -> int:
             f"{pages[c]} pages, every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0): "
             f"{alone:.1f} s; wiretrace / loop {statistics.median(loops[c]) / alone:.2f}x; copies extracted "
             f"once: {alone / statistics.median(runs[c]):.2f}x faster (medians)"
+        )
+    for c, seconds in against.items():
+        pairs = [o / r for o, r in zip(seconds, runs[c], strict=True)]
+        print(
+            f"{pages[c]} pages: {args.against} `wiretrace run` {statistics.median(seconds):.1f} s (median); "
+            f"this checkout is {statistics.median(pairs):.2f}x as fast (median of the rounds' ratios: "
+            f"{', '.join(f'{r:.2f}' for r in pairs)}); wiretrace / loop there "
+            f"{statistics.median(loops[c]) / statistics.median(seconds):.2f}x"
         )
     print(f"{os.cpu_count()} cores, load average {min(loads):.1f}-{max(loads):.1f} over the rounds")
     return 0 if met else 1

@@ -142,7 +142,7 @@ def extract_and_load(
 ) -> InputCounts:
     """Extract, tag and load inputs batch by batch (seed files, stored articles re-tagged)."""
     counts = InputCounts()
-    batches = list(chunks(range(len(docs)), settings.batch_size))
+    batches = list(chunks(range(len(docs)), batch_size(len(docs), settings)))
     if len(batches) > 1:  # how far a long run is, on the run's page and the Artifacts page
         progress = create_progress_artifact(
             0.0, key="run-progress", description=f"{len(docs)} inputs in {len(batches)} batches"
@@ -188,6 +188,16 @@ def extract_and_load(
                 description=f"batch {number} of {len(batches)}: {counts.describe()}",
             )
     return counts
+
+
+def batch_size(inputs: int, settings: Settings) -> int:
+    """settings.batch_size, except that a run of at most one batch that the worker pool extracts is
+    cut in two: the second half is then extracted while the first loads (a batch loads only once all
+    of it is extracted, so one batch leaves the pool idle while it loads, and the flow while it waits).
+    """
+    if settings.workers < 2 or inputs > settings.batch_size or inputs < 2 * settings.pool_threshold:
+        return settings.batch_size
+    return -(-inputs // 2)
 
 
 @task(name="find-copies", cache_policy=NONE)
@@ -311,8 +321,16 @@ def load_batch(
     claims.taken.update((article_id, (r.origin, r.source_ref)) for article_id, r in items)
     logger = get_run_logger()
     logger.info("loaded %d new and %d updated articles", counts["new"], counts["updated"])
-    for f in failures + duplicates:
+    for f in failures:
         logger.warning("%s: %s (%s): %s", f.severity, f.source_ref, f.stage, f.reason)
+    if duplicates:  # one line, not one per input: a folder of copies logs hundreds (each is a failures row)
+        names = ", ".join(f.source_ref for f in duplicates[:3]) + (", ..." if len(duplicates) > 3 else "")
+        logger.warning(
+            "%d inputs are the same article as another input, which was loaded (%s): see ingest_failures, "
+            "stage 'duplicate'",
+            len(duplicates),
+            names,
+        )
     return BatchResult(
         [i for i, _ in items], counts["new"], counts["updated"], len(failures), len(duplicates)
     )

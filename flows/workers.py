@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,7 +35,7 @@ from settings import Settings
 from transforms import language
 from transforms.feed_pages import filter_topics
 from transforms.feeds import Topic
-from transforms.pipeline import content_hash, copy_key, process
+from transforms.pipeline import content_hash, copy_group, copy_key, process
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
 
@@ -353,18 +354,28 @@ def copy_keys(raws: Sequence[RawDocument], max_bytes: int) -> list[str | None]:
 
 def find_copies(raws: Sequence[RawDocument], pool: Pool | None, settings: Settings) -> list[int | None]:
     """For each input, the index of the earlier input it is a copy of (transforms.pipeline.copy_key),
-    else None. The keys are made in the pool's workers (a parse of each page, ~5 ms); if a worker dies
-    under them, nothing counts as a copy and every input is processed on its own."""
+    else None. The keys are made in the pool's workers (a parse of each page, ~5 ms), for the inputs
+    that share a copy_group with another only; if a worker dies under them, nothing counts as a copy
+    and every input is processed on its own."""
     limit = settings.max_document_bytes
-    if pool is None or len(raws) < settings.pool_threshold:
-        keys = copy_keys(raws, limit)
+    # Only inputs that share their copy_group with another are parsed for their key (a run of
+    # distinct pages parses none); the others are no copy, and are processed on their own.
+    groups = [copy_group(raw, limit) for raw in raws]
+    sizes = Counter(groups)
+    maybe = [i for i, group in enumerate(groups) if sizes[group] > 1]
+    look = [raws[i] for i in maybe]
+    if pool is None or len(look) < settings.pool_threshold:
+        found = copy_keys(look, limit)
     else:
-        futures = [pool.submit(copy_keys, part, limit) for part in pool_parts(raws, pool.workers)]
+        futures = [pool.submit(copy_keys, part, limit) for part in pool_parts(look, pool.workers)]
         try:
-            keys = [key for future in futures for key in future.result()]
+            found = [key for future in futures for key in future.result()]
         except pool.died:
             pool.renew()
             return [None] * len(raws)
+    keys: list[str | None] = [None] * len(raws)
+    for i, key in zip(maybe, found, strict=True):
+        keys[i] = key
     first: dict[str, int] = {}
     copy_of: list[int | None] = []
     for index, key in enumerate(keys):

@@ -456,3 +456,41 @@ def test_with_wiretrace_dask_a_run_gives_the_rows_of_the_local_run(seed_warehous
         "raw_documents": "content_hash, size_bytes",
     }
     assert snapshot(path, columns) == snapshot(seed_warehouse, columns)
+
+
+def test_the_warehouse_made_before_the_flow_is_migrated_and_never_waits_for_another_writer(
+    tmp_path, monkeypatch
+):
+    import subprocess
+    import sys
+
+    from flows.ingest import prepare_warehouse
+    from warehouse import lake
+
+    ready = tmp_path / "ready" / "w.sqlite"
+    prepare_warehouse(str(ready))  # what `wiretrace run` does while Prefect's temporary API starts
+    with open_warehouse(ready) as con:
+        applied = [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+    assert applied == [int(f.name[:3]) for f in db.migration_files()]
+
+    # another writer holds the load lock of a new warehouse (a wait that long would hang the test)
+    monkeypatch.setenv("WIRETRACE_LOCK_WAIT", "3600")
+    busy = tmp_path / "busy" / "w.sqlite"
+    lock_file = lake.locate(busy).lock_file
+    lock_file.parent.mkdir(parents=True)
+    hold = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(lock_file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        prepare_warehouse(str(busy))  # returns: the flow meets the lock again, and waits there as before
+        with open_warehouse(busy) as con:
+            assert "schema_migrations" not in {name for (name,) in con.execute("SHOW TABLES").fetchall()}
+    finally:
+        holder.communicate("")
+    result = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(busy))
+    assert result["new"] == 5

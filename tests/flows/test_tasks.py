@@ -61,6 +61,7 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     import gzip
     from dataclasses import replace
 
+    from flows.tasks import batch_size
     from settings import Settings
     from tests.conftest import CORPUS, require_corpus
     from transforms.records import RawDocument
@@ -83,6 +84,10 @@ def test_batches_extracted_ahead_of_their_load_give_what_one_batch_gives(prefect
     ahead = load("ahead", Settings(batch_size=3, workers=2, pool_threshold=1))
     whole = load("whole", Settings(batch_size=250, workers=1))
     assert ahead == whole
+    # at most one batch's worth for a pool: cut in two, the second half extracted while the first loads
+    halves = Settings(batch_size=250, workers=2, pool_threshold=2)
+    assert [batch_size(n, halves) for n in (3, 4, 8, 9, 250, 251)] == [250, 2, 4, 5, 125, 250]
+    assert load("halves", halves) == whole
     assert ahead[0] == (6, 2, 0) and ahead[2] == [("copy-1.html",), ("copy-2.html",)]
 
 
@@ -131,18 +136,12 @@ def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harne
     import flows.workers
     from flows.seeds import read_seed_dir
     from settings import Settings
+    from tests.flows.test_workers import record_inputs
 
     with_url, without = _copies_folder(tmp_path / "seeds")
     docs, problems = read_seed_dir(tmp_path / "seeds", 10_000_000)
     assert not problems and len(docs) == 16
-    processed: list[str] = []
-    real_process = flows.workers.process
-
-    def counted(raw, *args):
-        processed.append(raw.source_ref)
-        return real_process(raw, *args)
-
-    monkeypatch.setattr(flows.workers, "process", counted)
+    processed = record_inputs(monkeypatch, flows.workers, "process")
 
     def load(name: str, once: bool) -> tuple:
         processed.clear()

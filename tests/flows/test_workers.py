@@ -16,6 +16,19 @@ from transforms.language import detect_language
 GERMAN = "Die Bundesregierung hat am Dienstag neue Regeln für den Handel mit Energie beschlossen."
 
 
+def record_inputs(monkeypatch, module, name: str) -> list[str]:
+    """`module.name` (a function of one input first) made to note the source_ref of each input it gets."""
+    noted: list[str] = []
+    real = getattr(module, name)
+
+    def noting(raw, *args):
+        noted.append(raw.source_ref)
+        return real(raw, *args)
+
+    monkeypatch.setattr(module, name, noting)
+    return noted
+
+
 def _worker_state() -> tuple[int, bool]:
     # runs in a worker, before any article: is the language model there already?
     return os.getpid(), language._model is not None
@@ -294,3 +307,49 @@ def test_the_thread_cpu_limit_stops_a_document_in_a_thread_and_leaves_nothing_pe
     assert (out[0].source_ref, out[0].stage) == ("long.txt", "timeout")
     assert isinstance(out[1], TaggedArticle)
     assert out[2] == "finished"
+
+
+def test_only_inputs_that_share_a_copy_group_are_parsed_for_copies_and_the_copies_found_are_the_same(
+    monkeypatch,
+) -> None:
+    import gzip
+    from dataclasses import replace
+
+    import flows.workers
+    from tests.conftest import CORPUS, require_corpus
+    from transforms.records import RawDocument
+
+    paths = sorted((require_corpus(CORPUS) / "aeb" / "html").glob("*.html.gz"))[:8]
+    pages = [RawDocument(source_ref=p.name, data=gzip.decompress(p.read_bytes())) for p in paths]
+    first, second = pages[0], pages[1]
+    docs = [
+        *pages,
+        replace(first, source_ref="a-comment-apart.html", data=first.data + b"\n<!-- saved again -->\n"),
+        replace(second, source_ref="gzipped.html.gz", data=gzip.compress(second.data)),
+        replace(second, source_ref="re-indented.html", data=second.data.replace(b"\n", b"\n  ")),
+        # the same bytes once a "comment" is gone, but inside a script, which the parser keeps: one
+        # group, two pages, told apart by their keys
+        *(
+            replace(first, source_ref=name, data=first.data.replace(b"</head>", script + b"</head>", 1))
+            for name, script in (
+                ("script-a.html", b'<script>var s = "<!-- a -->";</script>'),
+                ("script-b.html", b'<script>var s = "<!-- b -->";</script>'),
+            )
+        ),
+    ]
+    real = flows.workers.copy_key
+    parsed = record_inputs(monkeypatch, flows.workers, "copy_key")
+    settings = Settings(workers=1)
+    copy_of = flows.workers.find_copies(docs, None, settings)
+    # every input keyed, as before the groups: the same copies
+    keyed = [real(d) for d in docs]
+    firsts: dict[str, int] = {}
+    expected = [None if k is None or firsts.setdefault(k, i) == i else firsts[k] for i, k in enumerate(keyed)]
+    assert copy_of == expected
+    names = {d.source_ref: c for d, c in zip(docs, copy_of, strict=True)}
+    assert names["a-comment-apart.html"] == 0 and names["gzipped.html.gz"] == 1
+    assert names["re-indented.html"] is None  # white space inside the text: another page, another group
+    assert names["script-a.html"] is None and names["script-b.html"] is None
+    # the six other AEB pages and the re-indented one are alone in their groups: never parsed
+    grouped = ["a-comment-apart.html", "gzipped.html.gz", "script-a.html", "script-b.html"]
+    assert sorted(parsed) == sorted([first.source_ref, second.source_ref, *grouped])
