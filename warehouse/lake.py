@@ -451,19 +451,19 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
-    done = partitioned_tables(con)
-    for table, key in PARTITIONED.items():
-        if table in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+    todo = {t: k for t, k in PARTITIONED.items() if t not in partitioned_tables(con)}
+    if not todo:
+        return
+    con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
+    try:
+        for table, key in todo.items():
             con.execute(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({BUCKETS}, {key}))")
             # the same values written again: the stored rows move into their partitions' files
             con.execute(f"UPDATE {table} SET {key} = {key}")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def partitioned_tables(con: duckdb.DuckDBPyConnection) -> set[str]:

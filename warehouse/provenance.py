@@ -690,10 +690,23 @@ def story_sizes(
     con: duckdb.DuckDBPyConnection,
     story_ids: Sequence[str],
     exclude: Sequence[str] = (),
-    moved: Sequence[str] = (),
+    moved: Sequence[str] | None = None,
 ) -> dict[str, int]:
     """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent).
-    `moved`: articles the batch in progress gave a story (story_articles)."""
+
+    Before the batch changed any story (`moved` None), from the stories' rows, which list their
+    members (a story's window may hold thousands: their ids are not looked up one by one). After it
+    (`moved`: the articles it gave a story), from the articles themselves (_story_where).
+    """
+    if not story_ids:
+        return {}
+    if moved is None:
+        rows = con.execute(
+            f"""SELECT story_id, len(list_filter(articles, a -> NOT list_contains(?, a))) AS n
+                FROM stories WHERE story_id IN {ids_sql(story_ids)} AND n > 0""",
+            [list(exclude)],
+        ).fetchall()
+        return dict(rows)
     where = _story_where(con, story_ids, alias="articles", moved=moved)
     if where is None:
         return {}
