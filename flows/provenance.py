@@ -119,7 +119,7 @@ def _stories(
     # the articles this batch gave a story: its own, and the members of the stories it merged (their
     # stories rows still list them: the rows are refreshed last)
     moved = sorted({*ids, *wp.story_articles(con, sorted(merged))})
-    remaining = wp.story_sizes(con, sorted(set(old_story.values())), moved=moved)
+    remaining = wp.story_sizes(con, sorted(set(old_story.values())))
     # a re-processed article that leaves a story which keeps other articles splits it
     splits = [
         ("split", old, new_story[a], a)

@@ -687,32 +687,21 @@ def assign_story_ids(
 
 
 def story_sizes(
-    con: duckdb.DuckDBPyConnection,
-    story_ids: Sequence[str],
-    exclude: Sequence[str] = (),
-    moved: Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], exclude: Sequence[str] = ()
 ) -> dict[str, int]:
     """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent).
 
-    Before the batch changed any story (`moved` None), from the stories' rows, which list their
-    members (a story's window may hold thousands: their ids are not looked up one by one). After it
-    (`moved`: the articles it gave a story), from the articles themselves (_story_where).
+    One semi-join on the story_id column: the members' stories of a window may be thousands, and this
+    read (0.16 s at a million articles) is cheaper than finding them by id (0.4 s, lake 005).
     """
-    if not story_ids:
-        return {}
-    if moved is None:
+    table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
+    with _registered(con, "prov_stories", table), _registered(con, "prov_ids", _ids_table(exclude)):
         rows = con.execute(
-            f"""SELECT story_id, len(list_filter(articles, a -> NOT list_contains(?, a))) AS n
-                FROM stories WHERE story_id IN {ids_sql(story_ids)} AND n > 0""",
-            [list(exclude)],
+            """SELECT story_id, count(*) FROM articles
+               WHERE story_id IN (SELECT story_id FROM prov_stories)
+                 AND article_id NOT IN (SELECT article_id FROM prov_ids)
+               GROUP BY story_id"""
         ).fetchall()
-        return dict(rows)
-    where = _story_where(con, story_ids, alias="articles", moved=moved)
-    if where is None:
-        return {}
-    if exclude:  # (NOT IN an empty constant list, (NULL), would leave nothing)
-        where += f" AND articles.article_id NOT IN {ids_sql(exclude)}"
-    rows = con.execute(f"SELECT story_id, count(*) FROM articles WHERE {where} GROUP BY story_id").fetchall()
     return dict(rows)
 
 
