@@ -4,6 +4,7 @@ import gzip
 import re
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,6 +27,18 @@ def seed_items():
         raw[tagged.content_hash] = db.RawRow(len(data), "text/plain", "2026/01/02/r.warc.gz", offset, 100)
         offset += 100
     return items, raw
+
+
+def lake_before(tmp_path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A new lake (`tmp_path/w.sqlite`) at the migrations before `version`: a warehouse made then."""
+    before = tmp_path / f"before_{version:03d}"
+    before.mkdir()
+    for f in db.migration_files():
+        if int(f.name[:3]) < version:
+            shutil.copy(f, before / f.name)
+    con = lake.connect(tmp_path / "w.sqlite")
+    db.migrate(con, before)
+    return con
 
 
 def test_migrations_apply_once_in_order(tmp_path):
@@ -166,13 +179,7 @@ def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp
     """Lake 005 on a warehouse loaded at 001-004: the keyed tables are partitioned by their key's
     bucket, the stored rows rewritten into the partitions unchanged, and a lookup of a few ids
     opens only their partitions' files; loads after it find the stored rows as before."""
-    before = tmp_path / "before_005"
-    before.mkdir()
-    for f in db.migration_files():
-        if int(f.name[:3]) < 5:
-            shutil.copy(f, before / f.name)
-    con = lake.connect(tmp_path / "w.sqlite")
-    db.migrate(con, before)
+    con = lake_before(tmp_path, 5)
     items, raw = seed_items()
     with db.transaction(con):
         assert db.load_articles(con, items, raw, "v1", NOW) == {"new": len(items), "updated": 0}
