@@ -369,12 +369,19 @@ def _schema_version() -> str:
 
 
 def _migrate(path: str) -> list[str]:
-    """Apply the migrations a cached warehouse lacks (in a process of its own); their names."""
+    """Apply the migrations a cached warehouse lacks and the partitions (lake.PARTITIONED) it does not
+    have (in a process of its own); what was done."""
     from warehouse import db
 
     con = db.lake.connect(path)
     try:
-        return db.migrate(con)
+        done = db.migrate(con)
+        before = db.lake.partitioned_tables(con)
+        with db.lake.locked(con):  # a cache converted with other partitions: as this code has them
+            db.lake.set_table_options(con)
+        if db.lake.partitioned_tables(con) != before:
+            done.append(f"partitions {db.lake.BUCKETS}")
+        return done
     finally:
         con.close()
 

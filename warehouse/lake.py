@@ -424,10 +424,12 @@ TABLE_OPTIONS = {("articles", "parquet_row_group_size"): "2048"}
 # Tables a run reads a few rows of by a hashed key (an article id, a digest, a story id), which no
 # file's min/max of the key can rule out: their rows are written in BUCKETS partitions by the key's
 # hash (DuckLake's bucket() partitioning), and a read of `key IN (...)` opens the files of those keys'
-# partitions only, so a lookup of 5 ids reads at most 5 of BUCKETS parts of the table, not the table.
+# partitions only. Few partitions: DuckLake pays for every file a query opens (footer, statistics),
+# so 256 partitions of a small table made every read of it slower; 16 keep a lookup of 5 ids to at
+# most 5 files (62,500 rows each at a million articles) and a whole-table read to 16 files.
 # Every write adds a file per partition it touches (a small commit is inlined in the catalog instead):
 # `wiretrace compact` (daily) merges them, per partition.
-BUCKETS = 256
+BUCKETS = 16
 PARTITIONED = {
     "articles": "article_id",
     "article_sources": "article_id",
@@ -440,8 +442,9 @@ PARTITIONED = {
 def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
     """Apply TABLE_OPTIONS and PARTITIONED to a lake connection of `connect()` (nothing for any other).
 
-    A table not partitioned yet is partitioned and its stored rows rewritten into the partitions (the
-    conversion of a warehouse made before: DuckLake partitions only what it writes from then on).
+    A table not partitioned as PARTITIONED says yet is (re)partitioned and its stored rows rewritten
+    into the partitions (the conversion of a warehouse made before: DuckLake partitions only what it
+    writes from then on).
     The caller holds the load lock (warehouse.db.migrate).
     """
     if lake_of(con) is None:
@@ -451,7 +454,8 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
-    todo = {t: k for t, k in PARTITIONED.items() if t not in partitioned_tables(con)}
+    done = partitioned_tables(con)
+    todo = {t: k for t, k in PARTITIONED.items() if done.get(t) != f"bucket({BUCKETS})"}
     if not todo:
         return
     con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
@@ -466,15 +470,18 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def partitioned_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The lake's tables that have a partitioning now (DuckLake's catalog tables)."""
+def partitioned_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The lake's partitioned tables now, with their partitioning (e.g. 'bucket(16)'; DuckLake's catalog)."""
     meta = f"__ducklake_metadata_{ALIAS}"
     rows = con.execute(
-        f"""SELECT t.table_name FROM {meta}.ducklake_table t
+        f"""SELECT t.table_name, string_agg(c.transform, ', ' ORDER BY c.partition_key_index)
+            FROM {meta}.ducklake_table t
             JOIN {meta}.ducklake_partition_info p USING (table_id)
-            WHERE t.end_snapshot IS NULL AND p.end_snapshot IS NULL"""
+            JOIN {meta}.ducklake_partition_column c USING (partition_id, table_id)
+            WHERE t.end_snapshot IS NULL AND p.end_snapshot IS NULL
+            GROUP BY t.table_name"""
     ).fetchall()
-    return {r[0] for r in rows}
+    return dict(rows)
 
 
 # -- maintenance --------------------------------------------------------------------------------
