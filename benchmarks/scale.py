@@ -381,6 +381,10 @@ def _migrate(path: str) -> list[str]:
             db.lake.set_table_options(con)
         if db.lake.partitioned_tables(con) != before:
             done.append(f"partitions {db.lake.BUCKETS}")
+        if done:
+            # as the daily `compact` leaves a deployed warehouse: the files and snapshots from before the
+            # conversion gone (each DuckLake query reads the catalog's file lists, ended files included)
+            db.lake.compact(con, days=0)
         return done
     finally:
         con.close()
