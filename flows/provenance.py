@@ -116,6 +116,9 @@ def _stories(
     wp.assign_story_ids(con, assignments, since)
     new_story = {a.article_id: a.story_id for a in assignments}
     merged = {m.from_story: m.into_story for m in merges}
+    # the articles this batch gave a story: its own, and the members of the stories it merged (their
+    # stories rows still list them: the rows are refreshed last)
+    moved = sorted({*ids, *wp.story_articles(con, sorted(merged))})
     remaining = wp.story_sizes(con, sorted(set(old_story.values())))
     # a re-processed article that leaves a story which keeps other articles splits it
     splits = [
@@ -126,7 +129,7 @@ def _stories(
     changes = [("merge", m.from_story, m.into_story, m.article_id) for m in merges] + splits
     wp.record_story_history(con, changes, datetime.now(UTC), run_id)
     touched = set(old_story.values()) | set(new_story.values()) | set(merged)
-    wp.refresh_stories(con, sorted(touched))
+    wp.refresh_stories(con, sorted(touched), moved)
     return len(set(new_story.values()))
 
 

@@ -421,9 +421,32 @@ def retry_on_conflict(batch: Callable[[], T]) -> T:
 # (DuckDB's smallest) instead of 122,880, so such a read decompresses 2,048 texts, not a whole file's.
 TABLE_OPTIONS = {("articles", "parquet_row_group_size"): "2048"}
 
+# Tables a run reads a few rows of by a hashed key (an article id, a digest, a story id), which no
+# file's min/max of the key can rule out: their rows are written in BUCKETS partitions by the key's
+# hash (DuckLake's bucket() partitioning), and a read of `key IN (...)` opens the files of those keys'
+# partitions only. Few partitions: DuckLake pays for every file a query opens (footer, statistics),
+# so 256 partitions of a small table made every read of it slower; 16 keep a lookup of 5 ids to at
+# most 5 files (62,500 rows each at a million articles) and a whole-table read to 16 files.
+# Every write adds a file per partition it touches (a small commit is inlined in the catalog instead):
+# `wiretrace compact` (daily) merges them, per partition.
+BUCKETS = 16
+PARTITIONED = {
+    "articles": "article_id",
+    "article_sources": "article_id",
+    "raw_documents": "content_hash",
+    "story_term_sets": "article_id",
+    "stories": "story_id",
+}
+
 
 def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply TABLE_OPTIONS to a lake connection of `connect()` (nothing for any other connection)."""
+    """Apply TABLE_OPTIONS and PARTITIONED to a lake connection of `connect()` (nothing for any other).
+
+    A table not partitioned as PARTITIONED says yet is (re)partitioned and its stored rows rewritten
+    into the partitions (the conversion of a warehouse made before: DuckLake partitions only what it
+    writes from then on).
+    The caller holds the load lock (warehouse.db.migrate).
+    """
     if lake_of(con) is None:
         return
     for (table, option), value in TABLE_OPTIONS.items():
@@ -431,13 +454,42 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
+    done = partitioned_tables(con)
+    todo = {t: k for t, k in PARTITIONED.items() if done.get(t) != f"bucket({BUCKETS})"}
+    if not todo:
+        return
+    con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
+    try:
+        for table, key in todo.items():
+            con.execute(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({BUCKETS}, {key}))")
+            # the same values written again: the stored rows move into their partitions' files
+            con.execute(f"UPDATE {table} SET {key} = {key}")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def partitioned_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The lake's partitioned tables now, with their partitioning (e.g. 'bucket(16)'; DuckLake's catalog)."""
+    meta = f"__ducklake_metadata_{ALIAS}"
+    rows = con.execute(
+        f"""SELECT t.table_name, string_agg(c.transform, ', ' ORDER BY c.partition_key_index)
+            FROM {meta}.ducklake_table t
+            JOIN {meta}.ducklake_partition_info p USING (table_id)
+            JOIN {meta}.ducklake_partition_column c USING (partition_id, table_id)
+            WHERE t.end_snapshot IS NULL AND p.end_snapshot IS NULL
+            GROUP BY t.table_name"""
+    ).fetchall()
+    return dict(rows)
 
 
 # -- maintenance --------------------------------------------------------------------------------
 
 
 def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[str, int]:
-    """Flush inlined rows to Parquet, merge small files, expire snapshots older than `days`
+    """Flush inlined rows to Parquet, rewrite files with many deleted rows, merge small files (per
+    partition, lake.PARTITIONED), expire snapshots older than `days`
     (default WIRETRACE_SNAPSHOT_DAYS), delete the files no snapshot needs any more.
 
     Daily, never on every run: it rewrites files. Under the load lock, so no batch commits meanwhile.
@@ -453,6 +505,9 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
         before = {i for (i,) in con.execute(snapshots).fetchall()}
         files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
         con.execute(f"CALL ducklake_flush_inlined_data({name})")
+        # files most of whose rows a later write deleted (an update, a conversion) are written again
+        # without them, so a lookup no longer opens a file and its deletions for nothing
+        con.execute(f"CALL ducklake_rewrite_data_files({name})")
         con.execute(f"CALL ducklake_merge_adjacent_files({name})")
         con.execute(
             f"CALL ducklake_expire_snapshots({name}, older_than => now() - to_microseconds(?))",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import pytest
 import settings
 from flows.provenance import update_provenance
 from tests.conftest import SEEDS
+from tests.warehouse.test_db import lake_before
 from transforms import stories
-from warehouse import db, lake
+from warehouse import db
 from warehouse import provenance as wp
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -317,13 +317,7 @@ def test_a_lake_grouped_before_003_gets_keyword_times_and_groups_as_a_new_one(tm
         _insert(new, a, text, title=None, **({} if a == "q2" else {"published_at": when.replace(hour=i)}))
     update_provenance(new, list(rows))
 
-    before = tmp_path / "before_003"
-    before.mkdir()
-    for f in db.migration_files():
-        if int(f.name[:3]) < 3:
-            shutil.copy(f, before / f.name)
-    old = lake.connect(tmp_path / "w.sqlite")
-    db.migrate(old, before)
+    old = lake_before(tmp_path, 3)
     for table in ("articles", "article_sources", *STATE):
         columns = ", ".join(r[0] for r in old.execute(f"DESCRIBE {table}").fetchall())
         old.register("copied", new.execute(f"SELECT {columns} FROM {table}").to_arrow_table())

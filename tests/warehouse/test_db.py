@@ -1,7 +1,10 @@
 """Migrations, transactions and the bulk loads of warehouse/db.py on real DuckDB files."""
 
 import gzip
+import re
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from tests.conftest import CORPUS, SEEDS
 from transforms.pipeline import article_id_for, given_key, process
 from transforms.records import Failure, RawDocument
-from warehouse import db
+from warehouse import db, lake
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -24,6 +27,18 @@ def seed_items():
         raw[tagged.content_hash] = db.RawRow(len(data), "text/plain", "2026/01/02/r.warc.gz", offset, 100)
         offset += 100
     return items, raw
+
+
+def lake_before(tmp_path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A new lake (`tmp_path/w.sqlite`) at the migrations before `version`: a warehouse made then."""
+    before = tmp_path / f"before_{version:03d}"
+    before.mkdir()
+    for f in db.migration_files():
+        if int(f.name[:3]) < version:
+            shutil.copy(f, before / f.name)
+    con = lake.connect(tmp_path / "w.sqlite")
+    db.migrate(con, before)
+    return con
 
 
 def test_migrations_apply_once_in_order(tmp_path):
@@ -152,3 +167,63 @@ def test_pages_of_one_feed_keep_each_its_own_given_key(tmp_path):
     stored = dict(con.execute("SELECT content_hash, given_key FROM articles").fetchall())
     assert stored == {content: key for (_, _, content), key in given.items()}
     assert len(set(stored.values())) == 2
+
+
+def _files_read(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """Parquet files DuckLake opened for `sql` (its scan's profile)."""
+    plan = con.execute(f"EXPLAIN ANALYZE {sql}").fetchall()[0][1]
+    return sum(int(n) for n in re.findall(r"Total Files Read: (\d+)", plan))
+
+
+def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp_path):
+    """Lake 005 on a warehouse loaded at 001-004: the keyed tables are partitioned by their key's
+    bucket, the stored rows rewritten into the partitions unchanged, and a lookup of a few ids
+    opens only their partitions' files; loads after it find the stored rows as before."""
+    con = lake_before(tmp_path, 5)
+    items, raw = seed_items()
+    with db.transaction(con):
+        assert db.load_articles(con, items, raw, "v1", NOW) == {"new": len(items), "updated": 0}
+        con.execute(
+            """INSERT INTO story_term_sets SELECT article_id, ['word'] FROM articles;
+               INSERT INTO stories (story_id, label, first_seen, last_seen, articles)
+               SELECT 'story-' || article_id, title, NOW(), NOW(), [article_id] FROM articles"""
+        )
+    con.execute("CALL ducklake_flush_inlined_data('wiretrace')")  # small commits are inlined: files
+    tables = sorted(lake.PARTITIONED)
+    stored = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    assert all(stored.values())
+    assert lake.partitioned_tables(con) == {}
+
+    assert db.migrate(con) == ["005_keyed_lookups.sql"]
+
+    assert lake.partitioned_tables(con) == {t: f"bucket({lake.BUCKETS})" for t in tables}
+    assert {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables} == stored
+    # a rewrite this small is inlined in the catalog: the daily compaction writes the partitions' files
+    lake.compact(con, days=0)
+    files = [
+        r[0]
+        for r in con.execute("SELECT data_file FROM ducklake_list_files('wiretrace', 'articles')").fetchall()
+    ]
+    assert files and all("/bucket=" in f for f in files)
+    # more partitions hold rows than two ids can be in: the lookup opens the files of theirs only
+    ids = [a for a, _ in items]
+    assert len(files) > 2
+    assert _files_read(con, f"SELECT article_id FROM articles WHERE article_id IN {db.ids_sql(ids[:2])}") <= 2
+    assert _files_read(con, f"SELECT content_hash FROM raw_documents WHERE content_hash = '{'0' * 64}'") <= 1
+
+    # the load path after it: a rerun updates the same rows (first seen kept), never adds one
+    with db.transaction(con):
+        assert db.load_articles(con, items, {}, "v2", NOW.replace(year=2027)) == {
+            "new": 0,
+            "updated": len(items),
+        }
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT article_id), max(first_seen_at) FROM articles"
+    ).fetchone() == (
+        len(items),
+        len(items),
+        NOW,
+    )
+    assert db.archived_digests(con, list(raw)) == set(raw)
+    assert con.execute("SELECT count(*) FROM duplicate_keys").fetchone() == (0,)
+    assert db.migrate(con) == []  # converted once: opening it again rewrites nothing

@@ -1,0 +1,11 @@
+-- 005_keyed_lookups: a lookup by id reads the rows of those ids' partitions, not a column of every row.
+-- Article ids, content digests and story ids are hashes: no file's min/max of them rules a file out,
+-- so `article_id IN (5 ids)` read the ids of every stored article (0.1-0.3 s a lookup at a million,
+-- several a batch). The tables a run looks rows up in by such a key (articles, article_sources,
+-- raw_documents, story_term_sets by their article id or digest; stories by story id) are partitioned
+-- by bucket(N, key) (N: lake.BUCKETS, 16): DuckLake writes each partition's rows to files of its own and
+-- skips, for an IN list of keys, every file of another partition.
+--
+-- Partitioning is a DuckLake call, not schema: warehouse/lake.py (PARTITIONED, set_table_options) sets
+-- it after this file is applied, and rewrites the rows stored before into the partitions (a plain
+-- DuckDB schema built from these files has no partitions). No column, view or name changes.
