@@ -430,6 +430,11 @@ TABLE_OPTIONS = {("articles", "parquet_row_group_size"): "2048"}
 # Every write adds a file per partition it touches (a small commit is inlined in the catalog instead):
 # `wiretrace compact` (daily) merges them, per partition.
 BUCKETS = 16
+# Partitions pay off only in a large warehouse: below this many articles a lookup's scan of every key
+# costs milliseconds, while partitions cost each write a file per partition and each read a file to
+# open (a fresh 181-page run took 1.19x as long with them, benchmarks/whole_run.py). A warehouse that
+# grows past it is partitioned by the daily `compact` (or when a migration is applied).
+PARTITION_FROM_ARTICLES = 50_000
 PARTITIONED = {
     "articles": "article_id",
     "article_sources": "article_id",
@@ -442,10 +447,10 @@ PARTITIONED = {
 def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
     """Apply TABLE_OPTIONS and PARTITIONED to a lake connection of `connect()` (nothing for any other).
 
-    A table not partitioned as PARTITIONED says yet is (re)partitioned and its stored rows rewritten
-    into the partitions (the conversion of a warehouse made before: DuckLake partitions only what it
-    writes from then on).
-    The caller holds the load lock (warehouse.db.migrate).
+    Once the warehouse holds PARTITION_FROM_ARTICLES articles, a table not partitioned as PARTITIONED
+    says yet is (re)partitioned and its stored rows rewritten into the partitions (DuckLake partitions
+    only what it writes from then on); a smaller warehouse is left as it is.
+    The caller holds the load lock (warehouse.db.migrate, compact).
     """
     if lake_of(con) is None:
         return
@@ -456,7 +461,7 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
         )
     done = partitioned_tables(con)
     todo = {t: k for t, k in PARTITIONED.items() if done.get(t) != f"bucket({BUCKETS})"}
-    if not todo:
+    if not todo or con.execute("SELECT count(*) FROM articles").fetchone()[0] < PARTITION_FROM_ARTICLES:
         return
     con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
     try:
@@ -488,9 +493,9 @@ def partitioned_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[str, int]:
-    """Flush inlined rows to Parquet, rewrite files with many deleted rows, merge small files (per
-    partition, lake.PARTITIONED), expire snapshots older than `days`
-    (default WIRETRACE_SNAPSHOT_DAYS), delete the files no snapshot needs any more.
+    """Partition a warehouse grown large enough (set_table_options), flush inlined rows to Parquet,
+    rewrite files with many deleted rows, merge small files (per partition), expire snapshots older
+    than `days` (default WIRETRACE_SNAPSHOT_DAYS), delete the files no snapshot needs any more.
 
     Daily, never on every run: it rewrites files. Under the load lock, so no batch commits meanwhile.
     Time travel reaches back `days`; an analyst's session older than that may lose its files.
@@ -504,6 +509,7 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
         snapshots = f"SELECT snapshot_id FROM ducklake_snapshots({name})"
         before = {i for (i,) in con.execute(snapshots).fetchall()}
         files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
+        set_table_options(con)
         con.execute(f"CALL ducklake_flush_inlined_data({name})")
         # files most of whose rows a later write deleted (an update, a conversion) are written again
         # without them, so a lookup no longer opens a file and its deletions for nothing

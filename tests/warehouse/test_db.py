@@ -175,10 +175,26 @@ def _files_read(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return sum(int(n) for n in re.findall(r"Total Files Read: (\d+)", plan))
 
 
-def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp_path):
-    """Lake 005 on a warehouse loaded at 001-004: the keyed tables are partitioned by their key's
-    bucket, the stored rows rewritten into the partitions unchanged, and a lookup of a few ids
-    opens only their partitions' files; loads after it find the stored rows as before."""
+def test_a_small_warehouse_is_partitioned_once_it_has_grown(tmp_path, monkeypatch):
+    """Below PARTITION_FROM_ARTICLES the keyed tables stay whole (partitions would cost a small
+    warehouse more than they save); the daily compaction partitions them once it holds that many."""
+    con = db.connect(str(tmp_path / "w.sqlite"))
+    items, raw = seed_items()
+    with db.transaction(con):
+        db.load_articles(con, items, raw, "v1", NOW)
+    monkeypatch.setattr(lake, "PARTITION_FROM_ARTICLES", len(items) + 1)
+    lake.compact(con, days=0)
+    assert lake.partitioned_tables(con) == {}
+    monkeypatch.setattr(lake, "PARTITION_FROM_ARTICLES", len(items))
+    lake.compact(con, days=0)
+    assert lake.partitioned_tables(con) == {t: f"bucket({lake.BUCKETS})" for t in lake.PARTITIONED}
+
+
+def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp_path, monkeypatch):
+    """Lake 005 on a warehouse loaded at 001-004 (as large as PARTITION_FROM_ARTICLES says): the keyed
+    tables are partitioned by their key's bucket, the stored rows rewritten into the partitions
+    unchanged, and a lookup of a few ids opens only their partitions' files; loads after it find the
+    stored rows as before."""
     con = lake_before(tmp_path, 5)
     items, raw = seed_items()
     with db.transaction(con):
@@ -194,6 +210,7 @@ def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp
     assert all(stored.values())
     assert lake.partitioned_tables(con) == {}
 
+    monkeypatch.setattr(lake, "PARTITION_FROM_ARTICLES", len(items))
     assert db.migrate(con) == ["005_keyed_lookups.sql"]
 
     assert lake.partitioned_tables(con) == {t: f"bucket({lake.BUCKETS})" for t in tables}

@@ -7,5 +7,7 @@
 -- skips, for an IN list of keys, every file of another partition.
 --
 -- Partitioning is a DuckLake call, not schema: warehouse/lake.py (PARTITIONED, set_table_options) sets
--- it after this file is applied, and rewrites the rows stored before into the partitions (a plain
--- DuckDB schema built from these files has no partitions). No column, view or name changes.
+-- it once the warehouse holds lake.PARTITION_FROM_ARTICLES articles (50,000; below that partitions cost
+-- more than the scans they save), when this file is applied or at the daily compaction, and rewrites
+-- the rows stored before into the partitions (a plain DuckDB schema built from these files has no
+-- partitions). No column, view or name changes.
