@@ -278,18 +278,21 @@ def _without_date(name: str) -> str:
 
 
 @functools.cache
+def _word_list(key: str) -> frozenset[str]:
+    """A list of words in data/author_roles.yaml, case-folded."""
+    return frozenset(word.casefold() for word in _author_roles()[key])
+
+
 def _job_titles() -> frozenset[str]:
-    return frozenset(word.casefold() for word in _author_roles()["job_titles"])
+    return _word_list("job_titles")
 
 
-@functools.cache
 def _label_ends() -> frozenset[str]:
-    return frozenset(_author_roles()["label_ends"])
+    return _word_list("label_ends")
 
 
-@functools.cache
 def _date_words() -> frozenset[str]:
-    return frozenset(word.casefold() for word in _author_roles()["date_words"])
+    return _word_list("date_words")
 
 
 def _written_as_a_name(name: str) -> bool:
