@@ -245,12 +245,13 @@ def _agreement(found: dict[str, str], names: tuple[str, ...], key: Callable[[str
     return (*shown, "/".join(sorted({side(name) for name in names})))
 
 
-def byline_sources(groups: dict[str, list[Page]]) -> None:
+def byline_sources(groups: dict[str, list[Page]], results: dict[str, dict[str, Extracted]]) -> None:
     """Each author reader alone (transforms.metadata.BYLINE_SOURCES) on the pages it reads a name
     from: how many pages, the expected authors it finds there, the share of them with a wrong
     extra author. `byline` takes the first that reads a name (the bold lead before an author field
     that is no Person), so a reader later in line decides only pages the earlier ones leave empty:
-    this says how it would do on a publisher where it is the one that decides."""
+    this says how it would do on a publisher where it is the one that decides. The closing sign-off
+    is read against the text wiretrace extracted (`results`)."""
     from transforms.metadata import BYLINE_SOURCES, byline, byline_sources, read_metadata
     from transforms.page import load_page
     from transforms.page_credits import harvest_credits
@@ -261,8 +262,9 @@ def byline_sources(groups: dict[str, list[Page]]) -> None:
         tree = load_page(page.html)
         meta = read_metadata(tree, page.url)
         credits = harvest_credits(tree, meta.structured)
-        read[page.name] = byline_sources(meta, credits)
-        names = byline(meta, credits)
+        text = results["wiretrace"][page.name].text
+        read[page.name] = byline_sources(meta, credits, text)
+        names = byline(meta, credits, text)
         giver = next((s for s, value in read[page.name].items() if value and value == names), "other")
         chosen[page.name] = (giver if names else "none", names)
     width = 38
@@ -324,7 +326,7 @@ def main() -> None:
     small = [p for lang, pages in ordered if len(pages) < 4 for p in pages]
     print_table({**big, "other": small}, results, "metric", held_out=True)
     title_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus}, results)
-    byline_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus})
+    byline_sources({"Fundus A–M": dev, "Fundus N–Z": held, "Fundus all": fundus}, results)
     base = cpu["trafilatura"]
     print(
         f"\nCPU s/page on both corpora: wiretrace {cpu['wiretrace']:.4f}, trafilatura {base:.4f}, "

@@ -138,7 +138,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
     return Article(
         text=text,
         title=title,
-        byline=byline(meta, credits),
+        byline=byline(meta, credits, text),
         published=published,
         language=detect_language(text, declared),
         url=meta.url,

@@ -16,6 +16,7 @@ import html as html_lib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -54,6 +55,9 @@ class PageMetadata:
     found_author: str | None = None  # trafilatura's reading of the author fields and bylines
     linked_byline: str | None = None  # names a byline gives as links ("Von: <a>X</a>, <a>Y</a>")
     lead_byline: str | None = None  # names the article body opens with, in bold ("<p><b>Ann Lee</b></p>")
+    # short paragraphs of names closing an article body ("<p>Ann Lee/dpa</p>"): its sign-off
+    # when the extracted text ends with one of them (`byline`)
+    closing_lines: tuple[str, ...] = ()
 
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
@@ -76,11 +80,13 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         found_author=found["author"],
         linked_byline=_linked_byline(tree),
         lead_byline=_lead_byline(tree),
+        closing_lines=tuple(_closing_lines(tree)),
     )
 
 
-def byline(metadata: PageMetadata, credits: tuple[Credit, ...]) -> str | None:
-    """The article's authors as "A; B", spelled as the page spells them (see `_byline`)."""
+def byline(metadata: PageMetadata, credits: tuple[Credit, ...], text: str = "") -> str | None:
+    """The article's authors as "A; B", spelled as the page spells them (see `_byline`); `text`,
+    the extracted main text, lets a sign-off that closes it name the writers."""
     meta = metadata
     return _byline(
         meta.structured,
@@ -90,6 +96,7 @@ def byline(metadata: PageMetadata, credits: tuple[Credit, ...]) -> str | None:
         meta.url,
         meta.linked_byline,
         meta.lead_byline,
+        _signed_off(meta.closing_lines, text),
     )
 
 
@@ -122,8 +129,10 @@ def _byline(
     url: str | None,
     linked: str | None = None,
     lead: str | None = None,
+    closing: str | None = None,
 ) -> str | None:
-    """The article's authors: structured data's, else trafilatura's, else the page's byline elements.
+    """The article's authors: structured data's, else trafilatura's, else the page's byline elements,
+    else the sign-off that closes the text.
 
     Names must look like names: no URLs, e-mail addresses or dates. A value that names the site
     together with other parts ("hessenschau.de, Frankfurt, Germany" in an author meta) is the
@@ -132,12 +141,18 @@ def _byline(
     ("heise online", a JSON-LD author named like the site) is a credit of the newsroom: kept when
     nobody else is named, dropped beside the names of the people who wrote the article. When the
     structured data names an organisation as the author and the page shows no person's name (only
-    a handle such as "amw"), the organisation is the author.
+    a handle such as "amw"), the organisation is the author. A sign-off closing the text is the
+    last reader, before the site's name: a page that names nobody else signs its article there.
     """
     own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [("declared", _declared(structured)), ("found", _tidied(found, credits)), ("shown", shown)]
+    stages = [
+        ("declared", _declared(structured)),
+        ("found", _tidied(found, credits)),
+        ("shown", shown),
+        ("closing", closing),
+    ]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
         stages.insert(0, ("lead", lead))
@@ -156,10 +171,19 @@ def _byline(
     return newsroom[0] if newsroom else None
 
 
-BYLINE_SOURCES = ("structured data", "trafilatura", "byline elements", "linked byline line", "bold lead")
+BYLINE_SOURCES = (
+    "structured data",
+    "trafilatura",
+    "byline elements",
+    "linked byline line",
+    "bold lead",
+    "closing sign-off",
+)
 
 
-def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[str, str | None]:
+def byline_sources(
+    metadata: PageMetadata, credits: tuple[Credit, ...], text: str = ""
+) -> dict[str, str | None]:
     """Each reader's authors alone (BYLINE_SOURCES), with `byline`'s checks but no fallback between
     them: how well each reads a page, whichever `byline` takes (benchmarks/extraction_quality.py)."""
     meta = metadata
@@ -170,6 +194,7 @@ def byline_sources(metadata: PageMetadata, credits: tuple[Credit, ...]) -> dict[
         _shown_bylines(credits),
         meta.linked_byline,
         meta.lead_byline,
+        _signed_off(meta.closing_lines, text),
     )
     return {
         source: "; ".join(dict.fromkeys(_names(candidate, credits, own, address)[0])) or None
@@ -390,6 +415,69 @@ def _lead_byline(tree: lxml.html.HtmlElement) -> str | None:
         if names and all(_lead_name(name) for name in names):
             return "; ".join(names)
     return None
+
+
+_CLOSING_MAX_CHARS = 60
+_CLOSING_LAST = 3  # a sign-off and at most two paragraphs after it (a reader prompt, a note)
+_CLOSING_NAME_WORDS = 4
+# A sign-off is names: a digit, a sentence's or a label's punctuation, quotes or brackets say otherwise.
+_NOT_SIGNED = re.compile(r"[\d!?:;\"“”„«»()\[\]…]|'|’")
+
+
+def _closing_lines(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    """Paragraphs that may sign an article off: short, no link, among the last of their siblings,
+    after at least three paragraphs of text (an article body), and names by their shape
+    (`_sign_off_names`). Whether the article's text ends with one is `_signed_off`'s."""
+    for para in tree.iter("p"):
+        if len(para) > 1:
+            continue
+        text = " ".join(para.text_content().split())
+        if not text or len(text) > _CLOSING_MAX_CHARS or next(para.iter("a"), None) is not None:
+            continue
+        after = (p for p in para.itersiblings("p") if p.text_content().strip())
+        if len(list(islice(after, _CLOSING_LAST))) >= _CLOSING_LAST:
+            continue
+        before = [p for p in para.itersiblings("p", preceding=True) if p.text_content().strip()]
+        before = before[:_LEAD_BODY_PARAGRAPHS]
+        if len(before) < _LEAD_BODY_PARAGRAPHS or any(
+            len(p.text_content()) < _LEAD_BODY_CHARS for p in before
+        ):
+            continue
+        if _sign_off_names(text):
+            yield text
+
+
+def _sign_off_names(line: str) -> list[str]:
+    """The names of a sign-off line ("Ann Lee", "Ann Lee/dpa", "Von Ann Lee und Bo Chen",
+    "IN-Redaktion"): an optional byline word, then names of one to four capitalised words joined
+    by conjunctions (data/author_roles.yaml), in a script with case, not all capitals (a heading
+    shouts: "AUSTRALIA AHEAD"). Nothing for anything else."""
+    opener, _, joins = _byline_grammar()
+    found = opener.match(line)
+    rest = found.group("rest") if found else line
+    if _NOT_SIGNED.search(rest) or not _cased(rest) or rest == rest.upper():
+        return []
+    names = [" ".join(part.split()) for part in joins.split(rest.rstrip(". ")) if part.strip()]
+    if names and all(_sign_off_name(name) for name in names):
+        return names
+    return []
+
+
+def _sign_off_name(name: str) -> bool:
+    words = name.split()
+    return (
+        len(words) <= _CLOSING_NAME_WORDS and _looks_like_name(name) and all(w[:1].isupper() for w in words)
+    )
+
+
+def _signed_off(lines: tuple[str, ...], text: str) -> str | None:
+    """The names of the sign-off the extracted text ends with: one of `lines` among its last lines
+    (a reader prompt may follow), so that the sign-off is the article's and not a box beside it."""
+    if not lines or not text:
+        return None
+    last = [" ".join(line.split()) for line in text.splitlines()[-_CLOSING_LAST:]]
+    signed = next((line for line in last if line in lines), None)
+    return "; ".join(_sign_off_names(signed)) if signed else None
 
 
 def _lead_name(name: str) -> bool:

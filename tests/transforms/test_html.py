@@ -12,7 +12,9 @@ from trafilatura import bare_extraction, load_html
 
 from benchmarks import extraction_metrics as quality
 from transforms.html import NoArticleError, clean_text, extract_html
+from transforms.metadata import byline_sources, read_metadata
 from transforms.page import MAX_ELEMENTS, parse_html
+from transforms.page_credits import harvest_credits
 from transforms.pipeline import process
 from transforms.records import Failure, RawDocument, TaggedArticle
 
@@ -394,3 +396,32 @@ def test_a_rejected_page_keeps_its_title_date_and_language() -> None:
     assert isinstance(failure, Failure)
     assert "Stau auf der A5" in failure.reason and "2024-03-05T09:15:00+01:00" in failure.reason
     assert "'de'" in failure.reason
+
+
+def test_a_sign_off_closing_the_text_names_the_writers_when_nothing_else_does(corpus_dir: Path) -> None:
+    # Israel Nachrichten: no author field, byline element or bold lead; the article's last
+    # paragraph, before a plea for donations, is its desk's sign-off "<p><em>IN-Redaktion</em></p>".
+    # The byline was None before.
+    page = fundus_page(corpus_dir, "IsraelNachrichten_2025_04_16.html.gz")
+    article = extract_html(page.html, page.url)
+    assert article.text.splitlines()[-2] == "IN-Redaktion"
+    assert article.byline == "IN-Redaktion" == page.authors[0]
+
+
+def test_a_heading_a_label_or_a_line_beside_the_text_is_no_sign_off(aeb: Path) -> None:
+    # The short last lines of AEB articles: a heading in capitals ("AUSTRALIA AHEAD"), a credit for
+    # other work ("Contributing: Kristine Phillips"), a thank-you ("Thanks Junior!"); a footer's
+    # link ("Disclaimer") that the text leaves out.
+    for prefix, line in (
+        ("0d46122928", "AUSTRALIA AHEAD"),
+        ("c58aa507c4", "Contributing: Kristine Phillips"),
+        ("4648a420af", "Thanks Junior!"),
+        ("ffc109d474", "Disclaimer"),
+    ):
+        html, _ = page(aeb, prefix)
+        assert line in html
+        tree = parse_html(html)
+        metadata = read_metadata(tree)
+        text = extract_html(html).text
+        found = byline_sources(metadata, harvest_credits(tree, metadata.structured), text)
+        assert found["closing sign-off"] is None
