@@ -242,9 +242,10 @@ def _names(
 ) -> tuple[list[str], list[str]]:
     """(the people a candidate names, every name it gives, the site's own included)."""
     given = [
-        _without_label(_without_date(name)) for name in (_as_on_page(candidate, credits) or "").split("; ")
+        _without_credentials(_without_label(_without_date(name)))
+        for name in (_as_on_page(candidate, credits) or "").split("; ")
     ]
-    spelled = _without_roles([name for name in given if _looks_like_name(name)])
+    spelled = _without_roles([name for name in given if _looks_like_name(name) and not _only_a_label(name)])
     names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
     return names, spelled
 
@@ -302,6 +303,23 @@ def _without_date(name: str) -> str:
     return " ".join(words) if len(words) < len(name.split()) else name
 
 
+def _without_credentials(name: str) -> str:
+    """A name without the degrees and licences written after it ("Rachael Link, MS, RD" is Rachael
+    Link; data/author_roles.yaml's credentials); a part that is only one ("MS" of "Ilana Muhlstein,
+    MS, RDN" split at its commas) is nothing."""
+    parts = [part.strip() for part in name.split(",")]
+    credentials = _word_list("credentials")
+    while parts and parts[-1].casefold().replace(".", "") in credentials:
+        parts.pop()
+    return ", ".join(parts)
+
+
+def _only_a_label(name: str) -> bool:
+    """A label without its name: a credit for other work alone ("Cortesía", "Foto"; data/
+    author_roles.yaml's not_author_roles) names nobody."""
+    return name.casefold().strip(" .:") in _word_list("not_author_roles")
+
+
 @functools.cache
 def _word_list(key: str) -> frozenset[str]:
     """A list of words in data/author_roles.yaml, case-folded."""
@@ -323,7 +341,8 @@ def _date_words() -> frozenset[str]:
 def _written_as_a_name(name: str) -> bool:
     """Each word of four letters or more capitalised ("Naufal Zuhdi", not "Lien copié"), as names
     are written; words in scripts without case always pass."""
-    return all(not word[:1].islower() for word in name.split() if len(word) >= 4)
+    # a word in brackets too: a form's "Name (required)" is no name
+    return all(not word.lstrip("([{'\"")[:1].islower() for word in name.split() if len(word) >= 4)
 
 
 _LINKED_NAME_WORDS = (2, 5)  # a writer's linked name: first and last name, a title, a particle

@@ -10,6 +10,7 @@ from transforms.metadata import (
     BYLINE_SOURCES,
     TITLE_SOURCES,
     PageMetadata,
+    _trafilatura_metadata,
     byline,
     byline_sources,
     read_metadata,
@@ -17,6 +18,7 @@ from transforms.metadata import (
 )
 from transforms.page import parse_html
 from transforms.page_credits import harvest_credits
+from transforms.structured import read_structured
 
 
 def fundus_page(corpus_dir: Path, name: str) -> quality.Page:
@@ -357,3 +359,27 @@ def test_a_linked_byline_line_may_end_with_its_date(corpus_dir: Path) -> None:
     # Words after the names that are no date keep the line from being a byline
     html = harbour_page("", '<p>By <a href="/a">Ann Lee</a> and the harbour board of Kiel</p>')
     assert metadata_and_byline(html)[1] is None
+
+
+def test_degrees_after_a_name_are_no_authors(corpus_dir: Path) -> None:
+    # Beachbody's JSON-LD author "Ilana Muhlstein, MS, RDN" was split at its commas into three
+    # authors ("Ilana Muhlstein; MS; RDN"); Healthline's linked byline "Rachael Link, MS, RD" was
+    # one name with its degrees.
+    assert aeb_byline(corpus_dir, "ec3878db7e") == "Ilana Muhlstein"
+    assert aeb_byline(corpus_dir, "e593d7fe88") == "Rachael Link"
+
+
+def test_a_forms_name_field_and_a_credit_label_alone_are_no_authors(corpus_dir: Path) -> None:
+    # Kabar Islamia's comment form labels its field "Nama (wajib)" ("Name (required)") in a byline
+    # class: the byline before. 100% Noticias: trafilatura reads "Cortesía" ("courtesy", a
+    # picture's credit label without its name) as the author, the byline before.
+    assert 'Nama <span class="required">(wajib)</span>' in aeb_page(corpus_dir, "21486419bb")
+    assert aeb_byline(corpus_dir, "21486419bb") is None
+    tree = parse_html(
+        quality.read_gz(corpus_dir / "attribution-dev" / "pages" / "100noticias.com-millones.html.gz")
+    )
+    # the page's fields without its date (htmldate's search of this page's text costs seconds)
+    found = _trafilatura_metadata(tree, None)
+    metadata = PageMetadata(read_structured(tree), found_author=found["author"], site_name=found["sitename"])
+    assert metadata.found_author == "Cortesía"
+    assert byline(metadata, harvest_credits(tree, metadata.structured)) is None
