@@ -439,8 +439,9 @@ def _lead_byline(tree: lxml.html.HtmlElement) -> str | None:
 _CLOSING_MAX_CHARS = 60
 _CLOSING_LAST = 3  # a sign-off and at most two paragraphs after it (a reader prompt, a note)
 _CLOSING_NAME_WORDS = 4
-# A sign-off is names: a digit, a sentence's or a label's punctuation, quotes or brackets say otherwise.
-_NOT_SIGNED = re.compile(r"[\d!?:;\"“”„«»()\[\]…]|'|’")
+# A sign-off is names: a digit, a sentence's or a label's punctuation, quotes or brackets say otherwise
+# (an apostrophe may be a name's: "O'Brien").
+_NOT_SIGNED = re.compile(r"[\d!?:;\"“”„«»()\[\]…]")
 
 
 def _closing_lines(tree: lxml.html.HtmlElement) -> Iterator[str]:
@@ -468,9 +469,9 @@ def _closing_lines(tree: lxml.html.HtmlElement) -> Iterator[str]:
 
 def _sign_off_names(line: str) -> list[str]:
     """The names of a sign-off line ("Ann Lee", "Ann Lee/dpa", "Von Ann Lee und Bo Chen",
-    "IN-Redaktion"): an optional byline word, then names of one to four capitalised words joined
-    by conjunctions (data/author_roles.yaml), in a script with case, not all capitals (a heading
-    shouts: "AUSTRALIA AHEAD"). Nothing for anything else."""
+    "IN-Redaktion"): an optional byline word, then names of one to four capitalised words or news
+    sources joined by conjunctions (data/author_roles.yaml), in a script with case, not all capitals
+    (a heading shouts: "AUSTRALIA AHEAD"). Nothing for anything else."""
     opener, _, joins = _byline_grammar()
     found = opener.match(line)
     rest = found.group("rest") if found else line
@@ -483,10 +484,10 @@ def _sign_off_names(line: str) -> list[str]:
 
 
 def _sign_off_name(name: str) -> bool:
+    """A name of one to four capitalised words, or a news source the registry knows ("dpa")."""
     words = name.split()
-    return (
-        len(words) <= _CLOSING_NAME_WORDS and _looks_like_name(name) and all(w[:1].isupper() for w in words)
-    )
+    capitalised = all(word[:1].isupper() for word in words) or name.casefold() in _known_sources()
+    return len(words) <= _CLOSING_NAME_WORDS and capitalised and _looks_like_name(name)
 
 
 def _signed_off(lines: tuple[str, ...], text: str) -> str | None:

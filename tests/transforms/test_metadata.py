@@ -383,3 +383,22 @@ def test_a_forms_name_field_and_a_credit_label_alone_are_no_authors(corpus_dir: 
     metadata = PageMetadata(read_structured(tree), found_author=found["author"], site_name=found["sitename"])
     assert metadata.found_author == "Cortesía"
     assert byline(metadata, harvest_credits(tree, metadata.structured)) is None
+
+
+def test_a_sign_off_is_names_or_news_sources_and_must_close_the_text() -> None:
+    html = harbour_page('<meta property="og:site_name" content="Harbour Times">')
+    body = [f"Sentence number {i} of a short report about the harbour." for i in range(8)]
+    for line, expected in (
+        ("Ann O'Brien/dpa", "Ann O'Brien; dpa"),
+        ("Von Ann Lee und Bo Chen", "Ann Lee; Bo Chen"),
+        ("Weitere Nachrichten aus der Region", None),  # words in lower case: a heading or a note
+        ("Mehr: Ann Lee", None),
+        ("Ann Lee (Fotos)", None),
+    ):
+        page = html.replace("</article>", f"<p>{line}</p></article>")
+        tree = parse_html(page)
+        metadata = read_metadata(tree)
+        credits = harvest_credits(tree, metadata.structured)
+        assert byline(metadata, credits, "\n".join([*body, line])) == expected, line
+        # a line the extracted text does not end with (a box beside the article) signs nothing
+        assert byline(metadata, credits, "\n".join([line, *body])) is None
