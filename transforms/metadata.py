@@ -245,7 +245,7 @@ def _names(
         _without_credentials(_without_label(_without_date(name)))
         for name in (_as_on_page(candidate, credits) or "").split("; ")
     ]
-    spelled = _without_roles([name for name in given if _looks_like_name(name) and not _only_a_label(name)])
+    spelled = _without_roles([name for name in given if _looks_like_name(name) and not _names_nobody(name)])
     names = [name for name in spelled if _key(name) not in address and not _is_own(_key(name), own)]
     return names, spelled
 
@@ -314,10 +314,14 @@ def _without_credentials(name: str) -> str:
     return ", ".join(parts)
 
 
-def _only_a_label(name: str) -> bool:
-    """A label without its name: a credit for other work alone ("Cortesía", "Foto"; data/
-    author_roles.yaml's not_author_roles) names nobody."""
-    return name.casefold().strip(" .:") in _word_list("not_author_roles")
+def _names_nobody(name: str) -> bool:
+    """A label without its name, a credit for other work alone ("Cortesía", "Foto"; data/
+    author_roles.yaml's not_author_roles), and the account of a site's publishing system ("admin",
+    one word ending in one: "jdadmin"; its accounts) name nobody."""
+    word = name.casefold().strip(" .:")
+    if word in _word_list("not_author_roles"):
+        return True
+    return " " not in word and any(word.endswith(account) for account in _word_list("accounts"))
 
 
 @functools.cache
@@ -685,7 +689,7 @@ def _glued_opener() -> re.Pattern[str]:
 
 
 _PARTS = re.compile(r"[,;|]")
-_NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.")
+_NOT_A_NAME = re.compile(r"\d|@|://|\bwww\.|\*")  # "*": a form field marked as required ("Name *")
 _NAME_MAX_CHARS = 80
 _NAME_MAX_WORDS = 6
 # Han and kana count a word a character (textunits): a name or a newsroom's ("朝日新聞デジタル")

@@ -402,3 +402,13 @@ def test_a_sign_off_is_names_or_news_sources_and_must_close_the_text() -> None:
         assert byline(metadata, credits, "\n".join([*body, line])) == expected, line
         # a line the extracted text does not end with (a box beside the article) signs nothing
         assert byline(metadata, credits, "\n".join([line, *body])) is None
+
+
+def test_a_publishing_systems_account_and_a_required_form_field_are_no_authors(corpus_dir: Path) -> None:
+    # Autoracing's and Inexhibit's author fields name the account "admin", Jeongdong Theater's
+    # "jdadmin" (the bylines before); behind it, its comment form's "Name *" (a field marked as
+    # required) is no name either.
+    for prefix in ("11ea381ad9", "33fe2471fd"):
+        assert aeb_byline(corpus_dir, prefix) is None
+    assert "jdadmin" in aeb_page(corpus_dir, "5211188428")
+    assert aeb_byline(corpus_dir, "5211188428") is None
