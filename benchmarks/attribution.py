@@ -96,7 +96,9 @@ class Page:
         return self.item.name if self.item is not None else self.path.name
 
 
-_COUNTS = ("recalled", "labelled", "right", "judged", "photo_found", "photo_total", "photo_as_text", "photo_wrong")
+_COUNTS = (
+    "recalled", "labelled", "right", "judged", "photo_found", "photo_total", "photo_as_text", "photo_wrong",
+)  # fmt: skip
 
 
 @dataclass
@@ -263,7 +265,8 @@ def score_page(page: Page, tags: tuple[SourceTag, ...], own: str | None) -> Scor
                 score.photo_wrong += 1
                 evidence = next(t.evidence for t in tags if t.source == source and t.role == role)
                 score.wrong.append(f"{name}: {source} photo {evidence[:90]!r}")
-                score.kinds[("wrong", "photo", f"labelled {'none' if source in roles_of else 'unlabelled'}")] += 1
+                said = "none" if source in roles_of else "unlabelled"
+                score.kinds[("wrong", "photo", f"labelled {said}")] += 1
     for source, role in sorted(text_tags):
         evidence = next(t.evidence for t in tags if t.source == source and t.role == role)
         line = f"{name}: {source} {role} {evidence[:90]!r}"

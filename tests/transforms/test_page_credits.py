@@ -298,13 +298,13 @@ def test_the_articles_own_picture_beside_links_is_no_teasers(corpus_dir: Path) -
 
 def test_own_picture_signals_and_the_teaser_lists_repeated_units() -> None:
     teaser = (
-        "<div class='teaser'><a href='/news/{n}'><img src='/img/story-{n}-2024.jpg' alt='A picture. Foto: dpa'>"
-        "<span>Another story number {n} with a headline</span></a></div>"
+        "<div class='teaser'><a href='/news/{n}'><img src='/img/story-{n}-2024.jpg'"
+        " alt='A picture. Foto: dpa'><span>Another story number {n} with a headline</span></a></div>"
     )
-    body = "".join(f"<p>Paragraph {n} of the article, long enough to be prose of its text.</p>" for n in range(5))
+    body = "".join(f"<p>Paragraph {n} of the article, long enough to be prose.</p>" for n in range(5))
     lead = (
-        "<div class='teaser'><a href='/section'>Politik</a><a href='/gallery/1'>All the pictures of the day in"
-        " one gallery</a><img src='/img/lead-7781.jpg' alt='The scene. Foto: Reuters'></div>"
+        "<div class='teaser'><a href='/section'>Politik</a><a href='/gallery/1'>All the pictures of the day"
+        " in one gallery</a><img src='/img/lead-7781.jpg' alt='The scene. Foto: Reuters'></div>"
     )
 
     def harvest(head: str, top: str, after: str) -> tuple[Credit, ...]:
