@@ -377,13 +377,13 @@ def _related_reason(el: lxml.html.HtmlElement, shape: object, url: str | None) -
 
 def _picture_place(tree: lxml.html.HtmlElement, pictures: list, url: str | None) -> str:
     """Where the pictures are: inside the article element, in an aside/nav/footer, or outside the
-    article; and whether one is the page's declared lead picture (og:image, by file name)."""
-    declared = {
-        _file_name(m.get("content"))
-        for m in tree.iter("meta")
-        if (m.get("property") or m.get("name") or "").lower() in ("og:image", "twitter:image")
-    } - {""}
-    lead = any(_file_name(i.get("src")) in declared for i in pictures)
+    article; what the harvest made of them; and, for those it set aside as another article's, which
+    of the signals of an article's own picture (transforms/page_credits.py) they show: declared (the
+    og:image or the article's JSON-LD image, by the picture's name), the first picture above the text,
+    a link to the picture or to this page; and the teaser's: one of a run of like headline units."""
+    from transforms import page_credits as pc
+    from transforms.structured import read_structured
+
     places = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     for img in pictures:
@@ -394,17 +394,37 @@ def _picture_place(tree: lxml.html.HtmlElement, pictures: list, url: str | None)
             places.add("in the article element")
         else:
             places.add("outside the article element" if has_article else "page without article element")
-    from transforms import page_credits as pc
-
     shape = pc._page_shape(tree)
+    structured = read_structured(tree)
+    own = pc._own_pictures(tree, structured, shape)
+    declared = (
+        set().union(*(pc._picture_keys(u) for u in structured.image_urls)) if structured.image_urls else set()
+    )
+    lead = pc._lead_picture(tree, shape)
+    shown = [i for i in tree.iter("img") if not pc._icon(i)]
     verdicts = set()
     for img in pictures:
-        verdict = pc._context(img, shape.teasers | shape.cards, shape.linked, shape.bodies)[0] or "no context"
+        verdict = (
+            pc._context(img, shape.teasers | shape.cards, shape.linked, shape.bodies, own)[0] or "no context"
+        )
         if verdict == "related":
-            verdict = "related by " + _related_reason(img, shape, url)
+            signals = []
+            if any(key in pc._sources(img) for key in declared):
+                signals.append("declared")
+            if img is lead:
+                signals.append("first above the text")
+            if pc._repeated_unit(img, set(shown)):
+                signals.append("repeated unit")
+            link = pc._link_of(img)
+            if link is None:
+                signals.append("no link")
+            elif urlsplit(link.strip()).path in ("", "/") and not link.startswith("#"):
+                signals.append("links home")
+            else:
+                signals.append("links elsewhere")
+            verdict = "related by " + _related_reason(img, shape, url) + " [" + ", ".join(signals) + "]"
         verdicts.add(verdict)
-    declared_lead = ", the og:image" if lead else ""
-    return "+".join(sorted(places)) + declared_lead + "; harvest: " + "+".join(sorted(verdicts))
+    return "+".join(sorted(places)) + "; harvest: " + "+".join(sorted(verdicts))
 
 
 _PICTURE_CLASS = re.compile(r"foto|photo|bild|image|img|pic|caption|legend|media|figure", re.I)

@@ -162,6 +162,9 @@ class _Shape:
     cards: set[lxml.html.HtmlElement]  # teaser cards: blocks made up mostly of one headline-like link
     bodies: set[lxml.html.HtmlElement]  # blocks holding a run of paragraphs or half the page's words
     text: lxml.html.HtmlElement | None = None  # the first element whose own children are a run of paragraphs
+    images: tuple[
+        lxml.html.HtmlElement, ...
+    ] = ()  # the pictures not drawn small, <img> elements, in page order
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -183,6 +186,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     cards: set[lxml.html.HtmlElement] = set()
     bodies: set[lxml.html.HtmlElement] = set()
     text = None
+    images: list[lxml.html.HtmlElement] = []
     for el in reversed(list(tree.iter())):
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
@@ -224,6 +228,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
         n = own + kids_chars
         chars[el] = n
         if (tag in _PICTURE_TAGS and not _icon(el)) or has_picture:
+            if tag == "img":
+                images.append(el)
             pictured.add(el)
             if n <= _PICTURE_BLOCK_CHARS:
                 media.append(el)
@@ -283,7 +289,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     root = tree.getroottree().getroot()
     half = chars.get(root, 0) / 2
     bodies.update(el for el, n in chars.items() if n and n >= half)
-    return _Shape(blocks, linked, slots, cards, bodies, text)
+    return _Shape(blocks, linked, slots, cards, bodies, text, tuple(reversed(images)))
 
 
 # --- The article's own pictures -------------------------------------------------------------------
@@ -310,7 +316,8 @@ _KEY_PICTURES = 2
 _SRC_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "srcset", "data-srcset")
 
 
-def _picture_keys(url: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _picture_keys(url: str) -> frozenset[str]:
     """The parts of a picture's address that name the picture, not its size, format or server:
     ".../2019/ideas-crumpleddollar-130901213-2-1024x683.jpg" and "...-130901213-2.jpg" share
     "ideas-crumpleddollar-130901213-2"; ".../items/4964c03b…/preview/preview.jpg?s=690x" is named by its
@@ -326,7 +333,7 @@ def _picture_keys(url: str) -> set[str]:
             (len(part) >= _KEY_CHARS and has_digit) or len(part) >= _KEY_CHARS_NO_DIGIT
         ) and not _SIZE_ONLY.match(part):
             keys.add(part)
-    return keys
+    return frozenset(keys)
 
 
 def _sources(img: lxml.html.HtmlElement) -> str:
@@ -340,9 +347,14 @@ def _sources(img: lxml.html.HtmlElement) -> str:
 
 
 def _page_paths(tree: lxml.html.HtmlElement) -> set[str]:
-    """The paths of this page's own address (canonical link, og:url)."""
-    found = tree.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content")
-    return {path for url in found if (path := urlsplit(url.strip()).path.rstrip("/"))}
+    """The paths of this page's own address (canonical link, og:url), read from the page's head."""
+    head = tree.find("head")
+    found = [
+        el.get("href") if el.tag == "link" else el.get("content")
+        for el in (head.iter("link", "meta") if head is not None else ())
+        if (el.tag == "link" and el.get("rel") == "canonical") or el.get("property") == "og:url"
+    ]
+    return {path for url in found if url and (path := urlsplit(url.strip()).path.rstrip("/"))}
 
 
 def _link_of(img: lxml.html.HtmlElement) -> str | None:
@@ -403,7 +415,7 @@ def _own_pictures(
 ) -> set[lxml.html.HtmlElement]:
     """The blocks of the article's own pictures (see above): each picture's largest block that holds
     no other picture and no more words than a caption, with the picture's credit line."""
-    images = [img for img in tree.iter("img") if not _icon(img)]
+    images = shape.images
     if not images:
         return set()
     shown = {img: _sources(img) for img in images}
@@ -417,12 +429,15 @@ def _own_pictures(
         showing = {key: [img for img in images if key in shown[img]] for key in declared}
         own.extend(img for key, imgs in showing.items() if 0 < len(imgs) <= _KEY_PICTURES for img in imgs)
     paths = _page_paths(tree)
+    # The end of this page's path, looked for first: most links point elsewhere.
+    ends = [path.rsplit("/", 1)[-1] for path in paths]
     pictures = set(images)
     lead = _lead_picture(tree, shape)
     for img in images:
         link = _link_of(img)
         linked_self = link is not None and (
-            bool(_IMAGE_LINK.search(link)) or urlsplit(link.strip()).path.rstrip("/") in paths
+            bool(_IMAGE_LINK.search(link))
+            or (any(end in link for end in ends) and urlsplit(link.strip()).path.rstrip("/") in paths)
         )
         if (img is lead or linked_self) and not _repeated_unit(img, pictures):
             own.append(img)
