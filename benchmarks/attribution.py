@@ -35,7 +35,9 @@ Also printed for every part, held-out ones too, as aggregates: the kinds of miss
 label's form) and of wrong tags (role / where the evidence is / what the labels say of that source on the
 page), and where each missed credit's name is: among the credits the harvest collected from the page (and
 as what), in the extracted text or byline, or only in the page (its JSON-LD, meta tags, an image's alt
-text, a figure, next to a picture), with why the harvest set a picture aside as another article's.
+text, a figure, next to a picture), with why the harvest set a picture aside as another article's and which
+signals of an article's own picture or of a teaser it shows (declared as the og:image, the first picture
+above the text, its link, one of a run of like headline units).
 Also printed: the seed gold (../shared/gold/seeds.json), tagging time against extraction time per part and
 on the AEB pages (target: +10% at most), and the extraction F1 on AEB with
 benchmarks/extraction_quality.py's metric.
