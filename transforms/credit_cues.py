@@ -161,6 +161,8 @@ class _Cues:
             rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
+        # A photo word right before the name, no mark between: "Photo AFP", "Foto AFP/John Doe".
+        self.photo_word_end = re.compile(rf"(?<!\w){_alt(photo_words)}\s++$", re.I)
         # A credit that a photo word and its mark open, the name ending its chain of slash-separated
         # credits: "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no
         # sentence end), after a caption's words too.

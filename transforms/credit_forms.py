@@ -138,6 +138,7 @@ _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WOR
 # "(dpa)/Jens Büttner": a closing bracket may come first.
 _SLASH_NAME_AFTER = re.compile(rf"^\s*+\)?\s*+[/|]\s*+(?P<first>{_NAME_WORD})(?:\s++{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*+/\s*+[^)/\n]{1,40}\)?")
+_PHOTO_NAME_END = re.compile(r"^\s*+(?:[/|)\]]|\.?\s*+$)")
 # "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
 _PHOTOGRAPHER_COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$"
@@ -197,6 +198,9 @@ def _photo_credit(c: _Context) -> _Form | None:
     m = cues.photo_line.search(before[-140:]) if chained else None
     if m:  # "Photograph: @TheBoyCrypto/Twitter/PA"
         return c.form("photo", len(before) - len(before[-140:]) + m.start(), e)
+    m = cues.photo_word_end.search(before[-30:]) if _PHOTO_NAME_END.match(after) else None
+    if m:  # "Photo AFP" ending a caption, "Foto AFP/John Doe"
+        return c.form("photo", len(before) - len(before[-30:]) + m.start(), e)
     if c.photo_agency is None:
         return None
     m = c.photo_agency.before.search(before[-80:]) if _SLASH_NEAR_END.search(before[-45:]) else None

@@ -159,6 +159,14 @@ SENTENCES = [
     ("de", "Die Regierung will sparen.\nCopyright: APA", "APA", "origin"),
     ("pl", "Rozmowy potrwają do piątku.\n© ℗ Wszelkie prawa zastrzeżone PAP", "PAP", "origin"),
     ("en", "The talks failed.\nWith input from Reuters", "Reuters", "origin"),
+    ("fr", "Le ministre à Paris.\nPhoto AFP", "AFP", "photo"),
+    ("en", "He posted a photo Reuters said was fake.", "Reuters", "cited"),  # a photo word, then a sentence
+    ("de", "Der Minister in Berlin. Foto AFP/John Doe", "AFP", "photo"),
+    ("hu", "A tárgyalások péntekig tartanak az MTI szerint.", "MTI", "cited"),
+    ("hu", "A miniszter Budapesten.\nFotó: MTI", "MTI", "photo"),
+    ("hu", "A tárgyalások folytatódnak.\nForrás: MTI", "MTI", "origin"),
+    ("ar", "الوزير في الرياض.\nصورة: رويترز", "Reuters", "photo"),
+    ("ar", "وقال الوزير لوكالة فرانس برس إن المحادثات مستمرة.", "AFP", "cited"),
     # a title that is an ordinary word counts only between quotation marks
     ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
     ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),
