@@ -163,6 +163,12 @@ SENTENCES = [
     ("en", "He posted a photo Reuters said was fake.", "Reuters", "cited"),  # a photo word, then a sentence
     ("de", "Der Minister in Berlin. Foto AFP/John Doe", "AFP", "photo"),
     ("hu", "A tárgyalások péntekig tartanak az MTI szerint.", "MTI", "cited"),
+    ("nl", "Dat zegt een woordvoerder van het ministerie tegen persbureau ANP.", "ANP", "cited"),
+    ("nl", "Dat bevestigt de politie aan het ANP.", "ANP", "cited"),
+    ("nl", "Het kabinet valt, schrijft Bloomberg.", "Bloomberg", "cited"),
+    ("nl", "Dat zei de minister in gesprek met Reuters.", "Reuters", "cited"),
+    ("tr", "Bakan Reuters'a konuştu.", "Reuters", "cited"),
+    ("tr", "Reuters haber ajansına konuşan yetkili bilgi verdi.", "Reuters", "cited"),
     ("hu", "A miniszter Budapesten.\nFotó: MTI", "MTI", "photo"),
     ("hu", "A tárgyalások folytatódnak.\nForrás: MTI", "MTI", "origin"),
     ("ar", "الوزير في الرياض.\nصورة: رويترز", "Reuters", "photo"),
@@ -205,6 +211,8 @@ NOT_CREDITS = [
     ("de", "Der Kandidat sid sprach, die afp sei schuld, meinte rtr gestern."),
     ("en", "The AA meeting was held, and TT players met on Monday."),
     ("tr", "Kaynak: yetkililerin açıklaması, ayrıntılar İHA binasında verildi."),
+    ("nl", "Hij zei dat hij tegen de BBC was."),  # "against the BBC": a clause between the verb and the name
+    ("nl", "De demonstranten keerden zich tegen Reuters en andere media."),
 ]
 
 
