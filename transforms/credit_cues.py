@@ -161,6 +161,8 @@ class _Cues:
             rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
+        # A photo word right before the name, no mark between: "Photo AFP", "Foto AFP/John Doe".
+        self.photo_word_end = re.compile(rf"(?<!\w){_alt(photo_words)}\s++$", re.I)
         # A credit that a photo word and its mark open, the name ending its chain of slash-separated
         # credits: "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no
         # sentence end), after a caption's words too.
@@ -179,15 +181,21 @@ class _Cues:
         determiners = f"(?i:{_alt(get('determiners'))})"
         # The byline word opens the line, or a part of a line of metadata set apart by bars
         # ("Stand: 12.01.2026 | Quelle: dpa").
+        # "(Quelle: dpa)": a source line in brackets.
         self.byline_before = re.compile(
-            rf"^(?:[^|\n]{{0,80}}\|)?\s*+[-–—•|]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
+            rf"^(?:[^|\n]{{0,80}}\|)?\s*+[-–—•|(]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
             rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*+"
             rf"|(?:[A-Z][A-Z.'’-]+\s++(?:{joins}\s++)?){{1,6}})?"
             rf"(?:{determiners}\s*+|{_alt(get('agency_words'))}\s++)?$"
         )
+        # A source line's word and its colon, then the name, maybe after others: "Quelle: afp",
+        # "Kaynak: İHA", "(Source: dpa/AFP)". Any token of an agency counts there, as in a signature.
+        self.source_line_before = re.compile(
+            rf"^\s*+\(?\s*+(?P<cue>{byline})\s*+:\s*+(?:[\w.-]{{1,20}}\s*+[/,]\s*+){{0,3}}$"
+        )
         roles = _alt(_escaped(get("byline_roles")))
         self.byline_after = re.compile(
-            rf"^(?:\s*$|\s*[,;|/&(]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{_alt(get('byline_places'))})\s|\s+\d"
+            rf"^(?:\s*$|\s*[,;|/&()]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{_alt(get('byline_places'))})\s|\s+\d"
             rf"|\s+(?:{roles}|\w+day)\b)"
         )
         self.byline_name_before = re.compile(rf"(?:[,;/|&:(–—-]|\s{joins}|^\s*{joins})\s*$", re.I)
@@ -208,7 +216,7 @@ class _Cues:
         self.cosign_before = re.compile(rf"(?:^|\s){cosign}\s+$", re.I)
         self.paren_cosign_before = re.compile(rf"\(\s*(?:[\w.]{{1,20}}\s+)?{cosign}\s+$", re.I)
         self.copyright_before = re.compile(
-            rf"{_alt(get('copyright'))}\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
+            rf"{_alt(get('copyright'))}\s*+:?\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
             rf"(?:{_alt(get('copyright_fillers'))}\s+){{0,3}}(?:[\w.&-]+\s*/\s*)*$",
             re.I,
         )

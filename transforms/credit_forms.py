@@ -128,7 +128,7 @@ _CJK_DATELINE_AFTER = re.compile(r"^[】）]")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
 _AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
 _SIGNATURE_AFTER = re.compile(r"^(?:\s*+[/,]\s*+[\w.]{1,15}|\s++[\d.]{4,10})*+\s*+\)?\s*+[.*]?\s*+$")
-_SLASH_SIGNATURE = re.compile(r"^\s*+(?:[\w.]{1,12}\s*+:\s*+)?(?:[\w.]{1,12}\s*+/\s*+)++$")
+_SLASH_SIGNATURE = re.compile(r"^\s*+\(?(?:[\w.]{1,12}\s*+:\s*+)?(?:[\w.]{1,12}\s*+/\s*+)++$")
 # "… the rate fell. sak/Reuters": lower-case author initials and the agency ending a paragraph.
 _INITIALS_SIGNATURE = re.compile(r"(?:^|[.!?\"”»)]\s+|:\s*)(?:[a-zäöü]{2,4}\s*/\s*)+$")
 # One character class, so that a long line cannot make the match backtrack.
@@ -138,6 +138,7 @@ _NAME_SLASH_BEFORE = re.compile(rf"(?:^|[\s(:|])(?:{_NAME_WORD})(?:\s+{_NAME_WOR
 # "(dpa)/Jens Büttner": a closing bracket may come first.
 _SLASH_NAME_AFTER = re.compile(rf"^\s*+\)?\s*+[/|]\s*+(?P<first>{_NAME_WORD})(?:\s++{_NAME_WORD})+")
 _PHOTOGRAPHER_AFTER = re.compile(r"\s*+/\s*+[^)/\n]{1,40}\)?")
+_PHOTO_NAME_END = re.compile(r"^\s*+(?:[/|)\]]|\.?\s*+$)")
 # "© Alba Pacheco/Agencia LOF/dpa": a person's copyright first is a photographer's, a picture credit.
 _PHOTOGRAPHER_COPYRIGHT = re.compile(
     rf"(?:©|\([cC]\))\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*/[^\n©]{{0,60}}$"
@@ -197,6 +198,9 @@ def _photo_credit(c: _Context) -> _Form | None:
     m = cues.photo_line.search(before[-140:]) if chained else None
     if m:  # "Photograph: @TheBoyCrypto/Twitter/PA"
         return c.form("photo", len(before) - len(before[-140:]) + m.start(), e)
+    m = cues.photo_word_end.search(before[-30:]) if _PHOTO_NAME_END.match(after) else None
+    if m:  # "Photo AFP" ending a caption, "Foto AFP/John Doe"
+        return c.form("photo", len(before) - len(before[-30:]) + m.start(), e)
     if c.photo_agency is None:
         return None
     m = c.photo_agency.before.search(before[-80:]) if _SLASH_NEAR_END.search(before[-45:]) else None
@@ -262,6 +266,8 @@ def _signature(c: _Context) -> _Form | None:
             return c.form("origin", start, e)
         if short and cues.cosign_before.search(before[-30:]) and ")" not in after:
             return c.form("origin", c.lead(), e + len(tail))
+    if before.strip() == "/" and after.strip() in ("/", "/."):  # "/ritzau/", "/TASS/" alone on a line
+        return c.form("origin", c.lead(), e + after.find("/") + 1)
     if not before.strip() and not c.hit.dateline_only:
         rest = after.split()
         if (
@@ -273,6 +279,33 @@ def _signature(c: _Context) -> _Form | None:
         if _AFTER_SLASH_NAME.match(after):  # "AFP/The Local"
             return c.form("origin", len(before), len(line.rstrip()))
     return None
+
+
+def _source_line(c: _Context) -> _Form | None:
+    """A source line alone on its line, any token of the agency: "Quelle: afp", "Kaynak: İHA",
+    "(Source: dpa/AFP)"."""
+    if len(c.line.strip()) > _SOURCE_LINE_CHARS or not _SIGNATURE_AFTER.match(c.after):
+        return None
+    m = c.cues.source_line_before.match(c.before)
+    if m:
+        return c.form("origin", m.start("cue"), c.e + len(c.after.rstrip()), True)
+    return None
+
+
+_SOURCE_LINE_CHARS = 60
+_TOKEN_LINE_CHARS = 40
+
+
+def _token_credit_line(c: _Context) -> _Form | None:
+    """A dateline-only token ("TT", "AA", "afp") on a short line of its own after a photo word or a
+    copyright mark: "Foto: TT", "© afp", "Tüm hakları saklıdır. © AA"."""
+    if (
+        not c.hit.dateline_only
+        or len(c.line.strip()) > _TOKEN_LINE_CHARS
+        or not _SIGNATURE_AFTER.match(c.after)
+    ):
+        return None
+    return _photo_word_credit(c) or _copyright_line(c)
 
 
 def _photo_word_credit(c: _Context) -> _Form | None:
@@ -380,7 +413,7 @@ _Detector = Callable[[_Context], "_Form | None"]
 # the photo word ("Foto: KCNA/Reuters" is no "KCNA/Reuters" signature).
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
 # Forms a dateline-only token ("CP", "AA") may take.
-_DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature)
+_DATELINE_DETECTORS: tuple[_Detector, ...] = (_dateline, _signature, _source_line, _token_credit_line)
 _TEXT_DETECTORS: tuple[_Detector, ...] = (
     _photo_word_credit,
     _copyright_line,

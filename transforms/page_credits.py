@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -160,6 +161,10 @@ class _Shape:
     picture_slots: set[lxml.html.HtmlElement]  # short lines right after a picture: its credit's place
     cards: set[lxml.html.HtmlElement]  # teaser cards: blocks made up mostly of one headline-like link
     bodies: set[lxml.html.HtmlElement]  # blocks holding a run of paragraphs or half the page's words
+    text: lxml.html.HtmlElement | None = None  # the first element whose own children are a run of paragraphs
+    images: tuple[
+        lxml.html.HtmlElement, ...
+    ] = ()  # the pictures not drawn small, <img> elements, in page order
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -180,6 +185,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     media: list[lxml.html.HtmlElement] = []
     cards: set[lxml.html.HtmlElement] = set()
     bodies: set[lxml.html.HtmlElement] = set()
+    text = None
+    images: list[lxml.html.HtmlElement] = []
     for el in reversed(list(tree.iter())):
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
@@ -221,6 +228,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
         n = own + kids_chars
         chars[el] = n
         if (tag in _PICTURE_TAGS and not _icon(el)) or has_picture:
+            if tag == "img":
+                images.append(el)
             pictured.add(el)
             if n <= _PICTURE_BLOCK_CHARS:
                 media.append(el)
@@ -235,6 +244,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
             continue
         if has_link:
             linked.add(el)
+        if best_run >= _BODY_RUN:
+            text = el  # walking backwards: the last one met is the page's first
         if has_body or best_run >= _BODY_RUN:
             bodies.add(el)
         prose = own if own > kids_prose else kids_prose
@@ -278,7 +289,179 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     root = tree.getroottree().getroot()
     half = chars.get(root, 0) / 2
     bodies.update(el for el, n in chars.items() if n and n >= half)
-    return _Shape(blocks, linked, slots, cards, bodies)
+    return _Shape(blocks, linked, slots, cards, bodies, text, tuple(reversed(images)))
+
+
+# --- The article's own pictures -------------------------------------------------------------------
+# A block that links to other pages is not always a teaser: the article's lead picture often sits in a
+# header beside a section link, a gallery link, a share or comments link. A picture is the article's
+# own, whatever block holds it, when the page declares it so (its address is the og:image, twitter:image
+# or the article's JSON-LD image), or, unless it is one of a run of like units each with its own
+# headline link (a teaser list), when it is the first picture of the block that holds the headline and
+# the text, above the text, or when its link points to the picture itself or to this page. A picture
+# linked to the site's home page is its logo.
+_URL_PARTS = re.compile(r"[/?&=#!,;]")
+_KEY_EXTENSION = re.compile(r"(?:\.(?:jpe?g|png|gif|webp|avif|jfif|bmp|tiff?))+$", re.I)
+# Size and format marks at the end of a file name: "-1024x683", "_w800", "-scaled", "@2x".
+_KEY_SIZE = re.compile(
+    r"(?:[-_.@](?:\d{1,4}x\d{0,4}|[whq]_?\d{2,4}|\d{2,4}[wh]|scaled|thumb(?:nail)?|large|medium|small|crop))+$",
+    re.I,
+)
+_HOST_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)+$")
+_SIZE_ONLY = re.compile(r"^[a-z]{0,3}_?\d{1,4}(?:x\d{0,4})?[a-z]{0,2}$")
+_KEY_CHARS, _KEY_CHARS_NO_DIGIT = 8, 12
+_IMAGE_LINK = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.I)
+# A declared picture's name shown by more pictures than this is a placeholder or the site's default.
+_KEY_PICTURES = 2
+_SRC_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "srcset", "data-srcset")
+
+
+@functools.lru_cache(maxsize=1024)
+def _picture_keys(url: str) -> frozenset[str]:
+    """The parts of a picture's address that name the picture, not its size, format or server:
+    ".../2019/ideas-crumpleddollar-130901213-2-1024x683.jpg" and "...-130901213-2.jpg" share
+    "ideas-crumpleddollar-130901213-2"; ".../items/4964c03b…/preview/preview.jpg?s=690x" is named by its
+    item, not by "preview"; a resizing service's address holds the original's."""
+    keys = set()
+    words = unquote(unquote(url.split("://", 1)[-1].split("/", 1)[-1] if "://" in url else url))
+    for part in _URL_PARTS.split(words):
+        part = _KEY_SIZE.sub("", _KEY_EXTENSION.sub("", part.strip())).lower()
+        if _HOST_LIKE.match(part) and not part.rsplit(".", 1)[-1].isdigit():
+            continue  # a server's name
+        has_digit = any(c.isdigit() for c in part)
+        if (
+            (len(part) >= _KEY_CHARS and has_digit) or len(part) >= _KEY_CHARS_NO_DIGIT
+        ) and not _SIZE_ONLY.match(part):
+            keys.add(part)
+    return frozenset(keys)
+
+
+def _sources(img: lxml.html.HtmlElement) -> str:
+    """Every address a picture element is shown from, lower case, as one string."""
+    values = [img.get(name) or "" for name in _SRC_ATTRS]
+    parent = img.getparent()
+    if parent is not None and parent.tag == "picture":
+        values.extend(s.get("srcset") or s.get("data-srcset") or "" for s in parent.iter("source"))
+    words = " ".join(v for v in values if v and not v.startswith("data:")).lower()
+    return unquote(words) if "%" in words else words
+
+
+def _page_paths(tree: lxml.html.HtmlElement) -> set[str]:
+    """The paths of this page's own address (canonical link, og:url), read from the page's head."""
+    head = tree.find("head")
+    found = [
+        el.get("href") if el.tag == "link" else el.get("content")
+        for el in (head.iter("link", "meta") if head is not None else ())
+        if (el.tag == "link" and el.get("rel") == "canonical") or el.get("property") == "og:url"
+    ]
+    return {path for url in found if url and (path := urlsplit(url.strip()).path.rstrip("/"))}
+
+
+def _link_of(img: lxml.html.HtmlElement) -> str | None:
+    return next((a.get("href") for a in img.iterancestors("a")), None)
+
+
+def _headline_link(el: lxml.html.HtmlElement) -> bool:
+    for a in el.iter("a"):
+        words = a.text_content().split()
+        if len(words) >= _HEADLINE_WORDS and len(" ".join(words)) >= _HEADLINE_CHARS:
+            return True
+    return False
+
+
+def _repeated_unit(img: lxml.html.HtmlElement, pictures: set[lxml.html.HtmlElement]) -> bool:
+    """Whether the picture is one of a run of like units (same tag and class), each with a picture
+    and its own headline link: a list of teasers."""
+    unit = img
+    for block in img.iterancestors():
+        if block.tag in ("body", "html"):
+            return False
+        like = 0
+        for sibling in block:
+            if (
+                sibling is not unit
+                and sibling.tag == unit.tag
+                and sibling.get("class") == unit.get("class")
+                and any(p in pictures for p in sibling.iter("img"))
+                and _headline_link(sibling)
+            ):
+                like += 1
+                if like >= 2:
+                    return True
+        unit = block
+    return False
+
+
+def _lead_picture(tree: lxml.html.HtmlElement, shape: _Shape) -> lxml.html.HtmlElement | None:
+    """The first picture of the block holding the page's headline and its text, above the text."""
+    headline = next(tree.iter("h1"), None)
+    if shape.text is None or headline is None:
+        return None
+    holders = {shape.text, *shape.text.iterancestors()}
+    block = next((a for a in headline.iterancestors() if a in holders), None)
+    if block is None or block.tag in ("body", "html"):
+        return None  # the page holds them apart: no block of the article to read
+    first = next((p for p in shape.text if p.tag == "p"), None)
+    for el in block.iter():
+        if el is first:
+            return None
+        if el.tag == "img" and not _icon(el):
+            return el
+    return None
+
+
+def _own_pictures(
+    tree: lxml.html.HtmlElement, structured: StructuredData, shape: _Shape
+) -> set[lxml.html.HtmlElement]:
+    """The blocks of the article's own pictures (see above): each picture's largest block that holds
+    no other picture and no more words than a caption, with the picture's credit line."""
+    images = shape.images
+    if not images:
+        return set()
+    shown = {img: _sources(img) for img in images}
+    declared = (
+        set().union(*(_picture_keys(url) for url in structured.image_urls))
+        if structured.image_urls
+        else set()
+    )
+    own: list[lxml.html.HtmlElement] = []
+    if declared:
+        showing = {key: [img for img in images if key in shown[img]] for key in declared}
+        own.extend(img for key, imgs in showing.items() if 0 < len(imgs) <= _KEY_PICTURES for img in imgs)
+    paths = _page_paths(tree)
+    # The end of this page's path, looked for first: most links point elsewhere.
+    ends = [path.rsplit("/", 1)[-1] for path in paths]
+    pictures = set(images)
+    lead = _lead_picture(tree, shape)
+    for img in images:
+        link = _link_of(img)
+        linked_self = link is not None and (
+            bool(_IMAGE_LINK.search(link))
+            or (any(end in link for end in ends) and urlsplit(link.strip()).path.rstrip("/") in paths)
+        )
+        if (img is lead or linked_self) and not _repeated_unit(img, pictures):
+            own.append(img)
+    units = set()
+    for img in dict.fromkeys(own):
+        link = _link_of(img)
+        if link is not None and not link.startswith("#") and urlsplit(link.strip()).path in ("", "/"):
+            continue  # the site's logo
+        unit = img
+        for block in img.iterancestors():
+            if block in shape.bodies or block.tag in ("body", "html"):
+                break
+            if (
+                sum(1 for p in block.iter("img") if p in pictures) > 1
+                or len(block.text_content()) > _MAX_CAPTION
+            ):
+                break
+            unit = block
+        units.add(unit)
+    return units
+
+
+def _holds_own(el: lxml.html.HtmlElement, own: set[lxml.html.HtmlElement]) -> bool:
+    return any(x in own for x in el.iter()) or any(a in own for a in el.iterancestors())
 
 
 def _context(
@@ -286,6 +469,7 @@ def _context(
     teasers: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
     linked: set[lxml.html.HtmlElement] | None = None,
     bodies: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
+    own: set[lxml.html.HtmlElement] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[str | None, bool]:
     """'site_footer' / 'related' when the element sits in the site's chrome or another article,
     and whether it is inside the page's article element.
@@ -293,10 +477,12 @@ def _context(
     Other articles are reached by links: a block whose class names it like a teaser but that holds
     no link (when `linked` says which elements hold one) is the article's own ("teaser-image", its
     lead picture); nor is one that holds a run of the article's paragraphs (`bodies`: "l-sidebar-fixed
-    l-article-body-segment" around the text); `<aside>` and `<nav>` say what they are by their tag."""
+    l-article-body-segment" around the text); nor the block of one of the article's own pictures (`own`,
+    _own_pictures) beside a link; `<aside>` and `<nav>` say what they are by their tag."""
     in_article = False
     context: str | None = None
-    in_teasers = el in teasers
+    owned = bool(own) and (el in own or any(a in own for a in el.iterancestors()))
+    in_teasers = el in teasers and not owned
     for anc in el.iterancestors():
         tag = anc.tag if isinstance(anc.tag, str) else ""
         if (tag in ("article", "main") or anc.get("itemprop") == "articleBody") and not _in_aside(anc):
@@ -307,10 +493,11 @@ def _context(
             # element: "sticky-sidebar-parent", "sidebar-layout__content" around the article.
             continue
         attrs = _attrs(anc)
-        in_teasers = in_teasers or anc in teasers
+        in_teasers = in_teasers or (anc in teasers and not owned)
         if context is None and tag not in ("body", "html"):
             if tag in ("aside", "nav") or (
-                attrs
+                not owned
+                and attrs
                 and _RELATED_HINT.search(attrs)
                 and (linked is None or anc in linked)
                 and anc not in bodies
@@ -491,13 +678,18 @@ def harvest_credits(
             credits.append(Credit(content, "author_meta"))
         elif key in _DESCRIPTION_META and _DATELINE_START.match(content):
             credits.append(Credit(content[:_MAX_CREDIT], "description"))
-    credits.extend(structured_credits(read_structured(tree) if structured is None else structured))
+    if structured is None:
+        structured = read_structured(tree)
+    credits.extend(structured_credits(structured))
 
     # Elements inside an already harvested one; holding the proxies keeps their identity stable.
     claimed: set[lxml.html.HtmlElement] = set()
     has_article = bool(tree.xpath("//article | //main | //*[@itemprop='articleBody']"))
     shape = _page_shape(tree)
-    teasers, linked = shape.teasers | shape.cards, shape.linked
+    own = _own_pictures(tree, structured, shape)
+    # A card around one of the article's own pictures, or inside its block, is no teaser card.
+    cards = {c for c in shape.cards if not _holds_own(c, own)} if own else shape.cards
+    teasers, linked = shape.teasers | cards, shape.linked
     # The few elements with a data attribute, found in one query: most elements have none.
     data_holders = set(_DATA_HOLDERS(tree))
     for el in tree.iter():
@@ -505,7 +697,7 @@ def harvest_credits(
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
             continue
         for words in _data_credits(el, tag) if el in data_holders else ():
-            context, in_article = _context(el, teasers, linked, shape.bodies)
+            context, in_article = _context(el, teasers, linked, shape.bodies, own)
             if context is None and (in_article or not has_article):
                 credits.append(Credit(words, "caption"))
         if tag == "img":
@@ -518,7 +710,7 @@ def harvest_credits(
                 # A long description ends with its credit: keep the end.
                 words = " ".join((el.get(attr) or "").split())[-_MAX_CAPTION:]
                 if words:
-                    context, in_article = _context(el, teasers, linked, shape.bodies)
+                    context, in_article = _context(el, teasers, linked, shape.bodies, own)
                     if context is None and (in_article or not has_article):
                         credits.append(Credit(words, "caption"))
             continue
@@ -543,7 +735,9 @@ def harvest_credits(
             continue
         # A byline sits next to the headline, which pages often wrap with their menus: the
         # list-of-links shape says nothing about it, only words and tags do.
-        context, in_article = _context(el, frozenset() if kind == "byline" else teasers, linked, shape.bodies)
+        context, in_article = _context(
+            el, frozenset() if kind == "byline" else teasers, linked, shape.bodies, own
+        )
         if kind in ("dateline", "credit_line") and context is None and has_article and not in_article:
             # A dateline or "©" line outside the article and outside any marked sidebar is most
             # likely another story's teaser or a picture credit of the page's chrome: skip it.
@@ -553,7 +747,7 @@ def harvest_credits(
             parts = _credit_parts(el, text, _CREDIT_PART if kind == "caption" else _PUBLICATION_PART)
             credits.extend(Credit(words, context or kind) for words in parts)
         claimed.update(el.iterdescendants())
-    teaser_lines = _teaser_lines(shape.cards)
+    teaser_lines = _teaser_lines(cards)
     return (*dict.fromkeys(credits), *_source_list(tree), *teaser_lines)
 
 

@@ -68,6 +68,10 @@ class StructuredData:
     image_credits: tuple[tuple[str, str], ...] = ()
     # The article's own credit fields (`copyrightHolder`, `creditText`, `copyrightNotice`, `provider`).
     article_credits: tuple[tuple[str, str], ...] = ()
+    # The addresses of the article's own pictures as the page declares them: og:image and
+    # twitter:image, the article's JSON-LD `image` and `thumbnailUrl` (strings or ImageObject
+    # `url`/`contentUrl`), the WebPage's `primaryImageOfPage`; not other articles' pictures.
+    image_urls: tuple[str, ...] = ()
 
 
 def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
@@ -111,6 +115,7 @@ def read_structured(tree: lxml.html.HtmlElement) -> StructuredData:
             fields[key] = value
     fields["image_credits"] = tuple(dict.fromkeys(_image_credits(article, nodes, by_id)))
     meta = _meta(tree)
+    fields["image_urls"] = tuple(dict.fromkeys(_image_urls(article, nodes, by_id, meta)))
     website = next((_text(n.get("name")) for n in nodes if _types(n) & {"website"}), None)
     return StructuredData(
         **fields,  # type: ignore[arg-type]
@@ -268,6 +273,29 @@ def _image_credits(
                 for party in _parties(item.get(key), by_id):
                     yield key, party.name
             images.extend(item.get(key) for key in _IMAGE_KEYS)  # a video's thumbnail
+
+
+_IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+
+
+def _image_urls(
+    article: dict | None, nodes: list[dict], by_id: dict[str, dict], meta: _Meta
+) -> Iterator[str]:
+    """The addresses of the article's own pictures (see StructuredData.image_urls)."""
+    for key in _IMAGE_META:
+        yield from meta.get_all(key)
+    values: list[object] = [article.get(key) for key in ("image", "thumbnailUrl")] if article else []
+    values.extend(node.get("primaryImageOfPage") for node in nodes if "webpage" in _types(node))
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and isinstance(item.get("@id"), str) and len(item) <= 2:
+                item = by_id.get(item["@id"], item)
+            if isinstance(item, dict):
+                item = item.get("url") or item.get("contentUrl")
+                if isinstance(item, list):
+                    item = next((u for u in item if isinstance(u, str)), None)
+            if isinstance(item, str) and item.strip():
+                yield item.strip()
 
 
 # --- microdata and meta ----------------------------------------------------------------------

@@ -91,12 +91,12 @@ class _Matcher:
         words: dict[str, list[tuple[str, Source, bool, bool]]] = {}
         for source in registry.sources:
             for alias in source.aliases:
-                words.setdefault(alias.lower(), []).append((alias, source, False, False))
+                words.setdefault(_fold(alias), []).append((alias, source, False, False))
             for token in source.datelines:
                 if token not in source.aliases:
-                    words.setdefault(token.lower(), []).append((token, source, True, False))
+                    words.setdefault(_fold(token), []).append((token, source, True, False))
             for title in source.quoted:
-                words.setdefault(title.lower(), []).append((title, source, False, True))
+                words.setdefault(_fold(title), []).append((title, source, False, True))
         self.automaton = ahocorasick.Automaton()
         for key, entries in words.items():
             self.automaton.add_word(key, (len(key), tuple(entries)))
@@ -116,9 +116,7 @@ class _Matcher:
     def hits(self, text: str) -> list[_Hit]:
         if self.empty or not text:
             return []
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a few characters ("İ") lower to two: keep offsets aligned
-            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        lowered = _fold(text)
         found: list[_Hit] = []
         for last, (length, entries) in self.automaton.iter(lowered):
             start, end = last - length + 1, last + 1
@@ -137,6 +135,15 @@ class _Matcher:
                     found.append(_Hit(start, end, source, dateline_only))
                     break
         return _longest(found)
+
+
+def _fold(text: str) -> str:
+    """Lower case, character for character: a few characters ("İ") lower to two, and are kept as
+    they are so that offsets stay aligned; names and text are folded alike ("İHA" finds "İHA")."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def _bounded(text: str, start: int, end: int) -> bool:

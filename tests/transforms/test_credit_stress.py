@@ -43,6 +43,7 @@ AGENCY_BY_LANGUAGE = {
     "fi": ("STT", "STT"),
     "pl": ("PAP", "PAP"),
     "cs": ("ČTK", "ČTK"),
+    "hu": ("MTI", "MTI"),
     "tr": ("Anadolu Ajansı", "Anadolu"),
     "ru": ("ТАСС", "TASS"),
     "uk": ("Укрінформ", "Ukrinform"),

@@ -134,6 +134,45 @@ SENTENCES = [
     ("en", "The company did not respond to a request for comment from Reuters.", "Reuters", "cited"),
     ("en", "Reuters was unable to reach the company.", "Reuters", "cited"),
     ("en", "Exports rose, according to data compiled by Bloomberg.", "Bloomberg", "cited"),
+    # sixth pass: source lines in their plural and bracketed forms, lower-case signatures of German and
+    # Nordic papers, and a dateline-only token after a source word, a photo word or a copyright mark
+    ("de", "Die Regierung will sparen.\n(Quelle: dpa)", "dpa", "origin"),
+    ("en", "The talks failed.\n(Source: AP)", "AP", "origin"),
+    ("de", "Die Regierung will sparen.\nQuelle: afp", "AFP", "origin"),
+    ("de", "Die Regierung will sparen. (afp)", "AFP", "origin"),
+    ("de", "Berlin (rtr) - Die Regierung will sparen.", "Reuters", "origin"),
+    ("de", "Die Regierung will sparen.\n(red/dpa)", "dpa", "origin"),
+    ("de", "Der Trainer ist entlassen.\nQuelle: sid/dpa", "dpa", "origin"),
+    ("de", "Der Bischof sprach in Rom. (kna)", "KNA", "origin"),
+    ("da", "Politiet efterforsker sagen.\n/ritzau/", "Ritzau", "origin"),
+    ("no", "Forhandlingene fortsetter.\nKilder: NTB, Reuters", "NTB", "origin"),
+    ("sv", "Förhandlingarna fortsätter.\nKällor: TT, Reuters", "TT Nyhetsbyrån", "origin"),
+    ("nl", "De onderhandelingen gaan door.\nBronnen: ANP/AFP", "ANP", "origin"),
+    ("pl", "Rozmowy potrwają do piątku.\nŹródła: PAP, Reuters", "PAP", "origin"),
+    ("cs", "Jednání pokračuje.\nZdroje: ČTK, Reuters", "ČTK", "origin"),
+    ("it", "I negoziati continuano.\nFonti: ANSA, Reuters", "ANSA", "origin"),
+    ("pt", "As negociações continuam.\nCom Lusa", "Lusa", "origin"),
+    ("tr", "Görüşmeler sürüyor.\nKaynak: İHA", "İhlas Haber Ajansı", "origin"),
+    ("tr", "İSTANBUL (İHA) - Görüşmeler sürüyor.", "İhlas Haber Ajansı", "origin"),
+    ("tr", "Görüşmeler sürüyor.\nTüm hakları saklıdır. © AA", "Anadolu", "origin"),
+    ("sv", "Ministern talade på måndagen.\nFoto: TT", "TT Nyhetsbyrån", "photo"),
+    ("de", "Die Regierung will sparen.\nCopyright: APA", "APA", "origin"),
+    ("pl", "Rozmowy potrwają do piątku.\n© ℗ Wszelkie prawa zastrzeżone PAP", "PAP", "origin"),
+    ("en", "The talks failed.\nWith input from Reuters", "Reuters", "origin"),
+    ("fr", "Le ministre à Paris.\nPhoto AFP", "AFP", "photo"),
+    ("en", "He posted a photo Reuters said was fake.", "Reuters", "cited"),  # a photo word, then a sentence
+    ("de", "Der Minister in Berlin. Foto AFP/John Doe", "AFP", "photo"),
+    ("hu", "A tárgyalások péntekig tartanak az MTI szerint.", "MTI", "cited"),
+    ("nl", "Dat zegt een woordvoerder van het ministerie tegen persbureau ANP.", "ANP", "cited"),
+    ("nl", "Dat bevestigt de politie aan het ANP.", "ANP", "cited"),
+    ("nl", "Het kabinet valt, schrijft Bloomberg.", "Bloomberg", "cited"),
+    ("nl", "Dat zei de minister in gesprek met Reuters.", "Reuters", "cited"),
+    ("tr", "Bakan Reuters'a konuştu.", "Reuters", "cited"),
+    ("tr", "Reuters haber ajansına konuşan yetkili bilgi verdi.", "Reuters", "cited"),
+    ("hu", "A miniszter Budapesten.\nFotó: MTI", "MTI", "photo"),
+    ("hu", "A tárgyalások folytatódnak.\nForrás: MTI", "MTI", "origin"),
+    ("ar", "الوزير في الرياض.\nصورة: رويترز", "Reuters", "photo"),
+    ("ar", "وقال الوزير لوكالة فرانس برس إن المحادثات مستمرة.", "AFP", "cited"),
     # a title that is an ordinary word counts only between quotation marks
     ("de", "Der Kanzler sagte dem „Spiegel“, er sei zuversichtlich.", "Der Spiegel", "cited"),
     ("de", "Wie die „Zeit“ berichtet, ist er zurückgetreten.", "DIE ZEIT", "cited"),
@@ -168,6 +207,12 @@ NOT_CREDITS = [
     ("de", "Die Welt schreibt Geschichte, sagte er."),  # not quoted: the world, not the newspaper
     ("de", "Die Zeit läuft ab, berichtete der Sprecher."),
     ("de", "Das Bild zeigt den Minister, sagte er dem Spiegel."),
+    # lower-case and dateline-only tokens in running text are no signatures
+    ("de", "Der Kandidat sid sprach, die afp sei schuld, meinte rtr gestern."),
+    ("en", "The AA meeting was held, and TT players met on Monday."),
+    ("tr", "Kaynak: yetkililerin açıklaması, ayrıntılar İHA binasında verildi."),
+    ("nl", "Hij zei dat hij tegen de BBC was."),  # "against the BBC": a clause between the verb and the name
+    ("nl", "De demonstranten keerden zich tegen Reuters en andere media."),
 ]
 
 

@@ -282,3 +282,45 @@ def test_an_image_objects_caption_in_structured_data_is_a_picture_credit(corpus_
     structured = read_structured(_fundus_tree(corpus_dir, "CBCNews"))
     described = [words for field, words in structured.image_credits if field == "description"]
     assert any(w.endswith("(AP Photo/Adel Hana, File)") for w in described)
+
+
+def test_the_articles_own_picture_beside_links_is_no_teasers(corpus_dir: Path) -> None:
+    # AP hosted page: the lead picture is the og:image, linked to the story's gallery in a block of links
+    credits = harvest_credits(_aeb_tree(corpus_dir, "82b6d780"))
+    assert any(c.where == "caption" and c.text.endswith("(AP Photo/Patrick Semansky, File)") for c in credits)
+    # Times Union: the lead picture's link points to this page itself
+    credits = harvest_credits(_aeb_tree(corpus_dir, "9ebb3af6"))
+    assert any(c.where == "caption" and c.text.endswith("(AP Photo/David Zalubowski)") for c in credits)
+    # LA Times: the pictures of the teasers of other stories stay theirs, though the page declares an og:image
+    credits = harvest_credits(_fundus_tree(corpus_dir, "LATimes"))
+    assert not any("Corbis via Getty Images" in c.text or "AP Photo/Jenny Kane" in c.text for c in credits)
+
+
+def test_own_picture_signals_and_the_teaser_lists_repeated_units() -> None:
+    teaser = (
+        "<div class='teaser'><a href='/news/{n}'><img src='/img/story-{n}-2024.jpg'"
+        " alt='A picture. Foto: dpa'><span>Another story number {n} with a headline</span></a></div>"
+    )
+    body = "".join(f"<p>Paragraph {n} of the article, long enough to be prose.</p>" for n in range(5))
+    lead = (
+        "<div class='teaser'><a href='/section'>Politik</a><a href='/gallery/1'>All the pictures of the day"
+        " in one gallery</a><img src='/img/lead-7781.jpg' alt='The scene. Foto: Reuters'></div>"
+    )
+
+    def harvest(head: str, top: str, after: str) -> tuple[Credit, ...]:
+        html = f"<html><head>{head}</head><body><article><h1>Title</h1>{top}<div>{body}</div>{after}"
+        return harvest_credits(lxml.html.document_fromstring(html + "</article></body></html>"))
+
+    listed = "<section>" + "".join(teaser.format(n=n) for n in range(3)) + "</section>"
+    # the first picture above the text, in the block holding the headline and the text: the article's
+    assert Credit("The scene. Foto: Reuters", "caption") in harvest("", lead, listed)
+    # declared by og:image, as a resized copy
+    declared = "<meta property='og:image' content='https://cdn.example.com/img/lead-7781-1200x630.jpg'>"
+    assert Credit("The scene. Foto: Reuters", "caption") in harvest(declared, body, lead)
+    # one of a run of like units each with its own headline link is a teaser, first or not
+    credits = harvest("", listed, "")
+    assert not any(c.text == "A picture. Foto: dpa" and c.where == "caption" for c in credits)
+    # a picture linked to the site's home page is its logo
+    logo = "<div class='promo'><a href='/'><img src='/logo-2024-big.png' alt='Reuters'></a><a href='/x'>"
+    logo += "Read all the other stories of the day here</a></div>"
+    assert not any(c.text == "Reuters" and c.where == "caption" for c in harvest("", logo, ""))
