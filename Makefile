@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench serve screenshots clean cluster cluster-stop schema
+.PHONY: setup run test lint format bench serve screenshots clean clean-warehouse cluster cluster-stop schema
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "wiretrace needs Python 3.11: install python3.11 or set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.3
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	# DuckLake's extensions into DuckDB's extension folder, offline, for the stock `duckdb` shell (README: Warehouse)
 	$(BIN)/python -c "from warehouse import lake; lake.install_extensions()"
@@ -64,7 +65,12 @@ schema: setup
 screenshots: setup
 	$(BIN)/python benchmarks/screenshots.py
 
-clean:
-	rm -rf $(VENV) exports screenshots warehouse/*.sqlite warehouse/*.sqlite-wal warehouse/*.sqlite-shm \
+# The warehouse only (catalog, data folder, WARC archive): the next run starts an empty one.
+clean-warehouse:
+	rm -rf warehouse/*.sqlite warehouse/*.sqlite-wal warehouse/*.sqlite-shm \
 		warehouse/*.sqlite.files warehouse/.*.sqlite.lock \
 		warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/.*.duckdb.* warehouse/archive
+
+# Everything made here: the warehouse, .venv, exports and screenshots.
+clean: clean-warehouse
+	rm -rf $(VENV) exports screenshots

@@ -25,6 +25,8 @@ Environment variables:
                                     worker: a fresh process per run)
   WIRETRACE_SERVE_RUN_TIMEOUT       seconds a run may take in the warm runner before it is stopped as
                                     Crashed and its process restarted (default 3600)
+  WIRETRACE_EXTRACT_COPIES_ONCE     0 extracts every input on its own, even byte-different copies of one
+                                    page (default 1: a copy takes its first's result; for measuring)
 """
 
 from __future__ import annotations

@@ -82,11 +82,10 @@ def test_a_run_commits_while_an_analyst_holds_a_snapshot(tmp_path: Path) -> None
     analyst = _python(ANALYST, str(path))
     try:
         assert analyst.stdout.readline().strip() == "1"
-        started = time.monotonic()
+        # wait=5: the writer fails if it has to wait for the reader
         with run_session(path, wait=5) as con:
             _add_run(con, "r2")
-        # the writer never waited for the reader, and the reader's snapshot did not move
-        assert time.monotonic() - started < 60
+        # the reader's snapshot did not move
         _tell(analyst)
         assert analyst.stdout.readline().strip() == "1"
         # its next transaction sees the run's rows
