@@ -12,6 +12,7 @@ import yaml
 
 from scripts import compare_warehouses
 from tests.conftest import CORPUS, SEEDS
+from warehouse.compare import base_tables
 from wiretrace import cluster, postgres, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,7 +98,7 @@ def test_two_runs_of_the_same_inputs_hold_the_same_rows_and_a_change_shows(
     con_a = wiretrace.open_warehouse(first)
     changed = duckdb.connect()
     try:
-        tables = compare_warehouses._tables(con_a)
+        tables = base_tables(con_a)
         assert {"articles", "article_sources", "stories", "raw_documents"} <= set(tables)
         for table in tables:
             rows = con_a.table(table).arrow()  # noqa: F841 - read by name in the SQL below
