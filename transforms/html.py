@@ -4,8 +4,9 @@ The main text is trafilatura's, in precision mode without its fallback compariso
 runs only for a page the first one leaves short (under 500 characters, under half of the
 paragraphs of the same <article>, or under most of a JSON-LD articleBody the page shows); the
 rest of a body split into same-class sibling containers (not teasers made of links) and the body's
-own paragraphs that precision mode dropped for their links; then the repeated headline and one-line
-"read more" / "follow us" / newsletter prompts are dropped.
+own paragraphs that precision mode dropped for their links; then the repeated headline, one-line
+"read more" / "follow us" / newsletter prompts (data/boilerplate.yaml) and the lines of links laid
+out as teaser cards are dropped.
 Parsing and its limits are transforms/page.py's; title, authors, date and declared language
 transforms/metadata.py's. Measured by benchmarks/extraction_quality.py on the AEB and on
 Fundus's 181 publishers (developed on A–M, N–Z held out).
@@ -14,8 +15,9 @@ Fundus's 181 publishers (developed on A–M, N–Z held out).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from urllib.parse import urljoin
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from htmldate.extractors import get_external_parser
@@ -27,10 +29,35 @@ from transforms.metadata import byline, read_metadata
 from transforms.page import NoArticleError, load_page
 from transforms.page_credits import harvest_credits
 from transforms.records import Article
+from transforms.registry import DATA_DIR, read_data_file
 from transforms.structured import StructuredData
 from transforms.textunits import count_words
 
 __all__ = ["NoArticleError", "clean_text", "extract_html", "warm_up"]
+
+
+@dataclass(frozen=True)
+class _Boilerplate:
+    error_page: re.Pattern[str]
+    prompt: re.Pattern[str]
+    chrome: re.Pattern[str]
+
+
+def _read_boilerplate() -> _Boilerplate:
+    """The HTML patterns of data/boilerplate.yaml, each list joined into one expression."""
+    data = read_data_file(DATA_DIR / "boilerplate.yaml")
+    error_page = [pattern for words in data["html_error_page"].values() for pattern in words]
+    prompts = "|".join(f"(?:{pattern})" for pattern in data["html_prompt"])
+    return _Boilerplate(
+        error_page=re.compile("|".join(error_page), re.IGNORECASE),
+        # Leading punctuation, an optional short question to the reader ("Enjoyed this? Share
+        # it"), then the prompt; possessive so that a long run of spaces is one pass.
+        prompt=re.compile(rf"^[\W_]*+(?:[^\W\d_][^?!.]{{0,60}}\?\s++)?(?:{prompts})", re.IGNORECASE),
+        chrome=re.compile("|".join(map(re.escape, data["html_chrome_class"])), re.IGNORECASE),
+    )
+
+
+_boilerplate = _read_boilerplate()
 
 # Fewer words than this is an error page, a teaser or a shell, not an article (the
 # shortest AEB article has 18 words). Words as textunits.count_words counts them, so that
@@ -43,12 +70,7 @@ MAX_LINK_SHARE = 0.5
 _LINK_TITLE_MIN = 15
 # A short text titled or opening like an HTTP error is the error page, not an article.
 _ERROR_PAGE_WORDS = 60
-_ERROR_PAGE = re.compile(
-    r"\b404\b|\bpage\b.{0,30}\b(?:not|cannot|can't|could not|couldn't)\s+(?:be\s+)?found"
-    r"|\bno longer (?:available|exists)\b|\binternal server error\b"
-    r"|seite nicht gefunden|página no encontrada|page introuvable",
-    re.IGNORECASE,
-)
+_ERROR_PAGE = _boilerplate.error_page
 
 # Below this length the first extraction is suspect: trafilatura's full run, with its
 # readability/justext comparison, is tried, then balanced mode (precision mode can drop the whole
@@ -66,38 +88,18 @@ _PROBES, _PROBES_SHOWN, _PROBE_CHARS = 5, 3, 40
 _BODY_GAIN = 1.25
 _BODY_HOLDS_TEXT = 0.8
 
-# One-line prompts that sit between or after article paragraphs. Each alternative must
-# match from the start of a short line so that a sentence merely containing the words
-# ("he said he would follow up on Twitter") is not touched.
-_PROMPT = re.compile(
-    r"""^[\W_]*+(?:
-        (?:read|see)\s+(?:more|also)\b
-      | related(?:\s+(?:posts?|stor(?:y|ies)|articles?|coverage|content|reading|links?))?\s*:
-      | (?:more|also)\s*+:?\s*$
-      | don'?t\s+miss\b
-      | you\s+(?:may|might)\s+also\s+like
-      | most\s+(?:read|popular)\b
-      | recommended\b
-      | also\s+on\s+\S+
-      | like\s+this\s+(?:story|article)\b
-      | share\s+(?:this|it)\b
-      | (?:follow|like)\s+(?:us|him|her|them|[\w.@'’]+(?:\s+[\w.@'’]+){0,3})\s+on\s+
-        (?:twitter|facebook|instagram)
-      | (?:sign\s+up|subscribe)\b.*\b(?:newsletters?|inbox|e-?mails?)\b
-      | tell\s+us\s+what\s+you\s+think
-      | \d*+\s*+comments?\s*$
-      | click\s+here\b
-      | this\s+copy\s+is\s+for\s+your\s+personal
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
+# One-line prompts that sit between or after article paragraphs (data/boilerplate.yaml). Each
+# alternative must match from the start of a short line so that a sentence merely containing the
+# words ("he said he would follow up on Twitter") is not touched.
+_PROMPT = _boilerplate.prompt
 _PROMPT_MAX_CHARS = 300
 _WORDS = re.compile(r"\w+")
 
 # Split-body recovery: paragraphs shorter than this are too common ("Advertisement")
 # to prove a container holds article text; _CHROME marks containers that never do.
 _CHUNK_MIN_CHARS = 40
-_CHROME = re.compile(r"comment|related|share|social|newsletter|promo|sidebar|footer|recirc|teaser", re.I)
+_CHROME = _boilerplate.chrome
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset({"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "figcaption"})
 
 
@@ -123,7 +125,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
         raise rejected("no main text found in the page")
     text = doc.text or ""
     text = _declared_body(text, meta.structured, words_of) or _add_split_chunks(tree, text, words_of)
-    text = clean_text(text, title)
+    text = clean_text(text, title, _link_cards(tree, text, meta.url))
     words = count_words(text)
     if words < MIN_WORDS:
         raise rejected(f"no article: main text has {words} words (minimum {MIN_WORDS})", text)
@@ -366,8 +368,11 @@ def _line_of(lines: list[str], words: str | None) -> int:
     return len(lines) - 1
 
 
-def clean_text(text: str, title: str | None = None) -> str:
-    """The extracted text without a repeated headline and one-line reader prompts."""
+def clean_text(text: str, title: str | None = None, cards: Collection[str] = ()) -> str:
+    """The extracted text without a repeated headline, one-line reader prompts and link cards.
+
+    `cards`: texts of links laid out as cards (_link_cards); a line that is one of them goes.
+    """
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     # The headline belongs in Article.title; repeated as the first line it would be
@@ -375,7 +380,40 @@ def clean_text(text: str, title: str | None = None) -> str:
     if lines and title and len(lines) > 1 and _same_heading(lines[0], title):
         lines = lines[1:]
     kept = [line for line in lines if not (len(line) <= _PROMPT_MAX_CHARS and _PROMPT.match(line))]
+    if cards:
+        kept = [line for line in kept if " ".join(line.split()).lstrip("- ") not in cards]
     return "\n".join(kept)
+
+
+def _link_cards(tree: lxml.html.HtmlElement, text: str, url: str | None) -> frozenset[str]:
+    """Texts of the links laid out as teaser cards that make whole lines of the text.
+
+    Two layouts, on any site: a link to another page wrapped around a heading
+    (<a href><h3>headline</h3><img></a>; the article's own headings are not links), and a link
+    standing between two of the body's paragraphs whose text is laid out in elements of its own
+    (a label and a headline) and which leads to another page of the same site: a box pointing
+    to another story. A pull quote linking to a share service leads elsewhere; a link inside a
+    paragraph or a bare link is not a card.
+    """
+    lines = {" ".join(line.split()).lstrip("- ") for line in text.splitlines()}
+    site = urlsplit(url).hostname if url else None
+    cards: set[str] = set()
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not len(anchor) or not href or href.startswith(("#", "javascript:")):
+            continue  # no elements of its own, or no other page
+        if (words := _words(anchor)) not in lines:
+            continue
+        if next(anchor.iter(*_HEADINGS), None) is not None or (
+            _between_paragraphs(anchor) and urlsplit(urljoin(url or "", href)).hostname == site
+        ):
+            cards.add(words)
+    return frozenset(cards)
+
+
+def _between_paragraphs(element: lxml.html.HtmlElement) -> bool:
+    before, after = element.getprevious(), element.getnext()
+    return before is not None and after is not None and before.tag == after.tag == "p"
 
 
 def _same_heading(line: str, title: str) -> bool:
