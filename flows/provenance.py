@@ -98,8 +98,8 @@ def _stories(
     # out of the index first, so that a re-processed article is not its own neighbour
     # and the document frequencies are those of the other articles
     wp.remove_story_terms(con, stale)
-    docs = [stories.StoryDoc(a, r.text, r.title, r.time, r.dated) for a, r in batch.items()]
-    counts = {d.article_id: stories.term_counts(d.text, d.title) for d in docs}
+    docs = [stories.StoryDoc(a, r.text, r.title, r.time, r.dated, r.language) for a, r in batch.items()]
+    counts = {d.article_id: stories.term_counts(d.text, d.title, d.language) for d in docs}
     terms = sorted({t for c in counts.values() for t in c})
     df, n_docs = wp.term_document_frequencies(con, terms)
     bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)

@@ -247,5 +247,11 @@ class _Cues:
 
 
 @functools.cache
+def cue_data() -> dict[str, list[str]]:
+    """The cue lists of the data files, read once for every module that uses them (do not modify)."""
+    return read_cues()
+
+
+@functools.cache
 def _load_cues(path: Path = CUES_FILE) -> _Cues:
-    return _Cues(read_cues(path))
+    return _Cues(cue_data() if path == CUES_FILE else read_cues(path))

@@ -17,8 +17,9 @@ from urllib.parse import unquote, urlsplit
 import lxml.etree
 import lxml.html
 
-from transforms.credit_cues import read_cues
+from transforms.credit_cues import _alt, _words_alt, cue_data
 from transforms.records import Credit
+from transforms.registry import DATA_DIR, read_data_file
 from transforms.structured import StructuredData, read_structured
 
 _AUTHOR_META = frozenset(
@@ -46,41 +47,26 @@ _AUTHOR_KEY = re.compile(r"author|creator|byline")
 _URL_KEY = re.compile(r"url|link|href|id$|image|photo|twitter")
 _DESCRIPTION_META = frozenset({"description", "og:description", "twitter:description"})
 
-# class / id / itemprop words of the elements that hold credits, and what they hold.
-_CAPTION_HINT = re.compile(
-    r"caption|credit|copyright|bildquelle|bildnachweis|fotocredit|photo-?by|img-?author|image-?source"
-    r"|media-?credit|foto|photo|bild|pic-?source|legend",
-    re.I,
-)
-_BYLINE_HINT = re.compile(
-    r"byline|author|autor|verfasser|firma|creator|writer|agency|agentur|source|quelle|fuente|signature"
-    r"|dateline|credits|publication",
-    re.I,
-)
-# The part of a caption that holds its credit.
-_CREDIT_PART = re.compile(
-    r"credit|copyright|photographer|bildquelle|bildnachweis|fotocredit|image-?source", re.I
-)
-# The part of a byline that names the author's publication or agency.
-_PUBLICATION_PART = re.compile(
-    r"publication|agency|agentur|organi[sz]ation|affiliation|source|quelle|fuente", re.I
-)
-_COPYRIGHT_HINT = re.compile(r"copyright|rights|license|licence", re.I)
-_ANY_HINT = re.compile(f"{_CAPTION_HINT.pattern}|{_BYLINE_HINT.pattern}", re.I)
+# The layout words of class / id / itemprop values (data/page_hints.yaml), and the cue words of every
+# language (data/cues/*.yaml) that open a credit line.
+PAGE_HINTS_FILE = DATA_DIR / "page_hints.yaml"
+_HINTS: dict[str, list[str]] = read_data_file(PAGE_HINTS_FILE)
+_CUES = cue_data()
+_CAPTION_HINT = re.compile(_alt(_HINTS["caption"]), re.I)
+_BYLINE_HINT = re.compile(_alt(_HINTS["byline"]), re.I)
+_CREDIT_PART = re.compile(_alt(_HINTS["caption_credit_part"]), re.I)
+_PUBLICATION_PART = re.compile(_alt(_HINTS["publication_part"]), re.I)
+_COPYRIGHT_HINT = re.compile(_alt(_HINTS["copyright"]), re.I)
+_ANY_HINT = re.compile(_alt([*_HINTS["caption"], *_HINTS["byline"]]), re.I)
 _CREDIT_TAGS = frozenset({"figcaption", "figure", "address", "byline", "author", "dateline"})
 _LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"})
 # Containers of material that is not the article: the site's chrome and other articles. Common
 # English and German words of web page layout; pages that use none of them are caught by their
 # structure instead (_teaser_blocks).
-_FOOTER_HINT = re.compile(r"(?:^|[\s_-])(?:site-?footer|footer|page-?footer|colophon|bottom-?bar)", re.I)
+_FOOTER_HINT = re.compile(rf"(?:^|[\s_-]){_alt(_HINTS['footer'])}", re.I)
 # A word of the class list, not the tail of another ("withSidebar", "detailBodyContainer withSidebar"
 # says the article's own container has a sidebar next to it).
-_RELATED_HINT = re.compile(
-    r"(?<![a-zA-Z])(?:sidebar|related|teaser|recommend|more-?stories|more-?news|most-?read|most-?popular|popular|trending"
-    r"|widget|promo|aside|newsletter|nav|menu|breadcrumb|latest|also-?read|read-?more|weitere|mehr-?zum"
-    r"|empfehlung|ticker)",
-    re.I,
-)
+_RELATED_HINT = re.compile(rf"(?<![a-zA-Z]){_alt(_HINTS['related'])}", re.I)
 # A block of teasers: at least this many links with headline-long texts, making up most of its text.
 _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
@@ -106,15 +92,17 @@ _SKIP_TAGS = frozenset(
 # line, a "Quelle:" line, a signature alone on a line. They need no registry: the tagger decides
 # whether the name in them is a source.
 _DATELINE_START = re.compile(r"^[A-ZÀ-ÞĀ-Ž][^()\n]{0,70}\(\s*[\w/ .-]{2,25}\)\s*(?:[-–—:.]|\.-)")
+# The photo words and the word "source" of every language's cues open a credit line with a colon.
+_PHOTO_WORDS = [*_CUES.get("photo_before", []), *_CUES.get("photo_credit_words", [])]
 _CREDIT_LINE = re.compile(
-    r"^(?:quelle\s*:|source\s*:|fuente\s*:|fonte\s*:|foto\s*:|photo\s*:|bild\s*:|credit\s*:"
+    rf"^(?:{_alt([*_PHOTO_WORDS, *_CUES.get('source_words', [])])}\s*[:：]"
     r"|\([\w/ .]{2,25}\)\s*$)|©|\(c\)|\bcopyright\b",
     re.I,
 )
 
 # A credit line that is a picture's by its words when it follows one: "Foto: KCNA/Reuters"; not a
 # "Quelle: dpa", "(dpa)" or "© dpa" line, which may close the article's text under its last picture.
-_PICTURE_LINE = re.compile(r"^\s*(?:foto\b|photo\b|bild\b|image\b|credit\b)", re.I)
+_PICTURE_LINE = re.compile(rf"^\s*{_words_alt(_PHOTO_WORDS)}", re.I)
 
 _MAX_CREDIT = 300
 _MAX_CAPTION = 600
@@ -623,10 +611,14 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
 
 
 # Picture credits kept in data attributes for a script to show: "data-credit", "data-image-copyright",
-# "data-photographer", "data-captionauthor" on any element, "data-source" on a picture's own element.
-_DATA_CREDIT_KEY = re.compile(r"^data-[\w-]*(?:credit|copyright|photographer|captionauthor)", re.I)
-_DATA_SOURCE_KEY = re.compile(r"^data-(?:[\w-]*-)?source$", re.I)
+# "data-photographer" on any element; "data-source", or an author ("data-image-author"), on a picture's
+# own element or inside a figure, where it is the picture's and not the article's.
+_DATA_CREDIT_KEY = re.compile(rf"^data-[\w-]*{_alt(_HINTS['data_credit'])}", re.I)
+_DATA_PICTURE_KEY = re.compile(
+    rf"^data-(?:(?:[\w-]*-)?source$|[\w-]*{_alt(_HINTS['data_picture_credit'])})", re.I
+)
 _DATA_PICTURE_TAGS = frozenset({"img", "picture", "video", "figure", "source"})
+_FIGURE_TAGS = frozenset({"figure", "figcaption"})
 # Every element with an attribute named "data-…" (a superset of those _data_credits reads).
 _DATA_HOLDERS = lxml.etree.XPath("//*[@*[starts-with(name(), 'data-')]]")
 
@@ -634,15 +626,24 @@ _DATA_HOLDERS = lxml.etree.XPath("//*[@*[starts-with(name(), 'data-')]]")
 def _data_credits(el: lxml.html.HtmlElement, tag: str) -> list[str]:
     """The picture credits an element holds in its data attributes."""
     found = []
+    pictures: bool | None = None  # whether the element is a picture's or inside a figure: asked once
     for key, value in el.items():
-        if (
-            key.startswith("data-")
-            and value
-            and (_DATA_CREDIT_KEY.match(key) or (tag in _DATA_PICTURE_TAGS and _DATA_SOURCE_KEY.match(key)))
-        ):
-            words = " ".join(value.split())
-            if words and len(words) <= _MAX_CREDIT:
-                found.append(words)
+        if not key.startswith("data-") or not value:
+            continue
+        if not _DATA_CREDIT_KEY.match(key):
+            if not _DATA_PICTURE_KEY.match(key):
+                continue
+            if pictures is None:
+                pictures = (
+                    tag in _DATA_PICTURE_TAGS
+                    or tag == "figcaption"
+                    or any(a.tag in _FIGURE_TAGS for a in el.iterancestors())
+                )
+            if not pictures:
+                continue
+        words = " ".join(value.split())
+        if words and len(words) <= _MAX_CREDIT:
+            found.append(words)
     return found
 
 
@@ -650,7 +651,7 @@ def _line_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
     """'dateline' or 'credit_line' and the words, for a line element shaped as one."""
     own = el.text
     # Every dateline and credit line has one of these; most lines have none.
-    if not own or not ("(" in own or ":" in own or "©" in own or "copyright" in own.lower()):
+    if not own or not ("(" in own or ":" in own or "：" in own or "©" in own or "copyright" in own.lower()):
         return None, None
     own = " ".join(own.split())
     if len(own) > _MAX_CREDIT:
@@ -758,7 +759,7 @@ _MAX_SOURCES = 60
 
 @functools.cache
 def _source_headings() -> frozenset[str]:
-    return frozenset(w.casefold() for w in read_cues().get("sources_headings", []))
+    return frozenset(w.casefold() for w in _CUES.get("sources_headings", []))
 
 
 def _source_list(tree: lxml.html.HtmlElement) -> list[Credit]:

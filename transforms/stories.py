@@ -16,12 +16,15 @@ warehouse with five articles of one story does not call that story's names commo
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from transforms.registry import DATA_DIR, read_data_file
 
 WINDOW = timedelta(days=7)
 TOP_TERMS = 40
@@ -36,23 +39,32 @@ MAX_TERM_STORIES = 500
 _TERM = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{2}")
 _SENTENCE_END = re.compile(r"[.!?:\"”»)\]]\s*$|^\s*$")
 
-# Function words and newsroom verbs: frequent in every story, evidence for none.
-_STOPWORDS_TEXT = """
-a about above after again against all also although am among an and another any are around as at be
-because been before being below between both but by can cannot could did do does doing done down
-during each either else even ever every few for from further get gets got had has have having he her
-here hers herself him himself his how however i if in into is it its itself just last least less
-like made make many may me might more most much must my myself near neither new next no nor not now
-of off often on once one only or other others our ours ourselves out over own per perhaps put quite
-rather really said same say saying says see seen she should since so some still such than that the
-their theirs them themselves then there these they this those though three through thus to told too
-two under until up upon us use used very via was we were what whatever when where whether which
-while who whom whose why will with within without would yes yet you your yours yourself yourselves
-week weeks year years day days time times month months today yesterday monday tuesday wednesday
-thursday friday saturday sunday according added adding reported report reports news people first
-back well way going know think want take told tell asked mr mrs ms dr st
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+STOPWORDS_FILE = DATA_DIR / "stopwords.yaml"
+
+
+def _clean(words: Iterable[str]) -> frozenset[str]:
+    """Only what term_counts can return: jusText's lists hold tokens with their punctuation too."""
+    return frozenset(w for w in (x.casefold() for x in words) if len(w) >= 3 and _TERM.fullmatch(w))
+
+
+_STOPWORD_DATA: dict = read_data_file(STOPWORDS_FILE)
+# Our own lists; English is also the list of an article whose language is not known.
+_OWN_STOPWORDS = {lang: _clean(words) for lang, words in _STOPWORD_DATA.items() if lang != "justext"}
+STOPWORDS = _OWN_STOPWORDS["en"]
+
+
+@functools.cache
+def stopwords(language: str | None) -> frozenset[str]:
+    """The words of `language` (ISO 639-1) frequent in every story: our own list for the language,
+    else jusText's stop list of it (read when first needed), else the English list."""
+    if language in _OWN_STOPWORDS:
+        return _OWN_STOPWORDS[language]
+    name = (_STOPWORD_DATA.get("justext") or {}).get(language)
+    if not name:
+        return STOPWORDS
+    import justext  # ~50 ms, and only for an article in another language (trafilatura loads it anyway)
+
+    return _clean(justext.get_stoplist(name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class StoryDoc:
     title: str | None = None
     time: datetime | None = None  # published, else first seen
     dated: bool = True  # False: `time` is only when it was first seen
+    language: str | None = None  # ISO 639-1: which stop list its words are read with
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +110,12 @@ def story_id_for(article_id: str) -> str:
     return f"story-{article_id}"
 
 
-def term_counts(text: str, title: str | None = None) -> dict[str, tuple[int, bool]]:
-    """term -> (count, looks like a name) for the content words of the title and text."""
+def term_counts(
+    text: str, title: str | None = None, language: str | None = None
+) -> dict[str, tuple[int, bool]]:
+    """term -> (count, looks like a name) for the content words of the title and text, set apart from
+    the stop words of the article's `language` (English when not known)."""
+    stop = stopwords(language)
     counts: Counter[str] = Counter()
     names: set[str] = set()
     for part in (title or "", text):
@@ -107,7 +124,7 @@ def term_counts(text: str, title: str | None = None) -> dict[str, tuple[int, boo
             term = word.casefold().replace("’", "'")
             if term.endswith("'s"):
                 term = term[:-2]
-            if len(term) < 3 or term in STOPWORDS:
+            if len(term) < 3 or term in stop:
                 continue
             counts[term] += 1
             # a capital inside a sentence marks a name; at a sentence start it says nothing
@@ -174,7 +191,7 @@ def assign_stories(
     Assignments name each article's story after every merge of the batch.
     """
     if counts is None:
-        counts = {d.article_id: term_counts(d.text, d.title) for d in new}
+        counts = {d.article_id: term_counts(d.text, d.title, d.language) for d in new}
     batch_df: Counter[str] = Counter(df)
     for c in counts.values():
         batch_df.update(c.keys())

@@ -60,6 +60,7 @@ class ArticleRow:
     first_seen_at: datetime | None
     url: str | None
     updated_at: datetime | None = None  # when its row was written (the index rows' loaded_at)
+    language: str | None = None  # ISO 639-1: which stop list story grouping reads it with
 
 
 @contextlib.contextmanager
@@ -132,7 +133,7 @@ def read_articles(
             )
             SELECT a.article_id, a.text, a.title, a.outlet, {ARTICLE_TIME} AS t, {DATED},
                    coalesce(c.origins, []), coalesce(c.credited, []),
-                   a.published_at, a.published_date, a.first_seen_at, a.url, a.updated_at
+                   a.published_at, a.published_date, a.first_seen_at, a.url, a.updated_at, a.language
             FROM articles a LEFT JOIN credits c USING (article_id)
             WHERE {where}"""
     ).fetchall()

@@ -324,3 +324,38 @@ def test_own_picture_signals_and_the_teaser_lists_repeated_units() -> None:
     logo = "<div class='promo'><a href='/'><img src='/logo-2024-big.png' alt='Reuters'></a><a href='/x'>"
     logo += "Read all the other stories of the day here</a></div>"
     assert not any(c.text == "Reuters" and c.where == "caption" for c in harvest("", logo, ""))
+
+
+def test_picture_credits_in_data_attributes_of_any_name() -> None:
+    # a data attribute naming an author is the picture's on the picture or inside its figure,
+    # and says nothing of pictures on any other element (an author box's data)
+    html = """<html><body><article>
+    <figure><img src="a.jpg" data-image-author="Mike Blake/Reuters">
+      <figcaption><span data-photo-author="EFE">The port.</span></figcaption></figure>
+    <div class="box" data-author="Jane Doe"><p>First paragraph of the article, long enough.</p></div>
+    <div data-media-credit="Soeren Stache/dpa"></div>
+    </article></body></html>"""
+    captions = [c.text for c in harvest_credits(lxml.html.document_fromstring(html)) if c.where == "caption"]
+    assert "Mike Blake/Reuters" in captions and "EFE" in captions
+    assert "Soeren Stache/dpa" in captions
+    assert "Jane Doe" not in captions
+
+
+def test_credit_lines_open_with_the_source_or_photo_word_of_every_language() -> None:
+    from transforms.credit_cues import CUES_DIR
+    from transforms.registry import read_data_file
+
+    languages = 0
+    for path in sorted(CUES_DIR.glob("*.yaml")):
+        cues = read_data_file(path)
+        for word in cues.get("source_words", []):
+            html = f"<article><p>Text of the article.</p><p>{word.title()}: dpa</p></article>"
+            credits = harvest_credits(lxml.html.document_fromstring(html))
+            assert Credit(f"{word.title()}: dpa", "credit_line") in credits, path.name
+        languages += bool(cues.get("source_words"))
+        # a photo word's line right after a picture is the picture's credit
+        word = next(w for w in cues["photo_before"] if w.isalpha())
+        html = f"<article><div><img src='a.jpg'></div><p>{word}: Jan Nowak/AP</p></article>"
+        credits = harvest_credits(lxml.html.document_fromstring(html))
+        assert Credit(f"{word}: Jan Nowak/AP", "picture_credit") in credits, path.name
+    assert languages >= 20

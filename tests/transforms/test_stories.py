@@ -127,6 +127,21 @@ def test_names_count_and_function_words_do_not() -> None:
     assert "the" not in counts and "said" not in counts
 
 
+def test_an_articles_words_are_read_with_its_own_languages_stop_list() -> None:
+    # a real German AEB article (a trade fair announcement): read as German, its function words
+    # leave the keyword vector; read with no language, the English list keeps them in
+    gold = json.loads(AEB.read_text(encoding="utf-8"))
+    text = gold["ba07d1e64775f4090e39116c382111f5a2cfe9528dd179673f4e9bfcea370c15"]["articleBody"]
+    german, unknown = term_counts(text, language="de"), term_counts(text)
+    assert {"und", "der", "die", "für"} <= unknown.keys()
+    assert not {"und", "der", "die", "für"} & german.keys()
+    assert german["dmexco"] == unknown["dmexco"]  # the fair's name counts either way
+    # English articles, and those of a language with no list, keep the English list
+    seed = _seed_docs()[0]
+    assert term_counts(seed.text, seed.title, "en") == term_counts(seed.text, seed.title)
+    assert term_counts(seed.text, seed.title, "xx") == term_counts(seed.text, seed.title)
+
+
 def _event(article_id: str, text: str, when: datetime) -> StoryDoc:
     return StoryDoc(article_id, text, None, when)
 
