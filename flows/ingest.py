@@ -18,10 +18,10 @@ from prefect.settings import (
 )
 from prefect.states import Completed, State
 
-from clients import warc
 from flows.alerts import check_alerts
 from flows.counts import FeedCounts, InputCounts
 from flows.feeds import ingest_feeds
+from flows.preflight import StartupError, check_startup
 from flows.seeds import ingest_seeds
 from flows.tasks import (
     RunClaims,
@@ -35,16 +35,12 @@ from flows.workers import start_fork_server, worker_pool
 from settings import API_START_SECONDS, DEFAULT_DB, SETTINGS
 from transforms.feed_decisions import check_shard
 from warehouse import db
-from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
+from warehouse.session import WarehouseBusy, run_session
 
 if TYPE_CHECKING:
     from wiretrace.temporary_api import TemporaryAPI
 
 FLOW_NAME = "wiretrace-run"
-
-
-class StartupError(RuntimeError):
-    """The run could not start (Prefect's API, the warehouse file); the message says what to do."""
 
 
 def run_name() -> str:
@@ -167,16 +163,7 @@ def run_main_job(
     StartupError when the run cannot start: the warehouse cannot be written, or Prefect's
     temporary API did not start twice in a row (a busy machine; settings.API_START_SECONDS each).
     """
-    try:
-        check_writable(db_path)
-        warc.check_writable(db.archive_root_for(db_path))
-    except LegacyWarehouse as exc:  # the storage before DuckLake: say which command converts it
-        raise StartupError(str(exc)) from None
-    except OSError as exc:
-        raise StartupError(
-            f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "
-            "choose another --db (or WIRETRACE_DB), or fix the folder's permissions"
-        ) from None
+    check_startup(db_path)
     start_fork_server(SETTINGS)  # the workers warm up while Prefect starts its temporary API
     updates: dict = {}
     if get_current_settings().api.url is None:

@@ -135,7 +135,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     api = start_early()  # first: Prefect's temporary API starts while the pipeline is imported
     try:
-        from flows.ingest import StartupError, run_main_job
+        from flows.preflight import StartupError, check_startup
+
+        check_startup(str(args.db))  # a warehouse that cannot be written: one line before the imports below
+        from flows.ingest import run_main_job
         from wiretrace.report import print_summary
 
         result = run_main_job(
