@@ -142,6 +142,23 @@ def cpu_timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, d
     return wall, totals
 
 
+def run_wiretrace(command: list[str], env: dict[str, str], cwd: Path, cpus: list | None) -> float:
+    """Wall seconds of one `wiretrace run`; with `cpus`, its CPU seconds per process kind too (appended)."""
+    if cpus is None:
+        return timed(command, env, cwd)
+    wall, cpu = cpu_timed(command, env, cwd)
+    cpus.append(cpu)
+    print(f"  {command[0]}: {wall:.1f} s; CPU seconds {cpu_medians([cpu])}", flush=True)
+    return wall
+
+
+def cpu_medians(rounds: list[dict[str, float]]) -> str:
+    """Each process kind's median CPU seconds over the rounds, and the median of their sums."""
+    medians = {k: statistics.median(r[k] for r in rounds) for k in KINDS}
+    every = statistics.median(sum(r.values()) for r in rounds)
+    return ", ".join(f"{k} {v:.1f}" for k, v in medians.items()) + f"; all {every:.1f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -201,18 +218,7 @@ def main() -> int:
                 loop_cpu[c].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
                 db = str(tmp_path / f"round-{number}-{c}" / "wiretrace.duckdb")
                 command = [wiretrace, "run", "--seeds", seeds, "--db", db]
-                if args.cpu:
-                    wall, cpu = cpu_timed(command, env, tmp_path)
-                    runs[c].append(wall)
-                    cpus[c].append(cpu)
-                    print(
-                        "  CPU seconds: "
-                        + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
-                        + f"; all {sum(cpu.values()):.1f}",
-                        flush=True,
-                    )
-                else:
-                    runs[c].append(timed(command, env, tmp_path))
+                runs[c].append(run_wiretrace(command, env, tmp_path, cpus[c] if args.cpu else None))
                 ratios[c].append(loops[c][-1] / runs[c][-1])
                 if c in each:  # the same run with every copy extracted on its own: what extracting once saves
                     db = str(tmp_path / f"round-{number}-{c}-each" / "wiretrace.duckdb")
@@ -222,13 +228,8 @@ def main() -> int:
                 if other:  # the other checkout on the same pages, right after: the same load
                     db = str(tmp_path / f"round-{number}-{c}-other" / "wiretrace.duckdb")
                     command = [other, "run", "--seeds", seeds, "--db", db]
-                    if args.cpu:
-                        wall, cpu = cpu_timed(command, env, tmp_path)
-                        against[c].append(wall)
-                        other_cpus[c].append(cpu)
-                        print(f"  {args.against} CPU seconds: all {sum(cpu.values()):.1f}", flush=True)
-                    else:
-                        against[c].append(timed(command, env, tmp_path))
+                    noted = other_cpus[c] if args.cpu else None
+                    against[c].append(run_wiretrace(command, env, tmp_path, noted))
                     print(f"  {args.against}: {against[c][-1]:.1f} s", flush=True)
                 loads.append(os.getloadavg()[0])
                 print(
@@ -250,21 +251,12 @@ def main() -> int:
         )
     for c, rounds in cpus.items():
         if rounds:
-            medians = {k: statistics.median(r[k] for r in rounds) for k in KINDS}
-            print(
-                f"{pages[c]} pages, CPU seconds of `wiretrace run` (medians): "
-                + ", ".join(f"{k} {v:.1f}" for k, v in medians.items())
-                + f"; all {statistics.median(sum(r.values()) for r in rounds):.1f}; the trafilatura loop "
-                f"{statistics.median(loop_cpu[c]):.1f}"
-            )
-    for c, rounds in other_cpus.items():
-        if rounds:
-            medians = {k: statistics.median(r[k] for r in rounds) for k in KINDS}
-            print(
-                f"{pages[c]} pages, CPU seconds of {args.against}'s `wiretrace run` (medians): "
-                + ", ".join(f"{k} {v:.1f}" for k, v in medians.items())
-                + f"; all {statistics.median(sum(r.values()) for r in rounds):.1f}"
-            )
+            here = cpu_medians(rounds)
+            loop_line = f"the trafilatura loop {statistics.median(loop_cpu[c]):.1f}"
+            print(f"{pages[c]} pages, CPU seconds of wiretrace run, medians: {here}; {loop_line}")
+        if other_cpus[c]:
+            there = cpu_medians(other_cpus[c])
+            print(f"{pages[c]} pages, CPU seconds of {args.against}'s wiretrace run, medians: {there}")
     for c, seconds in each.items():
         alone = statistics.median(seconds)
         print(
