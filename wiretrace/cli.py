@@ -151,8 +151,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     finally:
         if api is not None:
-            api.stop()
+            api.terminate()  # it shuts down while the summary is read and printed
     print_summary(result, args.db)
+    if api is not None:
+        api.stop()
     return 0
 
 
