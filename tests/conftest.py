@@ -142,6 +142,31 @@ def pg_dsn(pg_server) -> str:
     return pg_server.dsn()
 
 
+def copy_warehouse(path: Path, folder: Path) -> Path:
+    """A copy of the warehouse at `path` (its catalog, data and archive: the folder it is in) in `folder`.
+
+    Opened as wiretrace opens it (the data folder given on every attach), a copy reads its own files. Not
+    for the README's stock `duckdb` ATTACH, which takes the data folder the catalog was made with.
+    """
+    shutil.copytree(path.parent, folder)
+    return folder / path.name
+
+
+@pytest.fixture(scope="session")
+def seeds_run(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `wiretrace_run` on the seeds into a fresh warehouse, made once per test process.
+
+    Read it, or write to a copy of it (copy_warehouse): several modules start from these rows, and a run
+    on a fresh lake is seconds.
+    """
+    from flows.ingest import wiretrace_run
+
+    path = tmp_path_factory.mktemp("seeds-run") / "wiretrace.sqlite"
+    result = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
+    assert (result["new"], result["failed"]) == (5, 0)
+    return path
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (it takes seconds to start)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import wiretrace_run
-from tests.conftest import SEEDS, source_problems
+from tests.conftest import SEEDS, copy_warehouse, source_problems
 from warehouse import db
 from wiretrace import open_warehouse
 
@@ -28,21 +28,11 @@ def snapshot(path: Path, columns: dict[str, str] = STABLE_COLUMNS) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def seed_warehouse(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("wh") / "wiretrace.duckdb"
-    result = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
-    assert result["new"] == 5 and result["failed"] == 0
-    return path
-
-
-def copy_warehouse(path: Path, folder: Path) -> Path:
-    """A copy of the warehouse at `path` (its catalog, data and archive: the folder it is in) in `folder`.
-
-    A run on a copy of the seeds warehouse stands for a first run on the seeds: the tests below start
-    from the rows that fixture asserts instead of making them again (a run on a fresh lake is seconds).
-    """
-    shutil.copytree(path.parent, folder)
-    return folder / path.name
+def seed_warehouse(seeds_run) -> Path:
+    """The session's run on the seeds (tests/conftest.py; it asserts 5 new, 0 failed). A run on a copy of
+    it stands for a second run after a first on the seeds: the tests below start from those rows instead
+    of making them again (a run on a fresh lake is seconds)."""
+    return seeds_run
 
 
 def test_seed_run_loads_every_seed_tagged_as_the_gold_says(seed_warehouse, seed_gold):
