@@ -28,7 +28,11 @@ With --against CHECKOUT (another checkout of wiretrace with its own .venv, e.g. 
 also runs that checkout's `wiretrace run` on the same pages: this code against that one under the same
 load, which a shared machine's seconds cannot say.
 
-    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too] [--against DIR]
+With --cpu (Linux), each wiretrace run also reports the CPU seconds of its processes: the run's own,
+Prefect's temporary API, and the fork server with its workers. CPU seconds change little with the load
+of a shared machine, where the wall times above change a lot.
+
+    .venv/bin/python benchmarks/whole_run.py [--rounds 3] [--copies 3,1] [--each-too] [--against DIR] [--cpu]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,6 +85,80 @@ def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:
     return wall
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+KINDS = ("run's process", "temporary API", "fork server and workers")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds so far) of a live process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _kind(pid: int, root: int) -> str:
+    if pid == root:
+        return KINDS[0]
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read()
+    except OSError:
+        command = b""
+    return KINDS[1] if b"create_app" in command else KINDS[2]
+
+
+def cpu_timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, dict[str, float]]:
+    """Wall seconds, and the CPU seconds of each kind of process of the run (Linux /proc, sampled every
+    50 ms while it runs: the fork server and its workers are not children the run waits for, so its
+    own rusage misses them). A process's last 50 ms before it ends may be missed."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cpu: dict[int, tuple[str, float]] = {}
+    while True:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and (st := _stat(int(entry))) is not None:
+                children.setdefault(st[0], []).append(int(entry))
+        todo = [proc.pid]
+        while todo:
+            pid = todo.pop()
+            if (st := _stat(pid)) is not None:
+                kind = cpu[pid][0] if pid in cpu else _kind(pid, proc.pid)
+                cpu[pid] = (kind, st[1])
+            todo += children.get(pid, [])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    totals = dict.fromkeys(KINDS, 0.0)
+    for kind, seconds in cpu.values():
+        totals[kind] += seconds
+    return wall, totals
+
+
+def run_wiretrace(command: list[str], env: dict[str, str], cwd: Path, cpus: list | None) -> float:
+    """Wall seconds of one `wiretrace run`; with `cpus`, its CPU seconds per process kind too (appended)."""
+    if cpus is None:
+        return timed(command, env, cwd)
+    wall, cpu = cpu_timed(command, env, cwd)
+    cpus.append(cpu)
+    print(f"  {command[0]}: {wall:.1f} s; CPU seconds {cpu_medians([cpu])}", flush=True)
+    return wall
+
+
+def cpu_medians(rounds: list[dict[str, float]]) -> str:
+    """Each process kind's median CPU seconds over the rounds, and the median of their sums."""
+    medians = {k: statistics.median(r[k] for r in rounds) for k in KINDS}
+    every = statistics.median(sum(r.values()) for r in rounds)
+    return ", ".join(f"{k} {v:.1f}" for k, v in medians.items()) + f"; all {every:.1f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -90,6 +169,11 @@ def main() -> int:
         "--each-too",
         action="store_true",
         help="also time wiretrace with every copy extracted on its own (WIRETRACE_EXTRACT_COPIES_ONCE=0)",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="also print the CPU seconds of wiretrace's processes (run, temporary API, workers) per round",
     )
     parser.add_argument(
         "--against",
@@ -122,12 +206,19 @@ def main() -> int:
         loads: list[float] = []
         each: dict[int, list[float]] = {c: [] for c in copies if c > 1 and args.each_too}
         against: dict[int, list[float]] = {c: [] for c in copies if other}
+        cpus: dict[int, list[dict[str, float]]] = {c: [] for c in copies}
+        loop_cpu: dict[int, list[float]] = {c: [] for c in copies}
+        other_cpus: dict[int, list[dict[str, float]]] = {c: [] for c in copies}
         for number in range(args.rounds):
             for c in copies:  # each round: the loop, then wiretrace, for every number of copies in turn
                 seeds = str(folders[c])
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 loops[c].append(timed([PY, "-c", LOOP, seeds], env, tmp_path))
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                loop_cpu[c].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
                 db = str(tmp_path / f"round-{number}-{c}" / "wiretrace.duckdb")
-                runs[c].append(timed([wiretrace, "run", "--seeds", seeds, "--db", db], env, tmp_path))
+                command = [wiretrace, "run", "--seeds", seeds, "--db", db]
+                runs[c].append(run_wiretrace(command, env, tmp_path, cpus[c] if args.cpu else None))
                 ratios[c].append(loops[c][-1] / runs[c][-1])
                 if c in each:  # the same run with every copy extracted on its own: what extracting once saves
                     db = str(tmp_path / f"round-{number}-{c}-each" / "wiretrace.duckdb")
@@ -136,7 +227,9 @@ def main() -> int:
                     print(f"  every copy extracted on its own: {each[c][-1]:.1f} s", flush=True)
                 if other:  # the other checkout on the same pages, right after: the same load
                     db = str(tmp_path / f"round-{number}-{c}-other" / "wiretrace.duckdb")
-                    against[c].append(timed([other, "run", "--seeds", seeds, "--db", db], env, tmp_path))
+                    command = [other, "run", "--seeds", seeds, "--db", db]
+                    noted = other_cpus[c] if args.cpu else None
+                    against[c].append(run_wiretrace(command, env, tmp_path, noted))
                     print(f"  {args.against}: {against[c][-1]:.1f} s", flush=True)
                 loads.append(os.getloadavg()[0])
                 print(
@@ -156,6 +249,14 @@ def main() -> int:
             f"{ratio:.2f}x (median of {args.rounds} rounds: {', '.join(f'{r:.2f}' for r in ratios[c])}); "
             f"target >= {TARGET}"
         )
+    for c, rounds in cpus.items():
+        if rounds:
+            here = cpu_medians(rounds)
+            loop_line = f"the trafilatura loop {statistics.median(loop_cpu[c]):.1f}"
+            print(f"{pages[c]} pages, CPU seconds of wiretrace run, medians: {here}; {loop_line}")
+        if other_cpus[c]:
+            there = cpu_medians(other_cpus[c])
+            print(f"{pages[c]} pages, CPU seconds of {args.against}'s wiretrace run, medians: {there}")
     for c, seconds in each.items():
         alone = statistics.median(seconds)
         print(

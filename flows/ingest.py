@@ -18,10 +18,8 @@ from prefect.settings import (
 )
 from prefect.states import Completed, State
 
-from clients import warc
-from flows.alerts import check_alerts
 from flows.counts import FeedCounts, InputCounts
-from flows.feeds import ingest_feeds
+from flows.preflight import StartupError, check_startup
 from flows.seeds import ingest_seeds
 from flows.tasks import (
     RunClaims,
@@ -33,18 +31,13 @@ from flows.tasks import (
 )
 from flows.workers import start_fork_server, worker_pool
 from settings import API_START_SECONDS, DEFAULT_DB, SETTINGS
-from transforms.feed_decisions import check_shard
 from warehouse import db
-from warehouse.session import LegacyWarehouse, WarehouseBusy, check_writable, run_session
+from warehouse.session import WarehouseBusy, run_session
 
 if TYPE_CHECKING:
     from wiretrace.temporary_api import TemporaryAPI
 
 FLOW_NAME = "wiretrace-run"
-
-
-class StartupError(RuntimeError):
-    """The run could not start (Prefect's API, the warehouse file); the message says what to do."""
 
 
 def run_name() -> str:
@@ -100,7 +93,10 @@ def wiretrace_run(
     `shard` of `shards`: this run polls and fetches only the feeds and pages on its share of the hosts
     (several workers of one pool, one deployment per shard; prefect.yaml).
     """
-    check_shard(shard, shards)  # before anything is written
+    if (shard, shards) != (0, 1):  # shard 0 of 1 (every run but a sharded feed poll) is always valid
+        from transforms.feed_decisions import check_shard
+
+        check_shard(shard, shards)  # before anything is written
     settings = SETTINGS
     run_id = str(flow_run.get_id() or uuid.uuid4())
     version = pipeline_version()
@@ -124,11 +120,15 @@ def wiretrace_run(
         inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
         feeds = FeedCounts()
         if feeds_file:
+            from flows.feeds import ingest_feeds  # feed polling's imports only for runs that poll
+
             feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings, shard, shards)
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
         if feeds_file:  # alert rules live in the feeds file (flows/alerts.py); they never fail the run
+            from flows.alerts import check_alerts
+
             check_alerts(con, feeds_file, run_id, loaded)
         db.finish_run(con, run_id, now(), run_columns(inputs, feeds))
         get_run_logger().info("inputs: %s", inputs.describe())
@@ -167,16 +167,7 @@ def run_main_job(
     StartupError when the run cannot start: the warehouse cannot be written, or Prefect's
     temporary API did not start twice in a row (a busy machine; settings.API_START_SECONDS each).
     """
-    try:
-        check_writable(db_path)
-        warc.check_writable(db.archive_root_for(db_path))
-    except LegacyWarehouse as exc:  # the storage before DuckLake: say which command converts it
-        raise StartupError(str(exc)) from None
-    except OSError as exc:
-        raise StartupError(
-            f"cannot write the warehouse {db_path}: {exc.strerror or exc}; "
-            "choose another --db (or WIRETRACE_DB), or fix the folder's permissions"
-        ) from None
+    check_startup(db_path)
     start_fork_server(SETTINGS)  # the workers warm up while Prefect starts its temporary API
     updates: dict = {}
     if get_current_settings().api.url is None:

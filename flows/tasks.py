@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -35,10 +36,12 @@ from flows.workers import (
     run_in_pool,
 )
 from settings import SETTINGS, Settings
-from transforms.feeds import Topic
 from transforms.pipeline import article_id_for, as_copy, content_hash, given_key, split_duplicates
 from transforms.records import Failure, RawDocument, TaggedArticle
 from warehouse import db, summary
+
+if TYPE_CHECKING:
+    from transforms.feeds import Topic
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from settings import Settings
 from transforms import language
-from transforms.feed_pages import filter_topics
-from transforms.feeds import Topic
 from transforms.pipeline import content_hash, copy_group, copy_key, process
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
+
+if TYPE_CHECKING:
+    from transforms.feeds import Topic
 
 _WARM_MODULE = "flows.warm_worker"
 
@@ -343,6 +344,8 @@ def process_and_match(
     results = process_batch_limited(raws, max_bytes, cpu_seconds)
     if not topics:
         return results
+    from transforms.feed_pages import filter_topics  # feed runs only: a seeds run never imports it
+
     kept = filter_topics(results, topics)
     return [k if k is not None else r for r, k in zip(results, kept, strict=True)]
 

@@ -142,6 +142,31 @@ def pg_dsn(pg_server) -> str:
     return pg_server.dsn()
 
 
+def copy_warehouse(path: Path, folder: Path) -> Path:
+    """A copy of the warehouse at `path` (its catalog, data and archive: the folder it is in) in `folder`.
+
+    Opened as wiretrace opens it (the data folder given on every attach), a copy reads its own files. Not
+    for the README's stock `duckdb` ATTACH, which takes the data folder the catalog was made with.
+    """
+    shutil.copytree(path.parent, folder)
+    return folder / path.name
+
+
+@pytest.fixture(scope="session")
+def seeds_run(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `wiretrace_run` on the seeds into a fresh warehouse, made once per test process.
+
+    Read it, or write to a copy of it (copy_warehouse): several modules start from these rows, and a run
+    on a fresh lake is seconds.
+    """
+    from flows.ingest import wiretrace_run
+
+    path = tmp_path_factory.mktemp("seeds-run") / "wiretrace.sqlite"
+    result = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
+    assert (result["new"], result["failed"]) == (5, 0)
+    return path
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect API for the whole session (it takes seconds to start)."""
@@ -149,6 +174,40 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=API_START_SECONDS):
         yield
+
+
+# The modules that take longest (each a whole run or more, servers, subprocesses), longest first:
+# `make test` (-n 2 --dist loadfile) hands whole modules to its two processes in collection order, so
+# these go first and the many short modules last, where they even out the two processes' ends; a long
+# module collected last kept one process busy alone (tests/warehouse/test_session.py was last but one).
+# Measured with `pytest tests/DIR -p no:randomly --durations=0`, one folder at a time (2026-12-01).
+LONGEST_FIRST = (
+    "tests/test_serve.py",
+    "tests/test_cli.py",
+    "tests/warehouse/test_lake.py",
+    "tests/warehouse/test_session.py",
+    "tests/flows/test_ingest.py",
+    "tests/warehouse/test_migrate.py",
+    "tests/test_cluster.py",
+    "tests/flows/test_deployment.py",
+    "tests/flows/test_feeds.py",
+    "tests/flows/test_alerts.py",
+    "tests/warehouse/test_db.py",
+    "tests/flows/test_archive.py",
+    "tests/test_fuzz.py",
+    "tests/flows/test_provenance.py",
+    "tests/test_temporary_api.py",
+    "tests/test_report.py",
+    "tests/flows/test_workers.py",
+    "tests/warehouse/test_questions.py",
+    "tests/flows/test_tasks.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The modules of LONGEST_FIRST first, in its order; every other module after them, as collected."""
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

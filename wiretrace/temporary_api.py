@@ -92,11 +92,18 @@ class TemporaryAPI:
             time.sleep(0.1)
         return False
 
-    def stop(self) -> None:
-        if self.process is None:
+    def terminate(self) -> None:
+        """Send the run's queued logs and events, then ask the server to stop, without waiting for it."""
+        if self.process is None or self.process.returncode is not None:
             return
         _drain_prefect_queues()
         self.process.terminate()
+
+    def stop(self) -> None:
+        """terminate(), then wait until it ended (killed after 10 s)."""
+        if self.process is None:
+            return
+        self.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

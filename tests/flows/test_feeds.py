@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 from flows.counts import FeedCounts
 from flows.feed_config import load_feed_config
 from flows.feeds import ingest_feeds
-from settings import API_START_SECONDS, Settings
+from settings import Settings
 from transforms.feeds import FeedConfigError
 from warehouse import db
 
@@ -37,15 +37,9 @@ FAST = {"min_delay": 0, "retry_base": 0.01, "timeout": 0.5, "attempts": 2, "max_
 SETTINGS = Settings(workers=1)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    # Flow and task runs need a Prefect API: a temporary one for the whole session.
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(
-        server_startup_timeout=API_START_SECONDS
-    ):  # its 30 s are short on a busy machine
-        yield
+# Flow and task runs need a Prefect API: the session's temporary one (tests/conftest.py). A fixture of
+# the same name here started a second temporary API in the process that ran this module (10-30 s).
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 @pytest.fixture(autouse=True)

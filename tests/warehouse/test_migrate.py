@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import copy_warehouse
 from warehouse import db, lake
 from warehouse.migrate import MigrateError, migrate_legacy
 from warehouse.report_queries import load_questions
@@ -24,12 +25,9 @@ WIRETRACE = str(Path(sys.executable).with_name("wiretrace"))
 
 
 @pytest.fixture(scope="module")
-def seed_lake(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
-    from flows.ingest import wiretrace_run
-
-    path = tmp_path_factory.mktemp("migrate") / "seeds.sqlite"
-    wiretrace_run(seeds_dir=str(seeds_dir), feeds_file=None, db_path=str(path))
-    return path
+def seed_lake(seeds_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a copy of the session's run on the seeds (tests/conftest.py): legacy() writes beside it
+    return copy_warehouse(seeds_run, tmp_path_factory.mktemp("migrate") / "seeds")
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import copy_warehouse
 from warehouse.report_queries import QUESTIONS_FILE, Question, load_questions
 from wiretrace import open_warehouse
 
@@ -23,16 +24,9 @@ EARLIEST_TITLE = "Russia bans Chinese instant messaging app WeChat"
 
 
 @pytest.fixture(scope="module")
-def seed_warehouse(
-    prefect_harness: None,  # the session's temporary Prefect server (conftest.py)
-    tmp_path_factory: pytest.TempPathFactory,
-    seeds_dir: Path,
-) -> Path:
-    from flows.ingest import wiretrace_run
-
-    path = tmp_path_factory.mktemp("questions") / "wiretrace.sqlite"
-    wiretrace_run(seeds_dir=str(seeds_dir), feeds_file=None, db_path=str(path))
-    return path
+def seed_warehouse(seeds_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a copy of the session's run on the seeds (tests/conftest.py): some tests here write to it
+    return copy_warehouse(seeds_run, tmp_path_factory.mktemp("questions") / "wh")
 
 
 @pytest.fixture
