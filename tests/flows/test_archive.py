@@ -148,9 +148,11 @@ def test_an_archive_folder_that_cannot_be_made_or_is_not_known_is_one_clear_line
     if archive:
         env["WIRETRACE_ARCHIVE"] = str(tmp_path / archive)
     where = str(tmp_path / db) if db.endswith(".sqlite") else db
+    no_feeds = tmp_path / "feeds.yaml"  # never the repository's real feeds, whatever fails first
+    no_feeds.write_text("")
     wiretrace = str(Path(sys.executable).with_name("wiretrace"))
     run = subprocess.run(
-        [wiretrace, "run", "--seeds", str(SEEDS), "--db", where],
+        [wiretrace, "run", "--seeds", str(SEEDS), "--feeds", str(no_feeds), "--db", where],
         capture_output=True,
         text=True,
         timeout=300,

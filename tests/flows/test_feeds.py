@@ -327,7 +327,7 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
 
     def slow(request: Request) -> Response:
         slow_calls.append(time.monotonic())
-        time.sleep(1.2)
+        time.sleep(2.0)
         return Response("<html><body>late</body></html>", content_type="text/html")
 
     def requested() -> list[str]:
@@ -345,7 +345,9 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     names = ["500", "404", "slow", "garbage", "big", "pdf", "ok"]
     items = [{"title": n, "link": server.url_for(f"/p/{n}")} for n in names]
     server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
-    config = write_config(tmp_path, [{"url": server.url_for("/feed.xml")}], timeout=0.4)
+    config = write_config(
+        tmp_path, [{"url": server.url_for("/feed.xml")}], timeout=0.8
+    )  # robots.txt and /p/ok answer well within it, /p/slow never
     settings = replace(SETTINGS, max_document_bytes=500_000)
 
     counts = run(con, config, "r1", settings=settings)

@@ -419,9 +419,20 @@ def test_an_unwritable_db_is_one_clear_line_and_no_traceback(tmp_path):
 
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
+    no_feeds = tmp_path / "feeds.yaml"  # never the repository's real feeds, whatever fails first
+    no_feeds.write_text("")
     wiretrace = str(Path(sys.executable).with_name("wiretrace"))
     run = subprocess.run(
-        [wiretrace, "run", "--seeds", str(SEEDS), "--db", str(blocked / "w.duckdb")],
+        [
+            wiretrace,
+            "run",
+            "--seeds",
+            str(SEEDS),
+            "--feeds",
+            str(no_feeds),
+            "--db",
+            str(blocked / "w.duckdb"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
