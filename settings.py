@@ -45,6 +45,7 @@ DEFAULT_SNAPSHOT_DAYS = 7
 DEFAULT_SEEDS = Path("seeds")
 DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
+MAX_MANIFEST_BYTES = 10_000_000  # a manifest is read whole: a bigger one is refused with that reason
 # Seconds Prefect's temporary API may take to start (its default, 20 s, is missed on a busy machine).
 API_START_SECONDS = 120
 # Hosts whose idle connections a run's HTTP client keeps open (the ones used last): a host's next

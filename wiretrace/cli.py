@@ -44,7 +44,7 @@ def _article_json(file: str, result) -> dict:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     """Clean and tag files without touching the warehouse."""
-    from flows.seeds import read_file, read_manifest
+    from clients.seedfiles import read_file, read_manifest
     from flows.workers import load_language_model
     from transforms.manifest import ManifestError
     from transforms.pipeline import process

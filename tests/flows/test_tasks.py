@@ -134,7 +134,7 @@ def _rows(con, table: str) -> list[str]:
 
 def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harness, tmp_path, monkeypatch):
     import flows.workers
-    from flows.seeds import read_seed_dir
+    from clients.seedfiles import read_seed_dir
     from settings import Settings
     from tests.flows.test_workers import record_inputs
 

@@ -1,4 +1,4 @@
-from flows.seeds import read_seed_dir
+from clients.seedfiles import read_seed_dir
 from tests.conftest import SEEDS
 
 
