@@ -402,3 +402,36 @@ def test_a_batch_reads_articles_by_id_and_write_time(con: duckdb.DuckDBPyConnect
     # an id with a quote in it is a constant, not SQL
     assert wp.where_ids(con, ["x' OR 1=1 --"]) is None
     assert set(wp.read_articles(con, [AFP, BLOG, "not-stored"])) == {AFP, BLOG}
+
+
+def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None:
+    """The members' story ids and the stories' sizes come from the `stories` rows of the window (one
+    row per story, not the story_id of every article): the same answers as `articles` gives."""
+    con = duckdb.connect()
+    db.migrate(con)
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = {
+        "q1": QUAKE,
+        "q2": QUAKE.replace("Tuesday", "Wednesday"),
+        "a1": AID,
+        "a2": AID.replace("tents", "huts"),
+    }
+    for i, (a, text) in enumerate(rows.items()):
+        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
+    update_provenance(con, list(rows))
+    story = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
+    terms = sorted(set(stories.term_counts(QUAKE)) | set(stories.term_counts(AID)))
+    bounds = wp.window_bounds([(when.replace(hour=9), True)], stories.WINDOW)
+    members = wp.story_members(con, terms, ["q2"], *bounds)
+    assert {m.article_id: m.story_id for m in members} == {a: story[a] for a in ("q1", "a1", "a2")}
+    counted = "SELECT story_id, count(*) FROM articles WHERE article_id <> 'q2' GROUP BY story_id"
+    assert wp.story_sizes(con, sorted(set(story.values())), ["q2"], bounds[0]) == dict(
+        con.execute(counted).fetchall()
+    )
+    # a story that ended before the window is not read; one whose only member is left out is absent
+    assert wp.story_sizes(con, [story["q1"]], ["q2"], when + timedelta(days=30)) == {}
+    assert wp.story_sizes(con, [story["q1"]], ["q1", "q2"]) == {}
+    # a member no stories row lists (a row not refreshed) still gets its story, from articles
+    con.execute("DELETE FROM stories WHERE story_id = ?", [story["a1"]])
+    members = wp.story_members(con, terms, ["q2"], *bounds)
+    assert {m.article_id: m.story_id for m in members} == {a: story[a] for a in ("q1", "a1", "a2")}
