@@ -41,8 +41,10 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import gzip
 import hashlib
+import json
 import multiprocessing
 import os
 import resource
@@ -338,10 +340,13 @@ class _TimedResult:
 
 
 class _Timed:
-    """A warehouse connection that times each statement (execute + fetch) by the line that sent it."""
+    """A warehouse connection that times each statement (execute + fetch) by the line that sent it, and
+    counts the rows its scans read (DuckDB's own profile: a figure the machine's load does not change)."""
 
-    def __init__(self, con, log: dict) -> None:
-        self._con, self._log = con, log
+    def __init__(self, con, log: dict, profile: Path) -> None:
+        self._con, self._log, self._profile = con, log, profile
+        con.execute("SET enable_profiling = 'json'")
+        con.execute(f"SET profiling_output = '{profile}'")
 
     def execute(self, sql, *args, **kwargs):
         frame = sys._getframe(1)
@@ -349,9 +354,14 @@ class _Timed:
         where += f" < {frame.f_back.f_code.co_name}" if frame.f_back else ""
         began = time.perf_counter()
         self._con.execute(sql, *args, **kwargs)
-        entry = self._log.setdefault(where, [0, 0.0, " ".join(str(sql).split())[:90]])
+        entry = self._log.setdefault(where, [0, 0.0, " ".join(str(sql).split())[:90], 0])
         entry[0] += 1
         entry[1] += time.perf_counter() - began
+        with contextlib.suppress(OSError, ValueError):  # a statement without a profile (SET, BEGIN)
+            entry[3] += json.loads(self._profile.read_text(encoding="utf-8")).get(
+                "cumulative_rows_scanned", 0
+            )
+        self._profile.unlink(missing_ok=True)
         return _TimedResult(self._con, entry)
 
     def __getattr__(self, name: str):
@@ -377,7 +387,7 @@ def incremental(cached: str, work: str, profile: bool = False) -> dict:
         from warehouse import db
 
         plain = db.connect
-        db.connect = lambda *a, **k: _Timed(plain(*a, **k), statements)
+        db.connect = lambda *a, **k: _Timed(plain(*a, **k), statements, Path(work) / "profile.json")
     work_dir = Path(work)
     # Files a run never changes (archive files, Parquet data files) are linked, not copied: only
     # the catalog or the DuckDB file is written in place.
@@ -501,23 +511,46 @@ def _median_run(runs: list[dict]) -> dict:
     return chosen
 
 
-def run_profile(sizes: list[int], per_day: int, rebuild: bool) -> None:
-    """One run per size, each statement timed by the line that sent it (the slowest at the largest
-    size first): what grows with the stored rows."""
-    print(f"\n== statements of one incremental run ({NEW_ARTICLES} new articles), seconds (execute + fetch)")
+def run_profile(sizes: list[int], per_day: int, rebuild: bool, repeat: int = 1) -> None:
+    """`repeat` runs per size (the sizes taking turns), each statement timed by the line that sent it,
+    medians (the slowest at the largest size first): what grows with the stored rows."""
+    print(
+        f"\n== statements of an incremental run ({NEW_ARTICLES} new articles), seconds (execute + fetch), "
+        f"median of {repeat}"
+    )
     cached = {size: _cached(size, per_day, rebuild) for size in sizes}
-    found = {}
-    for size in sizes:
-        with tempfile.TemporaryDirectory(dir=cached[size].parent.parent) as work:
-            found[size] = _in_fresh_process(incremental, str(cached[size]), work, True)
-    last = found[sizes[-1]]["statements"]
-    print(f"{'sent by':<64}" + "".join(f"{size:>10,}" for size in sizes) + "  n  statement")
-    for where in sorted(last, key=lambda w: -last[w][1]):
-        times = "".join(f"{found[s]['statements'].get(where, [0, 0.0])[1]:>10.3f}" for s in sizes)
-        print(f"{where:<64}{times}  {last[where][0]}  {last[where][2]}")
-    totals = "".join(f"{sum(e[1] for e in found[s]['statements'].values()):>10.3f}" for s in sizes)
-    print(f"{'all statements':<64}{totals}")
-    print("flow (wall)".ljust(64) + "".join(f"{found[s]['seconds']:>10.2f}" for s in sizes))
+    found: dict[int, list[dict]] = {size: [] for size in sizes}
+    for _ in range(repeat):
+        for size in sizes:
+            with tempfile.TemporaryDirectory(dir=cached[size].parent.parent) as work:
+                found[size].append(_in_fresh_process(incremental, str(cached[size]), work, True))
+
+    def median(size: int, where: str, field: int = 1) -> float:
+        return statistics.median(r["statements"].get(where, [0, 0.0, "", 0])[field] for r in found[size])
+
+    def total(size: int, field: int) -> float:
+        return statistics.median(sum(e[field] for e in r["statements"].values()) for r in found[size])
+
+    last = {w: e for r in found[sizes[-1]] for w, e in r["statements"].items()}
+    print(
+        f"{'sent by':<56}"
+        + "".join(f"{f'{size:,} s':>12}" for size in sizes)
+        + "".join(f"{f'{size:,} rows':>16}" for size in sizes)
+        + "  n  statement"
+    )
+    for where in sorted(last, key=lambda w: -median(sizes[-1], w)):
+        times = "".join(f"{median(s, where):>12.3f}" for s in sizes)
+        rows = "".join(f"{median(s, where, 3):>16,.0f}" for s in sizes)
+        print(f"{where[:56]:<56}{times}{rows}  {last[where][0]}  {last[where][2][:60]}")
+    print(
+        f"{'all statements':<56}"
+        + "".join(f"{total(s, 1):>12.3f}" for s in sizes)
+        + "".join(f"{total(s, 3):>16,.0f}" for s in sizes)
+    )
+    print(
+        "flow (wall)".ljust(56)
+        + "".join(f"{statistics.median(r['seconds'] for r in found[s]):>12.2f}" for s in sizes)
+    )
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 
@@ -712,7 +745,7 @@ def main() -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ok = True
     if "profile" in args.parts:
-        run_profile(args.sizes, args.per_day, args.rebuild)
+        run_profile(args.sizes, args.per_day, args.rebuild, args.repeat)
     if "incremental" in args.parts:
         ok &= run_incremental(args.sizes, args.per_day, args.rebuild, args.repeat)
     if "writers" in args.parts:
