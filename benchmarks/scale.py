@@ -1,6 +1,6 @@
 """Issue #13's targets: does a run cost what its new articles cost, whatever the warehouse holds?
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental writers dask]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental profile writers dask]
                                          [--repeat 3]
 
 **incremental**: a warehouse with N stored articles is generated once per size and cached under
@@ -25,6 +25,10 @@ code, the document frequencies, stories of 5 articles. They arrive at `--per-day
 (default 1,000) up to now, so the 7-day story window holds the same number of articles at every
 size: what grows is the history only.
 
+**profile**: the incremental run again (`--repeat` rounds), every statement it sends through its
+warehouse connection timed (execute + fetch) by the line that sent it and its caller, medians, the
+slowest at the largest size first: which reads grow with what is stored.
+
 **writers**: two `wiretrace run`s at once on one PostgreSQL catalog (the throwaway server of
 wiretrace/postgres.py), each with its own seeds folder (half of them in both), against the same two
 runs one after the other on a second catalog: both must complete and the warehouses must hold the
@@ -41,10 +45,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import gzip
 import hashlib
-import json
 import multiprocessing
 import os
 import resource
@@ -340,13 +342,10 @@ class _TimedResult:
 
 
 class _Timed:
-    """A warehouse connection that times each statement (execute + fetch) by the line that sent it, and
-    counts the rows its scans read (DuckDB's own profile: a figure the machine's load does not change)."""
+    """A warehouse connection that times each statement (execute + fetch) by the line that sent it."""
 
-    def __init__(self, con, log: dict, profile: Path) -> None:
-        self._con, self._log, self._profile = con, log, profile
-        con.execute("SET enable_profiling = 'json'")
-        con.execute(f"SET profiling_output = '{profile}'")
+    def __init__(self, con, log: dict) -> None:
+        self._con, self._log = con, log
 
     def execute(self, sql, *args, **kwargs):
         frame = sys._getframe(1)
@@ -354,14 +353,9 @@ class _Timed:
         where += f" < {frame.f_back.f_code.co_name}" if frame.f_back else ""
         began = time.perf_counter()
         self._con.execute(sql, *args, **kwargs)
-        entry = self._log.setdefault(where, [0, 0.0, " ".join(str(sql).split())[:90], 0])
+        entry = self._log.setdefault(where, [0, 0.0, " ".join(str(sql).split())[:90]])
         entry[0] += 1
         entry[1] += time.perf_counter() - began
-        with contextlib.suppress(OSError, ValueError):  # a statement without a profile (SET, BEGIN)
-            entry[3] += json.loads(self._profile.read_text(encoding="utf-8")).get(
-                "cumulative_rows_scanned", 0
-            )
-        self._profile.unlink(missing_ok=True)
         return _TimedResult(self._con, entry)
 
     def __getattr__(self, name: str):
@@ -387,7 +381,7 @@ def incremental(cached: str, work: str, profile: bool = False) -> dict:
         from warehouse import db
 
         plain = db.connect
-        db.connect = lambda *a, **k: _Timed(plain(*a, **k), statements, Path(work) / "profile.json")
+        db.connect = lambda *a, **k: _Timed(plain(*a, **k), statements)
     work_dir = Path(work)
     # Files a run never changes (archive files, Parquet data files) are linked, not copied: only
     # the catalog or the DuckDB file is written in place.
@@ -525,31 +519,21 @@ def run_profile(sizes: list[int], per_day: int, rebuild: bool, repeat: int = 1) 
             with tempfile.TemporaryDirectory(dir=cached[size].parent.parent) as work:
                 found[size].append(_in_fresh_process(incremental, str(cached[size]), work, True))
 
-    def median(size: int, where: str, field: int = 1) -> float:
-        return statistics.median(r["statements"].get(where, [0, 0.0, "", 0])[field] for r in found[size])
+    def median(size: int, where: str) -> float:
+        return statistics.median(r["statements"].get(where, [0, 0.0])[1] for r in found[size])
 
-    def total(size: int, field: int) -> float:
-        return statistics.median(sum(e[field] for e in r["statements"].values()) for r in found[size])
+    def total(size: int) -> float:
+        return statistics.median(sum(e[1] for e in r["statements"].values()) for r in found[size])
 
     last = {w: e for r in found[sizes[-1]] for w, e in r["statements"].items()}
-    print(
-        f"{'sent by':<56}"
-        + "".join(f"{f'{size:,} s':>12}" for size in sizes)
-        + "".join(f"{f'{size:,} rows':>16}" for size in sizes)
-        + "  n  statement"
-    )
+    print(f"{'sent by':<60}" + "".join(f"{size:>11,}" for size in sizes) + "  n  statement")
     for where in sorted(last, key=lambda w: -median(sizes[-1], w)):
-        times = "".join(f"{median(s, where):>12.3f}" for s in sizes)
-        rows = "".join(f"{median(s, where, 3):>16,.0f}" for s in sizes)
-        print(f"{where[:56]:<56}{times}{rows}  {last[where][0]}  {last[where][2][:60]}")
+        times = "".join(f"{median(s, where):>11.3f}" for s in sizes)
+        print(f"{where[:60]:<60}{times}  {last[where][0]}  {last[where][2][:70]}")
+    print(f"{'all statements':<60}" + "".join(f"{total(s):>11.3f}" for s in sizes))
     print(
-        f"{'all statements':<56}"
-        + "".join(f"{total(s, 1):>12.3f}" for s in sizes)
-        + "".join(f"{total(s, 3):>16,.0f}" for s in sizes)
-    )
-    print(
-        "flow (wall)".ljust(56)
-        + "".join(f"{statistics.median(r['seconds'] for r in found[s]):>12.2f}" for s in sizes)
+        "flow (wall)".ljust(60)
+        + "".join(f"{statistics.median(r['seconds'] for r in found[s]):>11.2f}" for s in sizes)
     )
     print(f"load average {os.getloadavg()[0]:.1f}")
 
