@@ -264,9 +264,17 @@ AID = (
 )
 
 
-def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
+def _grouped(rows: dict[str, str], when: datetime) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding these articles (id -> text), an hour apart from `when`, grouped."""
     con = duckdb.connect()
     db.migrate(con)
+    for i, (a, text) in enumerate(rows.items()):
+        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
+    update_provenance(con, list(rows))
+    return con
+
+
+def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
     when = datetime(2024, 3, 5, tzinfo=UTC)
     rows = {
         "q1": QUAKE,
@@ -275,9 +283,7 @@ def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
         "a1": AID,
         "a2": AID.replace("tents", "shelters"),
     }
-    for i, (a, text) in enumerate(rows.items()):
-        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
-    update_provenance(con, list(rows))
+    con = _grouped(rows, when)
     before = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
     assert before["q1"] == before["q2"] == before["q3"] != before["a1"] == before["a2"]
     db.start_run(con, "run-1", "test", NOW)
@@ -407,8 +413,6 @@ def test_a_batch_reads_articles_by_id_and_write_time(con: duckdb.DuckDBPyConnect
 def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None:
     """The members' story ids and the stories' sizes come from the `stories` rows of the window (one
     row per story, not the story_id of every article): the same answers as `articles` gives."""
-    con = duckdb.connect()
-    db.migrate(con)
     when = datetime(2024, 3, 5, tzinfo=UTC)
     rows = {
         "q1": QUAKE,
@@ -416,9 +420,7 @@ def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None
         "a1": AID,
         "a2": AID.replace("tents", "huts"),
     }
-    for i, (a, text) in enumerate(rows.items()):
-        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
-    update_provenance(con, list(rows))
+    con = _grouped(rows, when)
     story = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
     terms = sorted(set(stories.term_counts(QUAKE)) | set(stories.term_counts(AID)))
     bounds = wp.window_bounds([(when.replace(hour=9), True)], stories.WINDOW)
