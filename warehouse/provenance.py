@@ -716,9 +716,10 @@ def story_sizes(
         return {}
     table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
     ending, params = _loaded_since(since, "last_seen")
+    kept = f"list_filter(articles, x -> x NOT IN {ids_sql(exclude)})" if exclude else "articles"
     with _registered(con, "prov_stories", table):
         rows = con.execute(
-            f"""SELECT story_id, len(list_filter(articles, x -> x NOT IN {ids_sql(exclude)}))
+            f"""SELECT story_id, len({kept})
                 FROM stories
                 WHERE {ending} story_id IN (SELECT story_id FROM prov_stories)""",
             params,

@@ -433,6 +433,7 @@ def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None
     # a story that ended before the window is not read; one whose only member is left out is absent
     assert wp.story_sizes(con, [story["q1"]], ["q2"], when + timedelta(days=30)) == {}
     assert wp.story_sizes(con, [story["q1"]], ["q1", "q2"]) == {}
+    assert wp.story_sizes(con, [story["q1"]]) == {story["q1"]: 2}
     # a member no stories row lists (a row not refreshed) still gets its story, from articles
     con.execute("DELETE FROM stories WHERE story_id = ?", [story["a1"]])
     members = wp.story_members(con, terms, ["q2"], *bounds)
