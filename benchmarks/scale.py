@@ -1,6 +1,6 @@
 """Issue #13's targets: does a run cost what its new articles cost, whatever the warehouse holds?
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental writers dask]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000] [--parts incremental profile writers dask]
                                          [--repeat 3]
 
 **incremental**: a warehouse with N stored articles is generated once per size and cached under
@@ -24,6 +24,10 @@ signature and its band keys, the story keyword vectors and term sets of the real
 code, the document frequencies, stories of 5 articles. They arrive at `--per-day` articles a day
 (default 1,000) up to now, so the 7-day story window holds the same number of articles at every
 size: what grows is the history only.
+
+**profile**: the incremental run again (`--repeat` rounds), every statement it sends through its
+warehouse connection timed (execute + fetch) by the line that sent it and its caller, medians, the
+slowest at the largest size first: which reads grow with what is stored.
 
 **writers**: two `wiretrace run`s at once on one PostgreSQL catalog (the throwaway server of
 wiretrace/postgres.py), each with its own seeds folder (half of them in both), against the same two
@@ -316,8 +320,53 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def incremental(cached: str, work: str) -> dict:
-    """In a fresh process: copy the cached warehouse, run 5 new articles into the copy, measure."""
+class _TimedResult:
+    """What `_Timed.execute` returns: the connection, its fetches timed into the statement's entry."""
+
+    def __init__(self, con, entry: list) -> None:
+        self._con, self._entry = con, entry
+
+    def __getattr__(self, name: str):
+        found = getattr(self._con, name)
+        if not name.startswith(("fetch", "to_arrow", "arrow", "df")):
+            return found
+
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return found(*args, **kwargs)
+            finally:
+                self._entry[1] += time.perf_counter() - began
+
+        return timed
+
+
+class _Timed:
+    """A warehouse connection that times each statement (execute + fetch) by the line that sent it."""
+
+    def __init__(self, con, log: dict) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args, **kwargs):
+        frame = sys._getframe(1)
+        where = f"{Path(frame.f_code.co_filename).stem}.{frame.f_code.co_name}:{frame.f_lineno}"
+        where += f" < {frame.f_back.f_code.co_name}" if frame.f_back else ""
+        began = time.perf_counter()
+        self._con.execute(sql, *args, **kwargs)
+        entry = self._log.setdefault(where, [0, 0.0, " ".join(str(sql).split())[:90]])
+        entry[0] += 1
+        entry[1] += time.perf_counter() - began
+        return _TimedResult(self._con, entry)
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+
+def incremental(cached: str, work: str, profile: bool = False) -> dict:
+    """In a fresh process: copy the cached warehouse, run 5 new articles into the copy, measure.
+
+    `profile`: every statement the run sends through its connection timed by the line that sent it
+    (the connection is wrapped, so the load lock is not taken: one writer only)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from settings import API_START_SECONDS
 
@@ -327,6 +376,12 @@ def incremental(cached: str, work: str) -> dict:
 
     from flows.ingest import wiretrace_run
 
+    statements: dict[str, list] = {}
+    if profile:
+        from warehouse import db
+
+        plain = db.connect
+        db.connect = lambda *a, **k: _Timed(plain(*a, **k), statements)
     work_dir = Path(work)
     # Files a run never changes (archive files, Parquet data files) are linked, not copied: only
     # the catalog or the DuckDB file is written in place.
@@ -355,6 +410,7 @@ def incremental(cached: str, work: str) -> dict:
         "largest_write": watch.largest,
         "warehouse_bytes": tables,
         "archive_bytes": archive,
+        "statements": statements,
     }
 
 
@@ -379,8 +435,8 @@ def _migrate(path: str) -> list[str]:
         before = db.lake.partitioned_tables(con)
         with db.lake.locked(con):  # a cache converted with other partitions: as this code has them
             db.lake.set_table_options(con)
-        if db.lake.partitioned_tables(con) != before:
-            done.append(f"partitions {db.lake.BUCKETS}")
+        if (after := db.lake.partitioned_tables(con)) != before:
+            done.append(f"partitions {', '.join(sorted(set(after.values())))}")
         if done:
             # as the daily `compact` leaves a deployed warehouse: the files and snapshots from before the
             # conversion gone (each DuckLake query reads the catalog's file lists, ended files included)
@@ -447,6 +503,39 @@ def _median_run(runs: list[dict]) -> dict:
     chosen["largest_write"] = max(r["largest_write"] for r in runs)
     chosen["all_seconds"] = [r["seconds"] for r in runs]
     return chosen
+
+
+def run_profile(sizes: list[int], per_day: int, rebuild: bool, repeat: int = 1) -> None:
+    """`repeat` runs per size (the sizes taking turns), each statement timed by the line that sent it,
+    medians (the slowest at the largest size first): what grows with the stored rows."""
+    print(
+        f"\n== statements of an incremental run ({NEW_ARTICLES} new articles), seconds (execute + fetch), "
+        f"median of {repeat}"
+    )
+    cached = {size: _cached(size, per_day, rebuild) for size in sizes}
+    found: dict[int, list[dict]] = {size: [] for size in sizes}
+    for _ in range(repeat):
+        for size in sizes:
+            with tempfile.TemporaryDirectory(dir=cached[size].parent.parent) as work:
+                found[size].append(_in_fresh_process(incremental, str(cached[size]), work, True))
+
+    def median(size: int, where: str) -> float:
+        return statistics.median(r["statements"].get(where, [0, 0.0])[1] for r in found[size])
+
+    def total(size: int) -> float:
+        return statistics.median(sum(e[1] for e in r["statements"].values()) for r in found[size])
+
+    last = {w: e for r in found[sizes[-1]] for w, e in r["statements"].items()}
+    print(f"{'sent by':<60}" + "".join(f"{size:>11,}" for size in sizes) + "  n  statement")
+    for where in sorted(last, key=lambda w: -median(sizes[-1], w)):
+        times = "".join(f"{median(s, where):>11.3f}" for s in sizes)
+        print(f"{where[:60]:<60}{times}  {last[where][0]}  {last[where][2][:70]}")
+    print(f"{'all statements':<60}" + "".join(f"{total(s):>11.3f}" for s in sizes))
+    print(
+        "flow (wall)".ljust(60)
+        + "".join(f"{statistics.median(r['seconds'] for r in found[s]):>11.2f}" for s in sizes)
+    )
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 def run_incremental(sizes: list[int], per_day: int, rebuild: bool, repeat: int = 1) -> bool:
@@ -639,6 +728,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     ok = True
+    if "profile" in args.parts:
+        run_profile(args.sizes, args.per_day, args.rebuild, args.repeat)
     if "incremental" in args.parts:
         ok &= run_incremental(args.sizes, args.per_day, args.rebuild, args.repeat)
     if "writers" in args.parts:

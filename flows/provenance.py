@@ -105,7 +105,7 @@ def _stories(
     bounds = wp.window_bounds([(d.time, d.dated) for d in docs], stories.WINDOW)
     members = wp.story_members(con, terms, ids, *bounds) if bounds else []
     # sizes without the batch: its re-processed articles are assigned afresh
-    sizes = wp.story_sizes(con, sorted({m.story_id for m in members}), exclude=ids)
+    sizes = wp.story_sizes(con, sorted({m.story_id for m in members}), ids, bounds[0] if bounds else None)
     assignments, vectors, merges = stories.assign_stories(
         docs, members, df, n_docs, counts=counts, sizes=sizes
     )
@@ -119,7 +119,7 @@ def _stories(
     # the articles this batch gave a story: its own, and the members of the stories it merged (their
     # stories rows still list them: the rows are refreshed last)
     moved = sorted({*ids, *wp.story_articles(con, sorted(merged))})
-    remaining = wp.story_sizes(con, sorted(set(old_story.values())))
+    remaining = wp.story_sizes_now(con, sorted(set(old_story.values())), moved)
     # a re-processed article that leaves a story which keeps other articles splits it
     splits = [
         ("split", old, new_story[a], a)

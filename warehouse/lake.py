@@ -25,6 +25,7 @@ import functools
 import importlib.util
 import logging
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -429,7 +430,13 @@ TABLE_OPTIONS = {("articles", "parquet_row_group_size"): "2048"}
 # most 5 files (62,500 rows each at a million articles) and a whole-table read to 16 files.
 # Every write adds a file per partition it touches (a small commit is inlined in the catalog instead):
 # `wiretrace compact` (daily) merges them, per partition.
+# The count follows the warehouse's size (buckets_for): 16 up to 1.6 million articles, then doubled
+# each time the partitions would hold over ROWS_PER_BUCKET rows each (32 to 3.2 million, 64 to 6.4
+# million...), so a lookup of 5 ids reads at most 5 x ROWS_PER_BUCKET keys at any size. The daily
+# compaction re-partitions when the count changes: a rewrite of the keyed tables each time the
+# warehouse doubles, so a constant cost per stored article.
 BUCKETS = 16
+ROWS_PER_BUCKET = 100_000
 # Partitions pay off only in a large warehouse: below this many articles a lookup's scan of every key
 # costs milliseconds, while partitions cost each write a file per partition and each read a file to
 # open (a fresh 181-page run took 1.19x as long with them, benchmarks/whole_run.py). A warehouse that
@@ -459,20 +466,38 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
+    articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if articles < PARTITION_FROM_ARTICLES:
+        return
     done = partitioned_tables(con)
-    todo = {t: k for t, k in PARTITIONED.items() if done.get(t) != f"bucket({BUCKETS})"}
-    if not todo or con.execute("SELECT count(*) FROM articles").fetchone()[0] < PARTITION_FROM_ARTICLES:
+    buckets = buckets_for(articles)
+    todo = {t: k for t, k in PARTITIONED.items() if _bucket_count(done.get(t)) < buckets}
+    if not todo:
         return
     con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
     try:
         for table, key in todo.items():
-            con.execute(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({BUCKETS}, {key}))")
+            con.execute(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({buckets}, {key}))")
             # the same values written again: the stored rows move into their partitions' files
             con.execute(f"UPDATE {table} SET {key} = {key}")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def buckets_for(articles: int) -> int:
+    """The partitions of the keyed tables for a warehouse of this many articles (BUCKETS at the least)."""
+    buckets = BUCKETS
+    while articles > buckets * ROWS_PER_BUCKET:
+        buckets *= 2
+    return buckets
+
+
+def _bucket_count(partitioning: str | None) -> int:
+    """N of a table partitioned 'bucket(N)' (partitioned_tables); 0 for anything else."""
+    found = re.fullmatch(r"bucket\((\d+)\)", partitioning or "")
+    return int(found.group(1)) if found else 0
 
 
 def partitioned_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

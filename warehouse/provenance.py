@@ -230,11 +230,17 @@ def reuse_lookup(
                    HAVING count(*) >= ?""",
                 [max_postings, min_hits],
             ).fetchall()
+            # the outlets of the postings' articles only: each was written at or after the load of its
+            # fingerprints (loaded_at is its updated_at then), so the window bounds them too and the
+            # scan reads the row groups written since, not the outlet of every stored article
+            loaded, loaded_params = _loaded_since(since, "a.updated_at")
             recurrence = con.execute(
-                """SELECT p.fingerprint, count(DISTINCT coalesce(a.outlet, p.article_id))
-                   FROM prov_postings p
-                   JOIN articles a USING (article_id)
-                   GROUP BY p.fingerprint"""
+                f"""SELECT p.fingerprint, count(DISTINCT coalesce(a.outlet, p.article_id))
+                    FROM prov_postings p
+                    JOIN (SELECT a.article_id, a.outlet FROM articles a WHERE {loaded} true) a
+                      USING (article_id)
+                    GROUP BY p.fingerprint""",
+                loaded_params,
             ).fetchall()
         finally:
             con.execute("DROP TABLE IF EXISTS prov_postings")
@@ -624,13 +630,17 @@ def story_members(
     'government') is not used to find members: it would drag in the whole window.
 
     Only story_terms is read, by its time column first (`t >= dated_since`, a plain range the
-    storage prunes blocks by), so the cost follows the window, not the warehouse; `articles` is
-    asked only for the story ids of the members found.
+    storage prunes blocks by), so the cost follows the window, not the warehouse. The members'
+    story ids come from the `stories` rows of the window (a member's story ends at or after it:
+    `last_seen >= dated_since`), which list their articles (refresh_stories writes them from
+    `articles` in every batch): a read of the stories table's rows, not of every article's story_id.
+    A member no such row lists (none, unless a row was not refreshed) is looked up by id.
     """
     terms_table = pa.table({"term": pa.array(list(dict.fromkeys(terms)), pa.string())})
     # dated_since is the lowest time any member can have (undated_since is never below it)
     since = "st.t >= ?::TIMESTAMPTZ AND" if dated_since is not None else ""
     bounds = [dated_since] if dated_since is not None else []
+    ending = "last_seen >= ?::TIMESTAMPTZ" if dated_since is not None else "true"
     with _registered(con, "prov_ids", _ids_table(exclude)), _registered(con, "prov_terms", terms_table):
         rows = con.execute(
             f"""WITH window_terms AS (
@@ -652,19 +662,22 @@ def story_members(
                     FROM window_terms
                     WHERE article_id IN (SELECT article_id FROM chosen)
                     GROUP BY article_id
-                )
-                SELECT v.article_id, a.story_id, v.t, v.dated, v.terms, v.weights
+                ),
+                listed AS (SELECT unnest(articles) AS article_id, story_id FROM stories WHERE {ending})
+                SELECT v.article_id, l.story_id, v.t, v.dated, v.terms, v.weights
                 FROM vectors v
-                JOIN articles a USING (article_id)
-                WHERE a.story_id IS NOT NULL
+                LEFT JOIN listed l USING (article_id)
                 ORDER BY v.article_id""",
-            [*bounds, until, undated_since, max_term_articles],
+            [*bounds, until, undated_since, max_term_articles, *bounds],
         ).to_arrow_table()
     # thousands of members in a full window: two flat lists per member convert fastest
     cols = [rows.column(i).to_pylist() for i in range(rows.num_columns)]
+    unlisted = [a for a, s in zip(cols[0], cols[1], strict=True) if s is None]
+    found = story_of(con, unlisted) if unlisted else {}
     return [
-        StoryMember(a, s, t, dict(zip(ts, ws, strict=True)), d)
+        StoryMember(a, s or found[a], t, dict(zip(ts, ws, strict=True)), d)
         for a, s, t, d, ts, ws in zip(*cols, strict=True)
+        if s is not None or a in found
     ]
 
 
@@ -688,22 +701,43 @@ def assign_story_ids(
 
 
 def story_sizes(
-    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], exclude: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    story_ids: Sequence[str],
+    exclude: Sequence[str] = (),
+    since: datetime | None = None,
 ) -> dict[str, int]:
-    """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent).
+    """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent),
+    as their `stories` rows list them: before the batch changes a story (story_sizes_now after).
 
-    One semi-join on the story_id column: the members' stories of a window may be thousands, and this
-    read (0.16 s at a million articles) is cheaper than finding them by id (0.4 s, lake 005).
+    The members' stories of a window may be thousands: counted from the stories table's rows (one per
+    story), not from the story_id of every article. `since`: none of them ends before it (their
+    `last_seen`), so the read skips the row groups of older stories.
     """
+    if not story_ids:
+        return {}
     table = pa.table({"story_id": pa.array(sorted(set(story_ids)), pa.string())})
-    with _registered(con, "prov_stories", table), _registered(con, "prov_ids", _ids_table(exclude)):
+    ending, params = _loaded_since(since, "last_seen")
+    kept = f"list_filter(articles, x -> x NOT IN {ids_sql(exclude)})" if exclude else "articles"
+    with _registered(con, "prov_stories", table):
         rows = con.execute(
-            """SELECT story_id, count(*) FROM articles
-               WHERE story_id IN (SELECT story_id FROM prov_stories)
-                 AND article_id NOT IN (SELECT article_id FROM prov_ids)
-               GROUP BY story_id"""
+            f"""SELECT story_id, len({kept})
+                FROM stories
+                WHERE {ending} story_id IN (SELECT story_id FROM prov_stories)""",
+            params,
         ).fetchall()
-    return dict(rows)
+    return {story: n for story, n in rows if n}
+
+
+def story_sizes_now(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], moved: Sequence[str] = ()
+) -> dict[str, int]:
+    """Number of articles in each of these stories now, inside a batch that moved `moved` (the
+    articles it gave a story, as for refresh_stories); stories left empty are absent. By id: the rows
+    of the articles their stories rows list and of `moved` (_story_rows)."""
+    counts: dict[str, int] = {}
+    for _, story, _ in _story_rows(con, story_ids, moved):
+        counts[story] = counts.get(story, 0) + 1
+    return counts
 
 
 def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) -> None:
@@ -755,17 +789,26 @@ def _story_where(
     progress gave a story (its own articles, the members of the stories it merged). Looked up by id,
     so the read is their partitions' rows, not the story_id column of every article.
     """
-    candidates = sorted({*story_articles(con, story_ids), *moved})
-    if not candidates:
-        return None
-    rows = con.execute(
-        f"""SELECT article_id, updated_at FROM articles
-            WHERE article_id IN {ids_sql(candidates)} AND story_id IN {ids_sql(story_ids)}"""
-    ).fetchall()
+    rows = _story_rows(con, story_ids, moved)
     if not rows:
         return None
-    where = db.rows_written([a for a, _ in rows], [t for _, t in rows], alias)
+    where = db.rows_written([a for a, _, _ in rows], [t for _, _, t in rows], alias)
     return f"{where} AND {alias}.story_id IN {ids_sql(story_ids)}"
+
+
+def _story_rows(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], moved: Sequence[str] = ()
+) -> list[tuple[str, str, datetime]]:
+    """(article_id, story_id, updated_at) of the articles in these stories now (_story_where)."""
+    if not story_ids:
+        return []
+    candidates = sorted({*story_articles(con, story_ids), *moved})
+    if not candidates:
+        return []
+    return con.execute(
+        f"""SELECT article_id, story_id, updated_at FROM articles
+            WHERE article_id IN {ids_sql(candidates)} AND story_id IN {ids_sql(story_ids)}"""
+    ).fetchall()
 
 
 def record_story_history(

@@ -54,12 +54,15 @@ def _md(value: object) -> str:
     return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[str]:
+def _top_stories(
+    con: duckdb.DuckDBPyConnection, story_ids: list[str], since: datetime | None = None
+) -> list[str]:
     """The biggest of these stories (the run's): label, articles, outlets, first outlet, agency copy.
 
     From the stories rows and their members' rows only (story_summary computes every story of the
     warehouse before it filters). The first outlet is that of the story's earliest article
     (stories.articles is in time order); story_summary places an undated original before its copies.
+    `since`: when the run started (its own articles, members of its stories, were written since).
     """
     if not story_ids:
         return []
@@ -73,7 +76,7 @@ def _top_stories(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> list[s
     # the members' outlets and agency credits, by constant lists of ids (narrow columns, no text);
     # their outlets from the row groups that hold them only (where_ids)
     keys = ids_sql(members)
-    where = where_ids(con, members, alias="articles") or "false"
+    where = where_ids(con, members, alias="articles", since=since) or "false"
     outlets, agencies = con.execute(
         f"""SELECT (SELECT map(list(article_id), list(coalesce(outlet, '(unknown)')))
                     FROM articles WHERE {where}),
@@ -175,7 +178,7 @@ def run_summary(
         "|---|---|---|---|",
     ]
     lines += [f"| {_md(r['source'])} | {r['kind']} | {r['articles']} | {r['roles']} |" for r in table]
-    stories_md = _top_stories(con, story_ids)
+    stories_md = _top_stories(con, story_ids, started)
     if stories_md:
         lines += ["", "## Biggest stories of this run", "", *stories_md]
     return {

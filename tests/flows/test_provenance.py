@@ -264,9 +264,17 @@ AID = (
 )
 
 
-def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
+def _grouped(rows: dict[str, str], when: datetime) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding these articles (id -> text), an hour apart from `when`, grouped."""
     con = duckdb.connect()
     db.migrate(con)
+    for i, (a, text) in enumerate(rows.items()):
+        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
+    update_provenance(con, list(rows))
+    return con
+
+
+def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
     when = datetime(2024, 3, 5, tzinfo=UTC)
     rows = {
         "q1": QUAKE,
@@ -275,9 +283,7 @@ def test_a_bridge_article_merges_two_stories_and_history_records_it() -> None:
         "a1": AID,
         "a2": AID.replace("tents", "shelters"),
     }
-    for i, (a, text) in enumerate(rows.items()):
-        _insert(con, a, text, title=None, published_at=when.replace(hour=i))
-    update_provenance(con, list(rows))
+    con = _grouped(rows, when)
     before = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
     assert before["q1"] == before["q2"] == before["q3"] != before["a1"] == before["a2"]
     db.start_run(con, "run-1", "test", NOW)
@@ -402,3 +408,33 @@ def test_a_batch_reads_articles_by_id_and_write_time(con: duckdb.DuckDBPyConnect
     # an id with a quote in it is a constant, not SQL
     assert wp.where_ids(con, ["x' OR 1=1 --"]) is None
     assert set(wp.read_articles(con, [AFP, BLOG, "not-stored"])) == {AFP, BLOG}
+
+
+def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None:
+    """The members' story ids and the stories' sizes come from the `stories` rows of the window (one
+    row per story, not the story_id of every article): the same answers as `articles` gives."""
+    when = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = {
+        "q1": QUAKE,
+        "q2": QUAKE.replace("Tuesday", "Wednesday"),
+        "a1": AID,
+        "a2": AID.replace("tents", "huts"),
+    }
+    con = _grouped(rows, when)
+    story = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
+    terms = sorted(set(stories.term_counts(QUAKE)) | set(stories.term_counts(AID)))
+    bounds = wp.window_bounds([(when.replace(hour=9), True)], stories.WINDOW)
+    members = wp.story_members(con, terms, ["q2"], *bounds)
+    assert {m.article_id: m.story_id for m in members} == {a: story[a] for a in ("q1", "a1", "a2")}
+    counted = "SELECT story_id, count(*) FROM articles WHERE article_id <> 'q2' GROUP BY story_id"
+    assert wp.story_sizes(con, sorted(set(story.values())), ["q2"], bounds[0]) == dict(
+        con.execute(counted).fetchall()
+    )
+    # a story that ended before the window is not read; one whose only member is left out is absent
+    assert wp.story_sizes(con, [story["q1"]], ["q2"], when + timedelta(days=30)) == {}
+    assert wp.story_sizes(con, [story["q1"]], ["q1", "q2"]) == {}
+    assert wp.story_sizes(con, [story["q1"]]) == {story["q1"]: 2}
+    # a member no stories row lists (a row not refreshed) still gets its story, from articles
+    con.execute("DELETE FROM stories WHERE story_id = ?", [story["a1"]])
+    members = wp.story_members(con, terms, ["q2"], *bounds)
+    assert {m.article_id: m.story_id for m in members} == {a: story[a] for a in ("q1", "a1", "a2")}

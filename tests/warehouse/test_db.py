@@ -177,7 +177,11 @@ def _files_read(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def test_a_small_warehouse_is_partitioned_once_it_has_grown(tmp_path, monkeypatch):
     """Below PARTITION_FROM_ARTICLES the keyed tables stay whole (partitions would cost a small
-    warehouse more than they save); the daily compaction partitions them once it holds that many."""
+    warehouse more than they save); the daily compaction partitions them once it holds that many.
+    BUCKETS partitions up to BUCKETS x ROWS_PER_BUCKET articles, then twice as many each time the
+    warehouse doubles (re-partitioned by the compaction's set_table_options, rows unchanged), never
+    back to fewer."""
+    assert [lake.buckets_for(n) for n in (50_000, 1_000_000, 1_600_001, 10_000_000)] == [16, 16, 32, 128]
     con = db.connect(str(tmp_path / "w.sqlite"))
     items, raw = seed_items()
     with db.transaction(con):
@@ -188,6 +192,19 @@ def test_a_small_warehouse_is_partitioned_once_it_has_grown(tmp_path, monkeypatc
     monkeypatch.setattr(lake, "PARTITION_FROM_ARTICLES", len(items))
     lake.compact(con, days=0)
     assert lake.partitioned_tables(con) == {t: f"bucket({lake.BUCKETS})" for t in lake.PARTITIONED}
+
+    stored = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in lake.PARTITIONED}
+    # as if each of BUCKETS partitions held 2.5 x ROWS_PER_BUCKET rows: 4 times as many partitions
+    monkeypatch.setattr(lake, "ROWS_PER_BUCKET", len(items) / (2.5 * lake.BUCKETS))
+    lake.set_table_options(con)
+    grown = {t: f"bucket({4 * lake.BUCKETS})" for t in lake.PARTITIONED}
+    assert lake.partitioned_tables(con) == grown
+    assert {
+        t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in lake.PARTITIONED
+    } == stored
+    monkeypatch.setattr(lake, "ROWS_PER_BUCKET", len(items))  # BUCKETS would do: the partitions stay
+    lake.set_table_options(con)
+    assert lake.partitioned_tables(con) == grown
 
 
 def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp_path, monkeypatch):
