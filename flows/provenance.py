@@ -120,14 +120,10 @@ def _stories(
     # stories rows still list them: the rows are refreshed last)
     moved = sorted({*ids, *wp.story_articles(con, sorted(merged))})
     remaining = wp.story_sizes_now(con, sorted(set(old_story.values())), moved)
-    # a re-processed article that leaves a story which keeps other articles splits it
-    splits = [
-        ("split", old, new_story[a], a)
-        for a, old in sorted(old_story.items())
-        if a in new_story and new_story[a] != old and merged.get(old) != new_story[a] and remaining.get(old)
-    ]
-    changes = [("merge", m.from_story, m.into_story, m.article_id) for m in merges] + splits
-    wp.record_story_history(con, changes, datetime.now(UTC), run_id)
+    changes = stories.story_changes(old_story, new_story, merges, remaining)
+    wp.record_story_history(
+        con, [(c.kind, c.from_story, c.into_story, c.article_id) for c in changes], datetime.now(UTC), run_id
+    )
     touched = set(old_story.values()) | set(new_story.values()) | set(merged)
     wp.refresh_stories(con, sorted(touched), moved)
     return len(set(new_story.values()))

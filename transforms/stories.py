@@ -105,6 +105,38 @@ class StoryMerge:
     into_story: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoryChange:
+    """One line of story_history: `kind` 'merge' (from_story joined into_story) or 'split' (article_id
+    left from_story, which keeps other articles, for into_story)."""
+
+    kind: str
+    from_story: str
+    into_story: str
+    article_id: str
+
+
+def story_changes(
+    old_story: Mapping[str, str],
+    new_story: Mapping[str, str],
+    merges: Sequence[StoryMerge],
+    remaining: Mapping[str, int],
+) -> list[StoryChange]:
+    """What a batch did to stories, for their history: its merges, then its splits.
+
+    old_story and new_story: each re-processed article's story before and after the batch; remaining:
+    the articles each old story holds after it. A re-processed article that moves to another story
+    splits its old one only when that story keeps other articles and did not merge into the new one.
+    """
+    merged = {m.from_story: m.into_story for m in merges}
+    splits = [
+        StoryChange("split", old, new_story[a], a)
+        for a, old in sorted(old_story.items())
+        if a in new_story and new_story[a] != old and merged.get(old) != new_story[a] and remaining.get(old)
+    ]
+    return [StoryChange("merge", m.from_story, m.into_story, m.article_id) for m in merges] + splits
+
+
 def story_id_for(article_id: str) -> str:
     """The id of a story started by `article_id`: stable across reruns."""
     return f"story-{article_id}"

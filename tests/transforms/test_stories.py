@@ -13,7 +13,9 @@ from tests.conftest import CORPUS, SEEDS
 from transforms.stories import (
     StoryDoc,
     StoryMember,
+    StoryMerge,
     assign_stories,
+    story_changes,
     story_id_for,
     term_counts,
     within_window,
@@ -181,3 +183,17 @@ def test_a_bridge_article_merges_two_stories_into_the_larger_one() -> None:
     assert got[0].story_id == before["q1"]
     # the same in one run: every article ends in the one story
     assert len(set(_run([*docs, bridge], 6).values())) == 1
+
+
+def test_story_changes_are_the_merges_then_the_splits_of_stories_that_keep_other_articles() -> None:
+    merges = [StoryMerge("a3", "story-s2", "story-s1")]
+    old = {"a1": "story-s1", "a2": "story-s2", "a4": "story-s4", "a5": "story-s5"}
+    new = {"a1": "story-s9", "a2": "story-s1", "a4": "story-s8", "a5": "story-s5"}
+    # s1 keeps others (a1 split off); s2 merged into a2's new story (no split); s4 is left empty
+    remaining = {"story-s1": 3, "story-s2": 1}
+    changes = story_changes(old, new, merges, remaining)
+    assert [(c.kind, c.from_story, c.into_story, c.article_id) for c in changes] == [
+        ("merge", "story-s2", "story-s1", "a3"),
+        ("split", "story-s1", "story-s9", "a1"),
+    ]
+    assert story_changes(old, old, [], remaining) == []
