@@ -381,7 +381,7 @@ def clean_text(text: str, title: str | None = None, cards: Collection[str] = ())
         lines = lines[1:]
     kept = [line for line in lines if not (len(line) <= _PROMPT_MAX_CHARS and _PROMPT.match(line))]
     if cards:
-        kept = [line for line in kept if " ".join(line.split()).lstrip("- ") not in cards]
+        kept = [line for line in kept if _card_line(line) not in cards]
     return "\n".join(kept)
 
 
@@ -395,7 +395,7 @@ def _link_cards(tree: lxml.html.HtmlElement, text: str, url: str | None) -> froz
     to another story. A pull quote linking to a share service leads elsewhere; a link inside a
     paragraph or a bare link is not a card.
     """
-    lines = {" ".join(line.split()).lstrip("- ") for line in text.splitlines()}
+    lines = {_card_line(line) for line in text.splitlines()}
     site = urlsplit(url).hostname if url else None
     cards: set[str] = set()
     for anchor in tree.iter("a"):
@@ -409,6 +409,11 @@ def _link_cards(tree: lxml.html.HtmlElement, text: str, url: str | None) -> froz
         ):
             cards.add(words)
     return frozenset(cards)
+
+
+def _card_line(line: str) -> str:
+    """A line of text as a card's link text is compared with it: spaces folded, no list dash."""
+    return " ".join(line.split()).lstrip("- ")
 
 
 def _between_paragraphs(element: lxml.html.HtmlElement) -> bool:

@@ -461,8 +461,12 @@ def _closing_lines(tree: lxml.html.HtmlElement) -> Iterator[str]:
         after = (p for p in para.itersiblings("p") if p.text_content().strip())
         if len(list(islice(after, _CLOSING_LAST))) >= _CLOSING_LAST:
             continue
-        before = [p for p in para.itersiblings("p", preceding=True) if p.text_content().strip()]
-        before = before[:_LEAD_BODY_PARAGRAPHS]
+        before = list(
+            islice(
+                (p for p in para.itersiblings("p", preceding=True) if p.text_content().strip()),
+                _LEAD_BODY_PARAGRAPHS,
+            )
+        )
         if len(before) < _LEAD_BODY_PARAGRAPHS or any(
             len(p.text_content()) < _LEAD_BODY_CHARS for p in before
         ):
