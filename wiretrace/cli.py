@@ -168,7 +168,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     db_path = Path(args.db)
     # Read-only, like any analyst: it reads a snapshot, never waits for a run, and a run never waits for it.
-    if (con := _published(args)) is None:
+    if (con := _read_only(args)) is None:
         return 2
     try:
         data = report_data(con, str(db_path), args.story)
@@ -196,7 +196,7 @@ def duckdb_shell() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("duckdb")
 
 
-def _published(args: argparse.Namespace):
+def _read_only(args: argparse.Namespace):
     """The warehouse, read-only; None after saying why there is none."""
     from wiretrace import WarehouseNotFound, open_warehouse
 
@@ -232,7 +232,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     from warehouse import lake
 
-    if (con := _published(args)) is None:
+    if (con := _read_only(args)) is None:
         return 2
     if args.command_sql is None:
         con.close()
@@ -292,12 +292,12 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Articles, credits and reuse since a day, as CSV or Parquet, from the published warehouse."""
+    """Articles, credits and reuse since a day, as CSV or Parquet, from the warehouse (read-only)."""
     import duckdb
 
     from warehouse.exports import export
 
-    if (con := _published(args)) is None:
+    if (con := _read_only(args)) is None:
         return 2
     try:
         written = export(con, args.out, args.format, args.since)
@@ -364,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "of its story_id is enough)")  # fmt: skip
     report.set_defaults(func=cmd_report)
 
-    sql = sub.add_parser("sql", help="SQL on the published warehouse, read-only: one query (-c) or a shell")
+    sql = sub.add_parser("sql", help="SQL on the warehouse, read-only: one query (-c) or a shell")
     sql.add_argument("--db", type=Path, default=None, help=DB_HELP)
     sql.add_argument("-c", dest="command_sql", metavar="SQL", help="run this query, print its rows and exit")
     sql.add_argument("--max-rows", type=int, default=100, help="rows printed by -c (default 100)")
