@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import ahocorasick
 
-from transforms.credit_cues import _alt, _Cues, _is_cjk, _load_cues
+from transforms.credit_cues import _Cues, _is_cjk, _load_cues, alternation
 from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _classify_cited, _Form
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import Registry, Source, load_registry
@@ -105,7 +105,7 @@ class _Matcher:
             self.automaton.make_automaton()
         names = {a for s in registry.sources if s.photo_only for a in s.aliases}
         # A photo agency named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)".
-        alt = _alt(map(re.escape, names))
+        alt = alternation(map(re.escape, names))
         self.photo_agency = _PhotoAgencies(
             # named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)"
             re.compile(rf"^[^.;\n]{{0,40}}?(?<![\w]){alt}(?!\w)"),

@@ -3,7 +3,7 @@
 Hand-written SVG keeps the report one offline file (no CDN, no script, no dependency) small
 enough to mail or attach to a Prefect artifact; keeping the drawing apart from the page lets
 each chart be read and changed without wading through the page's sections. Which days a day
-chart shows (`_days_axis`), and when it is columns or lines, is decided here with the drawing.
+chart shows (`days_axis`), and when it is columns or lines, is decided here with the drawing.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ _DAY_CHART = (1000, 300)  # width, height
 _DAY_CHART_MARGINS = (56, 20, 16, 48)  # left, right, top, bottom
 
 
-def _days_axis(days: list[date]) -> tuple[list[date], str]:
+def days_axis(days: list[date]) -> tuple[list[date], str]:
     """Every day of the span when it is short; else only the days with articles (and say so)."""
     first, last = min(days), max(days)
     if (last - first).days <= CONTINUOUS_DAYS:
