@@ -19,10 +19,10 @@ from transforms.registry import DATA_DIR, read_data_file
 CUES_FILE = DATA_DIR / "credit_cues.yaml"
 CUES_DIR = DATA_DIR / "cues"
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"  # capitals: Latin with its extensions, Cyrillic
+UPPER_LETTERS = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"  # capitals: Latin with its extensions, Cyrillic
 
 
-def _is_cjk(char: str) -> bool:
+def is_unspaced_script(char: str) -> bool:
     """Scripts written without spaces between words: a name there has no word boundary."""
     return bool(char) and unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
@@ -111,8 +111,8 @@ def word_alternation(items: Iterable[str]) -> str:
     words ending in a script written without spaces (CJK, kana, Hangul), where no boundary exists.
     Like `alternation`, the words are regex source and an empty list matches nothing."""
     items = set(items)
-    spaced = [w for w in items if not _is_cjk(w[-1:])]
-    unspaced = [w for w in items if _is_cjk(w[-1:])]
+    spaced = [w for w in items if not is_unspaced_script(w[-1:])]
+    unspaced = [w for w in items if is_unspaced_script(w[-1:])]
     parts = [f"{alternation(spaced)}(?!\\w)"] if spaced else []
     parts += [alternation(unspaced)] if unspaced else []
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
@@ -132,7 +132,7 @@ def read_cues(path: Path = CUES_FILE, languages_dir: Path = CUES_DIR) -> dict[st
     return merged
 
 
-class _Cues:
+class CuePatterns:
     """The compiled patterns of each credit form, built from the cue data."""
 
     def __init__(self, data: dict[str, list[str]]) -> None:
@@ -147,12 +147,12 @@ class _Cues:
         # ties a reporter to an outlet, a determiner.
         self.cited_person_of = re.compile(
             rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{alternation(get('cited_before'))})\s++"
-            rf"(?:[{_UPPER}][\w'’.-]*+\s++){{1,3}}(?i:{alternation(get('person_of'))})\s++"
+            rf"(?:[{UPPER_LETTERS}][\w'’.-]*+\s++){{1,3}}(?i:{alternation(get('person_of'))})\s++"
             rf"(?:(?i:{alternation(get('determiners'))})\s++)?$"
         )
         # The cue right before the name in scripts without spaces ("据新华社").
         self.cited_before_unspaced = re.compile(
-            alternation(w for w in get("cited_before") if _is_cjk(w[-1:])) + r"$"
+            alternation(w for w in get("cited_before") if is_unspaced_script(w[-1:])) + r"$"
         )
         nouns = alternation(n.replace(" ", r"\s+") for n in get("agency_nouns"))
         self.cited_after = re.compile(
@@ -162,12 +162,12 @@ class _Cues:
             rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{word_alternation(get('cited_after_unambiguous'))})", re.I
         )
         self.cited_compound = re.compile(rf"^-{alternation(get('cited_compound'))}(?!\w)")
-        photo_words = [w for w in get("photo_before") if not _is_cjk(w[-1:])]
+        photo_words = [w for w in get("photo_before") if not is_unspaced_script(w[-1:])]
         photo_marks = alternation(get("photo_marks"))
         photo_lead = (
             rf"(?:(?<!\w){alternation(photo_words)}\s*{photo_marks}"
             rf"|(?<!\w){alternation(get('photo_credit_words'))}"
-            rf"|{alternation(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{photo_marks}?)"
+            rf"|{alternation(w for w in get('photo_before') if is_unspaced_script(w[-1:]))}\s*{photo_marks}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
         # A photo word right before the name, no mark between: "Photo AFP", "Foto AFP/John Doe".
@@ -232,7 +232,7 @@ class _Cues:
         self.site_notice = re.compile(alternation(get("site_notice")), re.I)
         # "KVELLER via JTA —": a partner's dateline crediting the agency.
         dateline_joins = alternation(get("dateline_joins"))
-        self.via_dateline = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\b{dateline_joins}\s+$")
+        self.via_dateline = re.compile(rf"^\s*[{UPPER_LETTERS}][^\n.]{{0,40}}\b{dateline_joins}\s+$")
         # Single cue words that may open a credit in capitals ("By", "Foto", "Laut").
         self.lead_words = frozenset(
             w.lower()
@@ -263,5 +263,6 @@ def cue_data() -> dict[str, list[str]]:
 
 
 @functools.cache
-def _load_cues(path: Path = CUES_FILE) -> _Cues:
-    return _Cues(cue_data() if path == CUES_FILE else read_cues(path))
+def load_cue_patterns(path: Path = CUES_FILE) -> CuePatterns:
+    """The compiled patterns of the cue data at `path` (the shipped files by default), built once."""
+    return CuePatterns(cue_data() if path == CUES_FILE else read_cues(path))
