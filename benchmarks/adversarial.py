@@ -193,9 +193,10 @@ def wiretrace(args: list[str], env: dict[str, str] | None = None, limit: float =
     return Run(proc.returncode, err, out, time.monotonic() - started)
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of an analyst's read-only query (README's tables and views) on the warehouse at `db`."""
     with open_warehouse(db) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 Check = Callable[[Path, Run], list[str]]
@@ -248,7 +249,7 @@ def accounted(db: Path, refs: set[str], must_load: set[str] = frozenset()) -> li
 
 
 def failure_of(db: Path, ref: str) -> str | None:
-    found = rows(db, f"SELECT stage || ': ' || reason FROM ingest_failures WHERE source_ref = '{ref}'")
+    found = rows(db, "SELECT stage || ': ' || reason FROM ingest_failures WHERE source_ref = ?", [ref])
     return found[0][0] if found else None
 
 

@@ -183,7 +183,7 @@ def main() -> None:
         print(json.dumps(one_round()))
         return
 
-    from flows.workers import cached_language_model
+    from clients.model_cache import cached_language_model
     from settings import SETTINGS
 
     cached_language_model(SETTINGS.cache_dir)

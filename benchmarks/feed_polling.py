@@ -163,10 +163,10 @@ def main() -> int:
     from prefect.testing.utilities import prefect_test_harness
 
     import flows.feeds
+    from clients.config_files import load_feed_config
     from clients.feeds import PageStream
     from clients.robots import RobotsCache
     from flows.counts import FeedCounts
-    from flows.feed_config import load_feed_config
     from flows.feeds import ingest_feeds
     from flows.tasks import chunks, extract_and_tag
     from flows.workers import worker_pool

@@ -342,7 +342,7 @@ def run_warehouse(
     import pyarrow as pa
 
     from flows.provenance import update_provenance
-    from warehouse import db
+    from warehouse import db, synthetic
 
     timer = StepTimer()
     timer.install()
@@ -376,14 +376,7 @@ def run_warehouse(
             rows["word_count"].append(len(text.split()))
             if src is not None and kind != "rewrite":
                 truth.add((a, f"a{src:06d}"))
-        con.register("bench_batch", pa.table(rows))
-        con.execute(
-            """INSERT INTO articles BY NAME
-               SELECT *, 'h' AS content_hash, 'feed' AS origin, article_id AS source_ref,
-                      published_at AS first_seen_at, published_at AS updated_at, 'bench' AS pipeline_version
-               FROM bench_batch"""
-        )
-        con.unregister("bench_batch")
+        synthetic.insert_articles(con, pa.table({**rows, "first_seen_at": rows["published_at"]}), "feed")
         timer.seconds.clear()
         timer.active = probing
         began, began_cpu = time.perf_counter(), time.process_time()
@@ -611,7 +604,7 @@ def _load_runs(rows: list, runs_of_base: bool = False) -> dict[tuple[str, str], 
     import pyarrow as pa
 
     from flows.provenance import update_provenance
-    from warehouse import db
+    from warehouse import db, synthetic
 
     con = duckdb.connect()
     db.migrate(con)
@@ -631,16 +624,9 @@ def _load_runs(rows: list, runs_of_base: bool = False) -> dict[tuple[str, str], 
                 ),
             }
         )
-        con.register("prose_batch", table)
-        con.execute(
-            """INSERT INTO articles BY NAME
-               SELECT *, 'h' AS content_hash, 'seed' AS origin, article_id AS source_ref,
-                      first_seen_at AS updated_at, 'bench' AS pipeline_version
-               FROM prose_batch"""
-        )
-        con.unregister("prose_batch")
+        synthetic.insert_articles(con, table, "seed")
         credits = [
-            (r[0], s, kind, role)
+            (r[0], s, kind, role, "benchmark metadata")
             for r in part
             for s, kind, role in [
                 *((o, "agency", "origin") for o in r[6]),
@@ -648,9 +634,8 @@ def _load_runs(rows: list, runs_of_base: bool = False) -> dict[tuple[str, str], 
             ]
         ]
         if credits:
-            con.executemany(
-                "INSERT INTO article_sources VALUES (?, ?, ?, ?, 'benchmark metadata', NULL, NULL)", credits
-            )
+            names = ("article_id", "source", "kind", "role", "evidence")
+            synthetic.insert_credits(con, pa.table({n: [c[i] for c in credits] for i, n in enumerate(names)}))
         with db.transaction(con):
             update_provenance(con, [r[0] for r in part])
     return dict(

@@ -14,7 +14,8 @@ of each Prefect task of the run. The sizes take turns for `--repeat` rounds (the
 busy machine); the medians are printed. Targets:
 time at the largest size <= 1.5x the smallest's and <= 10 s; peak RSS <= 1.5 GB; no transient copy.
 
-How the stored articles are made (in SQL, in bulk; ids are digests, in no order, as real ones):
+How the stored articles are made (in SQL, in bulk: warehouse/synthetic.py; ids are digests, in no
+order, as real ones):
 texts from benchmarks/provenance.py's generator
 (Zipf vocabulary of made-up words, 5-9 paragraphs, ~450 words), POOL distinct bodies, each article's
 made unique by its own first sentence; raw bytes of a realistic size in the WARC archive, one file a
@@ -128,7 +129,7 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
     from flows.tasks import pipeline_version
     from transforms.near_duplicates import lsh_params
     from transforms.stories import vectorize
-    from warehouse import db
+    from warehouse import db, synthetic
     from warehouse.session import run_session
 
     # the current code's version: stored articles made by other code would all be re-tagged
@@ -162,91 +163,12 @@ def build(path: str, size: int, per_day: int, seed: int = SEED) -> dict:
     chunk = 20_000
     with run_session(path) as con:
         root = db.archive_root(con)
-        con.register("bench_pool", pool)
-        con.register("bench_vectors", vector_rows)
         for lo in range(0, size, chunk):
-            hi = min(size, lo + chunk)
-            raw = pa.table(_archive(root, pages, lo, hi, t0, step))
-            con.register("bench_raw", raw)
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE bench_ids AS
-                    SELECT r.*, left(md5('bench' || r.i), 16) AS article_id,
-                           TIMESTAMPTZ '{t0.isoformat()}' + to_seconds(r.i * {step}) AS ts,
-                           (r.i % {POOL})::INTEGER AS k
-                    FROM bench_raw r"""
+            raw = pa.table(_archive(root, pages, lo, min(size, lo + chunk), t0, step))
+            synthetic.fill_history(
+                con, raw, pool, vector_rows, start=t0, step=step, version=version, bands=bands
             )
-            con.execute(
-                """INSERT INTO raw_documents BY NAME
-                   SELECT content_hash, size_bytes, 'text/html' AS media_type, warc_path, warc_offset,
-                          warc_length, ts AS first_seen_at FROM bench_ids"""
-            )
-            con.execute(
-                """INSERT INTO articles BY NAME
-                   SELECT b.article_id,
-                          'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS url,
-                          'Outlet ' || (b.i % 997) AS outlet, 'Report ' || b.i AS title,
-                          strftime(b.ts, '%Y-%m-%dT%H:%M:%S+00:00') AS published, b.ts AS published_at,
-                          b.ts::DATE AS published_date, 'en' AS language,
-                          'Report number ' || b.i || ' of the day. ' || p.body AS text,
-                          p.words + 6 AS word_count, b.content_hash, 'feed' AS origin,
-                          'https://news' || (b.i % 997) || '.example.com/' || b.article_id AS source_ref,
-                          b.ts AS first_seen_at, b.ts AS updated_at, $version AS pipeline_version,
-                          'story-bench' || lpad((b.i - b.i % 5)::VARCHAR, 10, '0') AS story_id
-                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k ORDER BY b.ts""",
-                {"version": version},
-            )
-            con.execute(
-                """INSERT INTO article_sources BY NAME
-                   SELECT article_id, 'AFP' AS source, 'agency' AS kind, 'origin' AS role,
-                          '(AFP)' AS evidence, 0 AS char_start, 5 AS char_end FROM bench_ids
-                   UNION ALL
-                   SELECT article_id, 'Reuters', 'agency', 'cited', 'Reuters reported', NULL, NULL
-                   FROM bench_ids"""
-            )
-            con.execute(
-                """INSERT INTO reuse_fingerprints BY NAME
-                   SELECT b.article_id, (hash(b.article_id, g.pos) >> 1)::BIGINT AS fingerprint,
-                          g.pos::INTEGER AS position, b.ts AS loaded_at
-                   FROM bench_ids b JOIN bench_pool p ON p.k = b.k,
-                        LATERAL (SELECT unnest(range(0, p.words, 4)) AS pos) g
-                   ORDER BY b.ts, b.article_id"""
-            )
-            hexes = " || ".join(f"md5(article_id || '{n}')" for n in range(32))
-            con.execute(
-                f"""INSERT INTO near_duplicate_signatures BY NAME
-                    SELECT article_id, unhex({hexes}) AS signature, ts AS loaded_at FROM bench_ids
-                    ORDER BY ts"""
-            )
-            con.execute(
-                f"""INSERT INTO near_duplicate_bands BY NAME
-                    SELECT article_id, (hash(article_id, band) >> 1)::BIGINT AS band_key, ts AS loaded_at
-                    FROM bench_ids, range({bands}) t(band) ORDER BY ts, article_id"""
-            )
-            con.execute(
-                """INSERT INTO story_terms BY NAME
-                   SELECT b.article_id, v.term, v.weight, b.ts AS t, true AS dated
-                   FROM bench_ids b JOIN bench_vectors v ON v.k = b.k ORDER BY b.ts, b.article_id"""
-            )
-            con.execute(
-                """INSERT INTO story_term_sets BY NAME
-                   SELECT b.article_id, p.terms FROM bench_ids b JOIN bench_pool p ON p.k = b.k"""
-            )
-            con.unregister("bench_raw")
-        con.execute(
-            """INSERT INTO story_term_df BY NAME
-               SELECT term, count(*)::INTEGER AS df
-               FROM (SELECT unnest(list_append(terms, '')) AS term FROM story_term_sets) GROUP BY term"""
-        )
-        con.execute(
-            """INSERT INTO stories BY NAME
-               SELECT story_id, min(title) AS label, min(published_at) AS first_seen,
-                      max(published_at) AS last_seen, list(article_id ORDER BY published_at) AS articles
-               FROM articles WHERE origin = 'feed' GROUP BY story_id"""
-        )
-        held = {
-            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("articles", "reuse_fingerprints", "near_duplicate_bands", "story_terms", "stories")
-        }
+        held = synthetic.finish_history(con)
     return held
 
 

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/storage.py [--sizes 10000 100000] [--runs 3]
 
 Three designs, each filled with N synthetic stored articles (title, ~1,500 characters of text,
-two credits, a raw row pointing into a WARC file), then given `--runs` runs of 5 new articles. A run is
-what the pipeline's loads do: the runs row, one batch (articles, sources, raw bytes, failures),
-the run's end. Printed: the median seconds of a run, and the growth from the smallest size.
+two credits, a raw row pointing into a WARC file; warehouse/synthetic.py, one statement per table),
+then given `--runs` runs of 5 new articles. A run is what the pipeline's loads do: the runs row,
+one batch (articles, sources, raw bytes, failures), the run's end. Printed: the median seconds of a
+run, and the growth from the smallest size.
 
 Raw bytes are in WARC files (migration 011), so the rows hold only where each record lies.
 
@@ -35,33 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transforms.pipeline import article_id_for, process
 from transforms.records import Failure, RawDocument
-from warehouse import db
+from warehouse import db, synthetic
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-
-# N stored articles in one bulk statement per table (text and raw bytes are synthetic and repetitive:
-# the figures measure what grows with the row count, not compression).
-_FILL = {
-    "articles": """
-        INSERT INTO articles BY NAME
-        SELECT 'a' || i AS article_id, 'https://example.org/' || i AS url, 'Outlet ' || (i % 500) AS outlet,
-               'Title of article ' || i AS title, NULL AS byline, '2026-05-01' AS published,
-               NULL::TIMESTAMPTZ AS published_at, DATE '2026-05-01' - (i % 300)::INTEGER AS published_date,
-               'en' AS language, repeat('word' || (i % 97) || ' text of the story ', 60) AS text,
-               240 AS word_count, 'h' || i AS content_hash, 'feed' AS origin,
-               'https://example.org/' || i AS source_ref,
-               'v0' AS pipeline_version, $now AS first_seen_at, $now AS updated_at, NULL AS story_id,
-               NULL::VARCHAR[] AS topics, NULL AS given_key
-        FROM range($n) t(i)""",
-    "article_sources": """
-        INSERT INTO article_sources
-        SELECT 'a' || i, CASE WHEN i % 2 = 0 THEN 'AFP' ELSE 'Reuters' END, 'agency', 'origin', '(AFP)', 0, 5
-        FROM range($n) t(i), range(2) r(j)""",
-    "raw_documents": """
-        INSERT INTO raw_documents (content_hash, size_bytes, media_type, first_seen_at, warc_path,
-                                   warc_offset, warc_length)
-        SELECT 'h' || i, 40000, 'text/html', $now, 'bench.warc.gz', i * 8000, 8000 FROM range($n) t(i)""",
-}
 
 
 def _new_items(run: int) -> tuple[list, dict]:
@@ -92,8 +69,7 @@ def _one_run(con: duckdb.DuckDBPyConnection, run: int) -> None:
 
 def _fill(con: duckdb.DuckDBPyConnection, n: int) -> None:
     with db.transaction(con):
-        for sql in _FILL.values():
-            con.execute(sql, {"n": n, "now": NOW} if "$now" in sql else {"n": n})
+        synthetic.fill_stored(con, n, NOW)
 
 
 def _publish(work: Path, published: Path) -> None:
@@ -110,14 +86,14 @@ def bench_copy_publish(folder: Path, n: int, runs: int) -> list[float]:
     con = duckdb.connect(str(work))
     db.migrate(con, db.SQL_DIR)
     _fill(con, n)
-    con.execute("CHECKPOINT")
+    synthetic.checkpoint(con)
     con.close()
     times = []
     for run in range(runs):
         t0 = time.perf_counter()
         con = duckdb.connect(str(work))
         _one_run(con, run)
-        con.execute("CHECKPOINT")
+        synthetic.checkpoint(con)
         con.close()
         _publish(work, published)
         times.append(time.perf_counter() - t0)

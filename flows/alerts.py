@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import duckdb
-import yaml
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.events import emit_event
 from prefect.exceptions import MissingContextError
 
+from clients.config_files import load_alert_config
 from clients.webhook import WebhookError, post_json
 from flows.tasks import now
-from transforms.alerts import Alert, AlertConfig, AlertConfigError, evaluate, parse_alert_config
+from transforms.alerts import Alert, AlertConfigError, evaluate
 from warehouse import alerts as wa
 
 
@@ -30,17 +29,6 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except MissingContextError:
         return logging.getLogger("wiretrace.alerts")
-
-
-def load_alert_config(feeds_file: str | Path | None) -> AlertConfig:
-    """The `alerts:` section of the feeds file (none: no rules)."""
-    if not feeds_file or not Path(feeds_file).is_file():
-        return AlertConfig()
-    data = yaml.safe_load(Path(feeds_file).read_text(encoding="utf-8")) or {}
-    try:
-        return parse_alert_config(data.get("alerts") if isinstance(data, dict) else None)
-    except AlertConfigError as exc:
-        raise AlertConfigError(f"{feeds_file}: {exc}") from exc
 
 
 def emit(alert: Alert) -> None:
@@ -86,7 +74,7 @@ def check_alerts(
             if alert.key in new_keys:
                 emit(alert)
         sent = deliver(con, config.webhook)
-    except (AlertConfigError, duckdb.Error, OSError, yaml.YAMLError) as exc:
+    except (AlertConfigError, duckdb.Error, OSError) as exc:
         # alerts never fail the run: the warehouse and the feeds are what the run is for
         log.warning("alerts not checked: %s", exc)
         return {"new": 0, "delivered": 0, "failed": 0}

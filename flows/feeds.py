@@ -1,6 +1,6 @@
 """The feed part of a run, as task wiring: poll the due feeds, record new entries, fetch, keep matches.
 
-    config (flows/feed_config.py) -> due feeds -> poll (clients/feeds.py) -> feed states, moves and new
+    config (clients/config_files.py) -> due feeds -> poll (clients/feeds.py) -> feed states, moves and new
     or changed entries, in one transaction -> pages to fetch -> fetch -> sort -> extract and tag (the
     seeds' tasks) -> topic filter -> load the matching ones -> every entry's outcome
 
@@ -28,10 +28,10 @@ from prefect.exceptions import MissingContextError
 from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
+from clients.config_files import load_feed_config
 from clients.feeds import PageStream, poll
 from clients.robots import RobotsCache
 from flows.counts import FeedCounts
-from flows.feed_config import load_feed_config
 from flows.tasks import extract_and_tag, load_batch, now
 from flows.workers import Pool
 from settings import Settings, allow_private_networks

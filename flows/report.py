@@ -12,11 +12,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
+from reporting.html_report import write_report
 from settings import DEFAULT_DB
 from warehouse import summary
+from warehouse.lake import WarehouseNotFound
+from warehouse.readonly import open_read_only
 from warehouse.report_queries import ReportData, report_data
-from wiretrace import WarehouseNotFound, open_warehouse
-from wiretrace.html_report import write_report
 
 FLOW_NAME = "wiretrace-daily-report"
 
@@ -25,7 +26,7 @@ FLOW_NAME = "wiretrace-daily-report"
 def read_warehouse(db_path: str, story_id: str | None) -> ReportData:
     path = Path(db_path)
     try:
-        con = open_warehouse(path)
+        con = open_read_only(path)
     except WarehouseNotFound:
         raise FileNotFoundError(
             f"no warehouse at {path.resolve()}: run the seed-ingest deployment first"

@@ -19,10 +19,10 @@ from transforms.registry import DATA_DIR, read_data_file
 CUES_FILE = DATA_DIR / "credit_cues.yaml"
 CUES_DIR = DATA_DIR / "cues"
 
-_UPPER = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"  # capitals: Latin with its extensions, Cyrillic
+UPPER_LETTERS = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ"  # capitals: Latin with its extensions, Cyrillic
 
 
-def _is_cjk(char: str) -> bool:
+def is_unspaced_script(char: str) -> bool:
     """Scripts written without spaces between words: a name there has no word boundary."""
     return bool(char) and unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL"))
 
@@ -71,8 +71,12 @@ def _has_top_level_bar(fragment: str) -> bool:
     return False
 
 
-def _alt(items: Iterable[str]) -> str:
-    """An alternation of pattern fragments, longest first, with their literal openings shared.
+def alternation(items: Iterable[str]) -> str:
+    """A regex group matching any one of the pattern fragments `items`, longest first.
+
+    Fragments are regex source (escape plain words with `re.escape` first); duplicates are dropped
+    and an empty list gives a group that matches nothing. The group has no word boundaries: add
+    them, or use `word_alternation` for whole words.
 
     Written as a trie ("s(?:ay(?:s|)|ource)" rather than "says|say|source"), so that a search tries
     the few branches that fit the next character instead of every word of every language: the work
@@ -100,13 +104,17 @@ def _group(pattern: str) -> str:
     return f"(?:{pattern})" if "|" in pattern else pattern
 
 
-def _words_alt(items: Iterable[str]) -> str:
-    """Words as an alternation that ends at a word boundary, except words of scripts without spaces."""
+def word_alternation(items: Iterable[str]) -> str:
+    """A regex group matching any one of the words `items` as a whole word at its end.
+
+    A word must not run on into a further word character ("say" does not match "sayings"), except
+    words ending in a script written without spaces (CJK, kana, Hangul), where no boundary exists.
+    Like `alternation`, the words are regex source and an empty list matches nothing."""
     items = set(items)
-    spaced = [w for w in items if not _is_cjk(w[-1:])]
-    unspaced = [w for w in items if _is_cjk(w[-1:])]
-    parts = [f"{_alt(spaced)}(?!\\w)"] if spaced else []
-    parts += [_alt(unspaced)] if unspaced else []
+    spaced = [w for w in items if not is_unspaced_script(w[-1:])]
+    unspaced = [w for w in items if is_unspaced_script(w[-1:])]
+    parts = [f"{alternation(spaced)}(?!\\w)"] if spaced else []
+    parts += [alternation(unspaced)] if unspaced else []
     return "(?:" + "|".join(parts) + ")" if parts else "(?!)"
 
 
@@ -124,61 +132,62 @@ def read_cues(path: Path = CUES_FILE, languages_dir: Path = CUES_DIR) -> dict[st
     return merged
 
 
-class _Cues:
+class CuePatterns:
     """The compiled patterns of each credit form, built from the cue data."""
 
     def __init__(self, data: dict[str, list[str]]) -> None:
         get = lambda key: data.get(key, [])  # noqa: E731
-        stop = _alt(get("stop_filler"))
+        stop = alternation(get("stop_filler"))
         self.cited_before = re.compile(
-            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s++"
+            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{alternation(get('cited_before'))})\s++"
             rf"(?P<filler>(?:(?!{stop}\b)[\w'’-]+\s++){{0,3}})(?:[ld]['’]\s*+|[«\"“„‹]\s*+)?$",
             re.I,
         )
         # "according to Sui-Lee Wee of the New York Times": the cue, a person's name, the word that
         # ties a reporter to an outlet, a determiner.
         self.cited_person_of = re.compile(
-            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{_alt(get('cited_before'))})\s++"
-            rf"(?:[{_UPPER}][\w'’.-]*+\s++){{1,3}}(?i:{_alt(get('person_of'))})\s++"
-            rf"(?:(?i:{_alt(get('determiners'))})\s++)?$"
+            rf"(?:(?<!\w)|(?=[,;]))(?P<cue>{alternation(get('cited_before'))})\s++"
+            rf"(?:[{UPPER_LETTERS}][\w'’.-]*+\s++){{1,3}}(?i:{alternation(get('person_of'))})\s++"
+            rf"(?:(?i:{alternation(get('determiners'))})\s++)?$"
         )
         # The cue right before the name in scripts without spaces ("据新华社").
         self.cited_before_unspaced = re.compile(
-            _alt(w for w in get("cited_before") if _is_cjk(w[-1:])) + r"$"
+            alternation(w for w in get("cited_before") if is_unspaced_script(w[-1:])) + r"$"
         )
-        nouns = _alt(n.replace(" ", r"\s+") for n in get("agency_nouns"))
+        nouns = alternation(n.replace(" ", r"\s+") for n in get("agency_nouns"))
         self.cited_after = re.compile(
-            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{_words_alt(get('cited_after'))})", re.I
+            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{word_alternation(get('cited_after'))})", re.I
         )
         self.cited_after_unambiguous = re.compile(
-            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{_words_alt(get('cited_after_unambiguous'))})", re.I
+            rf"^(?:\s++{nouns})?\s*+,?\s*+(?P<cue>{word_alternation(get('cited_after_unambiguous'))})", re.I
         )
-        self.cited_compound = re.compile(rf"^-{_alt(get('cited_compound'))}(?!\w)")
-        photo_words = [w for w in get("photo_before") if not _is_cjk(w[-1:])]
+        self.cited_compound = re.compile(rf"^-{alternation(get('cited_compound'))}(?!\w)")
+        photo_words = [w for w in get("photo_before") if not is_unspaced_script(w[-1:])]
+        photo_marks = alternation(get("photo_marks"))
         photo_lead = (
-            rf"(?:(?<!\w){_alt(photo_words)}\s*{_alt(get('photo_marks'))}"
-            rf"|(?<!\w){_alt(get('photo_credit_words'))}"
-            rf"|{_alt(w for w in get('photo_before') if _is_cjk(w[-1:]))}\s*{_alt(get('photo_marks'))}?)"
+            rf"(?:(?<!\w){alternation(photo_words)}\s*{photo_marks}"
+            rf"|(?<!\w){alternation(get('photo_credit_words'))}"
+            rf"|{alternation(w for w in get('photo_before') if is_unspaced_script(w[-1:]))}\s*{photo_marks}?)"
         )
         self.photo_before = re.compile(rf"{photo_lead}[^.!?;\n]{{0,50}}$", re.I)
         # A photo word right before the name, no mark between: "Photo AFP", "Foto AFP/John Doe".
-        self.photo_word_end = re.compile(rf"(?<!\w){_alt(photo_words)}\s++$", re.I)
+        self.photo_word_end = re.compile(rf"(?<!\w){alternation(photo_words)}\s++$", re.I)
         # A credit that a photo word and its mark open, the name ending its chain of slash-separated
         # credits: "Photograph: Staff Sgt. Mary L. Smith/US Dept/PA" (abbreviations' periods are no
         # sentence end), after a caption's words too.
         self.photo_line = re.compile(rf"{photo_lead}[^\n]{{0,100}}/\s*+$", re.I)
-        self.photo_after = re.compile(rf"^\s*{_words_alt(get('photo_after'))}", re.I)
+        self.photo_after = re.compile(rf"^\s*{word_alternation(get('photo_after'))}", re.I)
         # Any photo word: in a byline, "Anna Berg / dpa" is an author and her agency unless one is there.
-        self.photo_word = re.compile(
-            rf"(?<!\w){_words_alt([*get('photo_before'), *get('photo_after'), *get('photo_credit_words')])}",
-            re.I,
+        any_photo_word = word_alternation(
+            [*get("photo_before"), *get("photo_after"), *get("photo_credit_words")]
         )
+        self.photo_word = re.compile(rf"(?<!\w){any_photo_word}", re.I)
         self.photo_close = re.compile(r"^[\s)）\]」]*$")  # "…＝ロイター" ends a caption
         self.photo_mark_before = re.compile(r"[＝=、]\s*[(（]?\s*$")
         # Byline words and names in capitals are case-sensitive; joining words and determiners not.
-        byline = _alt(_escaped(get("byline_words")))
-        joins = f"(?i:{_alt([*get('byline_joins'), '&'])})"
-        determiners = f"(?i:{_alt(get('determiners'))})"
+        byline = alternation(_escaped(get("byline_words")))
+        joins = f"(?i:{alternation([*get('byline_joins'), '&'])})"
+        determiners = f"(?i:{alternation(get('determiners'))})"
         # The byline word opens the line, or a part of a line of metadata set apart by bars
         # ("Stand: 12.01.2026 | Quelle: dpa").
         # "(Quelle: dpa)": a source line in brackets.
@@ -186,43 +195,44 @@ class _Cues:
             rf"^(?:[^|\n]{{0,80}}\|)?\s*+[-–—•|(]?\s*+(?P<cue>{byline})(?:\s*+:)?\s++"
             rf"(?:[^\n]{{1,60}}?(?:,|/|\||\s{joins}\s)\s*+"
             rf"|(?:[A-Z][A-Z.'’-]+\s++(?:{joins}\s++)?){{1,6}})?"
-            rf"(?:{determiners}\s*+|{_alt(get('agency_words'))}\s++)?$"
+            rf"(?:{determiners}\s*+|{alternation(get('agency_words'))}\s++)?$"
         )
         # A source line's word and its colon, then the name, maybe after others: "Quelle: afp",
         # "Kaynak: İHA", "(Source: dpa/AFP)". Any token of an agency counts there, as in a signature.
         self.source_line_before = re.compile(
             rf"^\s*+\(?\s*+(?P<cue>{byline})\s*+:\s*+(?:[\w.-]{{1,20}}\s*+[/,]\s*+){{0,3}}$"
         )
-        roles = _alt(_escaped(get("byline_roles")))
+        roles = alternation(_escaped(get("byline_roles")))
         self.byline_after = re.compile(
-            rf"^(?:\s*$|\s*[,;|/&()]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{_alt(get('byline_places'))})\s|\s+\d"
+            rf"^(?:\s*$|\s*[,;|/&()]|\s*[-–—:]|\s+{joins}\s|\s+(?i:{alternation(get('byline_places'))})\s|\s+\d"
             rf"|\s+(?:{roles}|\w+day)\b)"
         )
         self.byline_name_before = re.compile(rf"(?:[,;/|&:(–—-]|\s{joins}|^\s*{joins})\s*$", re.I)
-        writer_nouns = _alt(get("writer_nouns"))
+        writer_nouns = alternation(get("writer_nouns"))
         self.writer_after = re.compile(rf"^\s+(?:[A-Z][a-z]+\s+){{0,2}}(?=[A-Z])(?i:{writer_nouns})\b")
         self.job_after = re.compile(rf"^\s+(?:[a-z]+\s+){{0,2}}{writer_nouns}\b")
         # "Mit Material der Nachrichtenagenturen dpa und AFP": agency nouns may come between.
         self.cocredit_before = re.compile(
-            rf"(?<!\w){_alt(get('cocredit_before'))}\s*+(?:{determiners}\s*+)?(?:{nouns}\s++)?$", re.I
+            rf"(?<!\w){alternation(get('cocredit_before'))}\s*+(?:{determiners}\s*+)?(?:{nouns}\s++)?$", re.I
         )
         # "… im Original ist er in der israelischen Tageszeitung X erschienen": the cue, then the
         # rest of its sentence up to the name.
         self.republished_before = re.compile(
-            rf"(?<!\w){_alt(get('republished_before'))}(?!\w)[^.!?;\n]{{0,80}}$", re.I
+            rf"(?<!\w){alternation(get('republished_before'))}(?!\w)[^.!?;\n]{{0,80}}$", re.I
         )
-        self.cocredit_after = re.compile(rf"^\s++{_alt(get('cocredit_after'))}(?!\w)", re.I)
-        cosign = _alt(get("cosign_words"))
+        self.cocredit_after = re.compile(rf"^\s++{alternation(get('cocredit_after'))}(?!\w)", re.I)
+        cosign = alternation(get("cosign_words"))
         self.cosign_before = re.compile(rf"(?:^|\s){cosign}\s+$", re.I)
         self.paren_cosign_before = re.compile(rf"\(\s*(?:[\w.]{{1,20}}\s+)?{cosign}\s+$", re.I)
         self.copyright_before = re.compile(
-            rf"{_alt(get('copyright'))}\s*+:?\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
-            rf"(?:{_alt(get('copyright_fillers'))}\s+){{0,3}}(?:[\w.&-]+\s*/\s*)*$",
+            rf"{alternation(get('copyright'))}\s*+:?\s*(?:\d{{1,4}}(?:\s*[-–]\s*\d{{4}})?\s*,?\s*)?"
+            rf"(?:{alternation(get('copyright_fillers'))}\s+){{0,3}}(?:[\w.&-]+\s*/\s*)*$",
             re.I,
         )
-        self.site_notice = re.compile(_alt(get("site_notice")), re.I)
+        self.site_notice = re.compile(alternation(get("site_notice")), re.I)
         # "KVELLER via JTA —": a partner's dateline crediting the agency.
-        self.via_dateline = re.compile(rf"^\s*[{_UPPER}][^\n.]{{0,40}}\b{_alt(get('dateline_joins'))}\s+$")
+        dateline_joins = alternation(get("dateline_joins"))
+        self.via_dateline = re.compile(rf"^\s*[{UPPER_LETTERS}][^\n.]{{0,40}}\b{dateline_joins}\s+$")
         # Single cue words that may open a credit in capitals ("By", "Foto", "Laut").
         self.lead_words = frozenset(
             w.lower()
@@ -233,16 +243,16 @@ class _Cues:
         self.descriptors = frozenset(get("descriptors"))
         self.articles = frozenset(get("articles"))
         self.titles = frozenset(get("titles"))
-        self.plural_before = re.compile(rf"(?<!\w){_alt(get('plural_articles'))}\s++$", re.I)
-        self.not_followed_by = re.compile(rf"^\s+{_alt(_escaped(get('not_followed_by')))}(?![\w])")
+        self.plural_before = re.compile(rf"(?<!\w){alternation(get('plural_articles'))}\s++$", re.I)
+        self.not_followed_by = re.compile(rf"^\s+{alternation(_escaped(get('not_followed_by')))}(?![\w])")
         self.business_after = re.compile(
-            rf"^[^.;\n]{{0,40}}?(?<!\w){_alt(get('business_after'))}(?!\w)", re.I
+            rf"^[^.;\n]{{0,40}}?(?<!\w){alternation(get('business_after'))}(?!\w)", re.I
         )
-        self.self_news_after = re.compile(rf"^\s+{_alt(get('self_news_after'))}(?!\w)", re.I)
-        via = _alt(get("via_words"))
+        self.self_news_after = re.compile(rf"^\s+{alternation(get('self_news_after'))}(?!\w)", re.I)
+        via = alternation(get("via_words"))
         self.via_link = re.compile(rf"(?<!\w){via}\s*+(?::\s*+)?(?P<url>https?://[^\s)\]>\"'“”]+)", re.I)
         self.via_name = re.compile(rf"(?<!\w){via}\s*(?::\s*)?$", re.I)
-        joins_list = _alt(get("list_joins"))
+        joins_list = alternation(get("list_joins"))
         self.list_join = re.compile(rf"^\s*(?:,|/|&|\+|\b{joins_list}\b)\s*(?:{determiners}\s+)?$", re.I)
 
 
@@ -253,5 +263,6 @@ def cue_data() -> dict[str, list[str]]:
 
 
 @functools.cache
-def _load_cues(path: Path = CUES_FILE) -> _Cues:
-    return _Cues(cue_data() if path == CUES_FILE else read_cues(path))
+def load_cue_patterns(path: Path = CUES_FILE) -> CuePatterns:
+    """The compiled patterns of the cue data at `path` (the shipped files by default), built once."""
+    return CuePatterns(cue_data() if path == CUES_FILE else read_cues(path))

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from transforms.credit_cues import _UPPER, _Cues
+from transforms.credit_cues import UPPER_LETTERS, CuePatterns
 
 if TYPE_CHECKING:
     from transforms.registry import Source
     from transforms.tag_sources import _Hit, _PhotoAgencies
 
-_NAME_WORD = rf"[{_UPPER}][\w'’.-]+"
+_NAME_WORD = rf"[{UPPER_LETTERS}][\w'’.-]+"
 WINDOW = 200  # forms sit within a few words of the name: look no further
 
 
@@ -45,7 +45,7 @@ class _Context:
     s: int  # the name's span in `line`
     e: int
     hit: _Hit
-    cues: _Cues
+    cues: CuePatterns
     photo_agency: _PhotoAgencies | None
 
     @property
@@ -65,7 +65,7 @@ class _Context:
         return len(before) - len(before.lstrip())
 
 
-def _context(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None) -> _Context:
+def _context(seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None) -> _Context:
     # Both searches stop at the window, so a long text without line breaks stays linear.
     ls = max(seg.rfind("\n", max(0, hit.start - WINDOW), hit.start) + 1, hit.start - WINDOW, 0)
     le = seg.find("\n", hit.end, hit.end + WINDOW)
@@ -84,7 +84,7 @@ def _previous_word(before: str) -> tuple[str, int] | None:
     return stripped[start:], start
 
 
-def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> bool:
+def _capitalised_name_before(before: str, cues: CuePatterns, strict: bool = False) -> bool:
     """True when the name is the end of a longer proper name: "Michael R. Bloomberg".
 
     In running text a capitalised word opening the sentence ("Yesterday Reuters reported") is
@@ -110,23 +110,23 @@ def _capitalised_name_before(before: str, cues: _Cues, strict: bool = False) -> 
 
 # --- the detectors, one per credit form -------------------------------------------------------------
 
-_DATELINE_PLACE = re.compile(rf"^\s*+(?P<place>[{_UPPER}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
+_DATELINE_PLACE = re.compile(rf"^\s*+(?P<place>[{UPPER_LETTERS}][^()\n\"“”„«»]{{0,70}}?)?\s*\(\s*$")
 # Runs of spaces are matched possessively (\s*+, \s++) wherever what follows cannot be a space:
 # the same matches, without trying every split of a long run between adjacent quantifiers.
 _DATELINE_CLOSE = re.compile(
-    rf"^(?:\s*+[/,]\s*+[\w.]{{1,15}}|\s++[\d.]{{4,10}})*+(?:\s++[{_UPPER}][a-z]+){{0,2}}\s*+\)"
+    rf"^(?:\s*+[/,]\s*+[\w.]{{1,15}}|\s++[\d.]{{4,10}})*+(?:\s++[{UPPER_LETTERS}][a-z]+){{0,2}}\s*+\)"
 )
 # After a bare "(CNN)" the text may follow at once: "(CNN)President Donald Trump".
-_DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)|[{_UPPER}])")
+_DATELINE_REST_BARE = re.compile(rf"^(?:\s*(?:[-–—]+|\.\s*[-–—]+|:|\.|$)|[{UPPER_LETTERS}])")
 # Not a comma: "Randolfe Rodrigues (AP), líder da oposição" is a party and state, not a dateline.
-_DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{_UPPER}0-9\"“„])")
+_DATELINE_REST = re.compile(rf"^\s*(?:[-–—]+|\.\s*[-–—]+|[:.]|$|[{UPPER_LETTERS}0-9\"“„])")
 _DASH = re.compile(r"^\s*(?:\.\s*)?[-–—]+")
-_SLASH_DATELINE = re.compile(rf"^\s*[{_UPPER}][^()\n/]{{0,50}}[.,]\s*/$")
+_SLASH_DATELINE = re.compile(rf"^\s*[{UPPER_LETTERS}][^()\n/]{{0,50}}[.,]\s*/$")
 # Full-width brackets around a place and the agency, or the agency alone: "【ワシントン共同】", "（共同）".
 _CJK_DATELINE_BEFORE = re.compile(r"[【（][^【】（）\s]{0,10}$")
 _CJK_DATELINE_AFTER = re.compile(r"^[】）]")
 # "AFP, MANILA": the agency and its dateline city in capitals, alone on the line.
-_AGENCY_CITY = re.compile(rf"^\s*,\s*[{_UPPER}][{_UPPER}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
+_AGENCY_CITY = re.compile(rf"^\s*,\s*[{UPPER_LETTERS}][{UPPER_LETTERS}\s.'’-]{{1,30}}\s*[-–—:]?\s*$")
 _SIGNATURE_AFTER = re.compile(r"^(?:\s*+[/,]\s*+[\w.]{1,15}|\s++[\d.]{4,10})*+\s*+\)?\s*+[.*]?\s*+$")
 _SLASH_SIGNATURE = re.compile(r"^\s*+\(?(?:[\w.]{1,12}\s*+:\s*+)?(?:[\w.]{1,12}\s*+/\s*+)++$")
 # "… the rate fell. sak/Reuters": lower-case author initials and the agency ending a paragraph.
@@ -424,7 +424,9 @@ _TEXT_DETECTORS: tuple[_Detector, ...] = (
 )
 
 
-def _classify(seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None) -> _Form | None:
+def _classify(
+    seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None = None
+) -> _Form | None:
     """The credit form of one name, within its line or credit, if any."""
     c = _context(seg, hit, cues, photo_agency)
     found = _classify_line(c.line, c.s, c.e, hit.source, hit.dateline_only, type(hit), cues, photo_agency)
@@ -443,7 +445,7 @@ def _classify_line(
     source: Source,
     dateline_only: bool,
     hit_type: type,
-    cues: _Cues,
+    cues: CuePatterns,
     photo_agency: _PhotoAgencies | None,
 ) -> _Form | None:
     hit = hit_type(s, e, source, dateline_only)
@@ -465,7 +467,7 @@ def _classify_line(
 
 
 def _classify_cited(
-    seg: str, hit: _Hit, cues: _Cues, photo_agency: _PhotoAgencies | None = None
+    seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None = None
 ) -> _Form | None:
     """The cited and byline forms alone: for a token that names a source only in datelines ("TT",
     "AA"), in a text of the source's own language, where a cue word makes it a source ("enligt TT",

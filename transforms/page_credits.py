@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.etree
 import lxml.html
 
-from transforms.credit_cues import _alt, _words_alt, cue_data
+from transforms.credit_cues import alternation, cue_data, word_alternation
 from transforms.records import Credit
 from transforms.registry import DATA_DIR, read_data_file
 from transforms.structured import StructuredData, read_structured
@@ -52,21 +52,21 @@ _DESCRIPTION_META = frozenset({"description", "og:description", "twitter:descrip
 PAGE_HINTS_FILE = DATA_DIR / "page_hints.yaml"
 _HINTS: dict[str, list[str]] = read_data_file(PAGE_HINTS_FILE)
 _CUES = cue_data()
-_CAPTION_HINT = re.compile(_alt(_HINTS["caption"]), re.I)
-_BYLINE_HINT = re.compile(_alt(_HINTS["byline"]), re.I)
-_CREDIT_PART = re.compile(_alt(_HINTS["caption_credit_part"]), re.I)
-_PUBLICATION_PART = re.compile(_alt(_HINTS["publication_part"]), re.I)
-_COPYRIGHT_HINT = re.compile(_alt(_HINTS["copyright"]), re.I)
-_ANY_HINT = re.compile(_alt([*_HINTS["caption"], *_HINTS["byline"]]), re.I)
+_CAPTION_HINT = re.compile(alternation(_HINTS["caption"]), re.I)
+_BYLINE_HINT = re.compile(alternation(_HINTS["byline"]), re.I)
+_CREDIT_PART = re.compile(alternation(_HINTS["caption_credit_part"]), re.I)
+_PUBLICATION_PART = re.compile(alternation(_HINTS["publication_part"]), re.I)
+_COPYRIGHT_HINT = re.compile(alternation(_HINTS["copyright"]), re.I)
+_ANY_HINT = re.compile(alternation([*_HINTS["caption"], *_HINTS["byline"]]), re.I)
 _CREDIT_TAGS = frozenset({"figcaption", "figure", "address", "byline", "author", "dateline"})
 _LINE_TAGS = frozenset({"p", "div", "span", "small", "em", "strong", "li", "h5", "h6", "td"})
 # Containers of material that is not the article: the site's chrome and other articles. Common
 # English and German words of web page layout; pages that use none of them are caught by their
 # structure instead (_teaser_blocks).
-_FOOTER_HINT = re.compile(rf"(?:^|[\s_-]){_alt(_HINTS['footer'])}", re.I)
+_FOOTER_HINT = re.compile(rf"(?:^|[\s_-]){alternation(_HINTS['footer'])}", re.I)
 # A word of the class list, not the tail of another ("withSidebar", "detailBodyContainer withSidebar"
 # says the article's own container has a sidebar next to it).
-_RELATED_HINT = re.compile(rf"(?<![a-zA-Z]){_alt(_HINTS['related'])}", re.I)
+_RELATED_HINT = re.compile(rf"(?<![a-zA-Z]){alternation(_HINTS['related'])}", re.I)
 # A block of teasers: at least this many links with headline-long texts, making up most of its text.
 _TEASER_LINKS = 3
 _HEADLINE_CHARS = 20
@@ -95,14 +95,14 @@ _DATELINE_START = re.compile(r"^[A-ZÀ-ÞĀ-Ž][^()\n]{0,70}\(\s*[\w/ .-]{2,25}\
 # The photo words and the word "source" of every language's cues open a credit line with a colon.
 _PHOTO_WORDS = [*_CUES.get("photo_before", []), *_CUES.get("photo_credit_words", [])]
 _CREDIT_LINE = re.compile(
-    rf"^(?:{_alt([*_PHOTO_WORDS, *_CUES.get('source_words', [])])}\s*[:：]"
+    rf"^(?:{alternation([*_PHOTO_WORDS, *_CUES.get('source_words', [])])}\s*[:：]"
     r"|\([\w/ .]{2,25}\)\s*$)|©|\(c\)|\bcopyright\b",
     re.I,
 )
 
 # A credit line that is a picture's by its words when it follows one: "Foto: KCNA/Reuters"; not a
 # "Quelle: dpa", "(dpa)" or "© dpa" line, which may close the article's text under its last picture.
-_PICTURE_LINE = re.compile(rf"^\s*{_words_alt(_PHOTO_WORDS)}", re.I)
+_PICTURE_LINE = re.compile(rf"^\s*{word_alternation(_PHOTO_WORDS)}", re.I)
 
 _MAX_CREDIT = 300
 _MAX_CAPTION = 600
@@ -613,9 +613,9 @@ def _kind(el: lxml.html.HtmlElement) -> str | None:
 # Picture credits kept in data attributes for a script to show: "data-credit", "data-image-copyright",
 # "data-photographer" on any element; "data-source", or an author ("data-image-author"), on a picture's
 # own element or inside a figure, where it is the picture's and not the article's.
-_DATA_CREDIT_KEY = re.compile(rf"^data-[\w-]*{_alt(_HINTS['data_credit'])}", re.I)
+_DATA_CREDIT_KEY = re.compile(rf"^data-[\w-]*{alternation(_HINTS['data_credit'])}", re.I)
 _DATA_PICTURE_KEY = re.compile(
-    rf"^data-(?:(?:[\w-]*-)?source$|[\w-]*{_alt(_HINTS['data_picture_credit'])})", re.I
+    rf"^data-(?:(?:[\w-]*-)?source$|[\w-]*{alternation(_HINTS['data_picture_credit'])})", re.I
 )
 _DATA_PICTURE_TAGS = frozenset({"img", "picture", "video", "figure", "source"})
 _FIGURE_TAGS = frozenset({"figure", "figcaption"})

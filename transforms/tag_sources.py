@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import ahocorasick
 
-from transforms.credit_cues import _alt, _Cues, _is_cjk, _load_cues
+from transforms.credit_cues import CuePatterns, alternation, is_unspaced_script, load_cue_patterns
 from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _classify_cited, _Form
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import Registry, Source, load_registry
@@ -105,7 +105,7 @@ class _Matcher:
             self.automaton.make_automaton()
         names = {a for s in registry.sources if s.photo_only for a in s.aliases}
         # A photo agency named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)".
-        alt = _alt(map(re.escape, names))
+        alt = alternation(map(re.escape, names))
         self.photo_agency = _PhotoAgencies(
             # named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)"
             re.compile(rf"^[^.;\n]{{0,40}}?(?<![\w]){alt}(?!\w)"),
@@ -153,16 +153,16 @@ def _bounded(text: str, start: int, end: int) -> bool:
     still must not run on into another word of its script ("共同声明", a joint statement).
     """
     first, last = text[start], text[end - 1]
-    if _is_cjk(first) and _is_cjk(last):
-        return end - start > 2 or end == len(text) or not _is_cjk(text[end])
+    if is_unspaced_script(first) and is_unspaced_script(last):
+        return end - start > 2 or end == len(text) or not is_unspaced_script(text[end])
     if start > 0:
         before = text[start - 1]
-        if (before.isalnum() and not _is_cjk(before)) or before in "$-_@.&":
+        if (before.isalnum() and not is_unspaced_script(before)) or before in "$-_@.&":
             return False
     if end < len(text):
         after = text[end]
         if (
-            (after.isalnum() and not _is_cjk(after))
+            (after.isalnum() and not is_unspaced_script(after))
             or after in "$_@&"
             or (after == "." and end + 1 < len(text) and text[end + 1].isalnum())
         ):
@@ -200,7 +200,11 @@ class _PhotoAgencies:
 
 
 def _classify_all(
-    seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None = None
+    seg: str,
+    hits: list[_Hit],
+    cues: CuePatterns,
+    photo_agency: _PhotoAgencies | None,
+    language: str | None = None,
 ) -> Iterator[tuple[_Hit, _Form]]:
     """Each hit with its form; a name listed after a credited one shares its role, and so does one
     listed before a name cited by the words after it ("As both NBC News and Bloomberg have reported")."""
@@ -227,7 +231,7 @@ def _classify_all(
 
 
 def _classify_forward(
-    seg: str, hits: list[_Hit], cues: _Cues, photo_agency: _PhotoAgencies | None, language: str | None
+    seg: str, hits: list[_Hit], cues: CuePatterns, photo_agency: _PhotoAgencies | None, language: str | None
 ) -> Iterator[tuple[_Hit, _Form]]:
     previous: tuple[_Hit, _Form] | None = None
     for hit in hits:
@@ -278,7 +282,9 @@ def _flat_line(line: str) -> str:
     return " ".join(words)
 
 
-def _credit_tags(credit: Credit, article: Article, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
+def _credit_tags(
+    credit: Credit, article: Article, matcher: _Matcher, cues: CuePatterns
+) -> Iterator[SourceTag]:
     text = credit.text
     if credit.where == "teaser":
         return  # a teased article's headline: used to set its credits aside, credits nothing
@@ -389,7 +395,7 @@ def _runs_on(text: str, start: int) -> bool:
     return len(stripped) < len(before) and stripped[-1:].isalnum()
 
 
-def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[SourceTag]:
+def _source_list_tags(text: str, matcher: _Matcher, cues: CuePatterns) -> Iterator[SourceTag]:
     """An entry of the page's list of sources cites the outlet it names ("CNN, “China exempts…,” Sept.
     13, 2019"; "Flaherty, Anne. “5 Key Takeaways….” ABC News. 15 November 2019."), not one named in
     the cited piece's quoted title, nor the end of a longer name ("Michael Bloomberg")."""
@@ -406,7 +412,7 @@ def _source_list_tags(text: str, matcher: _Matcher, cues: _Cues) -> Iterator[Sou
         yield _tag(hit.source, "cited", f"source list: {text}")
 
 
-def _byline_name(text: str, hit: _Hit, cues: _Cues) -> bool:
+def _byline_name(text: str, hit: _Hit, cues: CuePatterns) -> bool:
     """True when a byline names the source as one of its authors, not inside another name."""
     before, after = text[max(0, hit.start - WINDOW) : hit.start], text[hit.end : hit.end + WINDOW]
     if cues.not_followed_by.match(after) or _capitalised_name_before(before, cues, strict=True):
@@ -462,7 +468,7 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     """
     registry = load_registry() if registry is None else registry
     matcher = _matcher(registry)
-    cues = _load_cues()
+    cues = load_cue_patterns()
     text = article.text or ""
     tags: dict[SourceTag, None] = {}
 
@@ -505,6 +511,6 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     return tuple(dict.fromkeys(_photo_only(tags, registry)))
 
 
-def _sources_named_as_via(text: str, hits: list[_Hit], cues: _Cues) -> set[str]:
+def _sources_named_as_via(text: str, hits: list[_Hit], cues: CuePatterns) -> set[str]:
     """Sources named right after "via" / "Source:" in the text ("h/t Quartz", "Source: CNN")."""
     return {h.source.name for h in hits if cues.via_name.search(text[max(0, h.start - 20) : h.start])}

@@ -29,16 +29,11 @@ def open_warehouse(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     answers on it. Like every analyst session it reads a snapshot: it never waits for a run, and a
     run never waits for it (README, Warehouse). A legacy `.duckdb` file opens read-only as it is.
     """
-    import duckdb
-
     from settings import default_db
     from warehouse import lake
+    from warehouse.readonly import open_read_only
 
-    where = path if path else default_db()
-    if lake.is_legacy(where):
-        # The storage before DuckLake still reads (`wiretrace migrate` converts it for runs).
-        return duckdb.connect(str(where), read_only=True)
     try:
-        return lake.connect(where, read_only=True)
+        return open_read_only(path if path else default_db())
     except lake.WarehouseNotFound as exc:
         raise WarehouseNotFound(str(exc)) from None

@@ -13,7 +13,6 @@ from werkzeug import Request, Response
 
 from clients.webhook import WebhookError, post_json
 from tests.conftest import SEEDS
-from transforms.alerts import parse_alert_config
 from wiretrace import open_warehouse
 
 FIRST = ("000_81fad63d1977c299.txt", "002_cd3e9b45309f4b3f.txt", "003_c203a4481660e9bf.txt")
@@ -178,13 +177,11 @@ def test_the_webhook_refuses_other_schemes_and_private_addresses(
 
 
 def test_the_shipped_feeds_file_has_valid_rules() -> None:
-    import yaml
-
-    from flows.feeds import load_feed_config
+    from clients.config_files import load_alert_config, load_feed_config
 
     path = Path(__file__).resolve().parents[2] / "feeds.yaml"
     load_feed_config(path)  # the feeds parser accepts the alerts section
-    config = parse_alert_config(yaml.safe_load(path.read_text(encoding="utf-8"))["alerts"])
+    config = load_alert_config(path)
     assert {r.kind for r in config.rules} == {
         "story_article",
         "uncredited_copy",

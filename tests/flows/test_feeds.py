@@ -17,8 +17,8 @@ from prefect import flow
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from clients.config_files import load_feed_config
 from flows.counts import FeedCounts
-from flows.feed_config import load_feed_config
 from flows.feeds import ingest_feeds
 from settings import Settings
 from transforms.feeds import FeedConfigError

@@ -486,12 +486,13 @@ DENSE = {
 
 @pytest.mark.parametrize("text", DENSE.values(), ids=DENSE.keys())
 def test_dense_names_are_classified_each_within_a_bounded_window(text: str) -> None:
+    from transforms.credit_cues import load_cue_patterns
     from transforms.credit_forms import WINDOW, _context, _last_words
-    from transforms.tag_sources import _load_cues, _matcher
+    from transforms.tag_sources import _matcher
 
     hits = _matcher(load_registry()).hits(text)
     assert len(hits) > 1000
-    cues = _load_cues()
+    cues = load_cue_patterns()
     for hit in hits[:: len(hits) // 50]:
         context = _context(text, hit, cues, None)
         assert len(context.line) <= 2 * WINDOW + (hit.end - hit.start)

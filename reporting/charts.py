@@ -3,7 +3,7 @@
 Hand-written SVG keeps the report one offline file (no CDN, no script, no dependency) small
 enough to mail or attach to a Prefect artifact; keeping the drawing apart from the page lets
 each chart be read and changed without wading through the page's sections. Which days a day
-chart shows (`_days_axis`), and when it is columns or lines, is decided here with the drawing.
+chart shows (`days_axis`), and when it is columns or lines, is decided here with the drawing.
 """
 
 from __future__ import annotations
@@ -88,9 +88,17 @@ def _legend(series: dict[str, list[float]]) -> str:
 # The two charts over days (lines, columns) share one size and frame, so they line up on the page.
 _DAY_CHART = (1000, 300)  # width, height
 _DAY_CHART_MARGINS = (56, 20, 16, 48)  # left, right, top, bottom
+# width, height, left, right, top, and the plot area's width and height
+_DAY_AREA = (
+    *_DAY_CHART,
+    *_DAY_CHART_MARGINS[:3],
+    _DAY_CHART[0] - _DAY_CHART_MARGINS[0] - _DAY_CHART_MARGINS[1],
+    _DAY_CHART[1] - _DAY_CHART_MARGINS[2] - _DAY_CHART_MARGINS[3],
+)
+_NOTHING_TO_PLOT = '<p class="empty">Nothing to plot yet.</p>'
 
 
-def _days_axis(days: list[date]) -> tuple[list[date], str]:
+def days_axis(days: list[date]) -> tuple[list[date], str]:
     """Every day of the span when it is short; else only the days with articles (and say so)."""
     first, last = min(days), max(days)
     if (last - first).days <= CONTINUOUS_DAYS:
@@ -101,10 +109,8 @@ def _days_axis(days: list[date]) -> tuple[list[date], str]:
 def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str) -> str:
     """One line per series over categorical x positions (days); points carry a tooltip."""
     if not x_labels or not series:
-        return '<p class="empty">Nothing to plot yet.</p>'
-    width, height = _DAY_CHART
-    left, right, top, bottom = _DAY_CHART_MARGINS
-    plot_w, plot_h = width - left - right, height - top - bottom
+        return _NOTHING_TO_PLOT
+    width, height, left, right, top, plot_w, plot_h = _DAY_AREA
     y_max = _nice_max(max(max(v) for v in series.values()))
     n = len(x_labels)
 
@@ -141,10 +147,8 @@ def line_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str
 def column_chart(x_labels: list[str], series: dict[str, list[float]], y_title: str) -> str:
     """Columns per x position (days), stacked by series; for short or gappy axes, where lines mislead."""
     if not x_labels or not series:
-        return '<p class="empty">Nothing to plot yet.</p>'
-    width, height = _DAY_CHART
-    left, right, top, bottom = _DAY_CHART_MARGINS
-    plot_w, plot_h = width - left - right, height - top - bottom
+        return _NOTHING_TO_PLOT
+    width, height, left, right, top, plot_w, plot_h = _DAY_AREA
     n = len(x_labels)
     totals = [sum(v[i] for v in series.values()) for i in range(n)]
     y_max = _nice_max(max(totals))
@@ -183,7 +187,7 @@ def bar_chart(
 ) -> str:
     """Horizontal bars, stacked from `parts`; each row is (label, values per part, annotation)."""
     if not rows:
-        return '<p class="empty">Nothing to plot yet.</p>'
+        return _NOTHING_TO_PLOT
     bar, gap, label_w, right = 20, 8, 310, 150
     width = 1000
     plot_w = width - label_w - right

@@ -1,0 +1,1 @@
+"""The HTML report: its page and charts rendered from the report queries' rows, written to one file."""
