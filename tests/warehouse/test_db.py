@@ -228,7 +228,7 @@ def test_migration_005_partitions_a_warehouse_made_before_and_keeps_its_rows(tmp
     assert lake.partitioned_tables(con) == {}
 
     monkeypatch.setattr(lake, "PARTITION_FROM_ARTICLES", len(items))
-    assert db.migrate(con) == ["005_keyed_lookups.sql"]
+    assert db.migrate(con) == [f.name for f in db.migration_files() if int(f.name[:3]) >= 5]
 
     assert lake.partitioned_tables(con) == {t: f"bucket({lake.BUCKETS})" for t in tables}
     assert {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables} == stored

@@ -239,6 +239,45 @@ def test_compact_keeps_the_rows_and_the_snapshots_of_the_retention(tmp_path: Pat
         con.close()
 
 
+# compact's child process, made to die of SIGSEGV as its rewrite starts (as DuckLake's rewrite once did)
+_DIES_IN_REWRITE = (
+    "-c",
+    "import os, resource, signal; from warehouse import lake; "
+    "resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); "
+    "lake.compaction_child(before=lambda step: step == 'rewrite' and os.kill(os.getpid(), signal.SIGSEGV))",
+)
+
+
+def test_a_compaction_step_that_dies_fails_the_call_and_the_warehouse_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rewriting steps run in a child process: one that dies natively is reported (step, signal),
+    this process lives on, the warehouse keeps its rows and the load lock is free for the next batch."""
+    con = db.connect(tmp_path / "w.sqlite")
+    try:
+        items, raw = seed_items()
+        with db.transaction(con):
+            db.load_articles(con, items, raw, "v1", NOW)
+        before = _rows(con, "articles")
+        monkeypatch.setattr(lake, "_CHILD", _DIES_IN_REWRITE)
+        with pytest.raises(
+            lake.CompactionFailed, match=r"step 'rewrite' died of SIGSEGV after flush"
+        ) as failed:
+            lake.compact(con, days=0)
+        assert (failed.value.step, failed.value.done) == ("rewrite", ["flush"])
+        assert _rows(con, "articles") == before
+        # the flush committed before the rewrite died: the rows are in a Parquet file now
+        assert con.execute("SELECT count(*) FROM ducklake_list_files('wiretrace', 'articles')").fetchone()[0]
+        with db.transaction(con):  # the lock was released
+            assert db.load_articles(con, items, {}, "v2", NOW)["updated"] == len(items)
+        monkeypatch.undo()
+        assert lake.compact(con, days=0)["snapshots expired"] > 0
+        assert con.execute("SELECT DISTINCT pipeline_version FROM articles").fetchall() == [("v2",)]
+        assert con.execute("SELECT * FROM duplicate_keys").fetchall() == []
+    finally:
+        con.close()
+
+
 def test_a_batch_that_meets_a_conflict_runs_once_more(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite"
     con, other = db.connect(path), db.connect(path)
