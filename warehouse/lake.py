@@ -96,14 +96,17 @@ class Lake:
         # A PostgreSQL catalog is there once its database is; attaching it says the rest.
         return self.postgres or self.file.is_file()  # type: ignore[union-attr]
 
-    def attach_sql(self, read_only: bool, alias: str = ALIAS) -> str:
-        """The ATTACH statement, as the stock `duckdb` shell runs it too."""
+    def attach_sql(self, read_only: bool, alias: str = ALIAS, inline: bool = True) -> str:
+        """The ATTACH statement, as the stock `duckdb` shell runs it too.
+        `inline=False`: this session writes every row to Parquet, none into the catalog (maintenance)."""
         options = []
         if self.data_path:
             # An absolute data path, given on every attach, so the folder can move with its catalog.
             options += [f"DATA_PATH {_quote(self.data_path)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
+        if not inline:
+            options.append("DATA_INLINING_ROW_LIMIT 0")
         given = f" ({', '.join(options)})" if options else ""
         return f"ATTACH {_quote('ducklake:' + self.catalog)} AS {alias}{given}"
 
@@ -465,23 +468,15 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
 
     Once the warehouse holds PARTITION_FROM_ARTICLES articles, a table not partitioned as PARTITIONED
     says yet is (re)partitioned and its stored rows rewritten into the partitions (DuckLake partitions
-    only what it writes from then on); a smaller warehouse is left as it is.
-    The caller holds the load lock (warehouse.db.migrate; compact runs the rewrite in a child process).
+    only what it writes from then on); a smaller warehouse is left as it is. The rewrite runs in a
+    child process, as compact's steps do (_run_isolated). The caller holds the load lock
+    (warehouse.db.migrate, compact) and is in no transaction.
     """
     if lake_of(con) is None:
         return
     _set_options(con)
-    statements = _partition_statements(con)
-    if not statements:
-        return
-    con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
-    try:
-        for sql in statements:
-            con.execute(sql)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    if statements := _partition_statements(con):
+        _run_isolated(con, _partition_steps(statements))
 
 
 def _set_options(con: duckdb.DuckDBPyConnection) -> None:
@@ -490,6 +485,18 @@ def _set_options(con: duckdb.DuckDBPyConnection) -> None:
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
+
+
+def _partition_steps(statements: list[str]) -> list[tuple[str, list[str]]]:
+    """The steps that partition: inlined rows flushed to Parquet first, then the partitioning in one
+    commit (all converted, or none) by a session that inlines nothing (compaction_child). So its
+    UPDATE writes whole partition files and retires the old files whole, at any size: no inlined
+    rows or deletions of a freshly partitioned table are left for a flush or a rewrite to work on
+    (a test on 5 articles, all inlined, once died in the flush or the rewrite right after)."""
+    return [
+        ("flush", [f"CALL ducklake_flush_inlined_data({_quote(ALIAS)})"]),
+        ("partition", ["BEGIN TRANSACTION", *statements, "COMMIT"]),
+    ]
 
 
 def _partition_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -564,16 +571,12 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
 
     Daily, never on every run: it rewrites files. Under the load lock, so no batch commits meanwhile.
     Time travel reaches back `days`; an analyst's session older than that may lose its files.
-    The steps run in a child process with a connection of its own (this process holds the lock for
-    it): DuckLake's file rewriting is native code, and a crash there (a fresh-clone test run once
-    segfaulted in ducklake_rewrite_data_files) fails this call with CompactionFailed instead of
-    killing the run, the deployment's worker or a test session.
+    The steps run in a child process (_run_isolated): DuckLake's file rewriting is native code, and
+    a crash there (a fresh-clone test run once segfaulted in ducklake_rewrite_data_files) fails this
+    call with CompactionFailed instead of killing the run, the deployment's worker or a test session.
     """
     from settings import snapshot_days
 
-    where = lake_of(con)
-    if where is None:
-        raise ValueError("compact needs a lake connection of warehouse.lake.connect()")
     keep = snapshot_days() if days is None else days
     name = _quote(ALIAS)
     done: dict[str, int] = {}
@@ -582,14 +585,18 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
         before = {i for (i,) in con.execute(snapshots).fetchall()}
         files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
         _set_options(con)  # a catalog write, no file rewritten
-        steps: list[tuple[str, list[str]]] = []
         if partition := _partition_statements(con):
-            steps.append(("partition", ["BEGIN TRANSACTION", *partition, "COMMIT"]))
+            # Not rewritten right after partitioning: that wrote every row of the keyed tables afresh
+            # (the other tables' deletions wait a day), and it left nothing inlined to flush.
+            steps = _partition_steps(partition)
+        else:
+            steps = [
+                ("flush", [f"CALL ducklake_flush_inlined_data({name})"]),
+                # files most of whose rows a later write deleted (an update, a conversion) are written
+                # again without them, so a lookup no longer opens a file and its deletions for nothing
+                ("rewrite", [f"CALL ducklake_rewrite_data_files({name})"]),
+            ]
         steps += [
-            ("flush", [f"CALL ducklake_flush_inlined_data({name})"]),
-            # files most of whose rows a later write deleted (an update, a conversion) are written again
-            # without them, so a lookup no longer opens a file and its deletions for nothing
-            ("rewrite", [f"CALL ducklake_rewrite_data_files({name})"]),
             ("merge", [f"CALL ducklake_merge_adjacent_files({name})"]),
             (
                 "expire",
@@ -601,12 +608,7 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
             # Only files of expired snapshots are scheduled for deletion: none a kept snapshot reads.
             ("cleanup", [f"CALL ducklake_cleanup_old_files({name}, cleanup_all => true)"]),
         ]
-        try:
-            rows = _run_steps(where, steps)
-        finally:
-            # DuckLake caches the catalog per attachment: this connection's cache still names inlined
-            # tables the child flushed and dropped ("ducklake_inlined_data_9_2 does not exist")
-            _reattach(con, where)
+        rows = _run_isolated(con, steps)
         # compaction commits snapshots of its own: count only the old ones that are gone
         done["snapshots expired"] = len(before - {i for (i,) in con.execute(snapshots).fetchall()})
         done["files deleted"] = rows["cleanup"]
@@ -615,6 +617,19 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
             f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')"
         ).fetchone()[0]
     return done
+
+
+def _run_isolated(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, list[str]]]) -> dict[str, int]:
+    """Run the named steps on the lake of `con` in a child process (_run_steps) and attach it to `con`
+    afresh after: DuckLake caches the catalog per attachment, and `con`'s cache would still name the
+    inlined tables the child flushed and dropped ("ducklake_inlined_data_9_2 does not exist")."""
+    where = lake_of(con)
+    if where is None:
+        raise ValueError("maintenance needs a lake connection of warehouse.lake.connect()")
+    try:
+        return _run_steps(where, steps)
+    finally:
+        _reattach(con, where)
 
 
 def _reattach(con: duckdb.DuckDBPyConnection, where: Lake) -> None:
@@ -666,22 +681,26 @@ def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int
 
 
 def compaction_child(before: Callable[[str], object] | None = None) -> None:
-    """The child process of `compact`: read the job (JSON) from stdin, open the lake, run each step's
-    statements in order, say on stdout when a step starts and when it is done (JSON lines).
-    It never takes the load lock: the parent holds it for it. `before(step)`: called as each step
-    starts (tests make a step die with it)."""
+    """The child process of `compact`: read the job (JSON) from stdin, run each step's statements in
+    order, say on stdout when a step starts and when it is done (JSON lines).
+
+    Each step in a session of its own that inlines nothing (its writes are Parquet files): no state of
+    one step's transaction is read by the next. It never takes the load lock: the parent holds it for
+    it. `before(step)`: called as each step starts (tests make a step die with it)."""
     job = json.load(sys.stdin)
     where = Lake(job["catalog"], job["data_path"], None if job["file"] is None else Path(job["file"]))
-    con = _open_with_extensions(where, verified=job["verified"])
-    con.execute("SET enable_progress_bar = false")  # stdout carries the steps only
-    con.execute(where.attach_sql(read_only=False))
-    con.execute(f"USE {ALIAS}")
     for name, statements in job["steps"]:
         print(json.dumps({"start": name}), flush=True)
         if before is not None:
             before(name)
-        result: list = []
-        for sql in statements:
-            result = con.execute(sql).fetchall()
+        con = _open_with_extensions(where, verified=job["verified"])
+        try:
+            con.execute("SET enable_progress_bar = false")  # stdout carries the steps only
+            con.execute(where.attach_sql(read_only=False, inline=False))
+            con.execute(f"USE {ALIAS}")
+            result: list = []
+            for sql in statements:
+                result = con.execute(sql).fetchall()
+        finally:
+            con.close()
         print(json.dumps({"done": name, "rows": len(result)}), flush=True)
-    con.close()
