@@ -553,7 +553,7 @@ class CompactionFailed(RuntimeError):
 
     def __init__(self, step: str, why: str, done: list[str]) -> None:
         self.step, self.why, self.done = step, why, done
-        before = f" after {', '.join(done)}" if done else ""
+        before = f" (steps done: {', '.join(done)})" if done else ""
         super().__init__(
             f"compaction step {step!r} {why}{before}; the warehouse is as the steps before it left it "
             "(nothing of that step was committed), and the next `wiretrace compact` runs it again"
@@ -642,7 +642,35 @@ def _reattach(con: duckdb.DuckDBPyConnection, where: Lake) -> None:
 
 def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int]:
     """Run the named steps' statements in a child process (compaction_child); rows each step's last
-    statement returned. CompactionFailed names the step that failed or died, and why."""
+    statement returned. A step whose process died (a signal: DuckLake's native code) is run once
+    more in a new process, with the steps after it: it committed nothing, and every step is safe to
+    run again. CompactionFailed names the step that failed or died twice, and why."""
+    rows: dict[str, int] = {}
+    retried = False
+    while True:
+        todo = [step for step in steps if step[0] not in rows]
+        step, returncode, error = _child(where, todo, rows)
+        if step is None:
+            return rows
+        if returncode >= 0:
+            why = f"failed (exit {returncode}): {error or 'no message'}"
+            raise CompactionFailed(step, why, list(rows))
+        try:
+            why = f"died of {signal.Signals(-returncode).name}"
+        except ValueError:
+            why = f"died of signal {-returncode}"
+        why += f" ({error})" if error else ""
+        if retried:
+            raise CompactionFailed(step, f"{why}, twice", list(rows))
+        _logger().warning("compaction step %r %s; running it once more in a new process", step, why)
+        retried = True
+
+
+def _child(
+    where: Lake, steps: list[tuple[str, list[str]]], rows: dict[str, int]
+) -> tuple[str | None, int, str]:
+    """One child process for `steps`; adds each finished step's rows to `rows`. (None, 0, '') when all
+    finished, else (the step it was in, its exit code, the last line of its error output)."""
     job = {
         "catalog": where.catalog,
         "data_path": where.data_path,
@@ -657,7 +685,7 @@ def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int
     child = subprocess.run(
         [sys.executable, *_CHILD], input=json.dumps(job), capture_output=True, text=True, env=env, check=False
     )
-    started, rows = "start-up (opening the warehouse)", {}
+    started = "start-up (opening the warehouse)"
     for line in child.stdout.splitlines():
         try:
             said = json.loads(line)
@@ -667,40 +695,31 @@ def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int
             started = said["start"]
         elif "done" in said:
             rows[said["done"]] = said["rows"]
-    if child.returncode == 0 and len(rows) == len(steps):
-        return rows
-    if child.returncode < 0:
-        try:
-            why = f"died of {signal.Signals(-child.returncode).name}"
-        except ValueError:
-            why = f"died of signal {-child.returncode}"
-    else:
-        errors = [line for line in child.stderr.splitlines() if line.strip()]
-        why = f"failed (exit {child.returncode}): {errors[-1] if errors else 'no message'}"
-    raise CompactionFailed(started, why, list(rows))
+    if child.returncode == 0 and all(name in rows for name, _ in steps):
+        return None, 0, ""
+    errors = [line.strip() for line in child.stderr.splitlines() if line.strip()]
+    return started, child.returncode, errors[-1] if errors else ""
 
 
 def compaction_child(before: Callable[[str], object] | None = None) -> None:
     """The child process of `compact`: read the job (JSON) from stdin, run each step's statements in
     order, say on stdout when a step starts and when it is done (JSON lines).
 
-    Each step in a session of its own that inlines nothing (its writes are Parquet files): no state of
-    one step's transaction is read by the next. It never takes the load lock: the parent holds it for
-    it. `before(step)`: called as each step starts (tests make a step die with it)."""
+    Its session inlines nothing (its writes are Parquet files). It never takes the load lock: the
+    parent holds it for it. `before(step)`: called as each step starts (tests make a step die with it).
+    """
     job = json.load(sys.stdin)
     where = Lake(job["catalog"], job["data_path"], None if job["file"] is None else Path(job["file"]))
+    con = _open_with_extensions(where, verified=job["verified"])
+    con.execute("SET enable_progress_bar = false")  # stdout carries the steps only
+    con.execute(where.attach_sql(read_only=False, inline=False))
+    con.execute(f"USE {ALIAS}")
     for name, statements in job["steps"]:
         print(json.dumps({"start": name}), flush=True)
         if before is not None:
             before(name)
-        con = _open_with_extensions(where, verified=job["verified"])
-        try:
-            con.execute("SET enable_progress_bar = false")  # stdout carries the steps only
-            con.execute(where.attach_sql(read_only=False, inline=False))
-            con.execute(f"USE {ALIAS}")
-            result: list = []
-            for sql in statements:
-                result = con.execute(sql).fetchall()
-        finally:
-            con.close()
+        result: list = []
+        for sql in statements:
+            result = con.execute(sql).fetchall()
         print(json.dumps({"done": name, "rows": len(result)}), flush=True)
+    con.close()
