@@ -647,7 +647,7 @@ def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int
     run again. CompactionFailed names the step that failed or died twice, and why.
 
     Why: DuckLake 1.5.5's maintenance calls crash now and then. Stress loops of these steps on small
-    lakes (about 700 sequences, 2 cores at load 10-17) died three times: glibc's "double free or
+    lakes (about 1,000 sequences, 2 cores at load 7-17) died three times: glibc's "double free or
     corruption" in ducklake_flush_inlined_data after a partitioning and in an unpartitioned lake,
     and a SIGSEGV while partitioning; a fresh-clone test run once segfaulted in the rewrite."""
     rows: dict[str, int] = {}
