@@ -1,6 +1,8 @@
 """The daily maintenance flow of the lake: `wiretrace compact` as a Prefect deployment.
 
 Never part of a run: it rewrites files, and a run's cost must follow its new work only.
+Its steps run in a child process (warehouse.lake.compact): a step that dies fails this flow run with
+the step's name and signal (CompactionFailed) while the worker that runs it lives on.
 """
 
 from __future__ import annotations

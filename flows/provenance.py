@@ -116,16 +116,16 @@ def _stories(
     wp.assign_story_ids(con, assignments, since)
     new_story = {a.article_id: a.story_id for a in assignments}
     merged = {m.from_story: m.into_story for m in merges}
-    # the articles this batch gave a story: its own, and the members of the stories it merged (their
-    # stories rows still list them: the rows are refreshed last)
-    moved = sorted({*ids, *wp.story_articles(con, sorted(merged))})
-    remaining = wp.story_sizes_now(con, sorted(set(old_story.values())), moved)
-    changes = stories.story_changes(old_story, new_story, merges, remaining)
+    touched = set(old_story.values()) | set(new_story.values()) | set(merged)
+    # one read of the articles in every story the batch touched: the sizes its old stories are left
+    # with, and the members their stories rows are refreshed from (the rows still list the members
+    # of the stories it merged: they are refreshed last)
+    now = wp.stories_now(con, sorted(touched), ids)
+    changes = stories.story_changes(old_story, new_story, merges, now.sizes(sorted(set(old_story.values()))))
     wp.record_story_history(
         con, [(c.kind, c.from_story, c.into_story, c.article_id) for c in changes], datetime.now(UTC), run_id
     )
-    touched = set(old_story.values()) | set(new_story.values()) | set(merged)
-    wp.refresh_stories(con, sorted(touched), moved)
+    wp.refresh_stories(con, now)
     return len(set(new_story.values()))
 
 

@@ -23,10 +23,13 @@ import contextlib
 import fcntl
 import functools
 import importlib.util
+import json
 import logging
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -93,14 +96,17 @@ class Lake:
         # A PostgreSQL catalog is there once its database is; attaching it says the rest.
         return self.postgres or self.file.is_file()  # type: ignore[union-attr]
 
-    def attach_sql(self, read_only: bool, alias: str = ALIAS) -> str:
-        """The ATTACH statement, as the stock `duckdb` shell runs it too."""
+    def attach_sql(self, read_only: bool, alias: str = ALIAS, inline: bool = True) -> str:
+        """The ATTACH statement, as the stock `duckdb` shell runs it too.
+        `inline=False`: this session writes every row to Parquet, none into the catalog (maintenance)."""
         options = []
         if self.data_path:
             # An absolute data path, given on every attach, so the folder can move with its catalog.
             options += [f"DATA_PATH {_quote(self.data_path)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
+        if not inline:
+            options.append("DATA_INLINING_ROW_LIMIT 0")
         given = f" ({', '.join(options)})" if options else ""
         return f"ATTACH {_quote('ducklake:' + self.catalog)} AS {alias}{given}"
 
@@ -172,16 +178,22 @@ def extension_files() -> dict[str, Path]:
 _VERIFIED: set[Path] = set()
 
 
-def _open_with_extensions(lake: Lake) -> duckdb.DuckDBPyConnection:
+def _extensions_of(lake: Lake) -> list[Path]:
+    """The extension files a connection to this lake loads: ducklake and its catalog's scanner."""
+    files = extension_files()
+    return [files[name] for name in ("ducklake", "postgres_scanner" if lake.postgres else "sqlite_scanner")]
+
+
+def _open_with_extensions(lake: Lake, verified: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with ducklake and the catalog's own scanner loaded.
 
     DuckDB checks an extension's signature on every LOAD: hashing the 36 MB ducklake file costs
     0.3–0.7 s per connection, and a run or a test session opens many. The first LOAD of a file in a
     process is checked; later connections load the same, already verified file without the check.
+    `verified`: the caller's process checked these files already (compact's child process).
     """
-    files = extension_files()
-    wanted = [files[name] for name in ("ducklake", "postgres_scanner" if lake.postgres else "sqlite_scanner")]
-    verified = all(path in _VERIFIED for path in wanted)
+    wanted = _extensions_of(lake)
+    verified = verified or all(path in _VERIFIED for path in wanted)
     con = duckdb.connect(config={"allow_unsigned_extensions": "true"} if verified else {})
     try:
         for path in wanted:
@@ -456,34 +468,52 @@ def set_table_options(con: duckdb.DuckDBPyConnection) -> None:
 
     Once the warehouse holds PARTITION_FROM_ARTICLES articles, a table not partitioned as PARTITIONED
     says yet is (re)partitioned and its stored rows rewritten into the partitions (DuckLake partitions
-    only what it writes from then on); a smaller warehouse is left as it is.
-    The caller holds the load lock (warehouse.db.migrate, compact).
+    only what it writes from then on); a smaller warehouse is left as it is. The rewrite runs in a
+    child process, as compact's steps do (_run_isolated). The caller holds the load lock
+    (warehouse.db.migrate, compact) and is in no transaction.
     """
     if lake_of(con) is None:
         return
+    _set_options(con)
+    if statements := _partition_statements(con):
+        _run_isolated(con, _partition_steps(statements))
+
+
+def _set_options(con: duckdb.DuckDBPyConnection) -> None:
     for (table, option), value in TABLE_OPTIONS.items():
         con.execute(
             f"CALL ducklake_set_option({_quote(ALIAS)}, {_quote(option)}, {_quote(value)}, "
             f"table_name => {_quote(table)})"
         )
+
+
+def _partition_steps(statements: list[str]) -> list[tuple[str, list[str]]]:
+    """The steps that partition: inlined rows flushed to Parquet first, then the partitioning in one
+    commit (all converted, or none) by a session that inlines nothing (compaction_child). So its
+    UPDATE writes whole partition files and retires the old files whole, at any size: no inlined
+    rows or deletions of a freshly partitioned table are left for a flush or a rewrite to work on
+    (a test on 5 articles, all inlined, once died in the flush or the rewrite right after)."""
+    return [
+        ("flush", [f"CALL ducklake_flush_inlined_data({_quote(ALIAS)})"]),
+        ("partition", ["BEGIN TRANSACTION", *statements, "COMMIT"]),
+    ]
+
+
+def _partition_statements(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The statements that (re)partition the keyed tables, for one transaction (set_table_options);
+    none while the warehouse is smaller than PARTITION_FROM_ARTICLES or partitioned as it should be."""
     articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     if articles < PARTITION_FROM_ARTICLES:
-        return
+        return []
     done = partitioned_tables(con)
     buckets = buckets_for(articles)
-    todo = {t: k for t, k in PARTITIONED.items() if _bucket_count(done.get(t)) < buckets}
-    if not todo:
-        return
-    con.execute("BEGIN TRANSACTION")  # one commit: all converted, or none
-    try:
-        for table, key in todo.items():
-            con.execute(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({buckets}, {key}))")
+    statements = []
+    for table, key in PARTITIONED.items():
+        if _bucket_count(done.get(table)) < buckets:
+            statements.append(f"ALTER TABLE {table} SET PARTITIONED BY (bucket({buckets}, {key}))")
             # the same values written again: the stored rows move into their partitions' files
-            con.execute(f"UPDATE {table} SET {key} = {key}")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+            statements.append(f"UPDATE {table} SET {key} = {key}")
+    return statements
 
 
 def buckets_for(articles: int) -> int:
@@ -517,6 +547,23 @@ def partitioned_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 # -- maintenance --------------------------------------------------------------------------------
 
 
+class CompactionFailed(RuntimeError):
+    """A step of `compact` failed or died in its own process: the warehouse is as that step found it
+    (each step commits on its own), the steps before it done."""
+
+    def __init__(self, step: str, why: str, done: list[str]) -> None:
+        self.step, self.why, self.done = step, why, done
+        before = f" (steps done: {', '.join(done)})" if done else ""
+        super().__init__(
+            f"compaction step {step!r} {why}{before}; the warehouse is as the steps before it left it "
+            "(nothing of that step was committed), and the next `wiretrace compact` runs it again"
+        )
+
+
+# How `compact` starts its child process (the interpreter's arguments after sys.executable).
+_CHILD: tuple[str, ...] = ("-c", "from warehouse import lake; lake.compaction_child()")
+
+
 def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[str, int]:
     """Partition a warehouse grown large enough (set_table_options), flush inlined rows to Parquet,
     rewrite files with many deleted rows, merge small files (per partition), expire snapshots older
@@ -524,6 +571,9 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
 
     Daily, never on every run: it rewrites files. Under the load lock, so no batch commits meanwhile.
     Time travel reaches back `days`; an analyst's session older than that may lose its files.
+    The steps run in a child process (_run_isolated): DuckLake's file rewriting is native code, and
+    a crash there (a fresh-clone test run once segfaulted in ducklake_rewrite_data_files) fails this
+    call with CompactionFailed instead of killing the run, the deployment's worker or a test session.
     """
     from settings import snapshot_days
 
@@ -534,23 +584,147 @@ def compact(con: duckdb.DuckDBPyConnection, days: float | None = None) -> dict[s
         snapshots = f"SELECT snapshot_id FROM ducklake_snapshots({name})"
         before = {i for (i,) in con.execute(snapshots).fetchall()}
         files = con.execute(f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')").fetchone()[0]
-        set_table_options(con)
-        con.execute(f"CALL ducklake_flush_inlined_data({name})")
-        # files most of whose rows a later write deleted (an update, a conversion) are written again
-        # without them, so a lookup no longer opens a file and its deletions for nothing
-        con.execute(f"CALL ducklake_rewrite_data_files({name})")
-        con.execute(f"CALL ducklake_merge_adjacent_files({name})")
-        con.execute(
-            f"CALL ducklake_expire_snapshots({name}, older_than => now() - to_microseconds(?))",
-            [int(keep * 86_400 * 1_000_000)],
-        )
-        # Only files of expired snapshots are scheduled for deletion: none a kept snapshot reads.
-        removed = con.execute(f"CALL ducklake_cleanup_old_files({name}, cleanup_all => true)").fetchall()
+        _set_options(con)  # a catalog write, no file rewritten
+        if partition := _partition_statements(con):
+            # Not rewritten right after partitioning: that wrote every row of the keyed tables afresh
+            # (the other tables' deletions wait a day), and it left nothing inlined to flush.
+            steps = _partition_steps(partition)
+        else:
+            steps = [
+                ("flush", [f"CALL ducklake_flush_inlined_data({name})"]),
+                # files most of whose rows a later write deleted (an update, a conversion) are written
+                # again without them, so a lookup no longer opens a file and its deletions for nothing
+                ("rewrite", [f"CALL ducklake_rewrite_data_files({name})"]),
+            ]
+        steps += [
+            ("merge", [f"CALL ducklake_merge_adjacent_files({name})"]),
+            (
+                "expire",
+                [
+                    f"CALL ducklake_expire_snapshots({name}, older_than => now() - "
+                    f"to_microseconds({int(keep * 86_400 * 1_000_000)}))"
+                ],
+            ),
+            # Only files of expired snapshots are scheduled for deletion: none a kept snapshot reads.
+            ("cleanup", [f"CALL ducklake_cleanup_old_files({name}, cleanup_all => true)"]),
+        ]
+        rows = _run_isolated(con, steps)
         # compaction commits snapshots of its own: count only the old ones that are gone
         done["snapshots expired"] = len(before - {i for (i,) in con.execute(snapshots).fetchall()})
-        done["files deleted"] = len(removed)
+        done["files deleted"] = rows["cleanup"]
         done["articles files before"] = files
         done["articles files after"] = con.execute(
             f"SELECT count(*) FROM ducklake_list_files({name}, 'articles')"
         ).fetchone()[0]
     return done
+
+
+def _run_isolated(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, list[str]]]) -> dict[str, int]:
+    """Run the named steps on the lake of `con` in a child process (_run_steps) and attach it to `con`
+    afresh after: DuckLake caches the catalog per attachment, and `con`'s cache would still name the
+    inlined tables the child flushed and dropped ("ducklake_inlined_data_9_2 does not exist")."""
+    where = lake_of(con)
+    if where is None:
+        raise ValueError("maintenance needs a lake connection of warehouse.lake.connect()")
+    try:
+        return _run_steps(where, steps)
+    finally:
+        _reattach(con, where)
+
+
+def _reattach(con: duckdb.DuckDBPyConnection, where: Lake) -> None:
+    """Attach the lake to `con` afresh (after another connection rewrote it), as connect() did."""
+    con.execute("USE memory")
+    con.execute(f"DETACH {ALIAS}")
+    con.execute(where.attach_sql(read_only=False))
+    con.execute(f"USE {ALIAS}")
+
+
+def _run_steps(where: Lake, steps: list[tuple[str, list[str]]]) -> dict[str, int]:
+    """Run the named steps' statements in a child process (compaction_child); rows each step's last
+    statement returned. A step whose process died (a signal: DuckLake's native code) is run once
+    more in a new process, with the steps after it: it committed nothing, and every step is safe to
+    run again. CompactionFailed names the step that failed or died twice, and why.
+
+    Why: DuckLake 1.5.5's maintenance calls crash now and then. Stress loops of these steps on small
+    lakes (about 1,000 sequences, 2 cores at load 7-17) died three times: glibc's "double free or
+    corruption" in ducklake_flush_inlined_data after a partitioning and in an unpartitioned lake,
+    and a SIGSEGV while partitioning; a fresh-clone test run once segfaulted in the rewrite."""
+    rows: dict[str, int] = {}
+    retried = False
+    while True:
+        todo = [step for step in steps if step[0] not in rows]
+        step, returncode, error = _child(where, todo, rows)
+        if step is None:
+            return rows
+        if returncode >= 0:
+            why = f"failed (exit {returncode}): {error or 'no message'}"
+            raise CompactionFailed(step, why, list(rows))
+        try:
+            why = f"died of {signal.Signals(-returncode).name}"
+        except ValueError:
+            why = f"died of signal {-returncode}"
+        why += f" ({error})" if error else ""
+        if retried:
+            raise CompactionFailed(step, f"{why}, twice", list(rows))
+        _logger().warning("compaction step %r %s; running it once more in a new process", step, why)
+        retried = True
+
+
+def _child(
+    where: Lake, steps: list[tuple[str, list[str]]], rows: dict[str, int]
+) -> tuple[str | None, int, str]:
+    """One child process for `steps`; adds each finished step's rows to `rows`. (None, 0, '') when all
+    finished, else (the step it was in, its exit code, the last line of its error output)."""
+    job = {
+        "catalog": where.catalog,
+        "data_path": where.data_path,
+        "file": None if where.file is None else str(where.file),
+        "steps": steps,
+        # this process loaded the extension files with their signatures checked (connect())
+        "verified": all(path in _VERIFIED for path in _extensions_of(where)),
+    }
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])  # the project, wherever the caller's cwd is
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    child = subprocess.run(
+        [sys.executable, *_CHILD], input=json.dumps(job), capture_output=True, text=True, env=env, check=False
+    )
+    started = "start-up (opening the warehouse)"
+    for line in child.stdout.splitlines():
+        try:
+            said = json.loads(line)
+        except ValueError:
+            continue
+        if "start" in said:
+            started = said["start"]
+        elif "done" in said:
+            rows[said["done"]] = said["rows"]
+    if child.returncode == 0 and all(name in rows for name, _ in steps):
+        return None, 0, ""
+    errors = [line.strip() for line in child.stderr.splitlines() if line.strip()]
+    return started, child.returncode, errors[-1] if errors else ""
+
+
+def compaction_child(before: Callable[[str], object] | None = None) -> None:
+    """The child process of `compact`: read the job (JSON) from stdin, run each step's statements in
+    order, say on stdout when a step starts and when it is done (JSON lines).
+
+    Its session inlines nothing (its writes are Parquet files). It never takes the load lock: the
+    parent holds it for it. `before(step)`: called as each step starts (tests make a step die with it).
+    """
+    job = json.load(sys.stdin)
+    where = Lake(job["catalog"], job["data_path"], None if job["file"] is None else Path(job["file"]))
+    con = _open_with_extensions(where, verified=job["verified"])
+    con.execute("SET enable_progress_bar = false")  # stdout carries the steps only
+    con.execute(where.attach_sql(read_only=False, inline=False))
+    con.execute(f"USE {ALIAS}")
+    for name, statements in job["steps"]:
+        print(json.dumps({"start": name}), flush=True)
+        if before is not None:
+            before(name)
+        result: list = []
+        for sql in statements:
+            result = con.execute(sql).fetchall()
+        print(json.dumps({"done": name, "rows": len(result)}), flush=True)
+    con.close()

@@ -707,7 +707,7 @@ def story_sizes(
     since: datetime | None = None,
 ) -> dict[str, int]:
     """Number of articles in each of these stories, not counting `exclude` (stories left empty are absent),
-    as their `stories` rows list them: before the batch changes a story (story_sizes_now after).
+    as their `stories` rows list them: before the batch changes a story (stories_now after).
 
     The members' stories of a window may be thousands: counted from the stories table's rows (one per
     story), not from the story_id of every article. `since`: none of them ends before it (their
@@ -728,16 +728,32 @@ def story_sizes(
     return {story: n for story, n in rows if n}
 
 
-def story_sizes_now(
-    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], moved: Sequence[str] = ()
-) -> dict[str, int]:
-    """Number of articles in each of these stories now, inside a batch that moved `moved` (the
-    articles it gave a story, as for refresh_stories); stories left empty are absent. By id: the rows
-    of the articles their stories rows list and of `moved` (_story_rows)."""
-    counts: dict[str, int] = {}
-    for _, story, _ in _story_rows(con, story_ids, moved):
-        counts[story] = counts.get(story, 0) + 1
-    return counts
+@dataclass(frozen=True, slots=True)
+class StoriesNow:
+    """The articles in some stories now, inside a batch (stories_now): what both the batch's story
+    changes (`sizes`) and the refresh of the stories rows (refresh_stories) read, read once."""
+
+    story_ids: tuple[str, ...]  # the stories asked for
+    rows: tuple[tuple[str, str, datetime], ...]  # (article_id, story_id, updated_at) of their articles
+
+    def sizes(self, story_ids: Sequence[str]) -> dict[str, int]:
+        """Number of articles in each of these stories (some of `story_ids`); empty ones are absent."""
+        wanted = set(story_ids)
+        counts: dict[str, int] = {}
+        for _, story, _ in self.rows:
+            if story in wanted:
+                counts[story] = counts.get(story, 0) + 1
+        return counts
+
+
+def stories_now(
+    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], batch_ids: Sequence[str] = ()
+) -> StoriesNow:
+    """The articles in these stories now, inside a batch that gave `batch_ids` a story and merged
+    some of `story_ids` into others: the members their `stories` rows list (those of a merged story
+    included) and the batch's own articles, by id (_story_rows)."""
+    chosen = tuple(sorted(set(story_ids)))
+    return StoriesNow(chosen, tuple(_story_rows(con, chosen, batch_ids)))
 
 
 def merge_stories(con: duckdb.DuckDBPyConnection, merges: Sequence[StoryMerge]) -> None:
@@ -790,8 +806,13 @@ def _story_where(
     so the read is their partitions' rows, not the story_id column of every article.
     """
     rows = _story_rows(con, story_ids, moved)
-    if not rows:
-        return None
+    return _rows_in_stories(rows, story_ids, alias) if rows else None
+
+
+def _rows_in_stories(
+    rows: Sequence[tuple[str, str, datetime]], story_ids: Sequence[str], alias: str = "a"
+) -> str:
+    """The filter on `articles {alias}` for these (article_id, story_id, updated_at) rows (_story_rows)."""
     where = db.rows_written([a for a, _, _ in rows], [t for _, _, t in rows], alias)
     return f"{where} AND {alias}.story_id IN {ids_sql(story_ids)}"
 
@@ -836,19 +857,15 @@ def record_story_history(
         )
 
 
-def refresh_stories(
-    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], moved: Sequence[str] = ()
-) -> None:
-    """Recompute the rows of these stories from their member articles (a story left empty goes).
-    `moved`: the articles the batch gave a story (_story_where); members the rows list are found."""
-    if not story_ids:
+def refresh_stories(con: duckdb.DuckDBPyConnection, now: StoriesNow) -> None:
+    """Recompute the rows of `now`'s stories from their member articles (a story left empty goes).
+    `now` is read before the rows are deleted (stories_now): they list the members."""
+    if not now.story_ids:
         return
-    chosen = sorted(set(story_ids))
-    # the members first: the rows about to be deleted list them
-    where = _story_where(con, chosen, moved=moved)
-    con.execute(f"DELETE FROM stories WHERE story_id IN {ids_sql(chosen)}")
-    if where is None:
+    con.execute(f"DELETE FROM stories WHERE story_id IN {ids_sql(now.story_ids)}")
+    if not now.rows:
         return
+    where = _rows_in_stories(now.rows, now.story_ids)
     # the members' rows by id and write time: a label may need a text, so never the whole text column
     con.execute(
         f"""INSERT INTO stories (story_id, label, first_seen, last_seen, articles)

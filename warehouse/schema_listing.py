@@ -5,7 +5,8 @@ views are defined two or three times there (`CREATE OR REPLACE`) and columns arr
 later on. An analyst wants the result, not the history. This module writes it:
 
 - each table as the lake has it (columns, types, NOT NULL, in column order), with the comments its
-  migrations give the table and each column;
+  migrations give the table and each column (a column's COMMENT ON, which the catalog keeps, over the
+  note beside its definition);
 - each view as the last migration that (re)defined it wrote it, comments and layout kept, with the
   file it comes from.
 
@@ -160,15 +161,15 @@ def _note(line: str) -> str | None:
 def render(con: duckdb.DuckDBPyConnection, history: History | None = None) -> str:
     """The listing of the lake `con` is attached to (its current database)."""
     history = history or read_history()
-    columns: dict[str, list[tuple[str, str, bool]]] = {}
-    for table, column, data_type, nullable in con.execute(
-        """SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns()
+    columns: dict[str, list[tuple[str, str, bool, str | None]]] = {}
+    for table, column, data_type, nullable, comment in con.execute(
+        """SELECT table_name, column_name, data_type, is_nullable, comment FROM duckdb_columns()
            WHERE database_name = current_database() AND schema_name = 'main'
              AND table_name IN (SELECT table_name FROM duckdb_tables()
                                 WHERE database_name = current_database() AND schema_name = 'main')
            ORDER BY table_name, column_index"""
     ).fetchall():
-        columns.setdefault(table.lower(), []).append((column, data_type, not nullable))
+        columns.setdefault(table.lower(), []).append((column, data_type, not nullable, comment))
     views = {
         name.lower()
         for (name,) in con.execute(
@@ -189,12 +190,13 @@ def render(con: duckdb.DuckDBPyConnection, history: History | None = None) -> st
         made = history.tables.get(table)
         out.append("")
         out.extend(made.comments if made else ("-- (made by wiretrace itself, not by a migration)",))
-        width = max(len(name) for name, _, _ in columns[table])
+        width = max(len(name) for name, _, _, _ in columns[table])
         lines = []
-        for name, data_type, not_null in columns[table]:
+        for name, data_type, not_null, comment in columns[table]:
             data_type = data_type.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
             definition = f"{name.ljust(width)} {data_type}{' NOT NULL' if not_null else ''}"
-            lines.append((definition, history.column_notes.get((table, name.lower()))))
+            # a COMMENT ON the catalog keeps is the latest word on the column, over its migration's note
+            lines.append((definition, comment or history.column_notes.get((table, name.lower()))))
         out.append(f"CREATE TABLE {table} (")
         for n, (definition, note) in enumerate(lines):
             text = f"    {definition}{',' if n < len(lines) - 1 else ''}"

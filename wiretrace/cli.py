@@ -285,6 +285,9 @@ def cmd_compact(args: argparse.Namespace) -> int:
     con = db.connect(args.db)
     try:
         done = lake.compact(con, args.days)
+    except lake.CompactionFailed as failed:
+        print(f"wiretrace compact: {failed}", file=sys.stderr)
+        return 1
     finally:
         con.close()
     print("compacted: " + ", ".join(f"{k} {v}" for k, v in done.items()))

@@ -434,6 +434,15 @@ def test_story_members_and_sizes_read_the_stories_rows_as_articles_say() -> None
     assert wp.story_sizes(con, [story["q1"]], ["q2"], when + timedelta(days=30)) == {}
     assert wp.story_sizes(con, [story["q1"]], ["q1", "q2"]) == {}
     assert wp.story_sizes(con, [story["q1"]]) == {story["q1"]: 2}
+    # inside a batch: one read of the stories' articles gives their sizes now and refreshes their rows
+    now = wp.stories_now(con, sorted(set(story.values())), ["q2"])
+    by_story = "SELECT story_id, count(*) FROM articles GROUP BY story_id"
+    assert now.sizes(sorted(set(story.values()))) == dict(con.execute(by_story).fetchall())
+    assert now.sizes([story["q1"]]) == {story["q1"]: 2}
+    stored = con.execute("SELECT * FROM stories ORDER BY story_id").fetchall()
+    con.execute("UPDATE stories SET label = 'stale'")
+    wp.refresh_stories(con, now)
+    assert con.execute("SELECT * FROM stories ORDER BY story_id").fetchall() == stored
     # a member no stories row lists (a row not refreshed) still gets its story, from articles
     con.execute("DELETE FROM stories WHERE story_id = ?", [story["a1"]])
     members = wp.story_members(con, terms, ["q2"], *bounds)

@@ -6,6 +6,7 @@ two concurrent writers end with the rows of two sequential ones, and compaction 
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import itertools
 import re
@@ -235,6 +236,55 @@ def test_compact_keeps_the_rows_and_the_snapshots_of_the_retention(tmp_path: Pat
         with pytest.raises(duckdb.Error, match=r"[Nn]o snapshot"):
             con.execute(then).fetchall()
         assert con.execute("SELECT * FROM duplicate_keys").fetchall() == []
+    finally:
+        con.close()
+
+
+def _child_dying_in_rewrite(marker: Path | None = None) -> tuple[str, ...]:
+    """compact's child process, made to die of SIGSEGV as its rewrite starts (as DuckLake's native code
+    once did); with a `marker`, only the first time (the file says it died once)."""
+    once = (
+        f" and not os.path.exists({str(marker)!r}) and not open({str(marker)!r}, 'w').close()"
+        if marker
+        else ""
+    )
+    return (
+        "-c",
+        "import os, resource, signal; from warehouse import lake; "
+        "resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); "
+        f"lake.compaction_child(before=lambda step: step == 'rewrite'{once} "
+        "and os.kill(os.getpid(), signal.SIGSEGV))",
+    )
+
+
+def test_a_compaction_step_that_dies_runs_again_then_fails_the_call_and_the_warehouse_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compact's steps run in a child process: a step that dies natively runs once more in a new one;
+    dying twice, it is reported (step, signal, the steps done), this process lives on, the warehouse
+    keeps its rows and the load lock is free."""
+    con = db.connect(tmp_path / "w.sqlite")
+    try:
+        items, raw = seed_items()
+        with db.transaction(con):
+            db.load_articles(con, items, raw, "v1", NOW)
+        before = _rows(con, "articles")
+        monkeypatch.setattr(lake, "_CHILD", _child_dying_in_rewrite(tmp_path / "died-once"))
+        assert lake.compact(con, days=0)["snapshots expired"] > 0
+        assert (tmp_path / "died-once").exists() and _rows(con, "articles") == before
+
+        monkeypatch.setattr(lake, "_CHILD", _child_dying_in_rewrite())
+        with pytest.raises(
+            lake.CompactionFailed, match=r"'rewrite' died of SIGSEGV, twice \(steps done: flush\)"
+        ) as failed:
+            lake.compact(con, days=0)
+        assert (failed.value.step, failed.value.done) == ("rewrite", ["flush"])
+        assert _rows(con, "articles") == before
+        with open(lake.lake_of(con).lock_file, "rb") as other:  # another writer could take the lock now
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(other, fcntl.LOCK_UN)
+        db.start_run(con, "r1", "test", NOW)
+        assert con.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
     finally:
         con.close()
 

@@ -91,6 +91,14 @@ def test_migrate_converts_every_table_and_leaves_the_old_file(legacy: Path, tmp_
                 ).fetchone()[0]
                 assert extra == 0, f"{table}: {extra} rows of {a} not in {b}"
         assert con.execute("SELECT * FROM duplicate_keys").fetchall() == []
+        # the lake's own migrations ran on it too (lake/006's notes on the runs columns)
+        assert (
+            "pages_fetched"
+            in con.execute(
+                """SELECT comment FROM duckdb_columns() WHERE database_name = current_database()
+               AND table_name = 'runs' AND column_name = 'inputs_seen'"""
+            ).fetchone()[0]
+        )
         # keyword rows get their articles' times (lake/003), which the legacy file never had
         assert con.execute(
             "SELECT count(*) FROM story_terms WHERE t IS NULL OR dated IS NULL"

@@ -45,6 +45,26 @@ def test_committed_listing_is_what_the_migrations_build(fresh_lake) -> None:
     )
 
 
+def test_column_comments_of_the_catalog_are_what_the_listing_shows(fresh_lake) -> None:
+    # lake/006 says what runs.status and inputs_seen hold now: the catalog keeps it (COMMENT ON), and
+    # the listing shows it instead of the older note beside the column's definition in 001
+    comments = dict(
+        fresh_lake.execute(
+            """SELECT column_name, comment FROM duckdb_columns()
+               WHERE database_name = current_database() AND table_name = 'runs' AND comment IS NOT NULL"""
+        ).fetchall()
+    )
+    assert "pages_fetched" in comments["inputs_seen"] and "'crashed' when it failed" in comments["status"]
+    assert (
+        schema_listing.read_history().column_notes[("runs", "inputs_seen")]
+        == "seed files / feed pages considered"
+    )
+    listing = schema_listing.LISTING.read_text(encoding="utf-8")
+    for column in ("status", "finished_at", "inputs_seen"):
+        assert f"-- {comments[column]}\n" in listing, column
+    assert "feed pages considered" not in listing
+
+
 def test_listing_run_as_sql_builds_the_same_tables_and_views(fresh_lake) -> None:
     plain = duckdb.connect()
     plain.execute(schema_listing.LISTING.read_text(encoding="utf-8"))

@@ -58,7 +58,9 @@ def test_the_summary_counts_the_runs_articles_not_the_warehouse(tmp_path):
         # this run: b1 joins a1's story, b2 has no outlet and starts one of its own
         _article(con, "b1", "Outlet B", "story-a1", [("AFP", "agency", "reuse"), ("CNN", "outlet", "cited")])
         _article(con, "b2", None, "story-b2", [("AFP", "agency", "origin")])
-        provenance.refresh_stories(con, ["story-a1", "story-a2", "story-b2"], moved=["a1", "a2", "b1", "b2"])
+        provenance.refresh_stories(
+            con, provenance.stories_now(con, ["story-a1", "story-a2", "story-b2"], ["a1", "a2", "b1", "b2"])
+        )
     batch = ["b1", "b2"]
 
     summary = run_summary(con, None, batch)

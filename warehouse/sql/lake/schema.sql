@@ -11,9 +11,9 @@ CREATE TABLE runs (
     run_id             VARCHAR NOT NULL,             -- logical key; uuid of the run (the Prefect flow run id when there is one)
     flow               VARCHAR NOT NULL,             -- 'wiretrace-run', ...
     started_at         TIMESTAMPTZ NOT NULL,
-    finished_at        TIMESTAMPTZ,                  -- null while running, or if the run crashed
-    status             VARCHAR NOT NULL,             -- 'running', 'completed', 'crashed'
-    inputs_seen        INTEGER,                      -- seed files / feed pages considered
+    finished_at        TIMESTAMPTZ,                  -- when the run completed or crashed; null while it runs, or if its process was killed
+    status             VARCHAR NOT NULL,             -- 'running' while the run loads its batches, 'completed' when it finished, 'crashed' when it failed (the batches it committed stay; its error is in Prefect); a run whose process was killed stays 'running'
+    inputs_seen        INTEGER,                      -- seed files looked at (unchanged ones too) and stored articles re-tagged; feed pages count in pages_fetched
     articles_new       INTEGER,                      -- articles loaded for the first time
     articles_updated   INTEGER,                      -- articles whose content changed and were re-loaded
     articles_unchanged INTEGER,                      -- inputs skipped because already loaded as they are
