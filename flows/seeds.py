@@ -50,6 +50,26 @@ def _resolve_fixed_manifest_rows(con: duckdb.DuckDBPyConnection, failures: list[
             db.resolve_failures(con, "seed", fixed, now())
 
 
+# The stages at which a seed file fails (clients/seedfiles.py, transforms/pipeline.py, flows/workers.py,
+# flows/tasks.py); 'manifest' failures are a manifest's rows, resolved by _resolve_fixed_manifest_rows.
+_INPUT_STAGES = ("read", "decode", "extract", "timeout", "crash", "archive")
+
+
+def _resolve_gone_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    """Open errors of seed files no longer in the folder just read: resolved, so they stop counting
+    (their rows keep what failed and why). Reads the open failures only, never the articles."""
+    gone = [
+        ref
+        for stage in _INPUT_STAGES
+        for ref in db.open_failure_refs(con, "seed", stage)
+        if ref not in present
+    ]
+    if gone:
+        get_run_logger().info("%d open failures of seed files no longer in the folder: resolved", len(gone))
+        with db.transaction(con):
+            db.resolve_failures(con, "seed", gone, now())
+
+
 def ingest_seeds(
     con: duckdb.DuckDBPyConnection,
     seeds_dir: str,
@@ -63,6 +83,8 @@ def ingest_seeds(
     """Read the seeds folder, then extract, tag and load what is new or changed."""
     docs, read_failures = read_seeds(Path(seeds_dir), settings)
     _resolve_fixed_manifest_rows(con, read_failures)
+    present = {d.source_ref for d in docs} | {f.source_ref for f in read_failures if f.stage == "read"}
+    _resolve_gone_inputs(con, present)
     if read_failures:
         record_failures(con, read_failures, run_id)
     todo, unchanged = select_changed(con, docs, version, force)

@@ -171,8 +171,11 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
     shutil.copytree(bad_run[0], seeds)
     path = copy_warehouse(bad_run[1], tmp_path / "copy")  # after the run on the bad inputs
     shutil.copy(SEEDS / "000_81fad63d1977c299.txt", seeds / "empty.txt")
+    (seeds / "nav.html").unlink()  # its failure is of a file that is gone: resolved, no longer counted
+    # A name that is not UTF-8 loads under a printable name (it crashed every run: UnicodeEncodeError).
+    shutil.copy(SEEDS / "004_966d6d37cf684c64.txt", os.fsencode(seeds) + b"/caf\xe9.txt")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
-    assert result["new"] == 1
+    assert result["new"] == 2
     with open_warehouse(path) as con:
         rows = dict(
             con.execute(
@@ -181,9 +184,12 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
             ).fetchall()
         )
         open_refs = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
+        loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
     assert rows["empty.txt"] == (1, True)
     assert rows["photo.txt"] == (2, False)
-    assert open_refs == {"photo.txt", "huge.txt", "nav.html"}
+    assert rows["nav.html"] == (1, True)
+    assert open_refs == {"photo.txt", "huge.txt"}
+    assert loaded == {"good.txt", "windows.txt", "empty.txt", "caf\\xe9.txt"}
 
 
 def test_a_crash_mid_batch_leaves_the_warehouse_as_it_was(seed_warehouse, tmp_path, monkeypatch):
