@@ -406,11 +406,22 @@ def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_p
         "file,url,outlet\nafp.txt,https://www.example.com/a,\nb.txt,http://[::1,\n"
     )
     path = tmp_path / "w.duckdb"
-    wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    # A feeds config the run cannot use (the default feeds.yaml, edited badly) is a failure row: the
+    # seeds still load (it crashed the run after the seeds, every run, until fixed).
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: [\n")
+    first = wiretrace_run(seeds_dir=str(seeds), feeds_file=str(feeds), db_path=str(path))
+    assert (first["new"], first["feeds"]["feeds_failed"]) == (2, 1)
+    with open_warehouse(path) as con:
+        config = con.execute("SELECT origin, reason FROM open_failures WHERE stage = 'config'").fetchall()
+    assert [(origin, reason.split(": ")[:2]) for origin, reason in config] == [
+        ("feed", [str(feeds), "not valid YAML"])
+    ]
     (seeds / "manifest.csv").write_text(
         "file,url,outlet\nafp.txt,https://www.example.com/a,The Example\nb.txt,,\n"
     )
-    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    feeds.write_text("feeds: []\n")
+    result = wiretrace_run(seeds_dir=str(seeds), feeds_file=str(feeds), db_path=str(path))
     assert (result["updated"], result["unchanged"]) == (1, 1)
     with open_warehouse(path) as con:
         outlet = con.execute("SELECT outlet FROM articles WHERE source_ref = 'afp.txt'").fetchone()[0]
