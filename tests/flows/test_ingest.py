@@ -114,6 +114,19 @@ def test_same_run_twice_gives_the_same_rows(seed_warehouse, tmp_path):
     second = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
     assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, 5)
     assert snapshot(path) == before
+    # What `wiretrace run` prints for it: counts in the right number, no empty table.
+    from rich.console import Console
+
+    from wiretrace.report import print_summary
+
+    console = Console(record=True, width=200)
+    print_summary(second, path, console)
+    printed = console.export_text().splitlines()
+    assert printed[1:] == [
+        "loaded: 0 articles from 0 outlets in 0 stories",
+        f"warehouse {path}: nothing failing",
+        "Sources credited in this run's articles: none",
+    ]
     forced = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path), force=True)
     assert (forced["new"], forced["updated"]) == (0, 5)
     assert snapshot(path) == before
