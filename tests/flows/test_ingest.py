@@ -187,8 +187,11 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
     (seeds / "nav.html").unlink()  # its failure is of a file that is gone: resolved, no longer counted
     # A name that is not UTF-8 loads under a printable name (it crashed every run: UnicodeEncodeError).
     shutil.copy(SEEDS / "004_966d6d37cf684c64.txt", os.fsencode(seeds) + b"/caf\xe9.txt")
+    # Another article under a stored seed's name (another folder's good.txt): it replaces the stored
+    # one (a seed without a URL is keyed by its name), and the run says so in a warning row.
+    shutil.copy(SEEDS / "001_88a8be11f5cd4cc1.txt", seeds / "good.txt")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
-    assert result["new"] == 2
+    assert (result["new"], result["updated"]) == (2, 1)
     with open_warehouse(path) as con:
         rows = dict(
             con.execute(
@@ -198,6 +201,12 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
         )
         open_refs = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
         loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
+        replaced = con.execute(
+            "SELECT source_ref, reason FROM ingest_failures WHERE stage = 'replace' AND severity = 'warning'"
+        ).fetchall()
+    assert [ref for ref, _ in replaced] == ["good.txt"]
+    assert replaced[0][1].startswith("replaced the stored article of this name with a different text (")
+    assert f"read from {seeds.resolve()}:" in replaced[0][1]
     assert rows["empty.txt"] == (1, True)
     assert rows["photo.txt"] == (2, False)
     assert rows["nav.html"] == (1, True)
