@@ -32,8 +32,8 @@ def _not_a_file(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
-def _read_text(path: Path) -> str:
-    raw = read_file(path, path.name, None, MAX_MANIFEST_BYTES)
+def _read_text(path: Path, checked: bool = False) -> str:
+    raw = read_file(path, path.name, None, MAX_MANIFEST_BYTES, checked=checked)
     if isinstance(raw, Failure):
         raise ManifestError(f"{path}: cannot read: {raw.reason}")
     try:
@@ -51,15 +51,19 @@ def read_manifest(path: Path) -> dict[str, ManifestEntry]:
         raise ManifestError(f"{path}: {exc}") from exc
 
 
-def read_file(path: Path, ref: str, entry: ManifestEntry | None, max_bytes: int) -> RawDocument | Failure:
+def read_file(
+    path: Path, ref: str, entry: ManifestEntry | None, max_bytes: int, *, checked: bool = False
+) -> RawDocument | Failure:
     """One file as a RawDocument, or a Failure that says why it could not be read.
 
     Opened without blocking and checked on the open file, so a FIFO or a device named like a
     seed is refused instead of read (or waited on), and a file that reports size 0 while it
-    streams (/proc) is read only up to the limit. Opened without following a symlink: `path` was
-    checked (or resolved) before, and a symlink swapped in since then is refused, not followed.
+    streams (/proc) is read only up to the limit. `checked`: `path` was checked (or resolved) to be
+    a file inside the seeds folder, so it is opened without following a symlink: one swapped in
+    since the check is refused, not followed.
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) if checked else 0
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -122,7 +126,7 @@ def _manifest(root: Path) -> tuple[dict[str, ManifestEntry], list[Failure]]:
     if problem or real is None:
         return {}, [Failure(MANIFEST_NAME, "seed", "manifest", f"{MANIFEST_NAME}: {problem}")]
     try:
-        entries, problems = parse_manifest_rows(_read_text(real))
+        entries, problems = parse_manifest_rows(_read_text(real, checked=True))
     except ManifestError as exc:
         return {}, [Failure(MANIFEST_NAME, "seed", "manifest", str(exc))]
     return entries, [Failure(f"{MANIFEST_NAME}:{p.line}", "seed", "manifest", p.reason) for p in problems]
@@ -202,9 +206,9 @@ def read_seed_dir(
         entries, key=lambda item: (printable_ref(item[0]), item[0] != printable_ref(item[0]))
     ):
         ref = printable_ref(raw_ref)
-        if ref in found:
+        if ref in found:  # its own ref: the other file's loading must not resolve this failure
             reason = f"its name is not valid UTF-8 and prints as {ref!r}, the name of another file: rename it"
-            clashes.append(Failure(ref, "seed", "read", reason))
+            clashes.append(Failure(f"{ref} (name not UTF-8)", "seed", "read", reason))
         else:
             found[ref] = _inside(path, root)
     failures.extend(clashes)
@@ -213,7 +217,7 @@ def read_seed_dir(
         if problem or real is None:
             failures.append(Failure(ref, "seed", "read", problem or "cannot read file"))
             continue
-        result = read_file(real, ref, manifest.get(ref), max_bytes)
+        result = read_file(real, ref, manifest.get(ref), max_bytes, checked=True)
         (failures if isinstance(result, Failure) else docs).append(result)
     for name in sorted(set(manifest) - set(found)):
         reason = f"{MANIFEST_NAME} lists {name!r}, which is not in the seeds folder"

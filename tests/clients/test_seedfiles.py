@@ -59,7 +59,7 @@ def test_a_name_that_prints_like_another_files_name_is_a_failure_not_a_swap(tmp_
         fh.write(b"Title\n\nThe file whose name is in Latin-1 bytes.")
     docs, failures = read_seed_dir(tmp_path, max_bytes=1_000_000)
     assert [(d.source_ref, d.data[-6:]) for d in docs] == [("caf\\xe9.txt", b"in it.")]
-    assert [(f.source_ref, f.stage) for f in failures] == [("caf\\xe9.txt", "read")]
+    assert [(f.source_ref, f.stage) for f in failures] == [("caf\\xe9.txt (name not UTF-8)", "read")]
     assert "not valid UTF-8" in failures[0].reason
 
 
@@ -107,6 +107,8 @@ def test_a_symlink_swapped_in_after_the_check_is_not_followed(tmp_path):
     secret.write_text("Secret title\n\nThe password is swordfish.")
     swapped = tmp_path / "seed.txt"
     swapped.symlink_to(secret)  # what a swap leaves between _inside's lstat and the open
-    result = read_file(swapped, "seed.txt", None, 1_000_000)
+    result = read_file(swapped, "seed.txt", None, 1_000_000, checked=True)
     assert isinstance(result, Failure)
     assert result.reason == "became a symlink after it was checked: refused, not followed"
+    # A file named by the user (`wiretrace tag link.txt`) is read where its link leads.
+    assert read_file(swapped, "seed.txt", None, 1_000_000).data.endswith(b"swordfish.")
