@@ -46,6 +46,12 @@ DEFAULT_SEEDS = Path("seeds")
 DEFAULT_FEEDS = Path("feeds.yaml")
 MANIFEST_NAME = "manifest.csv"
 MAX_MANIFEST_BYTES = 10_000_000  # a manifest is read whole: a bigger one is refused with that reason
+# Folders below the seeds folder are read this deep; a deeper one is a recorded 'read' failure (its
+# name and why), so a runaway tree (a symlink loop copied out, 1000 nested folders) never fails a run.
+MAX_SEED_DEPTH = 64
+# A seed without a URL is keyed by its name in the folder: when its new text shares less than this
+# share of its words with the stored article of that name, the run records a warning (stage 'replace').
+SEED_REPLACED_BELOW = 0.5
 # Seconds Prefect's temporary API may take to start (its default, 20 s, is missed on a busy machine).
 API_START_SECONDS = 120
 # Hosts whose idle connections a run's HTTP client keeps open (the ones used last): a host's next

@@ -6,11 +6,12 @@ sockets are refused, and each refusal is a recorded failure (what, where, why).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
-from settings import MANIFEST_NAME, MAX_MANIFEST_BYTES
+from settings import MANIFEST_NAME, MAX_MANIFEST_BYTES, MAX_SEED_DEPTH
 from transforms.decode import too_large
 from transforms.manifest import ManifestEntry, ManifestError, parse_manifest, parse_manifest_rows
 from transforms.records import Failure, RawDocument
@@ -31,8 +32,8 @@ def _not_a_file(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
-def _read_text(path: Path) -> str:
-    raw = read_file(path, path.name, None, MAX_MANIFEST_BYTES)
+def _read_text(path: Path, checked: bool = False) -> str:
+    raw = read_file(path, path.name, None, MAX_MANIFEST_BYTES, checked=checked)
     if isinstance(raw, Failure):
         raise ManifestError(f"{path}: cannot read: {raw.reason}")
     try:
@@ -50,16 +51,26 @@ def read_manifest(path: Path) -> dict[str, ManifestEntry]:
         raise ManifestError(f"{path}: {exc}") from exc
 
 
-def read_file(path: Path, ref: str, entry: ManifestEntry | None, max_bytes: int) -> RawDocument | Failure:
+def read_file(
+    path: Path, ref: str, entry: ManifestEntry | None, max_bytes: int, *, checked: bool = False
+) -> RawDocument | Failure:
     """One file as a RawDocument, or a Failure that says why it could not be read.
 
     Opened without blocking and checked on the open file, so a FIFO or a device named like a
     seed is refused instead of read (or waited on), and a file that reports size 0 while it
-    streams (/proc) is read only up to the limit.
+    streams (/proc) is read only up to the limit. `checked`: `path` was checked (or resolved) to be
+    a file inside the seeds folder, so it is opened without following a symlink: one swapped in
+    since the check is refused, not followed.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) if checked else 0
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Failure(
+                ref, "seed", "read", "became a symlink after it was checked: refused, not followed"
+            )
         return Failure(ref, "seed", "read", f"cannot read file: {exc.strerror or exc}")
     try:
         info = os.fstat(fd)
@@ -115,13 +126,67 @@ def _manifest(root: Path) -> tuple[dict[str, ManifestEntry], list[Failure]]:
     if problem or real is None:
         return {}, [Failure(MANIFEST_NAME, "seed", "manifest", f"{MANIFEST_NAME}: {problem}")]
     try:
-        entries, problems = parse_manifest_rows(_read_text(real))
+        entries, problems = parse_manifest_rows(_read_text(real, checked=True))
     except ManifestError as exc:
         return {}, [Failure(MANIFEST_NAME, "seed", "manifest", str(exc))]
     return entries, [Failure(f"{MANIFEST_NAME}:{p.line}", "seed", "manifest", p.reason) for p in problems]
 
 
-def read_seed_dir(seeds_dir: Path, max_bytes: int) -> tuple[list[RawDocument], list[Failure]]:
+def printable_ref(ref: str) -> str:
+    """A folder entry's name as stored and shown: a name that is not valid UTF-8 (its bytes were
+    decoded with surrogate escapes) shows those bytes as \\xNN, so it can be stored, printed and keyed,
+    and is the same on every run."""
+    return os.fsencode(ref).decode("utf-8", "backslashreplace")
+
+
+def _hidden_or_manifest(ref: str) -> bool:
+    return ref == MANIFEST_NAME or any(p.startswith(".") for p in ref.split("/"))
+
+
+def _walk(root: Path, max_depth: int) -> tuple[list[tuple[str, Path]], list[Failure]]:
+    """(ref, path) of every entry to read as a file under root, with an explicit stack (a folder
+    nested thousands deep is no recursion); failures for the folders that cannot be listed or lie
+    deeper than max_depth: those are recorded, the rest of the folder is read."""
+    entries: list[tuple[str, Path]] = []
+    failures: list[Failure] = []
+    stack: list[tuple[Path, str, int]] = [(root, "", 0)]
+    while stack:
+        folder, prefix, depth = stack.pop()
+        if depth > max_depth:
+            reason = f"folder nested deeper than {max_depth} levels: not read (move its files up)"
+            failures.append(Failure(printable_ref(prefix.rstrip("/")), "seed", "read", reason))
+            continue
+        try:
+            with os.scandir(folder) as listing:
+                found = list(listing)
+        except OSError as exc:
+            failures.append(
+                Failure(
+                    printable_ref(prefix.rstrip("/") or "."),
+                    "seed",
+                    "read",
+                    f"cannot list folder: {exc.strerror or exc}",
+                )
+            )
+            continue
+        for entry in found:
+            ref = prefix + entry.name
+            if _hidden_or_manifest(ref):
+                continue
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:  # a symlink to a folder is not entered: it is checked as a file (_inside)
+                stack.append((Path(entry.path), ref + "/", depth + 1))
+            else:
+                entries.append((ref, Path(entry.path)))
+    return entries, failures
+
+
+def read_seed_dir(
+    seeds_dir: Path, max_bytes: int, max_depth: int = MAX_SEED_DEPTH
+) -> tuple[list[RawDocument], list[Failure]]:
     """Every file under seeds_dir (not hidden, not the manifest), in name order; failures for the rest.
 
     Failures of stage 'read' are inputs that could not be read; stage 'manifest' are manifest
@@ -131,26 +196,30 @@ def read_seed_dir(seeds_dir: Path, max_bytes: int) -> tuple[list[RawDocument], l
         raise FileNotFoundError(f"seeds folder not found: {seeds_dir}")
     root = seeds_dir.resolve()
     manifest, failures = _manifest(root)
-    found: list[tuple[str, Path | None, str | None]] = []
-    for folder, subfolders, names in os.walk(root, followlinks=False):
-        # os.walk lists a symlink to a folder among the folders and does not enter it: check it as a file.
-        links = [d for d in subfolders if os.path.islink(os.path.join(folder, d))]
-        subfolders[:] = [d for d in subfolders if d not in links and not d.startswith(".")]
-        for name in [*names, *links]:
-            path = Path(folder, name)
-            ref = path.relative_to(root).as_posix()
-            if ref == MANIFEST_NAME or any(p.startswith(".") for p in ref.split("/")):
-                continue
-            found.append((ref, *_inside(path, root)))
+    entries, walk_failures = _walk(root, max_depth)
+    failures.extend(walk_failures)
+    found: dict[str, tuple[Path | None, str | None]] = {}
+    clashes: list[Failure] = []
+    # A name printed with a backslash escape (\\xe9) and a name of those very characters print alike:
+    # the one that is valid UTF-8 keeps the name, the other is a recorded failure.
+    for raw_ref, path in sorted(
+        entries, key=lambda item: (printable_ref(item[0]), item[0] != printable_ref(item[0]))
+    ):
+        ref = printable_ref(raw_ref)
+        if ref in found:  # its own ref: the other file's loading must not resolve this failure
+            reason = f"its name is not valid UTF-8 and prints as {ref!r}, the name of another file: rename it"
+            clashes.append(Failure(f"{ref} (name not UTF-8)", "seed", "read", reason))
+        else:
+            found[ref] = _inside(path, root)
+    failures.extend(clashes)
     docs: list[RawDocument] = []
-    for ref, real, problem in sorted(found, key=lambda item: item[0]):
+    for ref, (real, problem) in found.items():
         if problem or real is None:
             failures.append(Failure(ref, "seed", "read", problem or "cannot read file"))
             continue
-        result = read_file(real, ref, manifest.get(ref), max_bytes)
+        result = read_file(real, ref, manifest.get(ref), max_bytes, checked=True)
         (failures if isinstance(result, Failure) else docs).append(result)
-    seen = {ref for ref, _, _ in found}
-    for name in sorted(set(manifest) - seen):
+    for name in sorted(set(manifest) - set(found)):
         reason = f"{MANIFEST_NAME} lists {name!r}, which is not in the seeds folder"
         failures.append(Failure(name, "seed", "manifest", reason))
     return docs, failures

@@ -27,14 +27,18 @@ from flows.tasks import (
     now,
     pipeline_version,
     publish_summary,
+    record_failures,
     retag_stored,
 )
 from flows.workers import start_fork_server, worker_pool
 from settings import API_START_SECONDS, DEFAULT_DB, SETTINGS
+from transforms.records import Failure
 from warehouse import db
 from warehouse.session import WarehouseBusy, run_session
 
 if TYPE_CHECKING:
+    import duckdb
+
     from wiretrace.temporary_api import TemporaryAPI
 
 FLOW_NAME = "wiretrace-run"
@@ -120,9 +124,9 @@ def wiretrace_run(
         inputs += retag_stored(con, sorted(claims.live_seeds), run_id, version, pool, settings, claims)
         feeds = FeedCounts()
         if feeds_file:
-            from flows.feeds import ingest_feeds  # feed polling's imports only for runs that poll
-
-            feeds = ingest_feeds(con, feeds_file, run_id, version, force, pool, settings, shard, shards)
+            feeds = _poll_feeds(
+                con, feeds_file, bool(seeds_dir), run_id, version, force, pool, settings, shard, shards
+            )
         loaded = [*inputs.loaded, *feeds.loaded]
         if loaded:
             find_reuse_and_stories(con, loaded)
@@ -134,6 +138,27 @@ def wiretrace_run(
         get_run_logger().info("inputs: %s", inputs.describe())
         report = publish_summary(con, run_id, loaded)
     return _result(run_id, inputs, feeds if feeds_file else None, summary=report)
+
+
+def _poll_feeds(
+    con: duckdb.DuckDBPyConnection, feeds_file: str, with_seeds: bool, run_id: str, *args: object
+) -> FeedCounts:
+    """The feeds' part. A feeds config that cannot be used is a failure row (origin 'feed', stage
+    'config', the file's path; resolved once it loads); a run that read seeds too goes on with them
+    (one input never fails a run), a feeds-only run fails, as there is nothing else for it to do."""
+    from flows.feeds import ingest_feeds  # feed polling's imports only for runs that poll
+    from transforms.feeds import FeedConfigError
+
+    try:
+        counts = ingest_feeds(con, feeds_file, run_id, *args)
+    except FeedConfigError as exc:
+        record_failures(con, [Failure(feeds_file, "feed", "config", str(exc))], run_id)
+        if not with_seeds:
+            raise
+        return FeedCounts(feeds_failed=1)
+    with db.transaction(con):
+        db.resolve_failures(con, "feed", [feeds_file], now())
+    return counts
 
 
 def _api_start_failed(exc: BaseException) -> bool:

@@ -12,9 +12,10 @@ from clients.seedfiles import read_seed_dir
 from flows.counts import InputCounts
 from flows.tasks import RunClaims, extract_and_load, now, record_failures
 from flows.workers import Pool
-from settings import Settings
-from transforms.pipeline import content_hash, given_key
+from settings import SEED_REPLACED_BELOW, Settings
+from transforms.pipeline import article_id_for, content_hash, given_key
 from transforms.records import Failure, RawDocument
+from transforms.reuse import words
 from warehouse import db
 
 
@@ -50,6 +51,51 @@ def _resolve_fixed_manifest_rows(con: duckdb.DuckDBPyConnection, failures: list[
             db.resolve_failures(con, "seed", fixed, now())
 
 
+# The stages at which a seed file fails (clients/seedfiles.py, transforms/pipeline.py, flows/workers.py,
+# flows/tasks.py); 'manifest' failures are a manifest's rows, resolved by _resolve_fixed_manifest_rows.
+_INPUT_STAGES = ("read", "decode", "extract", "timeout", "crash", "archive")
+
+
+def _resolve_gone_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    """Open errors of seed files no longer in the folder just read: resolved, so they stop counting
+    (their rows keep what failed and why). Reads the open failures only, never the articles."""
+    gone = [
+        ref
+        for stage in _INPUT_STAGES
+        for ref in db.open_failure_refs(con, "seed", stage)
+        if ref not in present
+    ]
+    if gone:
+        get_run_logger().info("%d open failures of seed files no longer in the folder: resolved", len(gone))
+        with db.transaction(con):
+            db.resolve_failures(con, "seed", gone, now())
+
+
+def _stored_texts(con: duckdb.DuckDBPyConnection, refs: list[str]) -> dict[str, str]:
+    """ref -> stored text of the articles keyed by these seeds' names (those loaded without a URL)."""
+    ids = {article_id_for(None, "seed", ref): ref for ref in refs}
+    return {ids[i]: text for i, text in db.article_texts(con, list(ids)).items()}
+
+
+def _replaced(before: dict[str, str], after: dict[str, str], folder: str) -> list[Failure]:
+    """Warnings for the seeds whose new text is another article than the one stored under their name."""
+    warnings = []
+    for ref, old in before.items():
+        new = after.get(ref)
+        if new is None or new == old:
+            continue
+        old_words, new_words = set(words(old)), set(words(new))
+        shared = len(old_words & new_words) / max(len(old_words | new_words), 1)
+        if shared < SEED_REPLACED_BELOW:
+            reason = (
+                f"replaced the stored article of this name with a different text ({shared:.0%} of words "
+                f"shared), read from {folder}: the file was rewritten, or another seeds folder has a file "
+                "of this name; a url for it in manifest.csv keeps such articles apart"
+            )
+            warnings.append(Failure(ref, "seed", "replace", reason, severity="warning"))
+    return warnings
+
+
 def ingest_seeds(
     con: duckdb.DuckDBPyConnection,
     seeds_dir: str,
@@ -63,10 +109,17 @@ def ingest_seeds(
     """Read the seeds folder, then extract, tag and load what is new or changed."""
     docs, read_failures = read_seeds(Path(seeds_dir), settings)
     _resolve_fixed_manifest_rows(con, read_failures)
+    present = {d.source_ref for d in docs} | {f.source_ref for f in read_failures if f.stage == "read"}
+    _resolve_gone_inputs(con, present)
     if read_failures:
         record_failures(con, read_failures, run_id)
     todo, unchanged = select_changed(con, docs, version, force)
     claims.live_seeds.update(d.source_ref for d in docs)
+    # Seeds without a URL are keyed by their name in the folder, not by the folder: say when one
+    # replaced another article (another folder's file of the same name), instead of doing it silently.
+    before = _stored_texts(con, [d.source_ref for d in todo if d.url is None])
     counts = extract_and_load(con, todo, run_id, version, pool, settings, claims)
+    if replaced := _replaced(before, _stored_texts(con, list(before)), str(Path(seeds_dir).resolve())):
+        record_failures(con, replaced, run_id)
     unreadable = sum(f.stage == "read" for f in read_failures)
     return counts + InputCounts(inputs=len(docs) + unreadable, unchanged=unchanged, failed=unreadable)

@@ -45,7 +45,8 @@ def content_hash(data: bytes) -> str:
 def article_id_for(url: str | None, origin: str, source_ref: str) -> str:
     """Stable id: the canonical URL when known, else where the input came from."""
     key = f"url:{url}" if url else f"{origin}:{source_ref}"
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+    # surrogatepass: any str has an id (a lone surrogate too); valid text hashes as plain UTF-8, as before.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def read_document(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Decoded, str]:

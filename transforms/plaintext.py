@@ -79,12 +79,25 @@ def _same_title(line: str, title: str | None) -> bool:
     return title is not None and line.casefold() == title.casefold()
 
 
+# A widget heading cuts off the rest only near the end: when the text after it is at most this share
+# of the text before it. Further up, the same words are a subheading, and the article goes on.
+_NEAR_END = 0.5
+
+
+def _ends_article(before: list[str], after: list[str]) -> bool:
+    """Whether a widget heading ends the article: what follows is a widget (mostly short lines that
+    are not paragraphs: headlines, links) or the last part of the body. Never cuts off most of it."""
+    if sum(not _is_paragraph(line) for line in after) * 2 >= len(after):
+        return True
+    return sum(map(len, after)) <= _NEAR_END * sum(map(len, before))
+
+
 def clean_plaintext(text: str) -> Article:
     """Title, byline, date and main text of one plain-text article.
 
     Text before the first paragraph is the header (title, byline, date, breadcrumbs,
     alt text); after it comes the body, where boilerplate lines are dropped and a
-    widget heading near the end cuts off everything after it.
+    widget heading near the end (or before a list of headlines) cuts off everything after it.
     """
     pats = _patterns()
     units = _units(text)
@@ -121,10 +134,13 @@ def clean_plaintext(text: str) -> Article:
         # Other short header lines (alt text, kickers, a repeated title) are not article text.
 
     kept: list[str] = []
-    for line in body:
+    for i, line in enumerate(body):
         # A widget heading only counts after some article text: "Related" can open a story too.
         if len(line.split()) <= 6 and len(kept) >= 3 and _match(pats.cut_from, line):
-            break
+            if _ends_article(kept, body[i + 1 :]):
+                break
+            kept.append(line)  # a subheading inside the article ("More on the footage"): kept as text
+            continue
         if _match(pats.caption, line):
             credits.append(Credit(line, "caption"))
         elif _match(pats.credit_line, line) and len(line.split()) <= 20:

@@ -322,6 +322,14 @@ def article_holders(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) 
     return {article_id: (origin, ref) for article_id, origin, ref in rows}
 
 
+def article_texts(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
+    """article_id -> text of the stored articles among `article_ids` (the rows of these ids only)."""
+    where = where_ids(con, article_ids, alias="articles")
+    if where is None:
+        return {}
+    return dict(con.execute(f"SELECT article_id, text FROM articles WHERE {where}").fetchall())
+
+
 def stale_articles(con: duckdb.DuckDBPyConnection, version: str, seed_refs: Sequence[str]) -> pa.Table:
     """Articles made by another version of the transforms that this run does not re-read.
 

@@ -139,7 +139,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         from flows.preflight import StartupError, check_startup
 
-        check_startup(str(args.db))  # a warehouse that cannot be written: one line before the imports below
+        # an unwritable warehouse, no seeds folder, a bad --feeds: one line before the imports below
+        check_startup(str(args.db), seeds_dir=str(args.seeds), feeds_file=args.feeds)
         from flows.ingest import run_main_job
         from wiretrace.report import print_summary
 

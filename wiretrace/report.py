@@ -26,7 +26,8 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
     if result.get("feeds_line"):
         console.print(f"feeds: {result['feeds_line']}")
     console.print(
-        f"loaded: [bold]{summary['articles']}[/] articles from [bold]{summary['outlets']}[/] outlets "
+        f"loaded: [bold]{plural(summary['articles'], 'article')}[/] "
+        f"from [bold]{plural(summary['outlets'], 'outlet')}[/] "
         f"in [bold]{plural(summary['stories'], 'story', 'stories')}[/]"
     )
     console.print(
@@ -34,6 +35,9 @@ def print_summary(result: dict, db_path: str | Path, console: Console | None = N
         + (" (SELECT * FROM open_failures says which and why)" if summary["open_failures"] else "")
     )
     title = "Sources credited in this run's articles"
+    if not summary["table"]:  # a rerun that loaded nothing new: one line, not an empty table
+        console.print(f"{title}: none")
+        return
     table = Table("source", "kind", "articles", "roles", title=title, title_justify="left")
     for row in summary["table"]:
         table.add_row(row["source"], row["kind"], str(row["articles"]), row["roles"])

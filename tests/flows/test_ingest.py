@@ -114,6 +114,19 @@ def test_same_run_twice_gives_the_same_rows(seed_warehouse, tmp_path):
     second = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path))
     assert (second["new"], second["updated"], second["unchanged"]) == (0, 0, 5)
     assert snapshot(path) == before
+    # What `wiretrace run` prints for it: counts in the right number, no empty table.
+    from rich.console import Console
+
+    from wiretrace.report import print_summary
+
+    console = Console(record=True, width=200)
+    print_summary(second, path, console)
+    printed = console.export_text().splitlines()
+    assert printed[1:] == [
+        "loaded: 0 articles from 0 outlets in 0 stories",
+        f"warehouse {path}: nothing failing",
+        "Sources credited in this run's articles: none",
+    ]
     forced = wiretrace_run(seeds_dir=str(SEEDS), db_path=str(path), force=True)
     assert (forced["new"], forced["updated"]) == (0, 5)
     assert snapshot(path) == before
@@ -171,8 +184,14 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
     shutil.copytree(bad_run[0], seeds)
     path = copy_warehouse(bad_run[1], tmp_path / "copy")  # after the run on the bad inputs
     shutil.copy(SEEDS / "000_81fad63d1977c299.txt", seeds / "empty.txt")
+    (seeds / "nav.html").unlink()  # its failure is of a file that is gone: resolved, no longer counted
+    # A name that is not UTF-8 loads under a printable name (it crashed every run: UnicodeEncodeError).
+    shutil.copy(SEEDS / "004_966d6d37cf684c64.txt", os.fsencode(seeds) + b"/caf\xe9.txt")
+    # Another article under a stored seed's name (another folder's good.txt): it replaces the stored
+    # one (a seed without a URL is keyed by its name), and the run says so in a warning row.
+    shutil.copy(SEEDS / "001_88a8be11f5cd4cc1.txt", seeds / "good.txt")
     result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
-    assert result["new"] == 1
+    assert (result["new"], result["updated"]) == (2, 1)
     with open_warehouse(path) as con:
         rows = dict(
             con.execute(
@@ -181,9 +200,18 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
             ).fetchall()
         )
         open_refs = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
+        loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
+        replaced = con.execute(
+            "SELECT source_ref, reason FROM ingest_failures WHERE stage = 'replace' AND severity = 'warning'"
+        ).fetchall()
+    assert [ref for ref, _ in replaced] == ["good.txt"]
+    assert replaced[0][1].startswith("replaced the stored article of this name with a different text (")
+    assert f"read from {seeds.resolve()}:" in replaced[0][1]
     assert rows["empty.txt"] == (1, True)
     assert rows["photo.txt"] == (2, False)
-    assert open_refs == {"photo.txt", "huge.txt", "nav.html"}
+    assert rows["nav.html"] == (1, True)
+    assert open_refs == {"photo.txt", "huge.txt"}
+    assert loaded == {"good.txt", "windows.txt", "empty.txt", "caf\\xe9.txt"}
 
 
 def test_a_crash_mid_batch_leaves_the_warehouse_as_it_was(seed_warehouse, tmp_path, monkeypatch):
@@ -400,11 +428,22 @@ def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_p
         "file,url,outlet\nafp.txt,https://www.example.com/a,\nb.txt,http://[::1,\n"
     )
     path = tmp_path / "w.duckdb"
-    wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    # A feeds config the run cannot use (the default feeds.yaml, edited badly) is a failure row: the
+    # seeds still load (it crashed the run after the seeds, every run, until fixed).
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: [\n")
+    first = wiretrace_run(seeds_dir=str(seeds), feeds_file=str(feeds), db_path=str(path))
+    assert (first["new"], first["feeds"]["feeds_failed"]) == (2, 1)
+    with open_warehouse(path) as con:
+        config = con.execute("SELECT origin, reason FROM open_failures WHERE stage = 'config'").fetchall()
+    assert [(origin, reason.split(": ")[:2]) for origin, reason in config] == [
+        ("feed", [str(feeds), "not valid YAML"])
+    ]
     (seeds / "manifest.csv").write_text(
         "file,url,outlet\nafp.txt,https://www.example.com/a,The Example\nb.txt,,\n"
     )
-    result = wiretrace_run(seeds_dir=str(seeds), db_path=str(path))
+    feeds.write_text("feeds: []\n")
+    result = wiretrace_run(seeds_dir=str(seeds), feeds_file=str(feeds), db_path=str(path))
     assert (result["updated"], result["unchanged"]) == (1, 1)
     with open_warehouse(path) as con:
         outlet = con.execute("SELECT outlet FROM articles WHERE source_ref = 'afp.txt'").fetchone()[0]

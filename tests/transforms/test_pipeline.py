@@ -65,6 +65,20 @@ def test_article_ids_are_stable_and_prefer_the_url():
     assert len(article_id_for(None, "seed", "a.txt")) == 16
 
 
+def test_any_str_has_an_article_id_and_valid_text_keeps_the_id_it_had():
+    import hashlib
+    import os
+
+    # A name read with surrogate escapes, and a lone surrogate: ids, never UnicodeEncodeError.
+    for ref in (os.fsdecode(b"caf\xe9.txt"), "\ud800", "caf\udce9.txt"):
+        assert len(article_id_for(None, "seed", ref)) == 16
+    assert article_id_for(None, "seed", os.fsdecode(b"a\xe9")) != article_id_for(None, "seed", "a\\xe9")
+    # Stored warehouses keep their ids: valid text hashes as its UTF-8 bytes, as it always did.
+    assert (
+        article_id_for(None, "seed", "café.txt") == hashlib.sha256("seed:café.txt".encode()).hexdigest()[:16]
+    )
+
+
 def test_warm_up_documents_take_the_common_paths():
     # warm_up must reach what a real article reaches (HTML extraction, plain-text cleaning,
     # dates, language, the tagger), or the first real articles pay the start-up instead.

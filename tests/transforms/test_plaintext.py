@@ -47,6 +47,28 @@ def test_video_widget_after_the_article_is_cut_off():
     assert "Presenter" not in article.text
 
 
+def test_a_widget_like_subheading_mid_body_is_text_not_the_end_of_the_article():
+    whole = clean_plaintext(seed("002"))
+    paragraphs = whole.text.split("\n\n")
+    # The seed with a subheading after its third paragraph: the cut dropped the 8 after it.
+    head, _, rest = seed("002").partition(paragraphs[3])
+    article = clean_plaintext(f"{head}More on the footage\n\n{paragraphs[3]}{rest}")
+    assert article.text.split("\n\n") == [*paragraphs[:3], "More on the footage", *paragraphs[3:]]
+    # The same words before a list of headlines, or near the end, still end the article.
+    headlines = "\n\n".join(f"Headline number {n} of another story" for n in range(1, 9))
+    listed = clean_plaintext(f"{head}More on the footage\n\n{headlines}\n\n{paragraphs[3]}")
+    assert listed.text.split("\n\n") == paragraphs[:3]
+    article_then_more = "\n\n".join(
+        [
+            *paragraphs[3:],
+            "More on the footage",
+            "Watch the footage of the ban and what it means for its users.",
+        ]
+    )
+    near_end = clean_plaintext(head + article_then_more)
+    assert near_end.text == whole.text
+
+
 def test_alt_text_and_repeated_title_are_not_body():
     article = clean_plaintext(seed("001"))
     assert article.title == "Russia Bans Chinese Chat App WeChat"
