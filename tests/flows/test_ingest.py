@@ -132,6 +132,10 @@ def make_bad_seeds(folder: Path) -> None:
         "<html><head><title>Index</title></head><body><nav><a href='/a'>Home</a> <a href='/b'>World</a>"
         "</nav></body></html>"
     )
+    # One element with 40,000 attributes: lxml would spend minutes on it in C, in this process (a
+    # run of fewer than 24 inputs has no worker pool), where no CPU watch can stop it.
+    attributes = " ".join(f"data-a{i}" for i in range(40_000))
+    (folder / "crowded.html").write_text(f"<html><body><p {attributes}>Text.</p></body></html>")
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +150,7 @@ def bad_run(tmp_path_factory) -> tuple[Path, Path, dict]:
 
 def test_bad_inputs_are_recorded_and_the_run_goes_on(bad_run):
     _, path, result = bad_run
-    assert (result["new"], result["failed"]) == (2, 4)
+    assert (result["new"], result["failed"]) == (2, 5)
     with open_warehouse(path) as con:
         loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
         failures = {
@@ -163,7 +167,9 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(bad_run):
     )
     assert failures["nav.html"][:2] == ("extract", "error")
     assert failures["windows.txt"] == ("decode", "warning", "not UTF-8: read as cp1252")
-    assert status == ("completed", 4)
+    assert failures["crowded.html"][:2] == ("extract", "error")
+    assert "an element with over 1,000 attributes" in failures["crowded.html"][2]
+    assert status == ("completed", 5)
 
 
 def test_a_later_run_retries_what_failed(bad_run, tmp_path):
@@ -183,7 +189,7 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
         open_refs = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
     assert rows["empty.txt"] == (1, True)
     assert rows["photo.txt"] == (2, False)
-    assert open_refs == {"photo.txt", "huge.txt", "nav.html"}
+    assert open_refs == {"photo.txt", "huge.txt", "nav.html", "crowded.html"}
 
 
 def test_a_crash_mid_batch_leaves_the_warehouse_as_it_was(seed_warehouse, tmp_path, monkeypatch):
