@@ -227,9 +227,12 @@ def finish_chunk(
     with db.transaction(con):
         wf.upsert_entries(con, [*settled, *processed])
         db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
-        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
+        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL
+        # (often the same string): a link that fetched resolves its fetch error only, a page that
+        # loaded every error (the extract error this chunk just recorded for a page stays open).
+        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links)], moment, stages=["fetch"])
         done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
-        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
+        db.resolve_failures(con, "feed", done, moment)
     return counts + FeedCounts(
         pages_fetched=len(chunk.pages),
         pages_failed=len(fetched.fetch_failures),

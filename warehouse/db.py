@@ -551,22 +551,24 @@ def record_failures(
 
 
 def resolve_failures(
-    con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    origin: str,
+    source_refs: Sequence[str],
+    now: datetime,
+    stages: Sequence[str] | None = None,
 ) -> None:
-    """Mark the errors of inputs that have now loaded as resolved."""
+    """Mark the errors of inputs that have now passed `stages` as resolved (None: every stage, for
+    inputs that loaded). A page that was fetched but then failed to extract resolves its `fetch`
+    error only: its `extract` error stays open."""
     if not source_refs:
         return
     where = (
-        "origin = ? AND severity = 'error' AND resolved_at IS NULL AND source_ref IN (SELECT value FROM {})"
+        f"origin = ? AND severity = 'error' AND resolved_at IS NULL AND source_ref IN {ids_sql(source_refs)}"
+        + (f" AND stage IN {ids_sql(stages)}" if stages is not None else "")
     )
-    with _keys(con, source_refs) as keys:
-        # An UPDATE costs a DuckLake write even when it matches nothing (the usual case): look first.
-        if con.execute(
-            f"SELECT count(*) FROM ingest_failures WHERE {where.format(keys)}", [origin]
-        ).fetchone()[0]:
-            con.execute(
-                f"UPDATE ingest_failures SET resolved_at = ? WHERE {where.format(keys)}", [now, origin]
-            )
+    # An UPDATE costs a DuckLake write even when it matches nothing (the usual case): look first.
+    if con.execute(f"SELECT count(*) FROM ingest_failures WHERE {where}", [origin]).fetchone()[0]:
+        con.execute(f"UPDATE ingest_failures SET resolved_at = ? WHERE {where}", [now, origin])
 
 
 def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str]) -> None:

@@ -370,6 +370,9 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     )
     assert failures[server.url_for("/p/404")] == "fetch"
     assert failures[server.url_for("/p/garbage")] in ("decode", "extract")  # keyed by page, not by feed
+    # Fetched but not loaded: the failure stays open (resolved only when the page loads).
+    still_open = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
+    assert {server.url_for(f"/p/{n}") for n in names if n != "ok"} <= still_open
 
     # Later runs retry the failed pages (not the loaded one), up to max_runs runs in all.
     server.log.clear()
