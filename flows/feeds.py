@@ -265,6 +265,13 @@ def ingest_feeds(
     # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
     # for futures (a second of CPU for 1000 feeds); these never hold any.
     states = wf.read_feed_states(con)
+    # A failing feed taken out of the feeds file (a run with an empty one, for seeds alone, takes out
+    # all) fails no more: its failures are resolved, by the shard its host belongs to.
+    configured = {f.url for f in full.feeds}
+    wf.retire_feeds(con, [
+        url for url, state in states.items()
+        if state.consecutive_failures > 0 and url not in configured and fd.shard_of(url, shards) == shard
+    ], now())  # fmt: skip
     outcomes = poll_feeds_task(quote(config), quote(states), force, max_bytes, robots)
     entries = record_polls_task(con, quote(outcomes), quote(states), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)

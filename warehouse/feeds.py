@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -126,6 +127,24 @@ def save_feed_moves(con: duckdb.DuckDBPyConnection, moves: Sequence[FeedMove]) -
             con.execute(f"INSERT INTO feed_moves ({', '.join(_MOVE_SCHEMA.names)}) SELECT * FROM batch_moves")
         finally:
             con.unregister("batch_moves")
+
+
+def retire_feeds(con: duckdb.DuckDBPyConnection, feed_urls: Sequence[str], now: datetime) -> None:
+    """Feeds that were failing and are no longer in the feeds file: their open failures resolved, the
+    reason saying so, and their failure count cleared, so that neither the run summary nor an alert
+    counts a feed nobody polls any more (a feed put back starts afresh)."""
+    if not feed_urls:
+        return
+    urls = db.ids_sql(feed_urls)
+    with db.transaction(con):
+        con.execute(
+            f"""UPDATE ingest_failures
+                SET resolved_at = ?, reason = reason || ' (no longer in the feeds file)'
+                WHERE origin = 'feed' AND severity = 'error' AND resolved_at IS NULL
+                  AND source_ref IN {urls}""",
+            [now],
+        )
+        con.execute(f"UPDATE feed_state SET consecutive_failures = 0 WHERE feed_url IN {urls}")
 
 
 # -- feed_entries -------------------------------------------------------------------------------

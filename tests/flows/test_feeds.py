@@ -22,7 +22,9 @@ from flows.feed_config import load_feed_config
 from flows.feeds import ingest_feeds
 from settings import Settings
 from transforms.feeds import FeedConfigError
+from warehouse import alerts as wa
 from warehouse import db
+from warehouse.summary import open_failure_counts
 
 # Four AEB pages: the topic words are in the page text, never in the feed entry's title or summary.
 DREAMLINER = "374ac9a59a85196c"  # CNBC, Emirates orders Boeing 787s: text says "Dreamliner"
@@ -236,6 +238,21 @@ def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
     errors = con.execute("SELECT last_error FROM feed_state").fetchall()
     # robots.txt is asked for first: a site that cannot answer for it is not polled (clients/robots.py).
     assert all(e[0].startswith("poll: robots.txt unavailable (ConnectError") for e in errors)
+
+
+def test_a_failing_feed_taken_out_of_the_feeds_file_is_counted_and_alerted_no_more(con, tmp_path):
+    a, b = "http://127.0.0.1:1/a.xml", "http://127.0.0.1:1/b.xml"  # connection refused: both fail
+    assert run(con, write_config(tmp_path, [{"url": a}, {"url": b}]), "r1").feeds_failed == 2
+    assert open_failure_counts(con)["feed"] == 2
+    run(con, write_config(tmp_path, [{"url": a}]), "r2", force=True)  # b taken out
+    failing = {c.feed_url for c in wa.candidates(con, "r2", [], datetime.now(UTC))}
+    assert failing == {a} and open_failure_counts(con)["feed"] == 1
+    empty = tmp_path / "none.yaml"  # the README's run on seeds alone
+    empty.write_text("")
+    run(con, str(empty), "r3")
+    assert open_failure_counts(con)["feed"] == 0 and wa.candidates(con, "r3", [], datetime.now(UTC)) == []
+    reasons = dict(con.execute("SELECT source_ref, reason FROM ingest_failures").fetchall())
+    assert all(reasons[url].endswith("(no longer in the feeds file)") for url in (a, b))
 
 
 # -- entries and pages --------------------------------------------------------------------------
