@@ -169,15 +169,16 @@ def known_entries(
     """The stored rows of the (feed_url, entry_key) pairs already in feed_entries."""
     if not keys:
         return {}
-    batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
-    con.register("batch_keys", batch)
-    try:
-        rows = con.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
-        ).fetchall()
-    finally:
-        con.unregister("batch_keys")
-    return {(row[0], row[1]): _entry(row) for row in rows}
+    # Constant lists (db.ids_sql), not a join against a registered table: the scan filters by them and
+    # the storage skips the files whose min/max rule them out, so a chunk's cost follows its keys, not
+    # the entries stored. A key of one feed found under another is dropped here.
+    wanted = set(keys)
+    rows = con.execute(
+        f"""SELECT {_ENTRY_COLUMNS} FROM feed_entries
+            WHERE entry_key IN {db.ids_sql([k[1] for k in wanted])}
+              AND feed_url IN {db.ids_sql([k[0] for k in wanted])}"""
+    ).fetchall()
+    return {(row[0], row[1]): _entry(row) for row in rows if (row[0], row[1]) in wanted}
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:
@@ -185,17 +186,17 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str,
     the article id they were loaded as (None when not loaded: pending, unmatched or failed)."""
     if not urls:
         return {}
-    con.register("batch_urls", pa.table({"url": list(dict.fromkeys(urls))}))
-    try:
-        rows = con.execute(
-            """SELECT u.url, max(e.article_id)
-               FROM batch_urls u
-               JOIN feed_entries e ON u.url = e.canonical_link OR u.url = e.canonical_url
-               GROUP BY u.url"""
-        ).fetchall()
-    finally:
-        con.unregister("batch_urls")
-    return dict(rows)
+    wanted = db.ids_sql(urls)
+    rows = con.execute(
+        f"""SELECT canonical_link, canonical_url, article_id FROM feed_entries
+            WHERE canonical_link IN {wanted} OR canonical_url IN {wanted}"""
+    ).fetchall()
+    asked = set(urls)
+    found: dict[str, str | None] = {}
+    for link, url, article_id in rows:
+        for key in {link, url} & asked:
+            found[key] = max(filter(None, (found.get(key), article_id)), default=None)
+    return found
 
 
 def upsert_entries(con: duckdb.DuckDBPyConnection, rows: Sequence[EntryRow]) -> None:
@@ -224,14 +225,9 @@ def known_settled_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> d
     """
     if not urls:
         return {}
-    con.register("batch_urls", pa.table({"url": list(dict.fromkeys(urls))}))
-    try:
-        rows = con.execute(
-            """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
-               SEMI JOIN batch_urls u ON e.canonical_url = u.url
-               WHERE e.status IN ('matched', 'unmatched')
-               GROUP BY e.canonical_url"""
-        ).fetchall()
-    finally:
-        con.unregister("batch_urls")
+    rows = con.execute(
+        f"""SELECT canonical_url, max(article_id) FROM feed_entries
+            WHERE canonical_url IN {db.ids_sql(urls)} AND status IN ('matched', 'unmatched')
+            GROUP BY canonical_url"""
+    ).fetchall()
     return dict(rows)
