@@ -387,6 +387,8 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     )
     assert failures[server.url_for("/p/404")] == "fetch"
     assert failures[server.url_for("/p/garbage")] in ("decode", "extract")  # keyed by page, not by feed
+    reason = "SELECT reason FROM ingest_failures WHERE source_ref = ?"
+    assert con.execute(reason, [server.url_for("/p/500")]).fetchone() == ("HTTP 500 (after 2 attempts)",)
     # Fetched but not loaded: the failure stays open (resolved only when the page loads).
     still_open = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
     assert {server.url_for(f"/p/{n}") for n in names if n != "ok"} <= still_open
@@ -402,6 +404,28 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     run(con, config, "r4", settings=settings)
     assert requested() == []
     assert con.execute("SELECT max(attempts) FROM feed_entries").fetchone() == (3,)
+
+
+def test_a_redirect_names_the_url_that_answered_and_a_refused_link_is_kept_as_text(server, con, tmp_path):
+    server.expect_request("/p/moved").respond_with_data("", status=302, headers={"Location": "/p/gone"})
+    server.expect_request("/p/gone").respond_with_data("missing", status=404)
+    items = [
+        {"title": "moved", "link": server.url_for("/p/moved")},
+        {"title": "local", "link": "file:///etc/passwd"},
+    ]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    rows = dict(con.execute("SELECT title, (link, status, last_error) FROM feed_entries").fetchall())
+    gone = server.url_for("/p/gone")
+    assert rows["moved"] == (
+        server.url_for("/p/moved"),
+        "failed",
+        f"fetch: HTTP 404 from {gone} (the link redirected there)",
+    )
+    link, status, error = rows["local"]  # as feedparser gives it: file://etc/passwd
+    assert link.startswith("file:") and link.endswith("/etc/passwd") and status == "skipped"
+    assert error == f"entry has no http(s) link: {link!r}"
+    assert "/etc/passwd" not in "".join(page_requests(server))  # data, never fetched
 
 
 def test_a_second_run_fetches_no_page_and_a_new_item_is_the_only_page_fetched(
