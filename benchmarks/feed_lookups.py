@@ -32,39 +32,32 @@ FILE_ROWS = 100_000
 CHUNK = 250
 
 
-def semi_join_entries(con, keys):  # the look-up before: a semi-join against a registered table
-    con.register(
-        "batch_keys", pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
-    )
+def registered(con, name: str, table: pa.Table, sql: str) -> list[tuple]:
+    """The look-up before: a join against a registered table."""
+    con.register(name, table)
     try:
-        return con.execute(
-            "SELECT * FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
-        ).fetchall()
+        return con.execute(sql).fetchall()
     finally:
-        con.unregister("batch_keys")
+        con.unregister(name)
+
+
+def semi_join_entries(con, keys):
+    batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
+    sql = "SELECT * FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
+    return registered(con, "batch_keys", batch, sql)
 
 
 def semi_join_settled(con, urls):
-    con.register("batch_urls", pa.table({"url": urls}))
-    try:
-        return con.execute(
-            """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
-               SEMI JOIN batch_urls u ON e.canonical_url = u.url
-               WHERE e.status IN ('matched', 'unmatched') GROUP BY e.canonical_url"""
-        ).fetchall()
-    finally:
-        con.unregister("batch_urls")
+    sql = """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
+             SEMI JOIN batch_urls u ON e.canonical_url = u.url
+             WHERE e.status IN ('matched', 'unmatched') GROUP BY e.canonical_url"""
+    return registered(con, "batch_urls", pa.table({"url": urls}), sql)
 
 
 def join_urls(con, urls):
-    con.register("batch_urls", pa.table({"url": urls}))
-    try:
-        return con.execute(
-            """SELECT u.url, max(e.article_id) FROM batch_urls u
-               JOIN feed_entries e ON u.url = e.canonical_link OR u.url = e.canonical_url GROUP BY u.url"""
-        ).fetchall()
-    finally:
-        con.unregister("batch_urls")
+    sql = """SELECT u.url, max(e.article_id) FROM batch_urls u
+             JOIN feed_entries e ON u.url = e.canonical_link OR u.url = e.canonical_url GROUP BY u.url"""
+    return registered(con, "batch_urls", pa.table({"url": urls}), sql)
 
 
 def add_entries(con, start: int, count: int) -> None:
