@@ -1,10 +1,10 @@
 """The cost of the attribute guard (transforms/page.py) next to extraction, on the real pages.
 
 For each corpus folder it prints the pages, how many the guard refuses (it should refuse none),
-the guard's CPU seconds, extraction's CPU seconds (extract_html, which runs the guard once too)
-and the guard's share; then the CPU seconds lxml and the guard take on one element with 20,000
-attributes, as the guard now refuses it. CPU seconds within one run, so the ratio holds on a busy
-machine.
+the guard's CPU seconds and its share of extract_html's and of a worker's whole chain (process:
+decode, extract, tag), both of which run the guard once too; then the CPU seconds lxml and the
+guard take on one element with 20,000 attributes, as the guard now refuses it. CPU seconds within
+one run, so the ratio holds on a busy machine.
 
     .venv/bin/python benchmarks/markup_guard.py
 """
@@ -23,6 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from transforms.html import NoArticleError, extract_html  # noqa: E402
 from transforms.page import _MARKUP, MAX_ATTRIBUTES, parse_html  # noqa: E402
+from transforms.pipeline import process  # noqa: E402
+from transforms.records import RawDocument  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus"
 FOLDERS = ("aeb/html", "attribution-dev/pages", "fundus/pages")
@@ -31,8 +33,9 @@ FOLDERS = ("aeb/html", "attribution-dev/pages", "fundus/pages")
 def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}; limit {MAX_ATTRIBUTES:,} attributes on one element")
     for folder in FOLDERS:
-        pages = [gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
-                 for path in sorted((CORPUS / folder).glob("*.gz"))]  # fmt: skip
+        files = sorted((CORPUS / folder).glob("*.gz"))
+        raws = [RawDocument(f.name, gzip.decompress(f.read_bytes()), media_type="text/html") for f in files]
+        pages = [raw.data.decode("utf-8", "replace") for raw in raws]
         start = time.process_time()
         refused = sum(_MARKUP.match(page).end() < len(page) for page in pages)
         guard = time.process_time() - start
@@ -41,9 +44,14 @@ def main() -> None:
             with contextlib.suppress(NoArticleError):
                 extract_html(page)
         extract = time.process_time() - start
+        start = time.process_time()
+        for raw in raws:
+            process(raw)
+        chain = time.process_time() - start
         print(
-            f"{folder}: {len(pages)} pages, {refused} refused; guard {guard:.3f} CPU-s,"
-            f" extraction {extract:.2f} CPU-s, guard {guard / extract:.1%} of extraction"
+            f"{folder}: {len(pages)} pages, {refused} refused; guard {guard:.3f} CPU-s, {guard / extract:.1%}"
+            f" of extract_html ({extract:.2f} CPU-s), {guard / chain:.1%} of a worker's whole chain"
+            f" (process: decode, extract, tag; {chain:.2f} CPU-s)"
         )
     page = "<html><body><p " + " ".join(f"a{i}" for i in range(20_000)) + ">text</p></body></html>"
     start = time.process_time()
