@@ -1,12 +1,16 @@
-"""CPU seconds of one chunk's feed_entries look-ups (known_entries, known_urls, known_settled_urls) as the
-warehouse grows: the lists of constants of warehouse/feeds.py against the semi-joins on a registered
-table they replaced (kept here as the baseline).
+"""CPU seconds of one chunk's feed_entries look-ups as the warehouse grows, each in two forms: a join
+against a registered Arrow table, and constant IN lists (db.ids_sql).
+
+warehouse/feeds.py runs known_urls with IN lists (its join form, on `canonical_link OR
+canonical_url`, is a nested-loop join) and known_entries and known_settled_urls with joins: the URLs
+and keys are in no order the files keep, so constants let DuckLake skip no file there, and a list of
+thousands costs more than the join.
 
 It makes a DuckLake warehouse in a temporary folder, adds feed entries in files of 100,000 (as runs
 add them) and, at each size, times one chunk's look-ups (250 entry keys and 250 URLs, half of them
-stored). CPU seconds, best of three within one run, with the load average.
+stored; --keys to change). CPU seconds, best of three within one run, with the load average.
 
-    .venv/bin/python benchmarks/feed_lookups.py [--entries 1000000]
+    .venv/bin/python benchmarks/feed_lookups.py [--entries 1000000] [--keys 250]
 """
 
 from __future__ import annotations
@@ -29,11 +33,10 @@ from warehouse import db  # noqa: E402
 from warehouse import feeds as wf  # noqa: E402
 
 FILE_ROWS = 100_000
-CHUNK = 250
 
 
 def registered(con, name: str, table: pa.Table, sql: str) -> list[tuple]:
-    """The look-up before: a join against a registered table."""
+    """A join against a registered table."""
     con.register(name, table)
     try:
         return con.execute(sql).fetchall()
@@ -41,23 +44,23 @@ def registered(con, name: str, table: pa.Table, sql: str) -> list[tuple]:
         con.unregister(name)
 
 
-def semi_join_entries(con, keys):
-    batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
-    sql = "SELECT * FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
-    return registered(con, "batch_keys", batch, sql)
-
-
-def semi_join_settled(con, urls):
-    sql = """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
-             SEMI JOIN batch_urls u ON e.canonical_url = u.url
-             WHERE e.status IN ('matched', 'unmatched') GROUP BY e.canonical_url"""
-    return registered(con, "batch_urls", pa.table({"url": urls}), sql)
-
-
 def join_urls(con, urls):
     sql = """SELECT u.url, max(e.article_id) FROM batch_urls u
              JOIN feed_entries e ON u.url = e.canonical_link OR u.url = e.canonical_url GROUP BY u.url"""
     return registered(con, "batch_urls", pa.table({"url": urls}), sql)
+
+
+def in_list_entries(con, keys):
+    sql = f"""SELECT * FROM feed_entries WHERE entry_key IN {db.ids_sql([k[1] for k in keys])}
+              AND feed_url IN {db.ids_sql([k[0] for k in keys])}"""
+    return con.execute(sql).fetchall()
+
+
+def in_list_settled(con, urls):
+    sql = f"""SELECT canonical_url, max(article_id) FROM feed_entries
+              WHERE canonical_url IN {db.ids_sql(urls)} AND status IN ('matched', 'unmatched')
+              GROUP BY canonical_url"""
+    return con.execute(sql).fetchall()
 
 
 def add_entries(con, start: int, count: int) -> None:
@@ -89,17 +92,17 @@ def cpu(call: Callable[[], object]) -> float:
 
 
 def measure(con, numbers: list[int]) -> str:
-    """CPU-s per chunk, before -> now, of each look-up; they are checked to give the same rows first."""
+    """CPU-s per chunk, join -> IN lists, of each look-up; the forms are checked to agree first."""
     urls = [url(i) for i in numbers]
     keys = [(f"https://feeds.example/{i % 1000}.xml", url(i)) for i in numbers]
-    assert len(wf.known_entries(con, keys)) == len(semi_join_entries(con, keys))
-    assert wf.known_settled_urls(con, urls) == dict(semi_join_settled(con, urls))
+    assert len(in_list_entries(con, keys)) == len(wf.known_entries(con, keys))
+    assert dict(in_list_settled(con, urls)) == wf.known_settled_urls(con, urls)
     assert wf.known_urls(con, urls) == dict(join_urls(con, urls))
     pairs = {
-        "known_entries": (lambda: semi_join_entries(con, keys), lambda: wf.known_entries(con, keys)),
+        "known_entries": (lambda: wf.known_entries(con, keys), lambda: in_list_entries(con, keys)),
         "known_settled_urls": (
-            lambda: semi_join_settled(con, urls),
             lambda: wf.known_settled_urls(con, urls),
+            lambda: in_list_settled(con, urls),
         ),
         "known_urls": (lambda: join_urls(con, urls), lambda: wf.known_urls(con, urls)),
     }
@@ -109,7 +112,9 @@ def measure(con, numbers: list[int]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
-    total = parser.parse_args().entries
+    parser.add_argument("--keys", type=int, default=250)
+    args = parser.parse_args()
+    total, chunk = args.entries, args.keys
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder:
         con = db.connect(Path(folder) / "w.sqlite")
@@ -119,8 +124,8 @@ def main() -> None:
                 step = min(FILE_ROWS, size - stored)
                 add_entries(con, stored, step)
                 stored += step
-            old = rng.sample(range(stored), CHUNK // 2)
-            new = [stored + i for i in rng.sample(range(10**6), CHUNK // 2)]
+            old = rng.sample(range(stored), chunk // 2)
+            new = [stored + i for i in rng.sample(range(10**6), chunk // 2)]
             print(f"{stored:>9,} entries (load average {os.getloadavg()[0]:.1f}): {measure(con, old + new)}")
         con.close()
 

@@ -169,16 +169,15 @@ def known_entries(
     """The stored rows of the (feed_url, entry_key) pairs already in feed_entries."""
     if not keys:
         return {}
-    # Constant lists (db.ids_sql), not a join against a registered table: the scan filters by them and
-    # the storage skips the files whose min/max rule them out, so a chunk's cost follows its keys, not
-    # the entries stored. A key of one feed found under another is dropped here.
-    wanted = set(keys)
-    rows = con.execute(
-        f"""SELECT {_ENTRY_COLUMNS} FROM feed_entries
-            WHERE entry_key IN {db.ids_sql([k[1] for k in wanted])}
-              AND feed_url IN {db.ids_sql([k[0] for k in wanted])}"""
-    ).fetchall()
-    return {(row[0], row[1]): _entry(row) for row in rows if (row[0], row[1]) in wanted}
+    batch = pa.table({"feed_url": [k[0] for k in keys], "entry_key": [k[1] for k in keys]})
+    con.register("batch_keys", batch)
+    try:
+        rows = con.execute(
+            f"SELECT {_ENTRY_COLUMNS} FROM feed_entries SEMI JOIN batch_keys USING (feed_url, entry_key)"
+        ).fetchall()
+    finally:
+        con.unregister("batch_keys")
+    return {(row[0], row[1]): _entry(row) for row in rows}
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str | None]:
@@ -186,6 +185,10 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str,
     the article id they were loaded as (None when not loaded: pending, unmatched or failed)."""
     if not urls:
         return {}
+    # Constant lists, not a join on `u.url = canonical_link OR u.url = canonical_url`, which DuckDB runs
+    # as a nested loop (2.1 CPU-s for 250 URLs at a million entries; benchmarks/feed_lookups.py). The
+    # look-ups on one column keep their semi-joins: URLs are in no order the files keep, so constants
+    # let the storage skip nothing there, and a list of thousands costs more than the join.
     wanted = db.ids_sql(urls)
     rows = con.execute(
         f"""SELECT canonical_link, canonical_url, article_id FROM feed_entries
@@ -225,9 +228,14 @@ def known_settled_urls(con: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> d
     """
     if not urls:
         return {}
-    rows = con.execute(
-        f"""SELECT canonical_url, max(article_id) FROM feed_entries
-            WHERE canonical_url IN {db.ids_sql(urls)} AND status IN ('matched', 'unmatched')
-            GROUP BY canonical_url"""
-    ).fetchall()
+    con.register("batch_urls", pa.table({"url": list(dict.fromkeys(urls))}))
+    try:
+        rows = con.execute(
+            """SELECT e.canonical_url, max(e.article_id) FROM feed_entries e
+               SEMI JOIN batch_urls u ON e.canonical_url = u.url
+               WHERE e.status IN ('matched', 'unmatched')
+               GROUP BY e.canonical_url"""
+        ).fetchall()
+    finally:
+        con.unregister("batch_urls")
     return dict(rows)
