@@ -563,12 +563,17 @@ def resolve_failures(
     if not source_refs:
         return
     where = (
-        f"origin = ? AND severity = 'error' AND resolved_at IS NULL AND source_ref IN {ids_sql(source_refs)}"
+        "origin = ? AND severity = 'error' AND resolved_at IS NULL AND source_ref IN (SELECT value FROM {})"
         + (f" AND stage IN {ids_sql(stages)}" if stages is not None else "")
     )
-    # An UPDATE costs a DuckLake write even when it matches nothing (the usual case): look first.
-    if con.execute(f"SELECT count(*) FROM ingest_failures WHERE {where}", [origin]).fetchone()[0]:
-        con.execute(f"UPDATE ingest_failures SET resolved_at = ? WHERE {where}", [now, origin])
+    with _keys(con, source_refs) as keys:
+        # An UPDATE costs a DuckLake write even when it matches nothing (the usual case): look first.
+        if con.execute(
+            f"SELECT count(*) FROM ingest_failures WHERE {where.format(keys)}", [origin]
+        ).fetchone()[0]:
+            con.execute(
+                f"UPDATE ingest_failures SET resolved_at = ? WHERE {where.format(keys)}", [now, origin]
+            )
 
 
 def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str]) -> None:
