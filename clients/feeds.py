@@ -108,8 +108,9 @@ async def _fetch_one(
                 return FetchedPage(entry, attempt, error=error)
         else:
             verdict = page_verdict(
-                resp.status, resp.headers.get("retry-after"), attempt, policy, datetime.now(UTC), max_wait
-            )
+                resp.status, resp.headers.get("retry-after"), attempt, policy, datetime.now(UTC), max_wait,
+                resp.url if resp.redirects else None,
+            )  # fmt: skip
             if verdict.keep:
                 return fetched_page(entry, attempt, resp.url, resp.headers, resp.body)
             error = verdict.error or ""

@@ -37,14 +37,25 @@ def refusal(address: str) -> str | None:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return f"{address!r} is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        else:
+            # 6to4 and Teredo carry an IPv4 address that a relay may deliver to: a private one is
+            # refused whatever the IPv6 address itself is.
+            tunnels = (("6to4", ip.sixtofour), ("Teredo", ip.teredo[1] if ip.teredo else None))
+            for kind, inner in tunnels:
+                if inner is not None and (why := _why_not_public(inner)):
+                    return f"{address} is a {kind} address of {inner}, {why}"
+    why = _why_not_public(ip)
+    return f"{address} is {why}" if why else None
+
+
+def _why_not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     for attribute, label in _KINDS:
         if getattr(ip, attribute):
-            return f"{address} is {label} address"
-    if not ip.is_global:
-        return f"{address} is not a public address"
-    return None
+            return f"{label} address"
+    return None if ip.is_global else "not a public address"
 
 
 async def resolve(host: str, port: int) -> list[str]:

@@ -227,9 +227,12 @@ def finish_chunk(
     with db.transaction(con):
         wf.upsert_entries(con, [*settled, *processed])
         db.record_failures(con, list(fetched.fetch_failures), run_id, moment)
-        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL.
+        # Fetch failures are keyed by the link fetched, extraction failures by the page's canonical URL
+        # (often the same string): a link that fetched resolves its fetch error only, a page that
+        # loaded every error (the extract error this chunk just recorded for a page stays open).
+        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links)], moment, stages=["fetch"])
         done = [e.canonical_url for e in processed if e.status != "failed" and e.canonical_url]
-        db.resolve_failures(con, "feed", [*filter(None, fetched.fetched_links), *done], moment)
+        db.resolve_failures(con, "feed", done, moment)
     return counts + FeedCounts(
         pages_fetched=len(chunk.pages),
         pages_failed=len(fetched.fetch_failures),
@@ -262,6 +265,13 @@ def ingest_feeds(
     # quote(): Prefect would otherwise walk every feed, entry and page of a task's arguments, looking
     # for futures (a second of CPU for 1000 feeds); these never hold any.
     states = wf.read_feed_states(con)
+    # A failing feed taken out of the feeds file (a run with an empty one, for seeds alone, takes out
+    # all) fails no more: its failures are resolved, by the shard its host belongs to.
+    configured = {f.url for f in full.feeds}
+    wf.retire_feeds(con, [
+        url for url, state in states.items()
+        if state.consecutive_failures > 0 and url not in configured and fd.shard_of(url, shards) == shard
+    ], now())  # fmt: skip
     outcomes = poll_feeds_task(quote(config), quote(states), force, max_bytes, robots)
     entries = record_polls_task(con, quote(outcomes), quote(states), run_id)
     todo = wf.entries_to_fetch(con, config.fetch.max_runs, config.fetch.max_pages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,9 +71,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Libraries whose upgrade changes what the transforms output (text, dates, URLs, language, encoding).
+_OUTPUT_PACKAGES = ("trafilatura", "htmldate", "courlan", "justext", "lxml", "py3langid", "tldextract",
+                    "charset-normalizer")  # fmt: skip
+
+
 def pipeline_version() -> str:
-    """A digest of the transforms' code and data: when it changes, every input is processed again."""
+    """A digest of the transforms' code and data and of the versions of the libraries they use: when
+    it changes, every input is processed again."""
     digest = hashlib.sha256()
+    for package in _OUTPUT_PACKAGES:
+        digest.update(f"{package}=={importlib.metadata.version(package)}\n".encode())
     root = Path(transforms.__file__).parent
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".tsv", ".csv", ".json", ".txt"):

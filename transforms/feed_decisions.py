@@ -331,13 +331,14 @@ def entry_rows(
             continue
         status, article_id, error = "pending", None, None
         if not e.canonical_link:
-            status, error = "skipped", "entry has no http(s) link"
+            refused = f": {e.refused_link!r}" if e.refused_link else ""
+            status, error = "skipped", f"entry has no http(s) link{refused}"
         elif e.canonical_link in seen:
             status, article_id = "duplicate", seen[e.canonical_link]
         else:
             seen[e.canonical_link] = None  # later entries of this poll with the same link are duplicates
         new.append(
-            EntryRow(feed, e.key, e.link, e.canonical_link, None, e.title, e.published, status, article_id,
-                     None, 0, error, moment, moment, run_id, digest)
+            EntryRow(feed, e.key, e.link or e.refused_link, e.canonical_link, None, e.title, e.published,
+                     status, article_id, None, 0, error, moment, moment, run_id, digest)
         )  # fmt: skip
     return EntryChanges(tuple(new), tuple(changed), tuple(hashed))

@@ -68,13 +68,22 @@ class Verdict:
 
 
 def page_verdict(
-    status: int, retry_after: str | None, attempt: int, policy: FetchPolicy, moment: datetime, max_wait: float
+    status: int,
+    retry_after: str | None,
+    attempt: int,
+    policy: FetchPolicy,
+    moment: datetime,
+    max_wait: float,
+    redirected_to: str | None = None,
 ) -> Verdict:
     """200 is kept; 5xx, 429 and 503 are retried with backoff (never sooner than Retry-After, and not
-    at all within the run when Retry-After is longer than `max_wait`); other statuses are final."""
+    at all within the run when Retry-After is longer than `max_wait`); other statuses are final.
+
+    `redirected_to`: the URL that answered when the link redirected, named in the error (the link's
+    own server did not answer 404)."""
     if status == 200:
         return Verdict(keep=True)
-    error = f"HTTP {status}"
+    error = f"HTTP {status}" + (f" from {redirected_to} (the link redirected there)" if redirected_to else "")
     wait = policy.retry_base * 2 ** (attempt - 1)
     if status in (429, 503):
         delay: timedelta | None = parse_retry_after(retry_after, moment)
@@ -139,7 +148,9 @@ def sort_pages(
         e = p.entry
         if p.body is None or p.url is None:
             settled.append(settle(e, moment, run_id, status="failed", last_error=f"fetch: {p.error}"))
-            reason = f"{p.error} ({p.attempts} attempts this run)"
+            reason = p.error or "failed"
+            if p.attempts > 1 and not reason.endswith(" attempts)"):  # the fetcher states a retried one's
+                reason = f"{reason} (after {p.attempts} attempts)"
             failures.append(Failure(e.link or e.entry_key, "feed", "fetch", reason))
             continue
         links.append(e.link or "")

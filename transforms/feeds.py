@@ -179,6 +179,8 @@ class FeedEntry:
     published: str | None  # ISO 8601 (UTC) from the entry's published/updated date, else as written
     summary: str | None
     updated: str | None = None  # the entry's updated date, when it gives one (ISO 8601 UTC, else as written)
+    # the entry's link when it is not http(s) (file:, javascript:): kept as data, never fetched
+    refused_link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,9 @@ def _entry_date(entry: Mapping, kinds: tuple[str, ...] = ("published", "updated"
     return None
 
 
+_MAX_REFUSED_LINK = 2000
+
+
 def _entry_link(entry: Mapping) -> str | None:
     candidates = [entry.get("link")]
     candidates += [
@@ -236,6 +241,10 @@ def to_entry(entry: Mapping) -> FeedEntry | None:
     link = _entry_link(entry)
     link = strip_credentials(link) if link else None  # never sent, never stored
     canonical = canonicalize_url(link) if link else None
+    given = entry.get("link")  # not http(s): kept as text, so that the skipped row shows what was refused
+    refused = (
+        strip_credentials(given.strip()[:_MAX_REFUSED_LINK]) if not link and isinstance(given, str) else ""
+    )
     title = _text(entry.get("title"))
     published = _entry_date(entry)
     if guid:
@@ -247,7 +256,9 @@ def to_entry(entry: Mapping) -> FeedEntry | None:
     else:
         return None
     updated = _entry_date(entry, ("updated",))
-    return FeedEntry(key, guid, link, canonical, title, published, _text(entry.get("summary")), updated)
+    return FeedEntry(
+        key, guid, link, canonical, title, published, _text(entry.get("summary")), updated, refused or None
+    )
 
 
 def _describe(exc: object) -> str:

@@ -1,7 +1,8 @@
 """HTML text to the parsed tree trafilatura would make, within limits against pathological input.
 
 `load_page` refuses what no article page is (empty, not HTML, tens of megabytes or tens of
-thousands of elements once scripts and styles are out) with a NoArticleError that says why.
+thousands of elements once scripts and styles are out, an element with thousands of attributes)
+with a NoArticleError that says why.
 Pure: no I/O.
 """
 
@@ -25,6 +26,28 @@ _BULKY_OPEN = re.compile(r"<(script|style)\b[^>]{0,10000}>", re.IGNORECASE)
 _BULKY_CLOSE = {tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
 MAX_HTML_CHARS = 20_000_000
 MAX_ELEMENTS = 30_000
+# libxml2's parse is worse than quadratic in the attributes of one element (20,000 on one <p>
+# take 1.5 CPU-s, 40,000 take 23, all in C where no watch can interrupt it); real pages carry
+# fewer than 100 on any element. So the markup is scanned first, in linear time, and a page
+# with an element over this many attributes is refused before lxml sees it.
+MAX_ATTRIBUTES = 1_000
+
+# One pass over the markup as the HTML tokenizer reads it (attributes counted, not characters, so
+# a long data: URI is one attribute): text, tags with at most MAX_ATTRIBUTES attributes (a quoted
+# value may hold '>' or '<'), script and style bodies skipped to the first '</' (the earliest point
+# either end rule allows: the scan then reads the rest as markup, which can only count more), and
+# a '<' that opens no tag. Every quantifier is possessive, so nothing is tried twice: the match
+# stops at the first element with too many attributes, or runs to the end of the page.
+_ATTRIBUTE = r"""[\s/]*+[^\s/>][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]++)?)?"""
+_TAG_ATTRIBUTES = rf"(?:{_ATTRIBUTE}){{0,{MAX_ATTRIBUTES}}}+(?!{_ATTRIBUTE})"
+_MARKUP = re.compile(
+    rf"""(?:[^<]++
+        |<(?i:script|style)\b{_TAG_ATTRIBUTES}[\s/]*+>?(?:[^<]++|<(?!/))*+
+        |<[A-Za-z][^\s/>]*+{_TAG_ATTRIBUTES}
+        |<(?![A-Za-z])
+    )*+""",
+    re.VERBOSE,
+)
 
 
 class NoArticleError(ValueError):
@@ -50,6 +73,11 @@ def load_page(html: str) -> lxml.html.HtmlElement:
     if len(html) > MAX_HTML_CHARS:
         raise NoArticleError(
             f"page too large: {len(html):,} characters without scripts and styles (limit {MAX_HTML_CHARS:,})"
+        )
+    if (stop := _MARKUP.match(html).end()) < len(html):
+        raise NoArticleError(
+            f"not processable: an element with over {MAX_ATTRIBUTES:,} attributes"
+            f" at character {stop:,} ({html[stop : stop + 40]!r}...)"
         )
     tree = parse_html(html)
     if tree is None:

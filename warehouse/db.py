@@ -559,13 +559,20 @@ def record_failures(
 
 
 def resolve_failures(
-    con: duckdb.DuckDBPyConnection, origin: str, source_refs: Sequence[str], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    origin: str,
+    source_refs: Sequence[str],
+    now: datetime,
+    stages: Sequence[str] | None = None,
 ) -> None:
-    """Mark the errors of inputs that have now loaded as resolved."""
+    """Mark the errors of inputs that have now passed `stages` as resolved (None: every stage, for
+    inputs that loaded). A page that was fetched but then failed to extract resolves its `fetch`
+    error only: its `extract` error stays open."""
     if not source_refs:
         return
     where = (
         "origin = ? AND severity = 'error' AND resolved_at IS NULL AND source_ref IN (SELECT value FROM {})"
+        + (f" AND stage IN {ids_sql(stages)}" if stages is not None else "")
     )
     with _keys(con, source_refs) as keys:
         # An UPDATE costs a DuckLake write even when it matches nothing (the usual case): look first.

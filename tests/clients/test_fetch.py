@@ -219,6 +219,13 @@ def test_a_redirect_to_a_private_address_is_refused(loopback_is_public, local: L
         ("::ffff:10.0.0.1", "::ffff:10.0.0.1 is a private address"),
         ("100.64.0.1", "100.64.0.1 is not a public address"),  # carrier-grade NAT
         ("240.0.0.1", "240.0.0.1 is a private address"),
+        # 6to4 and Teredo addresses carry an IPv4 address: a private one is refused
+        ("2002:7f00:1::", "2002:7f00:1:: is a 6to4 address of 127.0.0.1, a loopback address"),
+        ("2002:a00:1::", "2002:a00:1:: is a 6to4 address of 10.0.0.1, a private address"),
+        (
+            "2001:0:808:808::80ff:fffe",
+            "2001:0:808:808::80ff:fffe is a Teredo address of 127.0.0.1, a loopback address",
+        ),
     ],
 )
 def test_refusal_names_the_kind_of_address(address: str, expected: str | None):

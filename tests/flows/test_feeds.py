@@ -22,7 +22,9 @@ from flows.counts import FeedCounts
 from flows.feeds import ingest_feeds
 from settings import Settings
 from transforms.feeds import FeedConfigError
+from warehouse import alerts as wa
 from warehouse import db
+from warehouse.summary import open_failure_counts
 
 # Four AEB pages: the topic words are in the page text, never in the feed entry's title or summary.
 DREAMLINER = "374ac9a59a85196c"  # CNBC, Emirates orders Boeing 787s: text says "Dreamliner"
@@ -226,7 +228,7 @@ def test_a_feed_that_answers_again_has_its_failure_resolved_and_its_state_replac
     ]
 
 
-def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
+def test_no_network_still_finishes_and_records_each_feed_and_a_feed_taken_out_fails_no_more(con, tmp_path):
     # Port 1 on 127.0.0.1: connection refused, as on a machine with no network.
     config = write_config(
         tmp_path, [{"url": "http://127.0.0.1:1/a.xml"}, {"url": "http://127.0.0.1:1/b.xml"}]
@@ -236,6 +238,19 @@ def test_no_network_still_finishes_and_records_each_feed(con, tmp_path):
     errors = con.execute("SELECT last_error FROM feed_state").fetchall()
     # robots.txt is asked for first: a site that cannot answer for it is not polled (clients/robots.py).
     assert all(e[0].startswith("poll: robots.txt unavailable (ConnectError") for e in errors)
+
+    # A failing feed taken out of the feeds file is counted and alerted no more.
+    a, b = "http://127.0.0.1:1/a.xml", "http://127.0.0.1:1/b.xml"
+    assert open_failure_counts(con)["feed"] == 2
+    run(con, write_config(tmp_path, [{"url": a}]), "r2", force=True)  # b taken out
+    failing = {c.feed_url for c in wa.candidates(con, "r2", [], datetime.now(UTC))}
+    assert failing == {a} and open_failure_counts(con)["feed"] == 1
+    empty = tmp_path / "none.yaml"  # the README's run on seeds alone
+    empty.write_text("")
+    run(con, str(empty), "r3")
+    assert open_failure_counts(con)["feed"] == 0 and wa.candidates(con, "r3", [], datetime.now(UTC)) == []
+    reasons = dict(con.execute("SELECT source_ref, reason FROM ingest_failures").fetchall())
+    assert all(reasons[url].endswith("(no longer in the feeds file)") for url in (a, b))
 
 
 # -- entries and pages --------------------------------------------------------------------------
@@ -370,6 +385,11 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     )
     assert failures[server.url_for("/p/404")] == "fetch"
     assert failures[server.url_for("/p/garbage")] in ("decode", "extract")  # keyed by page, not by feed
+    reason = "SELECT reason FROM ingest_failures WHERE source_ref = ?"
+    assert con.execute(reason, [server.url_for("/p/500")]).fetchone() == ("HTTP 500 (after 2 attempts)",)
+    # Fetched but not loaded: the failure stays open (resolved only when the page loads).
+    still_open = {r[0] for r in con.execute("SELECT source_ref FROM open_failures").fetchall()}
+    assert {server.url_for(f"/p/{n}") for n in names if n != "ok"} <= still_open
 
     # Later runs retry the failed pages (not the loaded one), up to max_runs runs in all.
     server.log.clear()
@@ -382,6 +402,28 @@ def test_failed_pages_are_recorded_with_reason_and_attempts_and_retried_later(
     run(con, config, "r4", settings=settings)
     assert requested() == []
     assert con.execute("SELECT max(attempts) FROM feed_entries").fetchone() == (3,)
+
+
+def test_a_redirect_names_the_url_that_answered_and_a_refused_link_is_kept_as_text(server, con, tmp_path):
+    server.expect_request("/p/moved").respond_with_data("", status=302, headers={"Location": "/p/gone"})
+    server.expect_request("/p/gone").respond_with_data("missing", status=404)
+    items = [
+        {"title": "moved", "link": server.url_for("/p/moved")},
+        {"title": "local", "link": "file:///etc/passwd"},
+    ]
+    server.expect_request("/feed.xml").respond_with_data(rss(items), content_type="application/rss+xml")
+    run(con, write_config(tmp_path, [{"url": server.url_for("/feed.xml")}]))
+    rows = dict(con.execute("SELECT title, (link, status, last_error) FROM feed_entries").fetchall())
+    gone = server.url_for("/p/gone")
+    assert rows["moved"] == (
+        server.url_for("/p/moved"),
+        "failed",
+        f"fetch: HTTP 404 from {gone} (the link redirected there)",
+    )
+    link, status, error = rows["local"]  # as feedparser gives it: file://etc/passwd
+    assert link.startswith("file:") and link.endswith("/etc/passwd") and status == "skipped"
+    assert error == f"entry has no http(s) link: {link!r}"
+    assert "/etc/passwd" not in "".join(page_requests(server))  # data, never fetched
 
 
 def test_a_second_run_fetches_no_page_and_a_new_item_is_the_only_page_fetched(

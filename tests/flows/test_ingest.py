@@ -145,6 +145,10 @@ def make_bad_seeds(folder: Path) -> None:
         "<html><head><title>Index</title></head><body><nav><a href='/a'>Home</a> <a href='/b'>World</a>"
         "</nav></body></html>"
     )
+    # One element with 40,000 attributes: lxml would spend minutes on it in C, in this process (a
+    # run of fewer than 24 inputs has no worker pool), where no CPU watch can stop it.
+    attributes = " ".join(f"data-a{i}" for i in range(40_000))
+    (folder / "crowded.html").write_text(f"<html><body><p {attributes}>Text.</p></body></html>")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +163,7 @@ def bad_run(tmp_path_factory) -> tuple[Path, Path, dict]:
 
 def test_bad_inputs_are_recorded_and_the_run_goes_on(bad_run):
     _, path, result = bad_run
-    assert (result["new"], result["failed"]) == (2, 4)
+    assert (result["new"], result["failed"]) == (2, 5)
     with open_warehouse(path) as con:
         loaded = {r[0] for r in con.execute("SELECT source_ref FROM articles").fetchall()}
         failures = {
@@ -176,7 +180,9 @@ def test_bad_inputs_are_recorded_and_the_run_goes_on(bad_run):
     )
     assert failures["nav.html"][:2] == ("extract", "error")
     assert failures["windows.txt"] == ("decode", "warning", "not UTF-8: read as cp1252")
-    assert status == ("completed", 4)
+    assert failures["crowded.html"][:2] == ("extract", "error")
+    assert "an element with over 1,000 attributes" in failures["crowded.html"][2]
+    assert status == ("completed", 5)
 
 
 def test_a_later_run_retries_what_failed(bad_run, tmp_path):
@@ -210,7 +216,7 @@ def test_a_later_run_retries_what_failed(bad_run, tmp_path):
     assert rows["empty.txt"] == (1, True)
     assert rows["photo.txt"] == (2, False)
     assert rows["nav.html"] == (1, True)
-    assert open_refs == {"photo.txt", "huge.txt"}
+    assert open_refs == {"photo.txt", "huge.txt", "crowded.html"}
     assert loaded == {"good.txt", "windows.txt", "empty.txt", "caf\\xe9.txt"}
 
 

@@ -1,5 +1,8 @@
 """The batch tasks: one article per canonical URL, whatever the inputs."""
 
+import importlib.metadata
+
+from flows import tasks
 from transforms.pipeline import article_id_for, split_duplicates
 from transforms.records import Article, TaggedArticle
 
@@ -162,3 +165,12 @@ def test_copies_extracted_once_load_the_rows_extracting_each_loads(prefect_harne
     assert once[2] == sorted({*firsts, f"{with_url[0]}-longer.html", "head-0.html", "head-1.html"})
     reasons = [row for row in each[1]["ingest_failures"] if "head-" in row]
     assert len(reasons) == 2 and all("no main text found" in row for row in reasons)
+
+
+def test_a_new_version_of_a_library_the_transforms_use_is_a_new_pipeline_version(monkeypatch):
+    before = tasks.pipeline_version()
+    installed = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "99.0" if name == "trafilatura" else installed(name)
+    )
+    assert tasks.pipeline_version() != before

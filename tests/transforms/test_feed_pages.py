@@ -17,6 +17,8 @@ def test_page_verdicts():
     too_long = page_verdict(429, "3600", 1, policy, NOW, 30)
     assert not too_long.retry and "left to a later run" in too_long.error
     assert not page_verdict(404, None, 1, policy, NOW, 30).retry
+    moved = page_verdict(404, None, 1, policy, NOW, 30, redirected_to="https://b.example/x")
+    assert moved.error == "HTTP 404 from https://b.example/x (the link redirected there)"
 
 
 def test_media_types_and_empty_bodies():
@@ -59,5 +61,5 @@ def test_pages_are_sorted_into_failures_duplicates_and_work():
     }
     [failure] = result.fetch_failures
     assert (failure.source_ref, failure.stage) == (f"{base}/4", "fetch")
-    assert "3 attempts this run" in failure.reason
+    assert failure.reason == "HTTP 500 (after 3 attempts)"  # the count stated once
     assert result.fetched_links == (f"{base}/1", f"{base}/2", f"{base}/3")

@@ -13,7 +13,7 @@ from trafilatura import bare_extraction, load_html
 from benchmarks import extraction_metrics as quality
 from transforms.html import NoArticleError, clean_text, extract_html
 from transforms.metadata import byline_sources, read_metadata
-from transforms.page import MAX_ELEMENTS, parse_html
+from transforms.page import MAX_ATTRIBUTES, MAX_ELEMENTS, parse_html
 from transforms.page_credits import harvest_credits
 from transforms.pipeline import process
 from transforms.records import Failure, RawDocument, TaggedArticle
@@ -338,6 +338,35 @@ def test_too_many_elements_are_refused() -> None:
     html = "<html><body>" + ARTICLE + "<div><span>cell</span></div>" * MAX_ELEMENTS + "</body></html>"
     with pytest.raises(NoArticleError, match="HTML elements"):
         extract_html(html)
+
+
+def crowded(count: int, before: str = "") -> str:
+    attributes = " ".join(f"data-a{i}" for i in range(count))
+    return f"<html><body>{ARTICLE}<p {before}{attributes}>Text.</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        crowded(MAX_ATTRIBUTES + 1),
+        # the attributes follow a quoted '>' or hide in a script tag: the parser still reads them
+        crowded(40_000, before="title='a > b' "),
+        crowded(40_000, before='title="</p><p" ').replace("<p ", "<script ", 1),
+        # no spaces between them: a quoted value ends one attribute
+        crowded(0).replace("<p >", "<p " + "".join(f'a{i}=""' for i in range(2_000)) + ">"),
+    ],
+)
+def test_an_element_with_thousands_of_attributes_is_refused_before_lxml_parses_it(html: str) -> None:
+    with pytest.raises(NoArticleError, match=f"an element with over {MAX_ATTRIBUTES:,} attributes"):
+        extract_html(html)
+
+
+def test_long_attribute_values_and_angle_brackets_in_text_and_scripts_are_no_crowd() -> None:
+    data_uri = "<img src='data:image/png;base64," + "QUJD " * 20_000 + "'>"  # 20,000 words, 1 attribute
+    script = "<script>for (i = 0; i<n; i++) { " + "x = y; " * 2_000 + "}</script>"
+    text = "<p>1 < 2 " + "< a " * 2_000 + "</p>"
+    html = f"<html><head>{script}</head><body>{data_uri}{ARTICLE}{text}</body></html>"
+    assert "Paragraph 11: the council met on Tuesday" in extract_html(html).text
 
 
 def test_fifty_megabytes_of_script_around_an_article_still_give_the_article() -> None:

@@ -132,6 +132,17 @@ def test_failures_count_attempts_across_runs_and_resolve(tmp_path):
     assert con.execute("SELECT count(*) FROM open_failures").fetchone()[0] == 0
 
 
+def test_a_fetched_page_resolves_its_fetch_error_and_not_its_extract_error(tmp_path):
+    con = db.connect(tmp_path / "w.sqlite")
+    url = "https://example.org/a"
+    failures = [Failure(url, "feed", "fetch", "HTTP 500"), Failure(url, "feed", "extract", "no text")]
+    db.record_failures(con, failures, "run-1", NOW)
+    db.resolve_failures(con, "feed", [url], NOW, stages=["fetch"])
+    assert con.execute("SELECT stage FROM open_failures").fetchall() == [("extract",)]
+    db.resolve_failures(con, "feed", [url], NOW)  # loaded: every stage
+    assert con.execute("SELECT count(*) FROM open_failures").fetchone()[0] == 0
+
+
 def test_read_only_connection_does_not_migrate(tmp_path):
     path = tmp_path / "w.sqlite"
     db.connect(path).close()
