@@ -31,6 +31,7 @@ from flows.provenance import update_provenance
 from flows.workers import (
     Pool,
     find_copies,
+    in_pool,
     load_language_model,
     pool_parts,
     process_and_match,
@@ -274,7 +275,7 @@ def extract_and_tag(
     carry the topics' names (flows/workers.py process_and_match)."""
     limit = settings.cpu_seconds_per_document
     work = functools.partial(process_and_match, topics=tuple(topics))
-    if pool is None or len(batch) < settings.pool_threshold:
+    if pool is None or not in_pool(pool, len(batch), settings):
         load_language_model(settings)
         results = work(batch, settings.max_document_bytes, limit)
     else:

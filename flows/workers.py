@@ -152,12 +152,14 @@ class WorkerPool:
 
     def __init__(self, settings: Settings) -> None:
         self.workers = settings.workers
+        self.started = False  # whether a part was submitted: its workers are up (or coming up)
         self._executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_init_worker)
 
     def submit(self, fn: Callable, *args: Any) -> Future:
+        self.started = True
         return self._executor.submit(fn, *args)
 
     def renew(self) -> None:
@@ -204,6 +206,17 @@ def worker_pool(settings: Settings) -> Iterator[Pool | None]:
         yield pool
     finally:
         pool.shutdown()
+
+
+def in_pool(pool: Pool | None, inputs: int, settings: Settings) -> bool:
+    """Whether `inputs` documents go to the pool's workers rather than this process's own loop: when
+    there are `pool_threshold` of them or more, or any number once this run's local pool has started
+    its workers. Those are forked warm; this process would pay the warm-up itself (the transforms'
+    imports, the language model, first-use tables: a second or more of CPU) for a run's last few pages.
+    """
+    if pool is None:
+        return False
+    return inputs >= settings.pool_threshold or getattr(pool, "started", False)
 
 
 # -- one input's CPU-time limit ------------------------------------------------------------------
@@ -366,7 +379,7 @@ def find_copies(raws: Sequence[RawDocument], pool: Pool | None, settings: Settin
     sizes = Counter(groups)
     maybe = [i for i, group in enumerate(groups) if sizes[group] > 1]
     look = [raws[i] for i in maybe]
-    if pool is None or len(look) < settings.pool_threshold:
+    if pool is None or not in_pool(pool, len(look), settings):
         found = copy_keys(look, limit)
     else:
         futures = [pool.submit(copy_keys, part, limit) for part in pool_parts(look, pool.workers)]

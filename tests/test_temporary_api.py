@@ -24,14 +24,17 @@ request = urllib.request.Request(api.url + "/flow_runs/filter", data=b"{{}}",
                                  headers={{"Content-Type": "application/json"}})
 runs = json.loads(urllib.request.urlopen(request, timeout=60).read())
 process = api.process
+with open(f"/proc/{{process.pid}}/environ", "rb") as handle:  # the settings the server runs with
+    settings = [v.decode() for v in handle.read().split(b"\\0") if v.startswith(b"PREFECT_SERVER_")]
 api.stop()
 print(json.dumps({{"new": result["new"], "runs": [r["id"] for r in runs], "run_id": result["run_id"],
-                  "ended": process.poll() is not None}}))
+                  "ended": process.poll() is not None, "settings": settings}}))
 """
 
 
 def test_the_run_uses_the_api_started_before_its_imports_and_it_ends(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    # as a user's shell has it: no API, and no telemetry setting of ours
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_SERVER_"))}
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONPATH": str(REPO)}
     code = RUN.format(seeds=str(SEEDS), db=str(tmp_path / "w.duckdb"))
     done = subprocess.run(
@@ -43,6 +46,9 @@ def test_the_run_uses_the_api_started_before_its_imports_and_it_ends(tmp_path: P
     assert out["runs"] == [out["run_id"]]  # the flow run was recorded by our API, not another one
     assert out["ended"]
     assert "Starting temporary server" not in done.stderr  # Prefect did not start one of its own
+    # a server of one run sends no telemetry heartbeat (nor logs its failure on a machine offline)
+    assert out["settings"] == ["PREFECT_SERVER_ANALYTICS_ENABLED=false"]
+    assert "telemetry" not in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from htmldate.extractors import get_external_parser
+from htmldate.extractors import get_external_parser, month_words
+from justext.core import define_stoplist
 from trafilatura import bare_extraction
+from trafilatura import external as trafilatura_external
 from trafilatura.settings import Document
 
 from transforms.language import detect_language
@@ -151,13 +153,17 @@ def extract_html(html: str, url: str | None = None) -> Article:
 
 
 def warm_up() -> None:
-    """Build the tables htmldate otherwise builds on the first page that needs them.
+    """Build the tables the libraries otherwise build on the first page that needs them.
 
-    dateparser's patterns (htmldate's search of a page's text for its date) take ~0.15 s,
-    and one page in six needs them. justext's stop lists (~0.1 s) are left to the rare short
-    page whose full extraction falls back to justext.
+    Workers are forked from a process that ran this (flows/workers.py), so each table is built once a
+    run instead of once per worker: dateparser's patterns (htmldate's search of a page's text for its
+    date: ~0.15 s, one page in six needs them), its month names in every locale (htmldate's date cue,
+    ~0.3 s), and justext's stop lists of every language (~0.2 s; trafilatura's full extraction falls
+    back to justext on about one short page in fifty, so most runs of a hundred pages meet one).
     """
     get_external_parser().get_date_data("Tuesday, 5 May 2017")
+    month_words()
+    define_stoplist(trafilatura_external.JT_STOPLIST or trafilatura_external.jt_stoplist_init())
 
 
 def _beside(text: str, words_of: dict[lxml.html.HtmlElement, str]) -> int:

@@ -15,7 +15,7 @@ import functools
 import html as html_lib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import urlsplit
 
@@ -53,17 +53,26 @@ class PageMetadata:
     url: str | None = None  # the canonical URL, else the one given
     site_name: str | None = None
     found_author: str | None = None  # trafilatura's reading of the author fields and bylines
+    # trafilatura's reading of the byline markup, when its author fields name nobody (`author`): read
+    # only if the byline gets that far (a copy of the tree and a dozen XPath queries, ~4 ms a page)
+    markup_author: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
     linked_byline: str | None = None  # names a byline gives as links ("Von: <a>X</a>, <a>Y</a>")
     lead_byline: str | None = None  # names the article body opens with, in bold ("<p><b>Ann Lee</b></p>")
     # short paragraphs of names closing an article body ("<p>Ann Lee/dpa</p>"): its sign-off
     # when the extracted text ends with one of them (`byline`)
     closing_lines: tuple[str, ...] = ()
 
+    def author(self) -> str | None:
+        """trafilatura's author: its author fields', else its reading of the page's byline markup."""
+        if self.found_author is None and self.markup_author is not None:
+            return self.markup_author()
+        return self.found_author
+
 
 def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMetadata:
     """The page's title, date, declared language, canonical URL, site name and author fields."""
     structured = read_structured(tree)
-    found = _trafilatura_metadata(tree, url)
+    found = _trafilatura_metadata(tree, url, markup=False)
     page_url = found["url"] or url
     return PageMetadata(
         structured=structured,
@@ -78,6 +87,8 @@ def read_metadata(tree: lxml.html.HtmlElement, url: str | None = None) -> PageMe
         url=page_url,
         site_name=(found["sitename"] or "").strip() or None,
         found_author=found["author"],
+        # the tree stays as it is (extraction works on copies of it) until the byline is read
+        markup_author=None if found["author"] else functools.cache(functools.partial(extract_author, tree)),
         linked_byline=_linked_byline(tree),
         lead_byline=_lead_byline(tree),
         closing_lines=tuple(_closing_lines(tree)),
@@ -90,7 +101,7 @@ def byline(metadata: PageMetadata, credits: tuple[Credit, ...], text: str = "") 
     meta = metadata
     return _byline(
         meta.structured,
-        meta.found_author,
+        meta.author,
         credits,
         meta.site_name,
         meta.url,
@@ -123,7 +134,7 @@ _DATE_META = (
 
 def _byline(
     structured: StructuredData,
-    found: str | None,
+    found: Callable[[], str | None],
     credits: tuple[Credit, ...],
     site: str | None,
     url: str | None,
@@ -147,17 +158,18 @@ def _byline(
     own, address = _not_authors(structured, credits, site, url)
     newsroom: list[str] = []
     shown = _shown_bylines(credits) or linked
-    stages = [
-        ("declared", _declared(structured)),
-        ("found", _tidied(found, credits)),
-        ("shown", shown),
-        ("closing", closing),
+    # each stage's candidate read when the stages before it named nobody (`found` may read the markup)
+    stages: list[tuple[str, Callable[[], str | None]]] = [
+        ("declared", lambda: _declared(structured)),
+        ("found", lambda: _tidied(found(), credits)),
+        ("shown", lambda: shown),
+        ("closing", lambda: closing),
     ]
     if lead and not any(party.kind.lower() == "person" for party in structured.authors):
         # the body's own byline beats an author field that is an account or the site itself
-        stages.insert(0, ("lead", lead))
+        stages.insert(0, ("lead", lambda: lead))
     for stage, candidate in stages:
-        names, spelled = _names(candidate, credits, own, address)
+        names, spelled = _names(candidate(), credits, own, address)
         if (
             stage == "found"
             and newsroom
@@ -190,7 +202,7 @@ def byline_sources(
     own, address = _not_authors(meta.structured, credits, meta.site_name, meta.url)
     candidates = (
         _declared(meta.structured),
-        _tidied(meta.found_author, credits),
+        _tidied(meta.author(), credits),
         _shown_bylines(credits),
         meta.linked_byline,
         meta.lead_byline,
@@ -749,13 +761,16 @@ def _as_on_page(author: str | None, credits: tuple[Credit, ...]) -> str | None:
     return "; ".join(names)
 
 
-def _trafilatura_metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[str, str | None]:
+def _trafilatura_metadata(
+    tree: lxml.html.HtmlElement, url: str | None, markup: bool = True
+) -> dict[str, str | None]:
     """Title, author, canonical URL and site name, the way trafilatura's metadata step finds them.
 
     trafilatura's own with_metadata also collects categories, tags and a licence and runs
     htmldate: ~45% on top of the text extraction. Only the fields used here are computed,
     with the same functions and in the same order of precedence (meta tags, then JSON-LD,
-    then the page's markup).
+    then the page's markup; the author's markup only with `markup`: read_metadata leaves it to
+    PageMetadata.author).
     """
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
@@ -764,7 +779,8 @@ def _trafilatura_metadata(tree: lxml.html.HtmlElement, url: str | None) -> dict[
     with contextlib.suppress(Exception):
         meta = extract_meta_json(tree, meta)
     meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
+    if markup:
+        meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
     meta.sitename = (meta.sitename or extract_sitename(tree) or "").lstrip("@") or None
     return {"title": meta.title, "author": meta.author, "url": meta.url, "sitename": meta.sitename}

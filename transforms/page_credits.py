@@ -153,6 +153,9 @@ class _Shape:
     images: tuple[
         lxml.html.HtmlElement, ...
     ] = ()  # the pictures not drawn small, <img> elements, in page order
+    # every node of the page in page order: walked again by harvest_credits, whose loop then reuses
+    # these element objects instead of having lxml make one for each node a second time
+    nodes: tuple[lxml.html.HtmlElement, ...] = ()
 
 
 def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
@@ -175,7 +178,8 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     bodies: set[lxml.html.HtmlElement] = set()
     text = None
     images: list[lxml.html.HtmlElement] = []
-    for el in reversed(list(tree.iter())):
+    nodes = tuple(tree.iter())
+    for el in reversed(nodes):
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
             chars[el] = 0
@@ -277,7 +281,7 @@ def _page_shape(tree: lxml.html.HtmlElement) -> _Shape:
     root = tree.getroottree().getroot()
     half = chars.get(root, 0) / 2
     bodies.update(el for el, n in chars.items() if n and n >= half)
-    return _Shape(blocks, linked, slots, cards, bodies, text, tuple(reversed(images)))
+    return _Shape(blocks, linked, slots, cards, bodies, text, tuple(reversed(images)), nodes)
 
 
 # --- The article's own pictures -------------------------------------------------------------------
@@ -693,7 +697,7 @@ def harvest_credits(
     teasers, linked = shape.teasers | cards, shape.linked
     # The few elements with a data attribute, found in one query: most elements have none.
     data_holders = set(_DATA_HOLDERS(tree))
-    for el in tree.iter():
+    for el in shape.nodes:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP_TAGS:
             continue

@@ -11,9 +11,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from lxml import etree
-
-from transforms.dates import normalize_date
 from transforms.decode import (
     Decoded,
     DecodeError,
@@ -23,16 +20,13 @@ from transforms.decode import (
     sniff_media_type,
     too_large,
 )
-from transforms.html import NoArticleError, extract_html
-from transforms.html import warm_up as warm_up_html
-from transforms.language import detect_language
-from transforms.outlet import resolve_outlet
-from transforms.page import load_page
-from transforms.plaintext import clean_plaintext
 from transforms.records import Failure, RawDocument, TaggedArticle
 from transforms.registry import Registry, load_registry
-from transforms.tag_sources import tag_sources
 from transforms.urls import canonicalize_url
+
+# The chain's own modules (extraction, metadata, tagging: trafilatura and the taggers' tables, ~0.5 s
+# of imports) are imported where a page is processed, not with this module: the flow's process imports
+# it for the helpers below (ids, copies, duplicates) and leaves the pages to the worker processes.
 
 DEFAULT_MAX_BYTES = 10_000_000
 _UTF8 = ("utf-8", "utf-8-sig", "ascii")
@@ -64,6 +58,13 @@ def process(
     raw: RawDocument, registry: Registry | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> TaggedArticle | Failure:
     """Clean, describe and tag one document. Never raises for bad input: returns a Failure."""
+    from transforms.dates import normalize_date
+    from transforms.html import NoArticleError, extract_html
+    from transforms.language import detect_language
+    from transforms.outlet import resolve_outlet
+    from transforms.plaintext import clean_plaintext
+    from transforms.tag_sources import tag_sources
+
     registry = registry or load_registry()
     digest = content_hash(raw.data)
 
@@ -116,11 +117,12 @@ def process_batch(
     return [process(raw, registry, max_bytes) for raw in raws]
 
 
-# Two small documents that take every common path through the chain: HTML with metadata, a
-# dateline and credits, and plain text with a byline.
+# Two small documents that take every common path through the chain: HTML with an address (the
+# outlet from its registered domain), metadata, a dateline and credits, and plain text with a byline.
 _WARM_UP = (
     RawDocument(
         source_ref="warm-up.html",
+        url="https://news.example.co.uk/2017/05/05/rules-change",
         data=b"""<html lang="en"><head><title>Rules change - The Daily</title>
 <meta name="author" content="Jane Doe"></head><body><nav><a href="/">Home</a></nav><article>
 <h1>Rules change</h1><p class="date">Posted May 5, 2017</p>
@@ -144,6 +146,8 @@ def warm_up() -> None:
     Worker processes are forked from one process that has run this (flows/workers.py), so
     none of them pays it again.
     """
+    from transforms.html import warm_up as warm_up_html
+
     warm_up_html()
     process_batch(_WARM_UP)
 
@@ -197,6 +201,10 @@ def copy_key(raw: RawDocument, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None
     bytes (url, outlet, published, title, topics, the media type, the decoding notes). None for an
     input that is not HTML, or that decoding or parsing refuses (its own process() says why).
     """
+    from lxml import etree
+
+    from transforms.page import load_page
+
     if raw.url is not None and canonicalize_url(raw.url) is None:
         return None
     try:

@@ -27,6 +27,13 @@ _APP = "prefect.server.api.server:create_app"
 _API_WORDS = ("PREFECT_API_URL", "api.url", "[api]", "prefect.api", "api_url")
 
 
+# Prefect settings (documented ones) for the temporary API of one run only, unless the environment sets
+# them: a server that lives for one run sends no telemetry heartbeat of its own (a database query and an
+# HTTPS request at its start; on a machine without internet, an "ERROR ... Failed to send telemetry" line
+# in the run's output). A configured server is never started here, so it keeps its own settings.
+TEMPORARY_DEFAULTS = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
 def _mentions_api(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -76,7 +83,7 @@ class TemporaryAPI:
             "PREFECT__SERVER_FINAL": "1",
         }
         self.process: subprocess.Popen | None = subprocess.Popen(
-            command, env={**os.environ, **ephemeral}, stdin=subprocess.DEVNULL
+            command, env={**TEMPORARY_DEFAULTS, **os.environ, **ephemeral}, stdin=subprocess.DEVNULL
         )
 
     def wait(self, timeout: float) -> bool:

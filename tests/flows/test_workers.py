@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from flows.workers import worker_pool
+from flows.workers import in_pool, worker_pool
 from settings import Settings
 from transforms import language
 
@@ -31,9 +31,15 @@ def _worker_state() -> tuple[int, bool]:
 
 
 def test_workers_start_with_the_language_model_loaded() -> None:
-    with worker_pool(Settings(workers=2)) as pool:
+    settings = Settings(workers=2)
+    with worker_pool(settings) as pool:
         assert pool is not None
+        # a few documents stay in this process until the pool's workers are up; then they go there too
+        assert not in_pool(pool, settings.pool_threshold - 1, settings)
+        assert in_pool(pool, settings.pool_threshold, settings)
         states = [pool.submit(_worker_state).result() for _ in range(4)]
+        assert in_pool(pool, 1, settings)
+    assert not in_pool(None, 1000, settings)
     assert all(pid != os.getpid() for pid, _ in states)
     assert all(loaded for _, loaded in states)
 

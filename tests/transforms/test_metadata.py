@@ -82,7 +82,7 @@ def test_a_byline_element_gives_the_author_when_the_author_fields_name_only_the_
         '<p class="byline">By Ann Lee</p><span class="author">Lien copié</span>',
     )
     metadata, found = metadata_and_byline(html, "https://harbour.example/cranes")
-    assert metadata.found_author == "Harbour Times"
+    assert metadata.author() == "Harbour Times"
     assert found == "Ann Lee"  # "Lien copié" ("link copied") is not written as a name is
 
 
@@ -289,7 +289,7 @@ def test_a_lone_word_beside_the_writers_is_no_author_unless_a_news_source(corpus
     page = fundus_page(corpus_dir, "JungeWelt_2026_05_18.html.gz")
     tree = parse_html(page.html)
     metadata = read_metadata(tree, page.url)
-    assert metadata.found_author == "Anna Martel; Lea Wagner; Nairobi"
+    assert metadata.author() == "Anna Martel; Lea Wagner; Nairobi"
     assert byline(metadata, harvest_credits(tree, metadata.structured)) == "Anna Martel; Lea Wagner"
     page = fundus_page(corpus_dir, "BoersenZeitung_2025_11_06.html.gz")
     tree = parse_html(page.html)
@@ -305,7 +305,7 @@ def test_a_name_only_a_meta_field_gives_beside_names_the_page_shows_is_no_writer
     page = fundus_page(corpus_dir, "BusinessInsiderDE_2024_01_29.html.gz")
     tree = parse_html(page.html)
     metadata = read_metadata(tree, page.url)
-    assert metadata.found_author == "Amin Al Magrebi; Matthew Loh"
+    assert metadata.author() == "Amin Al Magrebi; Matthew Loh"
     found = byline_sources(metadata, harvest_credits(tree, metadata.structured))
     assert found["trafilatura"] == page.authors[0] == "Matthew Loh"
 

@@ -87,6 +87,7 @@ def test_warm_up_documents_take_the_common_paths():
     warm_up()
     html, text = process_batch(_WARM_UP)
     assert html.article.published == "2017-05-05" and html.article.language == "en"
+    assert html.article.outlet == "example.co.uk"  # its URL's registered domain: tldextract's tables
     assert {(s.source, s.role) for s in html.sources} >= {("AFP", "origin"), ("Quartz", "cited")}
     assert text.article.byline == "Jane Doe"
     assert ("AFP", "origin") in {(s.source, s.role) for s in text.sources}
