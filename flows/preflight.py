@@ -33,13 +33,14 @@ def check_startup(db_path: str, seeds_dir: str | None = None, feeds_file: str | 
             f"seeds folder {what}: {seeds_dir}; pass --seeds PATH (a folder of .txt/.html files)"
         )
     if feeds_file is not None:
-        from flows.feed_config import load_feed_config  # feedparser's import only for runs given feeds
+        from clients.config_files import load_feed_config  # its imports only for runs given feeds
         from transforms.feeds import FeedConfigError
 
         try:
             load_feed_config(feeds_file)
         except FeedConfigError as exc:
-            raise StartupError(" ".join(f"--feeds {exc}".split())) from None
+            reason = str(exc).removeprefix("feeds config ")  # the option names what the file is
+            raise StartupError(" ".join(f"--feeds {reason}".split())) from None
     try:
         check_writable(db_path)
         warc.check_writable(db.archive_root_for(db_path))

@@ -443,7 +443,7 @@ def test_an_edited_manifest_reapplies_without_force_and_fixed_rows_resolve(tmp_p
     with open_warehouse(path) as con:
         config = con.execute("SELECT origin, reason FROM open_failures WHERE stage = 'config'").fetchall()
     assert [(origin, reason.split(": ")[:2]) for origin, reason in config] == [
-        ("feed", [str(feeds), "not valid YAML"])
+        ("feed", [f"feeds config {feeds}", "not valid YAML"])
     ]
     (seeds / "manifest.csv").write_text(
         "file,url,outlet\nafp.txt,https://www.example.com/a,The Example\nb.txt,,\n"

@@ -24,7 +24,7 @@ def test_a_feeds_file_given_that_is_missing_or_bad_is_one_line_before_the_run(tm
     db = str(tmp_path / "w.sqlite")
     with pytest.raises(StartupError) as missing:
         check_startup(db, feeds_file=str(tmp_path / "feeds.yaml"))
-    assert str(missing.value) == f"--feeds {tmp_path / 'feeds.yaml'}: feeds config not found"
+    assert str(missing.value) == f"--feeds {tmp_path / 'feeds.yaml'}: not found"
     broken = tmp_path / "broken.yaml"
     broken.write_text("feeds: [\n  - url: https://a.test/rss\n")
     with pytest.raises(StartupError) as bad:
