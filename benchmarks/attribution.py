@@ -322,9 +322,9 @@ def _own_outlet(url: str | None) -> str | None:
 
 
 def _names_source(text: str | None, source: str) -> bool:
-    from transforms.tag_sources import _matcher
+    from transforms.tag_sources import registry_matcher
 
-    return bool(text) and any(h.source.name == source for h in _matcher(load_registry()).hits(text))
+    return bool(text) and any(h.source.name == source for h in registry_matcher(load_registry()).hits(text))
 
 
 _JSONLD = "//script[@type='application/ld+json']"
@@ -653,9 +653,9 @@ HOSTILE = {
 def hostile_timing() -> dict[str, float]:
     """Microseconds of tagging per registry name on each hostile text (best of 3)."""
     from transforms.registry import load_registry as registry
-    from transforms.tag_sources import _matcher
+    from transforms.tag_sources import registry_matcher
 
-    matcher = _matcher(registry())
+    matcher = registry_matcher(registry())
     found = {}
     for name, text in HOSTILE.items():
         names = len(matcher.hits(text))
@@ -666,9 +666,9 @@ def hostile_timing() -> dict[str, float]:
 
 def _cold_tag(text: str) -> object:
     """Tag with the classification cache emptied first: each round starts as a new text would."""
-    from transforms.credit_forms import _classify_line
+    from transforms.credit_forms import classify_line
 
-    _classify_line.cache_clear()
+    classify_line.cache_clear()
     return tag_sources(Article(text=text))
 
 

@@ -2,7 +2,7 @@
 
 Each form (picture credit, dateline, signature, copyright line, cited with a verb, byline,
 co-credit) has a detector of its own, so a rule for one form never loosens another, and the
-order they are tried in (`_classify`) is the one place that settles a name that fits two.
+order they are tried in (`classify_credit`) is the one place that settles a name that fits two.
 Every pattern here runs on one line of at most WINDOW characters either side of the name, so
 the work per name is bounded whatever the text.
 """
@@ -19,14 +19,14 @@ from transforms.credit_cues import UPPER_LETTERS, CuePatterns
 
 if TYPE_CHECKING:
     from transforms.registry import Source
-    from transforms.tag_sources import _Hit, _PhotoAgencies
+    from transforms.tag_sources import NameHit, PhotoAgencies
 
 _NAME_WORD = rf"[{UPPER_LETTERS}][\w'’.-]+"
 WINDOW = 200  # forms sit within a few words of the name: look no further
 
 
 @dataclass(frozen=True, slots=True)
-class _Form:
+class CreditForm:
     role: str
     start: int  # evidence span, relative to the segment being classified
     end: int
@@ -44,9 +44,9 @@ class _Context:
     offset: int  # where `line` starts in the segment
     s: int  # the name's span in `line`
     e: int
-    hit: _Hit
+    hit: NameHit
     cues: CuePatterns
-    photo_agency: _PhotoAgencies | None
+    photo_agency: PhotoAgencies | None
 
     @property
     def before(self) -> str:
@@ -56,8 +56,8 @@ class _Context:
     def after(self) -> str:
         return self.line[self.e :]
 
-    def form(self, role: str, a: int, b: int, listable: bool = False) -> _Form:
-        return _Form(role, self.offset + a, self.offset + b, listable)
+    def form(self, role: str, a: int, b: int, listable: bool = False) -> CreditForm:
+        return CreditForm(role, self.offset + a, self.offset + b, listable)
 
     def lead(self) -> int:
         """Where the line's words start."""
@@ -65,7 +65,7 @@ class _Context:
         return len(before) - len(before.lstrip())
 
 
-def _context(seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None) -> _Context:
+def _context(seg: str, hit: NameHit, cues: CuePatterns, photo_agency: PhotoAgencies | None) -> _Context:
     # Both searches stop at the window, so a long text without line breaks stays linear.
     ls = max(seg.rfind("\n", max(0, hit.start - WINDOW), hit.start) + 1, hit.start - WINDOW, 0)
     le = seg.find("\n", hit.end, hit.end + WINDOW)
@@ -84,7 +84,7 @@ def _previous_word(before: str) -> tuple[str, int] | None:
     return stripped[start:], start
 
 
-def _capitalised_name_before(before: str, cues: CuePatterns, strict: bool = False) -> bool:
+def capitalised_name_before(before: str, cues: CuePatterns, strict: bool = False) -> bool:
     """True when the name is the end of a longer proper name: "Michael R. Bloomberg".
 
     In running text a capitalised word opening the sentence ("Yesterday Reuters reported") is
@@ -172,7 +172,7 @@ def _last_words(text: str, count: int) -> str:
     return text[position:]
 
 
-def _photo_credit(c: _Context) -> _Form | None:
+def _photo_credit(c: _Context) -> CreditForm | None:
     """Picture credits: "AFP PHOTO", "(AP Photo/…)", "Ou Dongqu/Xinhua/ZUMA", "…＝ロイター"."""
     before, after, s, e, cues = c.before, c.after, c.s, c.e, c.cues
     m = cues.photo_after.match(after)
@@ -214,7 +214,7 @@ def _photo_credit(c: _Context) -> _Form | None:
     return None
 
 
-def _dateline(c: _Context) -> _Form | None:
+def _dateline(c: _Context) -> CreditForm | None:
     """Datelines: "BEIJING, China (AFP) —", "(EFE).-", "Hamburg (dpa/lno) –", "/TASS/", "AFP, MANILA"."""
     before, after, e = c.before, c.after, c.e
     m = _DATELINE_PLACE.match(before)
@@ -241,7 +241,7 @@ def _dateline(c: _Context) -> _Form | None:
     return None
 
 
-def _signature(c: _Context) -> _Form | None:
+def _signature(c: _Context) -> CreditForm | None:
     """Signatures: "(dpa)", "(dpa/gem)", "(KNA 19.11.21)", "(FR mit dpa)", "-- AFP", "aja/PAP",
     "… fell. sak/Reuters", and a name alone on its line ("PTI", "AFP")."""
     before, after, line, e, cues = c.before, c.after, c.line, c.e, c.cues
@@ -281,7 +281,7 @@ def _signature(c: _Context) -> _Form | None:
     return None
 
 
-def _source_line(c: _Context) -> _Form | None:
+def _source_line(c: _Context) -> CreditForm | None:
     """A source line alone on its line, any token of the agency: "Quelle: afp", "Kaynak: İHA",
     "(Source: dpa/AFP)"."""
     if len(c.line.strip()) > _SOURCE_LINE_CHARS or not _SIGNATURE_AFTER.match(c.after):
@@ -296,7 +296,7 @@ _SOURCE_LINE_CHARS = 60
 _TOKEN_LINE_CHARS = 40
 
 
-def _token_credit_line(c: _Context) -> _Form | None:
+def _token_credit_line(c: _Context) -> CreditForm | None:
     """A dateline-only token ("TT", "AA", "afp") on a short line of its own after a photo word or a
     copyright mark: "Foto: TT", "© afp", "Tüm hakları saklıdır. © AA"."""
     if (
@@ -308,7 +308,7 @@ def _token_credit_line(c: _Context) -> _Form | None:
     return _photo_word_credit(c) or _copyright_line(c)
 
 
-def _photo_word_credit(c: _Context) -> _Form | None:
+def _photo_word_credit(c: _Context) -> CreditForm | None:
     """Picture credits introduced by a photo word: "Foto: dpa", "Image copyright Reuters"."""
     window = c.before[-80:]
     m = c.cues.photo_before.search(window)
@@ -317,7 +317,7 @@ def _photo_word_credit(c: _Context) -> _Form | None:
     return None
 
 
-def _copyright_line(c: _Context) -> _Form | None:
+def _copyright_line(c: _Context) -> CreditForm | None:
     """Copyright lines: "© AFP", "Copyright 2019 The Associated Press", "© 2012 APA/AP"."""
     window = c.before[-60:]
     m = c.cues.copyright_before.search(window)
@@ -330,7 +330,7 @@ def _copyright_line(c: _Context) -> _Form | None:
     return None
 
 
-def _cited(c: _Context) -> _Form | None:
+def _cited(c: _Context) -> CreditForm | None:
     """Cited with a verb or a preposition: "told Reuters", "laut der Nachrichtenagentur Reuters",
     "Quartz reports", "Reuters'a göre", "据新华社", "a Reuters poll", "Reuters-Bericht"."""
     before, after, s, e, cues = c.before, c.after, c.s, c.e, c.cues
@@ -340,7 +340,7 @@ def _cited(c: _Context) -> _Form | None:
     if m:
         filler = m.group("filler").split()
         name_like = filler and filler[-1][:1].isupper() and filler[-1] not in cues.descriptors
-        if not name_like and not _capitalised_name_before(before, cues):
+        if not name_like and not capitalised_name_before(before, cues):
             return c.form("cited", offset + m.start("cue"), e, True)
     m = cues.cited_person_of.search(window)
     if m:
@@ -355,7 +355,7 @@ def _cited(c: _Context) -> _Form | None:
         m
         and not cues.business_after.match(after[m.end() :])
         and not cues.self_news_after.match(after[m.end() :])
-        and not _capitalised_name_before(before, cues)
+        and not capitalised_name_before(before, cues)
     ):
         return c.form("cited", s, e + m.end(), True)
     m = cues.cited_compound.match(after)
@@ -367,7 +367,7 @@ def _cited(c: _Context) -> _Form | None:
     return None
 
 
-def _byline(c: _Context) -> _Form | None:
+def _byline(c: _Context) -> CreditForm | None:
     """Bylines: "By Reuters", "Von David Hutzler, dpa", "Tom Krisher, AP Auto Writer",
     "Caroline Hawley, BBC diplomatic correspondent", "By Reuters staff in Lagos"."""
     before, after, s, e, cues = c.before, c.after, c.s, c.e, c.cues
@@ -381,12 +381,12 @@ def _byline(c: _Context) -> _Form | None:
         if job:
             return c.form("origin", s, e + len(after.split(",")[0].rstrip()))
     m = cues.writer_after.match(after)
-    if m and not _capitalised_name_before(before, cues):
+    if m and not capitalised_name_before(before, cues):
         return c.form("origin", s, e + m.end())
     return None
 
 
-def _republished(c: _Context) -> _Form | None:
+def _republished(c: _Context) -> CreditForm | None:
     """Another outlet's article, translated or reprinted: "originally published in X", "Dieser
     Artikel ist eine Übersetzung, im Original ist er in der … Tageszeitung X erschienen"."""
     window = c.before[-120:]
@@ -396,7 +396,7 @@ def _republished(c: _Context) -> _Form | None:
     return None
 
 
-def _cocredit(c: _Context) -> _Form | None:
+def _cocredit(c: _Context) -> CreditForm | None:
     """Co-credits: "Additional reporting by Reuters", "Con información de AFP", "AFP contributed"."""
     window = c.before[-80:]
     m = c.cues.cocredit_before.search(window)
@@ -408,7 +408,7 @@ def _cocredit(c: _Context) -> _Form | None:
     return None
 
 
-_Detector = Callable[[_Context], "_Form | None"]
+_Detector = Callable[[_Context], "CreditForm | None"]
 # Picture credits first: a picture credit is never origin or cited, whatever its names' shape after
 # the photo word ("Foto: KCNA/Reuters" is no "KCNA/Reuters" signature).
 _PHOTO_DETECTORS: tuple[_Detector, ...] = (_photo_credit,)
@@ -424,21 +424,21 @@ _TEXT_DETECTORS: tuple[_Detector, ...] = (
 )
 
 
-def _classify(
-    seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None = None
-) -> _Form | None:
+def classify_credit(
+    seg: str, hit: NameHit, cues: CuePatterns, photo_agency: PhotoAgencies | None = None
+) -> CreditForm | None:
     """The credit form of one name, within its line or credit, if any."""
     c = _context(seg, hit, cues, photo_agency)
-    found = _classify_line(c.line, c.s, c.e, hit.source, hit.dateline_only, type(hit), cues, photo_agency)
+    found = classify_line(c.line, c.s, c.e, hit.source, hit.dateline_only, type(hit), cues, photo_agency)
     if found is None:
         return None
-    return _Form(found.role, found.start + c.offset, found.end + c.offset, found.listable)
+    return CreditForm(found.role, found.start + c.offset, found.end + c.offset, found.listable)
 
 
 # The form depends on the name's line window only: a window seen before (the same "(dpa)" line under
 # every paragraph, a text packed with one name) is classified once.
 @functools.lru_cache(maxsize=4096)
-def _classify_line(
+def classify_line(
     line: str,
     s: int,
     e: int,
@@ -446,8 +446,8 @@ def _classify_line(
     dateline_only: bool,
     hit_type: type,
     cues: CuePatterns,
-    photo_agency: _PhotoAgencies | None,
-) -> _Form | None:
+    photo_agency: PhotoAgencies | None,
+) -> CreditForm | None:
     hit = hit_type(s, e, source, dateline_only)
     c = _Context(line, 0, s, e, hit, cues, photo_agency)
     for detect in _PHOTO_DETECTORS:
@@ -466,9 +466,9 @@ def _classify_line(
     return None
 
 
-def _classify_cited(
-    seg: str, hit: _Hit, cues: CuePatterns, photo_agency: _PhotoAgencies | None = None
-) -> _Form | None:
+def classify_cited(
+    seg: str, hit: NameHit, cues: CuePatterns, photo_agency: PhotoAgencies | None = None
+) -> CreditForm | None:
     """The cited and byline forms alone: for a token that names a source only in datelines ("TT",
     "AA"), in a text of the source's own language, where a cue word makes it a source ("enligt TT",
     "Kaynak: AA")."""

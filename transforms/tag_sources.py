@@ -24,7 +24,13 @@ from urllib.parse import urlsplit
 import ahocorasick
 
 from transforms.credit_cues import CuePatterns, alternation, is_unspaced_script, load_cue_patterns
-from transforms.credit_forms import WINDOW, _capitalised_name_before, _classify, _classify_cited, _Form
+from transforms.credit_forms import (
+    WINDOW,
+    CreditForm,
+    capitalised_name_before,
+    classify_cited,
+    classify_credit,
+)
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import Registry, Source, load_registry
 
@@ -75,14 +81,14 @@ _SENTENCE = re.compile(r"(?<![\w/])[^\W\d_A-Z]{3,}\b[^.!?]*[.!?](?:\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
-class _Hit:
+class NameHit:
     start: int
     end: int
     source: Source
     dateline_only: bool  # a token such as "CP" that names the source only in a dateline/signature
 
 
-class _Matcher:
+class RegistryMatcher:
     """All names of a registry in one Aho-Corasick automaton over lower-cased text."""
 
     def __init__(self, registry: Registry) -> None:
@@ -106,18 +112,18 @@ class _Matcher:
         names = {a for s in registry.sources if s.photo_only for a in s.aliases}
         # A photo agency named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)".
         alt = alternation(map(re.escape, names))
-        self.photo_agency = _PhotoAgencies(
+        self.photo_agency = PhotoAgencies(
             # named within a few words after a name: "(Mahmoud Issa / Anadolu / Getty)"
             re.compile(rf"^[^.;\n]{{0,40}}?(?<![\w]){alt}(?!\w)"),
             # or right before it, a slash between: "picture alliance / Xinhua", "IMAGO/ZUMA Press"
             re.compile(rf"(?<![\w]){alt}\s*[/|]\s*(?:[^/|\n]{{1,30}}[/|]\s*)?$"),
         )
 
-    def hits(self, text: str) -> list[_Hit]:
+    def hits(self, text: str) -> list[NameHit]:
         if self.empty or not text:
             return []
         lowered = _fold(text)
-        found: list[_Hit] = []
+        found: list[NameHit] = []
         for last, (length, entries) in self.automaton.iter(lowered):
             start, end = last - length + 1, last + 1
             if not _bounded(text, start, end):
@@ -132,7 +138,7 @@ class _Matcher:
                         if text[start - 1] not in _OPEN_QUOTES or text[end] not in _CLOSE_QUOTES:
                             continue
                         start, end = start - 1, end + 1  # the quotation marks belong to the title
-                    found.append(_Hit(start, end, source, dateline_only))
+                    found.append(NameHit(start, end, source, dateline_only))
                     break
         return _longest(found)
 
@@ -170,10 +176,10 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return True
 
 
-def _longest(hits: list[_Hit]) -> list[_Hit]:
+def _longest(hits: list[NameHit]) -> list[NameHit]:
     """Drop hits inside longer ones ("Xinhua" inside "Xinhua News Agency")."""
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[_Hit] = []
+    kept: list[NameHit] = []
     for hit in hits:
         if kept and hit.start < kept[-1].end:
             continue
@@ -181,18 +187,19 @@ def _longest(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-_MATCHERS: dict[int, _Matcher] = {}
+_MATCHERS: dict[int, RegistryMatcher] = {}
 
 
-def _matcher(registry: Registry) -> _Matcher:
+def registry_matcher(registry: Registry) -> RegistryMatcher:
+    """The registry's names in one automaton, built once per registry object."""
     found = _MATCHERS.get(id(registry))
     if found is None or found.registry is not registry:
-        found = _MATCHERS[id(registry)] = _Matcher(registry)
+        found = _MATCHERS[id(registry)] = RegistryMatcher(registry)
     return found
 
 
 @dataclass(frozen=True, slots=True)
-class _PhotoAgencies:
+class PhotoAgencies:
     """Where a photo agency's name next to another name makes both a picture credit."""
 
     after: re.Pattern[str]
@@ -201,11 +208,11 @@ class _PhotoAgencies:
 
 def _classify_all(
     seg: str,
-    hits: list[_Hit],
+    hits: list[NameHit],
     cues: CuePatterns,
-    photo_agency: _PhotoAgencies | None,
+    photo_agency: PhotoAgencies | None,
     language: str | None = None,
-) -> Iterator[tuple[_Hit, _Form]]:
+) -> Iterator[tuple[NameHit, CreditForm]]:
     """Each hit with its form; a name listed after a credited one shares its role, and so does one
     listed before a name cited by the words after it ("As both NBC News and Bloomberg have reported")."""
     found_all = list(_classify_forward(seg, hits, cues, photo_agency, language))
@@ -222,29 +229,29 @@ def _classify_all(
             and cues.list_join.match(between)
             and not cues.not_followed_by.match(seg[hit.end : hit.end + 40])
             # strictly: "Michael Bloomberg and Reuters reported" names a person first
-            and not _capitalised_name_before(seg[max(0, hit.start - WINDOW) : hit.start], cues, strict=True)
+            and not capitalised_name_before(seg[max(0, hit.start - WINDOW) : hit.start], cues, strict=True)
         ):
-            by_start[hit.start] = (hit, _Form("cited", hit.start, later.end, True))
+            by_start[hit.start] = (hit, CreditForm("cited", hit.start, later.end, True))
     for hit in hits:
         if hit.start in by_start:
             yield by_start[hit.start]
 
 
 def _classify_forward(
-    seg: str, hits: list[_Hit], cues: CuePatterns, photo_agency: _PhotoAgencies | None, language: str | None
-) -> Iterator[tuple[_Hit, _Form]]:
-    previous: tuple[_Hit, _Form] | None = None
+    seg: str, hits: list[NameHit], cues: CuePatterns, photo_agency: PhotoAgencies | None, language: str | None
+) -> Iterator[tuple[NameHit, CreditForm]]:
+    previous: tuple[NameHit, CreditForm] | None = None
     for hit in hits:
-        found = _classify(seg, hit, cues, photo_agency)
+        found = classify_credit(seg, hit, cues, photo_agency)
         if found is None and hit.dateline_only and language and language == hit.source.language:
-            found = _classify_cited(seg, hit, cues, photo_agency)
+            found = classify_cited(seg, hit, cues, photo_agency)
         langs = hit.source.cite_languages
         if found is not None and found.role == "cited" and langs and language and language not in langs:
             found = None
         if found is None and previous is not None and previous[1].listable and not hit.dateline_only:
             between = seg[previous[0].end : hit.start]
             if cues.list_join.match(between) and not cues.not_followed_by.match(seg[hit.end : hit.end + 40]):
-                found = _Form(previous[1].role, previous[1].start, hit.end, True)
+                found = CreditForm(previous[1].role, previous[1].start, hit.end, True)
         if found is not None:
             yield hit, found
         previous = (hit, found) if found is not None else None
@@ -253,7 +260,7 @@ def _classify_forward(
 # --- credits outside the text ---------------------------------------------------------------
 
 
-def _outside_teasers(text: str, hits: list[_Hit], credits: tuple[Credit, ...]) -> list[_Hit]:
+def _outside_teasers(text: str, hits: list[NameHit], credits: tuple[Credit, ...]) -> list[NameHit]:
     """The hits not on a line of another article's teaser: a line the page shows in teasers as
     often as the text holds it ("Quelle: dpa" under four teased stories) credits those stories; a
     line the article holds once more than the teasers do is its own."""
@@ -283,7 +290,7 @@ def _flat_line(line: str) -> str:
 
 
 def _credit_tags(
-    credit: Credit, article: Article, matcher: _Matcher, cues: CuePatterns
+    credit: Credit, article: Article, matcher: RegistryMatcher, cues: CuePatterns
 ) -> Iterator[SourceTag]:
     text = credit.text
     if credit.where == "teaser":
@@ -308,7 +315,7 @@ def _credit_tags(
     if credit.where in CAPTION_WHERES:
         label = STRUCTURED_LABELS.get(credit.where)
         for hit in hits:
-            found = _classify(text, hit, cues, names)
+            found = classify_credit(text, hit, cues, names)
             ends_credit = len(text) - hit.end <= 8 and len(text[hit.end :].strip()) <= 3
             # "… unter Strafe stellen. Imago/Blaulicht-News.de": a credit closing the caption.
             mark = text[max(0, hit.start - 3) : hit.start].rstrip()[-1:]
@@ -353,7 +360,7 @@ def _credit_tags(
                 and not cues.not_followed_by.match(text[hit.end : hit.end + 40])
                 and (
                     cue_before
-                    or not _capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
+                    or not capitalised_name_before(text[max(0, hit.start - WINDOW) : hit.start], cues, True)
                 )
             ):
                 start = found.start if found else hit.start
@@ -380,7 +387,7 @@ def _credit_tags(
             # An author field's "Anna Berg / dpa" names an author and her agency: a picture credit
             # there needs a photo word ("Foto: Anna Berg / dpa"). Byline elements are not so sure:
             # pages put picture credits in elements classed "credits" or "source".
-            found = _Form("origin", found.start, found.end)
+            found = CreditForm("origin", found.start, found.end)
         if found is not None:
             words = text[found.start : found.end].strip()
             yield _tag(hit.source, found.role, f"{label}: {words}" if label else words)
@@ -395,7 +402,7 @@ def _runs_on(text: str, start: int) -> bool:
     return len(stripped) < len(before) and stripped[-1:].isalnum()
 
 
-def _source_list_tags(text: str, matcher: _Matcher, cues: CuePatterns) -> Iterator[SourceTag]:
+def _source_list_tags(text: str, matcher: RegistryMatcher, cues: CuePatterns) -> Iterator[SourceTag]:
     """An entry of the page's list of sources cites the outlet it names ("CNN, “China exempts…,” Sept.
     13, 2019"; "Flaherty, Anne. “5 Key Takeaways….” ABC News. 15 November 2019."), not one named in
     the cited piece's quoted title, nor the end of a longer name ("Michael Bloomberg")."""
@@ -406,23 +413,23 @@ def _source_list_tags(text: str, matcher: _Matcher, cues: CuePatterns) -> Iterat
             hit.dateline_only
             or quoted
             or cues.not_followed_by.match(text[hit.end : hit.end + 40])
-            or _capitalised_name_before(before[-WINDOW:], cues, strict=True)
+            or capitalised_name_before(before[-WINDOW:], cues, strict=True)
         ):
             continue
         yield _tag(hit.source, "cited", f"source list: {text}")
 
 
-def _byline_name(text: str, hit: _Hit, cues: CuePatterns) -> bool:
+def _byline_name(text: str, hit: NameHit, cues: CuePatterns) -> bool:
     """True when a byline names the source as one of its authors, not inside another name."""
     before, after = text[max(0, hit.start - WINDOW) : hit.start], text[hit.end : hit.end + WINDOW]
-    if cues.not_followed_by.match(after) or _capitalised_name_before(before, cues, strict=True):
+    if cues.not_followed_by.match(after) or capitalised_name_before(before, cues, strict=True):
         return False
     if before.strip() and not cues.byline_name_before.search(before):
         return False
     return bool(cues.byline_after.match(after)) or len(text) <= 40
 
 
-def _page_owner(article: Article, matcher: _Matcher) -> str | None:
+def _page_owner(article: Article, matcher: RegistryMatcher) -> str | None:
     if article.url:
         host = urlsplit(article.url).hostname or ""
         owner = matcher.registry.source_for_host(host)
@@ -467,7 +474,7 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     the field: "JSON-LD author: Reuters"). Exact duplicates are dropped.
     """
     registry = load_registry() if registry is None else registry
-    matcher = _matcher(registry)
+    matcher = registry_matcher(registry)
     cues = load_cue_patterns()
     text = article.text or ""
     tags: dict[SourceTag, None] = {}
@@ -511,6 +518,6 @@ def tag_sources(article: Article, registry: Registry | None = None) -> tuple[Sou
     return tuple(dict.fromkeys(_photo_only(tags, registry)))
 
 
-def _sources_named_as_via(text: str, hits: list[_Hit], cues: CuePatterns) -> set[str]:
+def _sources_named_as_via(text: str, hits: list[NameHit], cues: CuePatterns) -> set[str]:
     """Sources named right after "via" / "Source:" in the text ("h/t Quartz", "Source: CNN")."""
     return {h.source.name for h in hits if cues.via_name.search(text[max(0, h.start - 20) : h.start])}

@@ -12,7 +12,7 @@ import pytest
 
 from transforms.records import TEXT_ROLES, Article, Credit
 from transforms.registry import load_registry
-from transforms.tag_sources import _matcher, tag_sources
+from transforms.tag_sources import registry_matcher, tag_sources
 
 
 def _items(corpus_dir: Path, name: str) -> list[dict]:
@@ -38,7 +38,7 @@ def test_every_agency_in_a_picture_credit_is_credited_for_the_picture_only(guard
     """Each media:credit of the Guardian's items that names an agency ("Photograph: Elise Amendola/AP",
     "Photograph: @TheBoyCrypto/Twitter/PA", "Composite: Sam Morris/Getty/AP/Others") credits it with a
     picture credit; an agency named nowhere else is never credited for the text."""
-    matcher = _matcher(load_registry())
+    matcher = registry_matcher(load_registry())
     checked, failures = 0, []
     for entry in guardian:
         article = _article(entry)

@@ -23,7 +23,7 @@ from transforms.credit_cues import CUES_DIR
 from transforms.html import extract_html
 from transforms.records import TEXT_ROLES, Article, Credit, SourceTag
 from transforms.registry import load_registry, read_data_file
-from transforms.tag_sources import _matcher, tag_sources
+from transforms.tag_sources import registry_matcher, tag_sources
 
 LABELS = Path(__file__).resolve().parents[2] / "benchmarks" / "labels"
 URL = "https://www.example-news.test/politik/haushalt-1234"
@@ -168,7 +168,7 @@ def _is_bare_copyright(words: str) -> bool:
 def _rounds(credits: list[tuple[str, str]]) -> list[dict[str, set[str]]]:
     """The credits grouped into pages, so that no registry name occurs in two credits of one page
     (each credit's outcome is its own): {words: the sources labelled for them}."""
-    matcher = _matcher(load_registry())
+    matcher = registry_matcher(load_registry())
     labelled: dict[str, set[str]] = {}
     for source, words in credits:
         labelled.setdefault(words, set()).add(source)

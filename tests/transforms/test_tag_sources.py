@@ -488,9 +488,9 @@ DENSE = {
 def test_dense_names_are_classified_each_within_a_bounded_window(text: str) -> None:
     from transforms.credit_cues import load_cue_patterns
     from transforms.credit_forms import WINDOW, _context, _last_words
-    from transforms.tag_sources import _matcher
+    from transforms.tag_sources import registry_matcher
 
-    hits = _matcher(load_registry()).hits(text)
+    hits = registry_matcher(load_registry()).hits(text)
     assert len(hits) > 1000
     cues = load_cue_patterns()
     for hit in hits[:: len(hits) // 50]:
