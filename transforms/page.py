@@ -50,6 +50,13 @@ _MARKUP = re.compile(
 )
 
 
+def overcrowded_element_at(html: str) -> int | None:
+    """Where the first element with over MAX_ATTRIBUTES attributes starts (a character offset), or
+    None: one linear pass, before any parser sees the markup."""
+    stop = _MARKUP.match(html).end()
+    return stop if stop < len(html) else None
+
+
 class NoArticleError(ValueError):
     """The page holds no article text (an index page, an error page, an empty shell).
 
@@ -74,7 +81,7 @@ def load_page(html: str) -> lxml.html.HtmlElement:
         raise NoArticleError(
             f"page too large: {len(html):,} characters without scripts and styles (limit {MAX_HTML_CHARS:,})"
         )
-    if (stop := _MARKUP.match(html).end()) < len(html):
+    if (stop := overcrowded_element_at(html)) is not None:
         raise NoArticleError(
             f"not processable: an element with over {MAX_ATTRIBUTES:,} attributes"
             f" at character {stop:,} ({html[stop : stop + 40]!r}...)"
