@@ -228,6 +228,11 @@ def test_export_writes_the_documented_columns_since_a_day(seed_warehouse: Path, 
     afp = [r for r in tables["credits"] if r["source"] == "AFP" and r["role"] == "origin"]
     assert afp and all(r["outlet"] == "Inquirer" for r in afp)
     assert any(int(r["shared_chars"]) > 200 for r in tables["reuse"])
+    # times are ISO 8601 in UTC, as the README says
+    iso_utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+    assert all(iso_utc.fullmatch(r["first_seen_at"]) for r in tables["articles"])
+    dated = [r["published_at"] for r in tables["articles"] if r["published_at"]]
+    assert dated and all(iso_utc.fullmatch(t) for t in dated)
 
     later = run_cli(
         "export", "--db", str(seed_warehouse), "--since", "2999-01-01", "--format", "parquet",

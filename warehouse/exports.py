@@ -1,6 +1,6 @@
 """`wiretrace export`: articles, credits and reuse since a day, as CSV or Parquet files.
 
-Each file is written by one DuckDB COPY from a read-only connection to the published warehouse, so
+Each file is written by one DuckDB COPY from a read-only connection to the warehouse, so
 an export neither waits for a run nor holds one up, and costs one scan however many rows it has.
 The columns are the README's contract (Warehouse, Exports).
 """
@@ -58,16 +58,30 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     # CSV has no lists: '; '-joined text there; Parquet keeps them as lists.
     lists = {name: (f"array_to_string(s.{name}, '; ')" if fmt == "csv" else f"s.{name}") for name in _LISTS}
-    options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
+    # CSV times as ISO 8601 in UTC ("2017-05-10T17:41:00.000000Z"), whatever the session's time zone,
+    # which is set to UTC for the export and given back after.
+    options = (
+        f"FORMAT csv, HEADER true, TIMESTAMPFORMAT '{_CSV_TIME}'"
+        if fmt == "csv"
+        else "FORMAT parquet, COMPRESSION zstd"
+    )
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     written = {}
-    for name, sql in _QUERIES.items():
-        path = out / f"{name}.{fmt}"
-        tmp = out / f".{name}.{fmt}.tmp"
-        query = f"WITH scoped AS ({_SCOPE}) {sql.format(**lists)}"
-        rows = con.execute(f"COPY ({query}) TO '{_quote(tmp)}' ({options})", {"since": since}).fetchone()
-        tmp.replace(path)  # a reader never sees half a file
-        written[name] = (path, rows[0])
+    con.execute("SET TimeZone = 'UTC'")
+    try:
+        for name, sql in _QUERIES.items():
+            path = out / f"{name}.{fmt}"
+            tmp = out / f".{name}.{fmt}.tmp"
+            query = f"WITH scoped AS ({_SCOPE}) {sql.format(**lists)}"
+            rows = con.execute(f"COPY ({query}) TO '{_quote(tmp)}' ({options})", {"since": since}).fetchone()
+            tmp.replace(path)  # a reader never sees half a file
+            written[name] = (path, rows[0])
+    finally:
+        con.execute("SET TimeZone = $zone", {"zone": zone})
     return written
+
+
+_CSV_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def _quote(path: Path) -> str:
