@@ -795,17 +795,14 @@ def story_articles(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> 
     return row[0] or []
 
 
-def _story_where(
-    con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], alias: str = "a", moved: Sequence[str] = ()
-) -> str | None:
+def _story_where(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], alias: str = "a") -> str | None:
     """where_ids' filter for the articles of these stories now (None: no article in them).
 
     The articles that can be in them: the members their `stories` rows list (refresh_stories writes
-    those rows from `articles` at the end of every batch) and `moved`, the articles the batch in
-    progress gave a story (its own articles, the members of the stories it merged). Looked up by id,
-    so the read is their partitions' rows, not the story_id column of every article.
+    those rows from `articles` at the end of every batch). Looked up by id, so the read is their
+    partitions' rows, not the story_id column of every article.
     """
-    rows = _story_rows(con, story_ids, moved)
+    rows = _story_rows(con, story_ids)
     return _rows_in_stories(rows, story_ids, alias) if rows else None
 
 
@@ -820,7 +817,8 @@ def _rows_in_stories(
 def _story_rows(
     con: duckdb.DuckDBPyConnection, story_ids: Sequence[str], moved: Sequence[str] = ()
 ) -> list[tuple[str, str, datetime]]:
-    """(article_id, story_id, updated_at) of the articles in these stories now (_story_where)."""
+    """(article_id, story_id, updated_at) of the articles in these stories now: the members their
+    `stories` rows list and `moved`, the articles the batch in progress gave a story (stories_now)."""
     if not story_ids:
         return []
     candidates = sorted({*story_articles(con, story_ids), *moved})
