@@ -45,7 +45,7 @@ def select_changed(
 def _resolve_fixed_manifest_rows(con: duckdb.DuckDBPyConnection, failures: list[Failure]) -> None:
     """Manifest problems not seen again this run were fixed (or their rows removed): resolve them."""
     still = {f.source_ref for f in failures if f.stage == "manifest"}
-    fixed = [ref for ref in db.open_failure_refs(con, "seed", "manifest") if ref not in still]
+    fixed = [ref for ref in db.open_failure_refs(con, "seed", ["manifest"]) if ref not in still]
     if fixed:
         with db.transaction(con):
             db.resolve_failures(con, "seed", fixed, now())
@@ -59,14 +59,9 @@ _INPUT_STAGES = ("read", "decode", "extract", "timeout", "crash", "archive")
 def _resolve_gone_inputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """Open errors of seed files no longer in the folder just read: resolved, so they stop counting
     (their rows keep what failed and why). Reads the open failures only, never the articles."""
-    gone = [
-        ref
-        for stage in _INPUT_STAGES
-        for ref in db.open_failure_refs(con, "seed", stage)
-        if ref not in present
-    ]
+    gone = [ref for ref in db.open_failure_refs(con, "seed", _INPUT_STAGES) if ref not in present]
     if gone:
-        get_run_logger().info("%d open failures of seed files no longer in the folder: resolved", len(gone))
+        get_run_logger().info("%d seed files gone from the folder: their open failures resolved", len(gone))
         with db.transaction(con):
             db.resolve_failures(con, "seed", gone, now())
 

@@ -595,11 +595,12 @@ def clear_warnings(con: duckdb.DuckDBPyConnection, origin: str, source_refs: Seq
             )
 
 
-def open_failure_refs(con: duckdb.DuckDBPyConnection, origin: str, stage: str) -> list[str]:
-    """source_refs of the unresolved errors of one stage (e.g. the manifest's rows)."""
+def open_failure_refs(con: duckdb.DuckDBPyConnection, origin: str, stages: Sequence[str]) -> list[str]:
+    """source_refs of the unresolved errors of these stages (e.g. the manifest's rows), in one read."""
     rows = con.execute(
-        """SELECT source_ref FROM ingest_failures
-           WHERE origin = ? AND stage = ? AND severity = 'error' AND resolved_at IS NULL""",
-        [origin, stage],
+        f"""SELECT DISTINCT source_ref FROM ingest_failures
+            WHERE origin = ? AND stage IN {ids_sql(stages)} AND severity = 'error' AND resolved_at IS NULL
+            ORDER BY source_ref""",
+        [origin],
     ).fetchall()
     return [r[0] for r in rows]
